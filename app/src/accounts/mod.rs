@@ -1,0 +1,204 @@
+//! Accounts: sign-up, sign-in and sign-out, sessions, API tokens, profile and password.
+//! The DTOs and server functions here are shared; the rules live in `service` (server only).
+
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Industry;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Customer,
+    Agent,
+    Manager,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Agent => "agent",
+            Role::Manager => "manager",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Customer, Role::Agent, Role::Manager]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Agent | Role::Manager)
+    }
+
+    pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
+        match self {
+            Role::Customer => t.role_customer,
+            Role::Agent => t.role_agent,
+            Role::Manager => t.role_manager,
+        }
+    }
+}
+
+/// The customer account a user belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Customer {
+    pub id: i64,
+    pub name: String,
+    pub company: Option<String>,
+    pub industry: Industry,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// A signed-in user as the UI and the API see it (no secrets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub customer: Option<Customer>,
+}
+
+/// Sign-up as typed: plain strings, so every field can be checked and reported at once.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SignUpRequest {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    #[serde(default)]
+    pub company: String,
+    /// One of `manufacturing`, `retail`, `ecommerce`, `other`.
+    pub industry: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProfileUpdate {
+    pub name: String,
+    #[serde(default)]
+    pub company: String,
+    pub industry: String,
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/sign_up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    name: String,
+    company: String,
+    industry: String,
+) -> Result<(), AppError> {
+    use crate::platform::request::*;
+    respond(async {
+        let (state, parts) = server_fn_context()?;
+        let ip = client_ip(&parts, state.settings.trust_proxy);
+        let req = SignUpRequest { email, password, name, company, industry };
+        let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
+        let token = service::create_session(&state.db, &state.settings, user.id).await?;
+        add_response_header(
+            http::header::SET_COOKIE,
+            session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.cookie_secure),
+        );
+        leptos_axum::redirect("/dashboard");
+        Ok(())
+    }
+    .await)
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::platform::request::*;
+    respond(async {
+        let (state, parts) = server_fn_context()?;
+        let ip = client_ip(&parts, state.settings.trust_proxy);
+        let user = service::authenticate(&state.db, &state.settings, ip, &email, &password).await?;
+        let token = service::create_session(&state.db, &state.settings, user.id).await?;
+        add_response_header(
+            http::header::SET_COOKIE,
+            session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.cookie_secure),
+        );
+        leptos_axum::redirect("/dashboard");
+        Ok(())
+    }
+    .await)
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::platform::request::*;
+    respond(async {
+        let (state, parts) = server_fn_context()?;
+        if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+            service::delete_session(&state.db, token).await?;
+        }
+        add_response_header(
+            http::header::SET_COOKIE,
+            clear_session_cookie(state.settings.cookie_secure),
+        );
+        leptos_axum::redirect("/");
+        Ok(())
+    }
+    .await)
+}
+
+/// The signed-in user, or `None` for a visitor.
+#[server(prefix = "/rpc", endpoint = "accounts/current_user")]
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    use crate::platform::request::*;
+    respond(async {
+        let (state, parts) = server_fn_context()?;
+        service::authenticate_request(&state.db, &parts.headers).await
+    }
+    .await)
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/update_profile")]
+pub async fn update_profile(
+    name: String,
+    company: String,
+    industry: String,
+) -> Result<User, AppError> {
+    use crate::platform::request::*;
+    respond(async {
+        let (state, parts) = server_fn_context()?;
+        let user = service::require_user(&state.db, &parts.headers).await?;
+        service::update_profile(&state.db, &user, ProfileUpdate { name, company, industry }).await
+    }
+    .await)
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use crate::platform::request::*;
+    respond(async {
+        let (state, parts) = server_fn_context()?;
+        let user = service::require_user(&state.db, &parts.headers).await?;
+        let keep = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
+        service::change_password(&state.db, &state.settings, &user, &current_password, &new_password, keep)
+            .await
+    }
+    .await)
+}

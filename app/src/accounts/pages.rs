@@ -1,0 +1,184 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::accounts::{Role, User};
+use crate::domain::{Industry, Password};
+use crate::i18n::use_i18n;
+use crate::ui::{field_error, form_error, Field, FormError, RequireRole};
+use crate::use_auth;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = use_auth().sign_in;
+    let value = action.value();
+    view! {
+        <Title text=t!(i18n, sign_in_title) />
+        <section class="card narrow">
+            <h1>{t!(i18n, sign_in_title)}</h1>
+            <ActionForm action=action attr:novalidate="true">
+                <FormError message=form_error(value) />
+                <Field name="email" kind="email" autocomplete="username" required=true
+                    label=Signal::derive(move || i18n.get().field_email)
+                    error=field_error(value, "email") />
+                <Field name="password" kind="password" autocomplete="current-password" required=true
+                    label=Signal::derive(move || i18n.get().field_password)
+                    error=field_error(value, "password") />
+                <button type="submit" class="button button-primary button-block" data-testid="sign-in-submit"
+                    disabled=move || action.pending().get()>
+                    {t!(i18n, sign_in_button)}
+                </button>
+            </ActionForm>
+            <p class="muted">
+                {t!(i18n, sign_in_no_account)} " " <a href="/sign-up">{t!(i18n, nav_sign_up)}</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn IndustrySelect(
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] selected: Option<Industry>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for="f-industry">{t!(i18n, field_industry)}</label>
+            <select id="f-industry" name="industry" aria-describedby="f-industry-error">
+                {Industry::ALL
+                    .into_iter()
+                    .map(|ind| {
+                        view! {
+                            <option value=ind.as_str() selected=selected == Some(ind)>
+                                {move || ind.label(i18n.get())}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="field-error" id="f-industry-error" aria-live="polite">{move || error.get()}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = use_auth().sign_up;
+    let value = action.value();
+    view! {
+        <Title text=t!(i18n, sign_up_title) />
+        <section class="card narrow">
+            <h1>{t!(i18n, sign_up_title)}</h1>
+            <p class="muted">{t!(i18n, sign_up_lead)}</p>
+            <ActionForm action=action attr:novalidate="true">
+                <FormError message=form_error(value) />
+                <Field name="name" autocomplete="name" required=true maxlength=100
+                    label=Signal::derive(move || i18n.get().field_name)
+                    error=field_error(value, "name") />
+                <Field name="company" autocomplete="organization" maxlength=120
+                    label=Signal::derive(move || i18n.get().field_company)
+                    error=field_error(value, "company") />
+                <IndustrySelect error=field_error(value, "industry") />
+                <Field name="email" kind="email" autocomplete="email" required=true
+                    label=Signal::derive(move || i18n.get().field_email)
+                    error=field_error(value, "email") />
+                <Field name="password" kind="password" autocomplete="new-password" required=true
+                    minlength=Password::MIN_CHARS
+                    label=Signal::derive(move || i18n.get().field_password)
+                    hint=Signal::derive(move || i18n.get().field_password_hint)
+                    error=field_error(value, "password") />
+                <button type="submit" class="button button-primary button-block" data-testid="sign-up-submit"
+                    disabled=move || action.pending().get()>
+                    {t!(i18n, sign_up_button)}
+                </button>
+            </ActionForm>
+            <p class="muted">
+                {t!(i18n, sign_up_have_account)} " " <a href="/sign-in">{t!(i18n, nav_sign_in)}</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=t!(i18n, account_title) />
+        <h1>{t!(i18n, account_title)}</h1>
+        <RequireRole roles=&[Role::Customer, Role::Agent, Role::Manager]
+            children=|user: User| view! { <ProfileForm user=user /> <PasswordForm /> } />
+    }
+}
+
+#[component]
+fn ProfileForm(user: User) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = use_auth().update_profile;
+    let value = action.value();
+    let saved = move || matches!(value.get(), Some(Ok(_)));
+    let customer = user.customer.clone();
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, account_profile)}</h2>
+            <p class="muted">{user.email.clone()}</p>
+            <ActionForm action=action attr:novalidate="true">
+                <FormError message=form_error(value) />
+                <Field name="name" autocomplete="name" required=true maxlength=100 value=user.name.clone()
+                    label=Signal::derive(move || i18n.get().field_name)
+                    error=field_error(value, "name") />
+                {match customer {
+                    Some(c) => view! {
+                        <Field name="company" autocomplete="organization" maxlength=120
+                            value=c.company.clone().unwrap_or_default()
+                            label=Signal::derive(move || i18n.get().field_company)
+                            error=field_error(value, "company") />
+                        <IndustrySelect selected=c.industry error=field_error(value, "industry") />
+                    }.into_any(),
+                    // Staff have no customer account; the fields are still sent, empty.
+                    None => view! {
+                        <input type="hidden" name="company" value="" />
+                        <input type="hidden" name="industry" value="" />
+                    }.into_any(),
+                }}
+                <Show when=saved>
+                    <p class="banner banner-ok" role="status">{t!(i18n, account_saved)}</p>
+                </Show>
+                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                    {t!(i18n, account_save)}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = use_auth().change_password;
+    let value = action.value();
+    let done = move || matches!(value.get(), Some(Ok(_)));
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, account_password)}</h2>
+            <ActionForm action=action attr:novalidate="true">
+                <FormError message=form_error(value) />
+                <Field name="current_password" kind="password" autocomplete="current-password" required=true
+                    label=Signal::derive(move || i18n.get().field_current_password)
+                    error=field_error(value, "current_password") />
+                <Field name="new_password" kind="password" autocomplete="new-password" required=true
+                    minlength=Password::MIN_CHARS
+                    label=Signal::derive(move || i18n.get().field_new_password)
+                    hint=Signal::derive(move || i18n.get().field_password_hint)
+                    error=field_error(value, "new_password") />
+                <Show when=done>
+                    <p class="banner banner-ok" role="status">{t!(i18n, account_password_changed)}</p>
+                </Show>
+                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                    {t!(i18n, account_password_button)}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,66 @@
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+use crate::i18n::Texts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Industry {
+    Manufacturing,
+    Retail,
+    Ecommerce,
+    Other,
+}
+
+impl Industry {
+    pub const ALL: [Industry; 4] = [
+        Industry::Manufacturing,
+        Industry::Retail,
+        Industry::Ecommerce,
+        Industry::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Industry::Manufacturing => "manufacturing",
+            Industry::Retail => "retail",
+            Industry::Ecommerce => "ecommerce",
+            Industry::Other => "other",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let v = input.trim();
+        if v.is_empty() {
+            return Err(FieldError::Required);
+        }
+        Self::ALL
+            .into_iter()
+            .find(|i| i.as_str() == v)
+            .ok_or(FieldError::IndustryInvalid)
+    }
+
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            Industry::Manufacturing => t.industry_manufacturing,
+            Industry::Retail => t.industry_retail,
+            Industry::Ecommerce => t.industry_ecommerce,
+            Industry::Other => t.industry_other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_only_known_codes() {
+        for i in Industry::ALL {
+            assert_eq!(Industry::parse(i.as_str()), Ok(i));
+        }
+        assert_eq!(Industry::parse("mining"), Err(FieldError::IndustryInvalid));
+        assert_eq!(Industry::parse(""), Err(FieldError::Required));
+    }
+}

@@ -1,0 +1,14 @@
+//! Values that are parsed once at the edge and trusted afterwards. Each type can only be built
+//! through `parse`, so a function taking an `EmailAddress` never sees an invalid one.
+
+mod email;
+mod industry;
+mod password;
+mod text;
+mod tracking_number;
+
+pub use email::EmailAddress;
+pub use industry::Industry;
+pub use password::Password;
+pub use text::{CompanyName, PersonName};
+pub use tracking_number::TrackingNumber;

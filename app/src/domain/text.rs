@@ -1,0 +1,77 @@
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+
+fn clean(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
+    let value = input.trim();
+    if value.is_empty() {
+        return if required { Err(FieldError::Required) } else { Ok(None) };
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::TooLong { max });
+    }
+    if value.chars().any(char::is_control) {
+        return Err(FieldError::ControlCharacters);
+    }
+    Ok(Some(value.to_string()))
+}
+
+/// A person's name as they write it: any script, trimmed, one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        clean(input, Self::MAX_CHARS, true).map(|v| Self(v.unwrap_or_default()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A company name; optional at sign-up (individuals ship too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyName(String);
+
+impl CompanyName {
+    pub const MAX_CHARS: usize = 120;
+
+    pub fn parse_optional(input: &str) -> Result<Option<Self>, FieldError> {
+        clean(input, Self::MAX_CHARS, false).map(|v| v.map(Self))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_bounded_and_single_line() {
+        assert_eq!(PersonName::parse("  李雷 ").unwrap().as_str(), "李雷");
+        assert_eq!(PersonName::parse(" ").err(), Some(FieldError::Required));
+        assert_eq!(
+            PersonName::parse(&"é".repeat(101)).err(),
+            Some(FieldError::TooLong { max: 100 })
+        );
+        assert_eq!(
+            PersonName::parse("Ada\nLovelace").err(),
+            Some(FieldError::ControlCharacters)
+        );
+    }
+
+    #[test]
+    fn company_is_optional() {
+        assert_eq!(CompanyName::parse_optional("  ").unwrap(), None);
+        assert_eq!(
+            CompanyName::parse_optional("Acme Ltd").unwrap().unwrap().as_str(),
+            "Acme Ltd"
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! The application's error type, shared by server and browser: server functions return it
+//! typed, the REST API renders it as `{"error": {code, message, fields}}`, and the UI localises it.
+
+use std::collections::BTreeMap;
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{fill, Locale};
+
+/// Why one field was refused. Carries only data; the words come from the locale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "code")]
+pub enum FieldError {
+    Required,
+    TooLong { max: usize },
+    EmailInvalid,
+    EmailTaken,
+    PasswordTooShort { min: usize },
+    PasswordTooLong { max: usize },
+    IndustryInvalid,
+    CurrentPasswordWrong,
+    ControlCharacters,
+    Invalid,
+}
+
+impl FieldError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            FieldError::Required => "required",
+            FieldError::TooLong { .. } => "too_long",
+            FieldError::EmailInvalid => "email_invalid",
+            FieldError::EmailTaken => "email_taken",
+            FieldError::PasswordTooShort { .. } => "password_too_short",
+            FieldError::PasswordTooLong { .. } => "password_too_long",
+            FieldError::IndustryInvalid => "industry_invalid",
+            FieldError::CurrentPasswordWrong => "current_password_wrong",
+            FieldError::ControlCharacters => "control_characters",
+            FieldError::Invalid => "invalid",
+        }
+    }
+
+    pub fn message(&self, locale: Locale) -> String {
+        let t = locale.texts();
+        match self {
+            FieldError::Required => t.fe_required.into(),
+            FieldError::TooLong { max } => fill(t.fe_too_long, &[("max", &max.to_string())]),
+            FieldError::EmailInvalid => t.fe_email_invalid.into(),
+            FieldError::EmailTaken => t.fe_email_taken.into(),
+            FieldError::PasswordTooShort { min } => {
+                fill(t.fe_password_too_short, &[("min", &min.to_string())])
+            }
+            FieldError::PasswordTooLong { max } => {
+                fill(t.fe_password_too_long, &[("max", &max.to_string())])
+            }
+            FieldError::IndustryInvalid => t.fe_industry_invalid.into(),
+            FieldError::CurrentPasswordWrong => t.fe_current_password_wrong.into(),
+            FieldError::ControlCharacters => t.fe_control_characters.into(),
+            FieldError::Invalid => t.fe_invalid.into(),
+        }
+    }
+}
+
+/// Field name -> why it was refused. Ordered so responses are stable.
+pub type FieldErrors = BTreeMap<String, FieldError>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// A uniqueness conflict that belongs to a field (for example a taken email).
+    #[error("conflict")]
+    Conflict(FieldErrors),
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("cross-origin request refused")]
+    CrossOrigin,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Well-formed JSON of the wrong shape; names the offending fields where it can.
+    #[error("invalid body: {detail}")]
+    InvalidBody { detail: String, fields: FieldErrors },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// Details are logged on the server, never sent.
+    #[error("internal error")]
+    Internal,
+    /// The call did not reach the server or its answer could not be read.
+    #[error("transport: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn field(name: &str, error: FieldError) -> Self {
+        AppError::Validation(FieldErrors::from([(name.to_string(), error)]))
+    }
+
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            AppError::Validation(_) => S::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => S::CONFLICT,
+            AppError::Unauthenticated | AppError::InvalidCredentials => S::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CrossOrigin => S::FORBIDDEN,
+            AppError::NotFound => S::NOT_FOUND,
+            AppError::RateLimited { .. } => S::TOO_MANY_REQUESTS,
+            AppError::BadRequest(_) => S::BAD_REQUEST,
+            AppError::InvalidBody { .. } => S::UNPROCESSABLE_ENTITY,
+            AppError::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation_failed",
+            AppError::Conflict(_) => "conflict",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden => "forbidden",
+            AppError::CrossOrigin => "cross_origin",
+            AppError::NotFound => "not_found",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::InvalidBody { .. } => "invalid_body",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::Internal => "internal",
+            AppError::Transport(_) => "network",
+        }
+    }
+
+    pub fn message(&self, locale: Locale) -> String {
+        let t = locale.texts();
+        match self {
+            AppError::Validation(_) => t.err_validation.into(),
+            AppError::Conflict(fields) => fields
+                .values()
+                .next()
+                .map(|f| f.message(locale))
+                .unwrap_or_else(|| t.err_conflict.into()),
+            AppError::Unauthenticated => t.err_unauthenticated.into(),
+            AppError::InvalidCredentials => t.err_invalid_credentials.into(),
+            AppError::Forbidden => t.err_forbidden.into(),
+            AppError::CrossOrigin => t.err_cross_origin.into(),
+            AppError::NotFound => t.err_not_found.into(),
+            AppError::RateLimited { retry_after_secs } => {
+                fill(t.err_rate_limited, &[("seconds", &retry_after_secs.to_string())])
+            }
+            AppError::BadRequest(_) => t.err_bad_request.into(),
+            AppError::InvalidBody { .. } => t.err_invalid_body.into(),
+            AppError::UnsupportedMediaType => t.err_unsupported_media_type.into(),
+            AppError::Internal => t.err_internal.into(),
+            AppError::Transport(_) => t.err_network.into(),
+        }
+    }
+
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Validation(f)
+            | AppError::Conflict(f)
+            | AppError::InvalidBody { fields: f, .. } => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The error for one field, to show next to it.
+    pub fn field_error(&self, name: &str) -> Option<FieldError> {
+        self.fields().and_then(|f| f.get(name)).copied()
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
+                AppError::BadRequest(m)
+            }
+            ServerFnErrorErr::Request(m) | ServerFnErrorErr::Response(m) => AppError::Transport(m),
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!("server function failure: {other}");
+                let _ = other;
+                AppError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!("database error: {e}");
+        AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_api_contract() {
+        assert_eq!(AppError::field("email", FieldError::EmailInvalid).status(), 422);
+        assert_eq!(AppError::Conflict(FieldErrors::new()).status(), 409);
+        assert_eq!(AppError::InvalidCredentials.status(), 401);
+        assert_eq!(AppError::RateLimited { retry_after_secs: 3 }.status(), 429);
+    }
+
+    #[test]
+    fn messages_are_localised_with_their_numbers() {
+        let e = FieldError::PasswordTooShort { min: 10 };
+        assert_eq!(e.message(Locale::En), "Use at least 10 characters.");
+        assert_eq!(e.message(Locale::ZhCn), "至少需要 10 个字符。");
+        let r = AppError::RateLimited { retry_after_secs: 42 };
+        assert!(r.message(Locale::ZhCn).contains("42"));
+    }
+
+    #[test]
+    fn field_errors_serialise_with_a_code_tag() {
+        let json = serde_json_lite(&FieldError::TooLong { max: 5 });
+        assert_eq!(json, r#"{"code":"too_long","max":5}"#);
+    }
+
+    fn serde_json_lite<T: Serialize>(v: &T) -> String {
+        // JsonEncoding is what server functions use; round-trip through it.
+        serde_json::to_string(v).unwrap()
+    }
+}

@@ -1,0 +1,367 @@
+//! Localisation: every UI string lives in the one table below, English and Simplified Chinese
+//! side by side, so a key cannot exist in one language only (the macro requires both).
+//!
+//! The locale comes from the `pp_lang` cookie, else the request's `Accept-Language`; the server
+//! writes it into `<html lang>`, and the browser hydrates from that attribute so both sides agree.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const LOCALE_COOKIE: &str = "pp_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    ZhCn,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::ZhCn];
+
+    /// The BCP 47 tag used in `<html lang>` and the cookie.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The language's own name, shown in the switch whatever the current locale.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::ZhCn => "简体中文",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag == "en" || tag.starts_with("en-") {
+            Some(Locale::En)
+        } else if tag == "zh" || tag.starts_with("zh-") {
+            // Traditional-script tags still get Simplified Chinese: closer than English.
+            Some(Locale::ZhCn)
+        } else {
+            None
+        }
+    }
+
+    /// Picks the best supported locale from an `Accept-Language` header, honouring q-values.
+    pub fn from_accept_language(header: &str) -> Option<Locale> {
+        let mut best: Option<(f32, Locale)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or_default();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(locale) = Locale::from_tag(tag) {
+                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, locale));
+                }
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Locale::En => &EN,
+            Locale::ZhCn => &ZH_CN,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident: $en:expr, $zh:expr;)*) => {
+        /// All UI strings of one language.
+        #[derive(Debug)]
+        pub struct Texts { $(pub $key: &'static str,)* }
+        pub static EN: Texts = Texts { $($key: $en,)* };
+        pub static ZH_CN: Texts = Texts { $($key: $zh,)* };
+        #[cfg(test)]
+        pub(crate) fn all_pairs() -> Vec<(&'static str, &'static str, &'static str)> {
+            vec![$((stringify!($key), $en, $zh),)*]
+        }
+    };
+}
+
+texts! {
+    app_name: "Parcelport", "Parcelport";
+    tagline: "Ship, track and return parcels without a phone call.", "寄件、查件、退件，无需致电客服。";
+    skip_to_content: "Skip to content", "跳到正文";
+    nav_menu: "Menu", "菜单";
+    nav_home: "Home", "首页";
+    nav_track: "Track", "查件";
+    nav_dashboard: "Dashboard", "工作台";
+    nav_customers: "Customers", "客户";
+    nav_account: "Account", "账户";
+    nav_sign_in: "Sign in", "登录";
+    nav_sign_up: "Create account", "注册";
+    nav_sign_out: "Sign out", "退出登录";
+    language: "Language", "语言";
+    signed_in_as: "Signed in as", "当前用户";
+    role_customer: "Customer", "客户";
+    role_agent: "Care agent", "客服专员";
+    role_manager: "Manager", "经理";
+    footer_rights: "Parcelport — the carrier's customer portal", "Parcelport — 承运商客户服务门户";
+    footer_api: "API (OpenAPI)", "API（OpenAPI）";
+    footer_status: "Service status", "服务状态";
+    loading: "Loading…", "加载中…";
+
+    hero_title: "Where is my parcel?", "我的包裹在哪里？";
+    hero_lead: "Enter a tracking number to see status, timeline and delivery window. No account needed.", "输入运单号即可查看状态、轨迹和预计送达时间，无需注册。";
+    track_label: "Tracking number", "运单号";
+    track_placeholder: "e.g. RR123456785CN", "例如 RR123456785CN";
+    track_hint: "Several numbers? Separate them with spaces or commas.", "多个运单号请用空格或逗号分隔。";
+    track_button: "Track", "查询";
+    feature_book_title: "Book in minutes", "几分钟完成寄件";
+    feature_book_body: "Compare prices for every service before you book, then print the label.", "下单前比较各项服务的价格，然后打印面单。";
+    feature_track_title: "Honest ETAs", "真实的预计送达时间";
+    feature_track_body: "Follow the parcel on a map and hear about a delay before you notice it.", "在地图上跟踪包裹，延误时第一时间通知您。";
+    feature_care_title: "Care that closes the loop", "闭环的客户服务";
+    feature_care_body: "Returns, complaints and ratings online, each answered and followed up.", "在线退货、投诉和评价，件件有回应、有跟进。";
+    cta_business: "Shipping for a business?", "企业寄件？";
+    cta_business_body: "Create a free account to book shipments, manage addresses and see your history.", "免费注册账户，即可下单寄件、管理地址并查看历史记录。";
+
+    track_title: "Track parcels", "包裹查询";
+    track_results: "Results", "查询结果";
+    track_not_found: "No parcel with this number is known to us yet. Check the number, or try again later: new shipments appear once the sender books them.", "暂未查到该运单号的包裹。请核对单号，或稍后再试：寄件人下单后包裹信息才会显示。";
+    track_invalid: "This is not a valid tracking number.", "这不是有效的运单号。";
+    track_none_given: "Enter at least one tracking number.", "请至少输入一个运单号。";
+
+    sign_in_title: "Sign in", "登录";
+    sign_in_button: "Sign in", "登录";
+    sign_in_no_account: "New to Parcelport?", "还没有账户？";
+    sign_up_title: "Create your account", "创建账户";
+    sign_up_lead: "For shippers: businesses and individuals. It is free.", "面向寄件人：企业和个人均可免费注册。";
+    sign_up_button: "Create account", "创建账户";
+    sign_up_have_account: "Already have an account?", "已有账户？";
+    field_email: "Email", "电子邮箱";
+    field_password: "Password", "密码";
+    field_password_hint: "At least 10 characters.", "至少 10 个字符。";
+    field_name: "Your name", "姓名";
+    field_company: "Company (optional)", "公司（选填）";
+    field_industry: "Industry", "行业";
+    field_current_password: "Current password", "当前密码";
+    field_new_password: "New password", "新密码";
+    industry_manufacturing: "Manufacturing", "制造业";
+    industry_retail: "Retail", "零售";
+    industry_ecommerce: "E-commerce", "电子商务";
+    industry_other: "Other", "其他";
+
+    account_title: "Your account", "我的账户";
+    account_profile: "Profile", "个人资料";
+    account_save: "Save profile", "保存资料";
+    account_saved: "Profile saved.", "资料已保存。";
+    account_password: "Change password", "修改密码";
+    account_password_button: "Change password", "修改密码";
+    account_password_changed: "Password changed. Other devices have been signed out.", "密码已修改，其他设备已退出登录。";
+    account_customer: "Customer account", "客户账户";
+    account_member_since: "Member since", "注册时间";
+
+    dashboard_welcome: "Welcome, {name}", "欢迎，{name}";
+    dashboard_customer_lead: "Your shipping at a glance.", "您的寄件概览。";
+    dashboard_track_parcel: "Track a parcel", "查询包裹";
+    dashboard_account_card: "Account", "账户";
+    dashboard_users: "Users on this account", "该账户的用户";
+    dashboard_staff_lead: "Customers and care at a glance.", "客户与服务概览。";
+    dashboard_customer_count: "Customers", "客户数";
+    dashboard_new_this_week: "New in the last 7 days", "近 7 天新增";
+    dashboard_staff_count: "Staff users", "员工用户";
+    dashboard_latest_customers: "Latest customers", "最新客户";
+    dashboard_no_customers: "No customers yet.", "暂无客户。";
+    customers_title: "Customers", "客户";
+    col_customer: "Customer", "客户";
+    col_industry: "Industry", "行业";
+    col_users: "Users", "用户数";
+    col_joined: "Joined", "注册时间";
+
+    error_not_found_title: "Page not found", "页面不存在";
+    error_not_found_body: "The page you asked for does not exist or has moved.", "您访问的页面不存在或已移动。";
+    error_server_title: "Something went wrong", "出错了";
+    error_server_body: "We could not complete this request. Please try again in a moment.", "暂时无法完成请求，请稍后重试。";
+    error_forbidden_title: "Not allowed", "无权访问";
+    error_forbidden_body: "Your account does not have access to this page.", "您的账户无权访问此页面。";
+    error_sign_in_required: "Please sign in to continue.", "请先登录。";
+    back_home: "Back to the home page", "返回首页";
+
+    err_validation: "Some fields need your attention.", "部分字段需要修改。";
+    err_unauthenticated: "Please sign in first.", "请先登录。";
+    err_forbidden: "You are not allowed to do this.", "您无权执行此操作。";
+    err_not_found: "Not found.", "未找到。";
+    err_conflict: "This conflicts with existing data.", "与已有数据冲突。";
+    err_invalid_credentials: "Email or password is wrong.", "邮箱或密码错误。";
+    err_rate_limited: "Too many attempts. Please wait {seconds} seconds and try again.", "尝试次数过多，请等待 {seconds} 秒后重试。";
+    err_bad_request: "The request could not be understood.", "无法识别该请求。";
+    err_invalid_body: "The request body does not have the expected fields.", "请求内容缺少或包含错误的字段。";
+    err_unsupported_media_type: "Send the body as JSON (Content-Type: application/json).", "请以 JSON 格式发送请求内容（Content-Type: application/json）。";
+    err_cross_origin: "Requests from another site are refused.", "拒绝来自其他网站的请求。";
+    err_internal: "Something went wrong on our side. Please try again.", "服务器出错，请重试。";
+    err_network: "Could not reach Parcelport. Check your connection and try again.", "无法连接 Parcelport，请检查网络后重试。";
+
+    fe_required: "This field is required.", "此项为必填。";
+    fe_too_long: "This is too long (at most {max} characters).", "内容过长（最多 {max} 个字符）。";
+    fe_email_invalid: "Enter an email address like name@example.com.", "请输入有效的邮箱地址，例如 name@example.com。";
+    fe_email_taken: "An account with this email already exists.", "该邮箱已注册。";
+    fe_password_too_short: "Use at least {min} characters.", "至少需要 {min} 个字符。";
+    fe_password_too_long: "Use at most {max} characters.", "最多 {max} 个字符。";
+    fe_industry_invalid: "Choose one of the listed industries.", "请选择列出的行业之一。";
+    fe_current_password_wrong: "The current password is not correct.", "当前密码不正确。";
+    fe_control_characters: "Remove line breaks and control characters.", "请删除换行符和控制字符。";
+    fe_invalid: "This value is not valid.", "该值无效。";
+}
+
+/// Replaces `{name}` placeholders; the templates above are the only inputs.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The locale of the page, shared by every component through context.
+#[derive(Clone, Copy)]
+pub struct I18n {
+    pub locale: RwSignal<Locale>,
+}
+
+impl I18n {
+    pub fn get(&self) -> &'static Texts {
+        self.locale.get().texts()
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+/// Reactive text: `t!(i18n, key)` re-renders when the language is switched.
+#[macro_export]
+macro_rules! t {
+    ($i18n:expr, $key:ident) => {{
+        let i18n = $i18n;
+        move || i18n.get().$key
+    }};
+}
+
+/// The locale the page starts in, read on the server from the request and in the browser from
+/// `<html lang>` (which the server wrote), so hydration sees the same text.
+pub fn initial_locale() -> Locale {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .map(|parts| locale_from_headers(&parts.headers))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        #[cfg(feature = "hydrate")]
+        {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+                .and_then(|e| e.get_attribute("lang"))
+                .and_then(|tag| Locale::from_tag(&tag))
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            Locale::default()
+        }
+    }
+}
+
+/// Cookie first (an explicit choice), then the browser's preference.
+pub fn locale_from_headers(headers: &http::HeaderMap) -> Locale {
+    let from_cookie = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == LOCALE_COOKIE)
+        .and_then(|(_, v)| Locale::from_tag(v));
+    from_cookie
+        .or_else(|| {
+            headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// Remembers the choice for a year; read by the server on the next request.
+pub fn remember_locale(locale: Locale) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(doc) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        {
+            let _ = doc.set_cookie(&format!(
+                "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                locale.tag()
+            ));
+            if let Some(root) = doc.document_element() {
+                let _ = root.set_attribute("lang", locale.tag());
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = locale;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_prefers_highest_quality_supported_tag() {
+        assert_eq!(Locale::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Some(Locale::ZhCn));
+        assert_eq!(Locale::from_accept_language("fr-FR,en;q=0.5,zh;q=0.4"), Some(Locale::En));
+        assert_eq!(Locale::from_accept_language("en;q=0.3, zh-TW;q=0.7"), Some(Locale::ZhCn));
+        assert_eq!(Locale::from_accept_language("fr, de"), None);
+        assert_eq!(Locale::from_accept_language("zh;q=0, en"), Some(Locale::En));
+    }
+
+    #[test]
+    fn cookie_choice_beats_browser_preference() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::ACCEPT_LANGUAGE, "en-GB".parse().unwrap());
+        headers.insert(http::header::COOKIE, "a=1; pp_lang=zh-CN".parse().unwrap());
+        assert_eq!(locale_from_headers(&headers), Locale::ZhCn);
+        headers.remove(http::header::COOKIE);
+        assert_eq!(locale_from_headers(&headers), Locale::En);
+    }
+
+    #[test]
+    fn every_string_is_translated_and_placeholders_match() {
+        for (key, en, zh) in all_pairs() {
+            assert!(!en.trim().is_empty() && !zh.trim().is_empty(), "{key} is empty");
+            let holes = |s: &str| {
+                let mut v: Vec<String> = s
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(holes(en), holes(zh), "placeholders differ in {key}");
+            if key != "app_name" {
+                assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{key} has no Chinese text");
+            }
+        }
+    }
+
+    #[test]
+    fn fill_replaces_named_placeholders() {
+        assert_eq!(fill(EN.dashboard_welcome, &[("name", "Ada")]), "Welcome, Ada");
+    }
+}

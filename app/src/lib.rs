@@ -1,0 +1,114 @@
+//! Parcelport's pages, server functions and shared types. Built with `ssr` into the server and
+//! with `hydrate` into the browser's wasm; never both.
+
+#[macro_use]
+pub mod i18n;
+pub mod accounts;
+pub mod crm;
+pub mod domain;
+pub mod error;
+
+mod layout;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod platform;
+mod ui;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::accounts::{ChangePassword, SignIn, SignOut, SignUp, UpdateProfile, User};
+use crate::error::AppError;
+use crate::i18n::{initial_locale, I18n};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let locale = initial_locale();
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale.tag()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#0b5cad" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href="/pkg/parcelport.css" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, and the actions that change it; every page reads this from context.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<User>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+    pub update_profile: ServerAction<UpdateProfile>,
+    pub change_password: ServerAction<ChangePassword>,
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = I18n {
+        locale: RwSignal::new(initial_locale()),
+    };
+    provide_context(i18n);
+
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_up = ServerAction::<SignUp>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let update_profile = ServerAction::<UpdateProfile>::new();
+    let change_password = ServerAction::<ChangePassword>::new();
+    let user = Resource::new(
+        move || {
+            (
+                sign_in.version().get(),
+                sign_up.version().get(),
+                sign_out.version().get(),
+                update_profile.version().get(),
+            )
+        },
+        |_| accounts::current_user(),
+    );
+    provide_context(Auth {
+        user,
+        sign_in,
+        sign_up,
+        sign_out,
+        update_profile,
+        change_password,
+    });
+
+    view! {
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Parcelport".to_string() } else { format!("{page} · Parcelport") }
+        } />
+        <Router>
+            <layout::Shell>
+                <Routes fallback=|| view! { <pages::errors::NotFound /> }>
+                    <Route path=path!("") view=pages::home::HomePage />
+                    <Route path=path!("/track") view=pages::track::TrackPage />
+                    <Route path=path!("/sign-in") view=accounts::pages::SignInPage />
+                    <Route path=path!("/sign-up") view=accounts::pages::SignUpPage />
+                    <Route path=path!("/account") view=accounts::pages::AccountPage />
+                    <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage />
+                    <Route path=path!("/staff/customers") view=crm::pages::CustomersPage />
+                </Routes>
+            </layout::Shell>
+        </Router>
+    }
+}

@@ -1,0 +1,60 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::accounts::{Role, User};
+use crate::i18n::{fill, use_i18n};
+use crate::pages::home::TrackBox;
+use crate::ui::{format_date, RequireRole};
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=t!(i18n, nav_dashboard) />
+        <RequireRole roles=&[Role::Customer, Role::Agent, Role::Manager] children=move |user: User| {
+            let name = user.name.clone();
+            let welcome = move || fill(i18n.get().dashboard_welcome, &[("name", &name)]);
+            let body = if user.role.is_staff() {
+                view! { <crate::crm::pages::StaffDashboard /> }.into_any()
+            } else {
+                view! { <CustomerDashboard user=user.clone() /> }.into_any()
+            };
+            view! {
+                <h1 data-testid="dashboard-title">{welcome}</h1>
+                {body}
+            }
+        } />
+    }
+}
+
+#[component]
+fn CustomerDashboard(user: User) -> impl IntoView {
+    let i18n = use_i18n();
+    let customer = user.customer.clone();
+    view! {
+        <p class="lead">{t!(i18n, dashboard_customer_lead)}</p>
+        <div class="grid-2">
+            <section class="card">
+                <h2>{t!(i18n, dashboard_track_parcel)}</h2>
+                <TrackBox />
+            </section>
+            <section class="card">
+                <h2>{t!(i18n, dashboard_account_card)}</h2>
+                {customer.map(|c| {
+                    let industry = c.industry;
+                    view! {
+                        <dl class="facts">
+                            <dt>{t!(i18n, account_customer)}</dt>
+                            <dd data-testid="customer-name">{c.name.clone()}</dd>
+                            <dt>{t!(i18n, field_industry)}</dt>
+                            <dd>{move || industry.label(i18n.get())}</dd>
+                            <dt>{t!(i18n, account_member_since)}</dt>
+                            <dd>{format_date(c.created_at)}</dd>
+                        </dl>
+                    }
+                })}
+                <a class="button button-secondary" href="/account">{t!(i18n, nav_account)}</a>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,38 @@
+//! Server-side plumbing shared by every capability: configuration, the database, the request
+//! context and rate limiting. Compiled only with `ssr`; nothing here reaches the wasm.
+
+pub mod db;
+pub mod rate_limit;
+pub mod request;
+pub mod settings;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+pub use db::{Db, DbKind};
+pub use settings::Settings;
+
+/// Everything a handler or server function needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Milliseconds since the Unix epoch: the one time format stored in the database, identical on
+/// SQLite and PostgreSQL.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

@@ -1,0 +1,45 @@
+//! Fixed-window rate limiting kept in the database, so every server instance sharing one
+//! PostgreSQL counts the same attempts.
+
+use std::time::Duration;
+
+use crate::error::AppError;
+
+use super::{now_ms, Db};
+
+/// Counts one attempt against `bucket`; refuses once more than `limit` fall in the window.
+pub async fn hit(db: &Db, bucket: &str, limit: u32, window: Duration) -> Result<(), AppError> {
+    let window_ms = window.as_millis().max(1) as i64;
+    let now = now_ms();
+    let window_start = now - now % window_ms;
+    // One statement: the check and the increment cannot interleave between instances.
+    let hits: i64 = sqlx::query_scalar(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (bucket) DO UPDATE SET \
+           hits = CASE WHEN rate_limits.window_start = excluded.window_start \
+                       THEN rate_limits.hits + 1 ELSE 1 END, \
+           window_start = excluded.window_start \
+         RETURNING hits",
+    )
+    .bind(bucket)
+    .bind(window_start)
+    .fetch_one(&db.pool)
+    .await?;
+    if hits > i64::from(limit) {
+        let retry_after_ms = window_start + window_ms - now;
+        Err(AppError::RateLimited {
+            retry_after_secs: (retry_after_ms.max(0) as u64).div_ceil(1000).max(1),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Forgets the attempts of a bucket (after a successful sign-in for that email).
+pub async fn clear(db: &Db, bucket: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM rate_limits WHERE bucket = $1")
+        .bind(bucket)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! Runtime configuration, all from environment variables with defaults (listed in README.md).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `PARCELPORT_ADDR` (falls back to `LEPTOS_SITE_ADDR`, which cargo-leptos sets).
+    pub listen_addr: SocketAddr,
+    /// `DATABASE_URL`: `sqlite://...` or `postgres://...`.
+    pub database_url: String,
+    /// `SESSION_TTL_HOURS`: how long a sign-in lasts.
+    pub session_ttl: Duration,
+    /// `API_TOKEN_TTL_DAYS`: how long a bearer token from `POST /api/v1/tokens` lasts.
+    pub api_token_ttl: Duration,
+    /// `COOKIE_SECURE`: mark cookies `Secure` (set it behind HTTPS).
+    pub cookie_secure: bool,
+    /// `PUBLIC_ORIGINS`: extra origins (comma separated) allowed to make state-changing requests,
+    /// besides the request's own host.
+    pub public_origins: Vec<String>,
+    /// `TRUST_PROXY`: take the client address from `X-Forwarded-For` (only behind a proxy).
+    pub trust_proxy: bool,
+    /// `SIGN_IN_RATE_LIMIT`: attempts per window per client address and per email.
+    pub sign_in_limit: u32,
+    /// `SIGN_UP_RATE_LIMIT`: sign-ups per window per client address.
+    pub sign_up_limit: u32,
+    /// `RATE_LIMIT_WINDOW_SECS`: the window of both limits.
+    pub rate_limit_window: Duration,
+    /// `DEMO_DATA`: create demo customers and staff on first start.
+    pub demo_data: bool,
+    /// `SMTP_URL`: the mail relay, e.g. `smtp://127.0.0.1:2525`; unset means email is not sent.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM`: the sender address of notification email.
+    pub mail_from: String,
+    /// `MAP_TILE_URL`: the tile template for maps.
+    pub map_tile_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database_url: "sqlite://data/parcelport.db".into(),
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            api_token_ttl: Duration::from_secs(90 * 24 * 3600),
+            cookie_secure: false,
+            public_origins: Vec::new(),
+            trust_proxy: false,
+            sign_in_limit: 10,
+            sign_up_limit: 20,
+            rate_limit_window: Duration::from_secs(15 * 60),
+            demo_data: true,
+            smtp_url: None,
+            mail_from: "Parcelport <no-reply@parcelport.test>".into(),
+            map_tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {reason}")]
+pub struct SettingsError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads through `lookup` so tests can supply variables without touching the process env.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let d = Settings::default();
+        let get = |k: &'static str| lookup(k).filter(|v| !v.trim().is_empty());
+        fn parse<T: std::str::FromStr>(
+            name: &'static str,
+            v: Option<String>,
+            default: T,
+        ) -> Result<T, SettingsError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            match v {
+                None => Ok(default),
+                Some(v) => v.trim().parse().map_err(|e: T::Err| SettingsError {
+                    name,
+                    reason: format!("{v:?}: {e}"),
+                }),
+            }
+        }
+        let listen_addr = parse(
+            "PARCELPORT_ADDR",
+            get("PARCELPORT_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")),
+            d.listen_addr,
+        )?;
+        let database_url = get("DATABASE_URL").unwrap_or(d.database_url);
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(SettingsError {
+                name: "DATABASE_URL",
+                reason: "must start with sqlite: or postgres://".into(),
+            });
+        }
+        Ok(Self {
+            listen_addr,
+            database_url,
+            session_ttl: Duration::from_secs(
+                parse::<u64>("SESSION_TTL_HOURS", get("SESSION_TTL_HOURS"), 168)? * 3600,
+            ),
+            api_token_ttl: Duration::from_secs(
+                parse::<u64>("API_TOKEN_TTL_DAYS", get("API_TOKEN_TTL_DAYS"), 90)? * 24 * 3600,
+            ),
+            cookie_secure: parse("COOKIE_SECURE", get("COOKIE_SECURE"), d.cookie_secure)?,
+            public_origins: get("PUBLIC_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            trust_proxy: parse("TRUST_PROXY", get("TRUST_PROXY"), d.trust_proxy)?,
+            sign_in_limit: parse("SIGN_IN_RATE_LIMIT", get("SIGN_IN_RATE_LIMIT"), d.sign_in_limit)?,
+            sign_up_limit: parse("SIGN_UP_RATE_LIMIT", get("SIGN_UP_RATE_LIMIT"), d.sign_up_limit)?,
+            rate_limit_window: Duration::from_secs(parse(
+                "RATE_LIMIT_WINDOW_SECS",
+                get("RATE_LIMIT_WINDOW_SECS"),
+                d.rate_limit_window.as_secs(),
+            )?),
+            demo_data: parse("DEMO_DATA", get("DEMO_DATA"), d.demo_data)?,
+            smtp_url: get("SMTP_URL"),
+            mail_from: get("MAIL_FROM").unwrap_or(d.mail_from),
+            map_tile_url: get("MAP_TILE_URL").unwrap_or(d.map_tile_url),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let s = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(s.listen_addr.port(), 3000);
+        assert!(s.database_url.starts_with("sqlite://data/"));
+        assert_eq!(s.session_ttl, Duration::from_secs(168 * 3600));
+    }
+
+    #[test]
+    fn variables_override_and_bad_values_name_the_variable() {
+        let s = Settings::from_lookup(|k| match k {
+            "LEPTOS_SITE_ADDR" => Some("0.0.0.0:8080".into()),
+            "PUBLIC_ORIGINS" => Some("https://a.example/, https://b.example".into()),
+            "SIGN_IN_RATE_LIMIT" => Some("3".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.listen_addr.port(), 8080);
+        assert_eq!(s.public_origins, vec!["https://a.example", "https://b.example"]);
+        assert_eq!(s.sign_in_limit, 3);
+
+        let err = Settings::from_lookup(|k| (k == "COOKIE_SECURE").then(|| "maybe".into()))
+            .unwrap_err();
+        assert_eq!(err.name, "COOKIE_SECURE");
+        let err = Settings::from_lookup(|k| (k == "DATABASE_URL").then(|| "mysql://x".into()))
+            .unwrap_err();
+        assert_eq!(err.name, "DATABASE_URL");
+    }
+}

@@ -1,0 +1,160 @@
+//! Small building blocks shared by the pages: form fields that show their server-side error,
+//! the error banner, and the guard for pages that need a signed-in user.
+
+use leptos::prelude::*;
+
+use crate::accounts::{Role, User};
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+use crate::use_auth;
+
+/// The localised error for `field` from the last result of an action, if any.
+pub fn field_error<T, S>(value: S, field: &'static str) -> Signal<Option<String>>
+where
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let locale = i18n.locale.get();
+        value.with(|v| match v {
+            Some(Err(e)) => e.field_error(field).map(|f| f.message(locale)),
+            _ => None,
+        })
+    })
+}
+
+/// The localised message of a failed action, for the banner above the form.
+pub fn form_error<T, S>(value: S) -> Signal<Option<String>>
+where
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let locale = i18n.locale.get();
+        value.with(|v| match v {
+            Some(Err(e)) => Some(e.message(locale)),
+            _ => None,
+        })
+    })
+}
+
+#[component]
+pub fn FormError(message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p class="banner banner-error" role="alert" data-testid="form-error">
+                {move || message.get()}
+            </p>
+        </Show>
+    }
+}
+
+/// A labelled input with its hint and its error underneath, linked for screen readers.
+#[component]
+pub fn Field(
+    #[prop(into)] name: String,
+    #[prop(into)] label: Signal<&'static str>,
+    #[prop(into, default = "text".to_string())] kind: String,
+    #[prop(into, optional)] autocomplete: Option<String>,
+    #[prop(into, optional)] hint: Option<Signal<&'static str>>,
+    #[prop(into, optional)] value: Option<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] minlength: Option<usize>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = format!("{hint_id} {error_id}");
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{move || label.get()}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                value=value
+                required=required
+                minlength=minlength
+                maxlength=maxlength
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described
+            />
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{move || h.get()}</p> })}
+            <p class="field-error" id=error_id aria-live="polite">
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// Renders `children` with the signed-in user when they hold one of `roles`; otherwise asks the
+/// visitor to sign in, or tells a user without the role that the page is not theirs. The
+/// server functions behind each page check again: this is only the page's courtesy.
+#[component]
+pub fn RequireRole<F, V>(roles: &'static [Role], children: F) -> impl IntoView
+where
+    F: Fn(User) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let auth = use_auth();
+    let i18n = use_i18n();
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {
+                let children = children.clone();
+                move || {
+                    let children = children.clone();
+                    Suspend::new(async move {
+                        match auth.user.await {
+                            Ok(Some(user)) if roles.contains(&user.role) => children(user).into_any(),
+                            Ok(Some(_)) => view! { <crate::pages::errors::Forbidden /> }.into_any(),
+                            Ok(None) => view! { <SignInPrompt /> }.into_any(),
+                            Err(_) => view! { <crate::pages::errors::ServerError /> }.into_any(),
+                        }
+                    })
+                }
+            }
+        </Suspense>
+    }
+}
+
+#[component]
+fn SignInPrompt() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card narrow">
+            <p>{t!(i18n, error_sign_in_required)}</p>
+            <a class="button" href="/sign-in">{t!(i18n, nav_sign_in)}</a>
+        </section>
+    }
+}
+
+pub fn format_date(ms: i64) -> String {
+    // Civil date from Unix days (Howard Hinnant's algorithm), UTC; no time crate in the wasm.
+    let days = ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_unix_milliseconds_as_iso_dates() {
+        assert_eq!(super::format_date(0), "1970-01-01");
+        assert_eq!(super::format_date(951_782_400_000), "2000-02-29");
+        assert_eq!(super::format_date(1_795_564_800_000), "2026-11-25");
+    }
+}

@@ -1,0 +1,70 @@
+use std::net::SocketAddr;
+
+use app::accounts::{service, Credentials, SignUpRequest, User};
+use app::platform::request::client_ip_from;
+use app::platform::AppState;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{ApiError, ApiJson, ErrorBody};
+
+/// Creates a customer account and its first user.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = SignUpRequest,
+    responses(
+        (status = 201, description = "Account created", body = User),
+        (status = 409, description = "Email already used", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 429, description = "Too many sign-ups from this address", body = ErrorBody)))]
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SignUpRequest>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let ip = client_ip_from(&headers, Some(peer), state.settings.trust_proxy);
+    let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Token {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    token_type: &'static str,
+    /// Unix milliseconds.
+    expires_at: i64,
+    user: User,
+}
+
+/// Exchanges email and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts", request_body = Credentials,
+    responses(
+        (status = 201, body = Token),
+        (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(creds): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<Token>), ApiError> {
+    let ip = client_ip_from(&headers, Some(peer), state.settings.trust_proxy);
+    let user =
+        service::authenticate(&state.db, &state.settings, ip, &creds.email, &creds.password).await?;
+    let (token, expires_at) = service::create_api_token(&state.db, &state.settings, user.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Token { token, token_type: "Bearer", expires_at, user }),
+    ))
+}
+
+/// The caller, by bearer token or session cookie.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<User>, ApiError> {
+    Ok(Json(service::require_user(&state.db, &headers).await?))
+}

@@ -1,0 +1,211 @@
+//! The versioned REST API (`/api/v1`) and `/healthz`. Handlers parse, call the same service
+//! functions as the pages, and answer JSON; every error has one shape:
+//! `{"error": {"code": "...", "message": "...", "fields": {"<field>": "<message>"}}}`.
+
+mod accounts;
+mod crm;
+mod health;
+
+use std::collections::BTreeMap;
+
+use app::error::{AppError, FieldError, FieldErrors};
+use app::i18n::{locale_from_headers, Locale};
+use app::platform::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Parcelport API",
+        version = "1",
+        description = "Book, track and manage parcels. Authenticate with a bearer token from \
+                       `POST /api/v1/tokens`. Errors share one shape (ErrorBody)."
+    ),
+    modifiers(&SecuritySchemes),
+    components(schemas(ErrorBody, ErrorDetail))
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("pp_session"))),
+        );
+    }
+}
+
+/// The API routes with their OpenAPI document, which is built from the same route list and so
+/// cannot forget one.
+pub fn router(state: AppState) -> Router<AppState> {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(accounts::sign_up))
+        .routes(routes!(accounts::create_token))
+        .routes(routes!(accounts::me))
+        .routes(routes!(crm::list_customers))
+        .split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/api/{*rest}", any(|| async { ApiError(AppError::NotFound) }))
+        .layer(axum::middleware::from_fn(localise_errors))
+        .with_state::<AppState>(state.clone())
+        .with_state(state)
+}
+
+/// `{"error": {...}}`
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `validation_failed`, `conflict`, `unauthenticated`, ...
+    pub code: String,
+    /// For people, in the language of `Accept-Language` (English or Simplified Chinese).
+    pub message: String,
+    /// Field name -> what is wrong with it; empty when the error is not about fields.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// An error on its way out of the API.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+pub fn error_response(err: &AppError, locale: Locale) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: err.code().to_string(),
+            message: err.message(locale),
+            fields: err
+                .fields()
+                .map(|f| {
+                    f.iter()
+                        .map(|(k, v)| (k.clone(), v.message(locale)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        },
+    };
+    let mut response = (err.status(), Json(body)).into_response();
+    if let AppError::RateLimited { retry_after_secs } = err {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(locale.tag()));
+    response.extensions_mut().insert(err.clone());
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error_response(&self.0, Locale::En)
+    }
+}
+
+/// Re-renders an error's message in the caller's language; handlers need not know it.
+async fn localise_errors(request: Request, next: Next) -> Response {
+    let locale = locale_from_headers(request.headers());
+    let response = next.run(request).await;
+    match response.extensions().get::<AppError>() {
+        Some(err) if locale != Locale::En => error_response(&err.clone(), locale),
+        _ => response,
+    }
+}
+
+/// `Json` whose rejections are API errors: malformed JSON is 400, the wrong shape 422 with the
+/// field named, a missing content type 415; never a 500.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError(json_rejection(&rejection))),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            let detail = e.body_text();
+            AppError::InvalidBody { fields: blamed_field(&detail), detail }
+        }
+        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
+        other => AppError::BadRequest(other.body_text()),
+    }
+}
+
+/// Finds the field serde complained about ("missing field `email`", or "email: invalid type").
+fn blamed_field(detail: &str) -> FieldErrors {
+    let detail = detail
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(detail);
+    if let Some(rest) = detail.split("missing field `").nth(1) {
+        if let Some((name, _)) = rest.split_once('`') {
+            return FieldErrors::from([(name.to_string(), FieldError::Required)]);
+        }
+    }
+    match detail.split_once(": ") {
+        Some((path, _)) if !path.is_empty() && path.chars().all(|c| c.is_alphanumeric() || "_.[]".contains(c)) => {
+            FieldErrors::from([(path.to_string(), FieldError::Invalid)])
+        }
+        _ => FieldErrors::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blames_the_field_serde_names() {
+        let f = blamed_field("Failed to deserialize the JSON body into the target type: missing field `email` at line 1 column 2");
+        assert_eq!(f.get("email"), Some(&FieldError::Required));
+        let f = blamed_field("password: invalid type: integer `5`, expected a string at line 1 column 14");
+        assert_eq!(f.get("password"), Some(&FieldError::Invalid));
+        assert!(blamed_field("trailing characters at line 1 column 3").is_empty());
+    }
+}

@@ -1,0 +1,123 @@
+//! The Parcelport server: configuration, the HTTP stack (pages, server functions, REST API) and
+//! the start-up tasks. `main.rs` only parses the command line.
+
+pub mod api;
+pub mod demo;
+mod origin_guard;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::platform::{AppState, Db, Settings};
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::Request;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+/// Where cargo-leptos put the compiled wasm, JS and CSS (`LEPTOS_SITE_ROOT`, default
+/// `target/site`).
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    LeptosOptions::builder()
+        .output_name("parcelport")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(settings.listen_addr)
+        .build()
+}
+
+/// Connects the database (running migrations) and assembles the state.
+pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
+    let db = Db::connect(&settings.database_url).await?;
+    Ok(AppState {
+        leptos_options: leptos_options(&settings),
+        db,
+        settings: Arc::new(settings),
+    })
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let page = "<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" \
+        content=\"width=device-width, initial-scale=1\"><title>500 · Parcelport</title>\
+        <link rel=\"stylesheet\" href=\"/pkg/parcelport.css\"><main class=\"container\">\
+        <section class=\"card narrow error-page\"><p class=\"error-code\">500</p>\
+        <h1>Something went wrong</h1><p lang=\"zh-CN\">出错了</p>\
+        <p>We could not complete this request. Please try again in a moment.</p>\
+        <p lang=\"zh-CN\">暂时无法完成请求，请稍后重试。</p><a class=\"button\" href=\"/\">Home · 首页</a>\
+        </section></main></html>";
+    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, Html(page)).into_response()
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            move || shell(options.clone()),
+        )
+        .route("/rpc/{*fn_name}", post(server_fn_handler))
+        .merge(api::router(state.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin_guard::refuse_cross_origin_writes,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A server bound to a socket and serving in the background.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds `settings.listen_addr` (port 0 picks a free port), prepares and serves.
+pub async fn spawn(settings: Settings) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    let listener = tokio::net::TcpListener::bind(settings.listen_addr).await?;
+    let addr = listener.local_addr()?;
+    let demo = settings.demo_data;
+    let state = prepare(settings).await?;
+    if demo {
+        demo::seed_if_empty(&state.db).await?;
+    }
+    let app = router(state.clone());
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    });
+    Ok(Running { addr, state, handle })
+}

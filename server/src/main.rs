@@ -1,0 +1,106 @@
+use std::io::BufRead;
+
+use app::accounts::{service, Role};
+use app::platform::Settings;
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+/// Parcelport: the carrier's customer portal. Configuration comes from environment variables
+/// (see README.md).
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Create a care agent or manager. The password is read from PARCELPORT_STAFF_PASSWORD, or
+    /// from the first line of standard input.
+    CreateStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: StaffRole,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StaffRole {
+    Agent,
+    Manager,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let running = server::spawn(settings).await?;
+            tracing::info!(
+                "Parcelport listening on http://{} ({} database)",
+                running.addr,
+                running.state.db.kind.as_str()
+            );
+            running.handle.await??;
+        }
+        Command::Migrate => {
+            server::prepare(settings).await?;
+            println!("migrations applied");
+        }
+        Command::CreateStaff { email, name, role } => {
+            let password = match std::env::var("PARCELPORT_STAFF_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("password (first line of standard input):");
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let state = server::prepare(settings).await?;
+            let role = match role {
+                StaffRole::Agent => Role::Agent,
+                StaffRole::Manager => Role::Manager,
+            };
+            match service::create_staff(&state.db, &email, &name, &password, role).await {
+                Ok(user) => println!("created {} {} (id {})", role.as_str(), user.email, user.id),
+                Err(e) => {
+                    let detail = e
+                        .fields()
+                        .map(|f| {
+                            f.iter()
+                                .map(|(k, v)| format!("{k}: {}", v.message(Default::default())))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
+                        .unwrap_or_else(|| e.message(Default::default()));
+                    return Err(detail.into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
