@@ -107,7 +107,7 @@ texts! {
     role_agent: "Care agent", "客服专员";
     role_manager: "Manager", "经理";
     footer_rights: "Parcelport — the carrier's customer portal", "Parcelport — 承运商客户服务门户";
-    footer_api: "API (OpenAPI)", "API（OpenAPI）";
+    footer_api: "API (OpenAPI)", "接口文档（OpenAPI）";
     footer_status: "Service status", "服务状态";
     loading: "Loading…", "加载中…";
 

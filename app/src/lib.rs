@@ -17,7 +17,7 @@ mod ui;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::accounts::{ChangePassword, SignIn, SignOut, SignUp, UpdateProfile, User};
 use crate::error::AppError;
@@ -99,14 +99,15 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <layout::Shell>
+                // Signed-in pages wait for the user before sending headers, so a 403 is a 403.
                 <Routes fallback=|| view! { <pages::errors::NotFound /> }>
                     <Route path=path!("") view=pages::home::HomePage />
                     <Route path=path!("/track") view=pages::track::TrackPage />
                     <Route path=path!("/sign-in") view=accounts::pages::SignInPage />
                     <Route path=path!("/sign-up") view=accounts::pages::SignUpPage />
-                    <Route path=path!("/account") view=accounts::pages::AccountPage />
-                    <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage />
-                    <Route path=path!("/staff/customers") view=crm::pages::CustomersPage />
+                    <Route path=path!("/account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/customers") view=crm::pages::CustomersPage ssr=SsrMode::Async />
                 </Routes>
             </layout::Shell>
         </Router>

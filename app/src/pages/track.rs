@@ -9,10 +9,11 @@ use crate::pages::home::TrackBox;
 /// At most this many numbers per look-up, as with the big carriers' multi-track boxes.
 const MAX_NUMBERS: usize = 20;
 
-/// Splits what was typed into candidate numbers: spaces, commas, semicolons or new lines.
+/// Splits what was typed into candidate numbers: spaces (and `+`, a space in a form-encoded
+/// URL), commas, semicolons or new lines, ASCII or full-width.
 pub fn split_numbers(input: &str) -> Vec<String> {
     let mut seen = Vec::new();
-    for part in input.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '，') {
+    for part in input.split(|c: char| c.is_whitespace() || ",;+，；".contains(c)) {
         let part = part.trim().to_ascii_uppercase();
         if !part.is_empty() && !seen.contains(&part) {
             seen.push(part);
@@ -76,8 +77,8 @@ mod tests {
     #[test]
     fn splits_on_any_separator_and_drops_duplicates() {
         assert_eq!(
-            split_numbers(" rr473124828fr, RR473124828FR;\nAB1；CD2，EF3"),
-            vec!["RR473124828FR", "AB1；CD2", "EF3"]
+            split_numbers(" rr473124829fr, RR473124829FR;\nAB1；CD2，EF3+RR473124829FR"),
+            vec!["RR473124829FR", "AB1", "CD2", "EF3"]
         );
         assert_eq!(split_numbers(&"X ".repeat(5)), vec!["X"]);
         let many: String = (0..30).map(|i| format!("N{i} ")).collect();

@@ -1,0 +1,75 @@
+//! Server-rendered pages: language negotiation, status codes, role-dependent content.
+
+use crate::helpers::*;
+
+async fn page(app: &TestApp, path: &str, lang: Option<&str>) -> (u16, String) {
+    let mut req = app.client.get(app.url(path));
+    if let Some(l) = lang {
+        req = req.header("Accept-Language", l);
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_landing_page_follows_accept_language_and_the_cookie() {
+    let app = spawn_app().await;
+    let (status, html) = page(&app, "/", Some("zh-CN,zh;q=0.9,en;q=0.5")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"zh-CN\""), "{}", &html[..300.min(html.len())]);
+    assert!(html.contains("我的包裹在哪里？"));
+    assert!(html.contains("name=\"q\""), "the track box is there");
+
+    let (_, html) = page(&app, "/", Some("en-GB")).await;
+    assert!(html.contains("Where is my parcel?"));
+
+    let res = app
+        .client
+        .get(app.url("/"))
+        .header("Accept-Language", "en")
+        .header("Cookie", "pp_lang=zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("我的包裹在哪里？"), "the remembered choice wins");
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_with_a_page() {
+    let app = spawn_app().await;
+    let (status, html) = page(&app, "/no/such/page", None).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_the_signed_in_customer() {
+    let app = spawn_app().await;
+    app.sign_up("ada@example.com").await;
+    let (_, anonymous) = page(&app, "/dashboard", None).await;
+    assert!(anonymous.contains("Please sign in to continue."));
+    app.sign_in("ada@example.com", PASSWORD).await;
+    let (status, html) = page(&app, "/dashboard", None).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Welcome, Ada Lovelace"), "{html}");
+    assert!(html.contains("Analytical Engines Ltd"));
+}
+
+#[tokio::test]
+async fn staff_pages_are_forbidden_to_customers() {
+    let app = spawn_app().await;
+    app.sign_up("ada@example.com").await;
+    app.sign_in("ada@example.com", PASSWORD).await;
+    let (status, html) = page(&app, "/staff/customers", None).await;
+    assert!(html.contains("Not allowed"), "{html}");
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn the_track_page_validates_numbers() {
+    let app = spawn_app().await;
+    let (status, html) = page(&app, "/track?q=RR473124829FR+RR473124828FR", None).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No parcel with this number is known to us yet"));
+    assert!(html.contains("This is not a valid tracking number."));
+}
