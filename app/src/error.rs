@@ -152,9 +152,10 @@ impl AppError {
             AppError::Forbidden => t.err_forbidden.into(),
             AppError::CrossOrigin => t.err_cross_origin.into(),
             AppError::NotFound => t.err_not_found.into(),
-            AppError::RateLimited { retry_after_secs } => {
-                fill(t.err_rate_limited, &[("seconds", &retry_after_secs.to_string())])
-            }
+            AppError::RateLimited { retry_after_secs } => fill(
+                t.err_rate_limited,
+                &[("seconds", &retry_after_secs.to_string())],
+            ),
             AppError::BadRequest(_) => t.err_bad_request.into(),
             AppError::InvalidBody { .. } => t.err_invalid_body.into(),
             AppError::UnsupportedMediaType => t.err_unsupported_media_type.into(),
@@ -211,10 +212,19 @@ mod tests {
 
     #[test]
     fn statuses_follow_the_api_contract() {
-        assert_eq!(AppError::field("email", FieldError::EmailInvalid).status(), 422);
+        assert_eq!(
+            AppError::field("email", FieldError::EmailInvalid).status(),
+            422
+        );
         assert_eq!(AppError::Conflict(FieldErrors::new()).status(), 409);
         assert_eq!(AppError::InvalidCredentials.status(), 401);
-        assert_eq!(AppError::RateLimited { retry_after_secs: 3 }.status(), 429);
+        assert_eq!(
+            AppError::RateLimited {
+                retry_after_secs: 3
+            }
+            .status(),
+            429
+        );
     }
 
     #[test]
@@ -222,7 +232,9 @@ mod tests {
         let e = FieldError::PasswordTooShort { min: 10 };
         assert_eq!(e.message(Locale::En), "Use at least 10 characters.");
         assert_eq!(e.message(Locale::ZhCn), "至少需要 10 个字符。");
-        let r = AppError::RateLimited { retry_after_secs: 42 };
+        let r = AppError::RateLimited {
+            retry_after_secs: 42,
+        };
         assert!(r.message(Locale::ZhCn).contains("42"));
     }
 

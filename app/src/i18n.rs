@@ -323,9 +323,18 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_highest_quality_supported_tag() {
-        assert_eq!(Locale::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Some(Locale::ZhCn));
-        assert_eq!(Locale::from_accept_language("fr-FR,en;q=0.5,zh;q=0.4"), Some(Locale::En));
-        assert_eq!(Locale::from_accept_language("en;q=0.3, zh-TW;q=0.7"), Some(Locale::ZhCn));
+        assert_eq!(
+            Locale::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Some(Locale::ZhCn)
+        );
+        assert_eq!(
+            Locale::from_accept_language("fr-FR,en;q=0.5,zh;q=0.4"),
+            Some(Locale::En)
+        );
+        assert_eq!(
+            Locale::from_accept_language("en;q=0.3, zh-TW;q=0.7"),
+            Some(Locale::ZhCn)
+        );
         assert_eq!(Locale::from_accept_language("fr, de"), None);
         assert_eq!(Locale::from_accept_language("zh;q=0, en"), Some(Locale::En));
     }
@@ -343,7 +352,10 @@ mod tests {
     #[test]
     fn every_string_is_translated_and_placeholders_match() {
         for (key, en, zh) in all_pairs() {
-            assert!(!en.trim().is_empty() && !zh.trim().is_empty(), "{key} is empty");
+            assert!(
+                !en.trim().is_empty() && !zh.trim().is_empty(),
+                "{key} is empty"
+            );
             let holes = |s: &str| {
                 let mut v: Vec<String> = s
                     .split('{')
@@ -355,13 +367,19 @@ mod tests {
             };
             assert_eq!(holes(en), holes(zh), "placeholders differ in {key}");
             if key != "app_name" {
-                assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{key} has no Chinese text");
+                assert!(
+                    zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    "{key} has no Chinese text"
+                );
             }
         }
     }
 
     #[test]
     fn fill_replaces_named_placeholders() {
-        assert_eq!(fill(EN.dashboard_welcome, &[("name", "Ada")]), "Welcome, Ada");
+        assert_eq!(
+            fill(EN.dashboard_welcome, &[("name", "Ada")]),
+            "Welcome, Ada"
+        );
     }
 }

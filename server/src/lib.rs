@@ -78,7 +78,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/rpc/{*fn_name}", post(server_fn_handler))
         .merge(api::router(state.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
             {
                 let state = state.clone();
                 move || provide_context(state.clone())
@@ -103,7 +106,9 @@ pub struct Running {
 }
 
 /// Binds `settings.listen_addr` (port 0 picks a free port), prepares and serves.
-pub async fn spawn(settings: Settings) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+pub async fn spawn(
+    settings: Settings,
+) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
     let listener = tokio::net::TcpListener::bind(settings.listen_addr).await?;
     let addr = listener.local_addr()?;
     let demo = settings.demo_data;
@@ -113,11 +118,18 @@ pub async fn spawn(settings: Settings) -> Result<Running, Box<dyn std::error::Er
     }
     let app = router(state.clone());
     let handle = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
     });
-    Ok(Running { addr, state, handle })
+    Ok(Running {
+        addr,
+        state,
+        handle,
+    })
 }

@@ -16,7 +16,10 @@ pub async fn refuse_cross_origin_writes(
     request: Request,
     next: Next,
 ) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe || is_same_origin(&request, &state.settings.public_origins) {
         next.run(request).await
     } else {

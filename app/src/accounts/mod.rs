@@ -109,67 +109,90 @@ pub async fn sign_up(
     industry: String,
 ) -> Result<(), AppError> {
     use crate::platform::request::*;
-    respond(async {
-        let (state, parts) = server_fn_context()?;
-        let ip = client_ip(&parts, state.settings.trust_proxy);
-        let req = SignUpRequest { email, password, name, company, industry };
-        let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
-        let token = service::create_session(&state.db, &state.settings, user.id).await?;
-        add_response_header(
-            http::header::SET_COOKIE,
-            session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.cookie_secure),
-        );
-        leptos_axum::redirect("/dashboard");
-        Ok(())
-    }
-    .await)
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            let ip = client_ip(&parts, state.settings.trust_proxy);
+            let req = SignUpRequest {
+                email,
+                password,
+                name,
+                company,
+                industry,
+            };
+            let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
+            let token = service::create_session(&state.db, &state.settings, user.id).await?;
+            add_response_header(
+                http::header::SET_COOKIE,
+                session_cookie(
+                    &token,
+                    state.settings.session_ttl.as_secs(),
+                    state.settings.cookie_secure,
+                ),
+            );
+            leptos_axum::redirect("/dashboard");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::platform::request::*;
-    respond(async {
-        let (state, parts) = server_fn_context()?;
-        let ip = client_ip(&parts, state.settings.trust_proxy);
-        let user = service::authenticate(&state.db, &state.settings, ip, &email, &password).await?;
-        let token = service::create_session(&state.db, &state.settings, user.id).await?;
-        add_response_header(
-            http::header::SET_COOKIE,
-            session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.cookie_secure),
-        );
-        leptos_axum::redirect("/dashboard");
-        Ok(())
-    }
-    .await)
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            let ip = client_ip(&parts, state.settings.trust_proxy);
+            let user =
+                service::authenticate(&state.db, &state.settings, ip, &email, &password).await?;
+            let token = service::create_session(&state.db, &state.settings, user.id).await?;
+            add_response_header(
+                http::header::SET_COOKIE,
+                session_cookie(
+                    &token,
+                    state.settings.session_ttl.as_secs(),
+                    state.settings.cookie_secure,
+                ),
+            );
+            leptos_axum::redirect("/dashboard");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::platform::request::*;
-    respond(async {
-        let (state, parts) = server_fn_context()?;
-        if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-            service::delete_session(&state.db, token).await?;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+                service::delete_session(&state.db, token).await?;
+            }
+            add_response_header(
+                http::header::SET_COOKIE,
+                clear_session_cookie(state.settings.cookie_secure),
+            );
+            leptos_axum::redirect("/");
+            Ok(())
         }
-        add_response_header(
-            http::header::SET_COOKIE,
-            clear_session_cookie(state.settings.cookie_secure),
-        );
-        leptos_axum::redirect("/");
-        Ok(())
-    }
-    .await)
+        .await,
+    )
 }
 
 /// The signed-in user, or `None` for a visitor.
 #[server(prefix = "/rpc", endpoint = "accounts/current_user")]
 pub async fn current_user() -> Result<Option<User>, AppError> {
     use crate::platform::request::*;
-    respond(async {
-        let (state, parts) = server_fn_context()?;
-        service::authenticate_request(&state.db, &parts.headers).await
-    }
-    .await)
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            service::authenticate_request(&state.db, &parts.headers).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/update_profile")]
@@ -179,12 +202,23 @@ pub async fn update_profile(
     industry: String,
 ) -> Result<User, AppError> {
     use crate::platform::request::*;
-    respond(async {
-        let (state, parts) = server_fn_context()?;
-        let user = service::require_user(&state.db, &parts.headers).await?;
-        service::update_profile(&state.db, &user, ProfileUpdate { name, company, industry }).await
-    }
-    .await)
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            let user = service::require_user(&state.db, &parts.headers).await?;
+            service::update_profile(
+                &state.db,
+                &user,
+                ProfileUpdate {
+                    name,
+                    company,
+                    industry,
+                },
+            )
+            .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/change_password")]
@@ -193,12 +227,21 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     use crate::platform::request::*;
-    respond(async {
-        let (state, parts) = server_fn_context()?;
-        let user = service::require_user(&state.db, &parts.headers).await?;
-        let keep = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
-        service::change_password(&state.db, &state.settings, &user, &current_password, &new_password, keep)
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            let user = service::require_user(&state.db, &parts.headers).await?;
+            let keep = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
+            service::change_password(
+                &state.db,
+                &state.settings,
+                &user,
+                &current_password,
+                &new_password,
+                keep,
+            )
             .await
-    }
-    .await)
+        }
+        .await,
+    )
 }

@@ -130,19 +130,34 @@ pub fn parse_sign_up(req: &SignUpRequest) -> Result<NewCustomer, AppError> {
     checks.finish()?;
     match (email, password, name, company, industry) {
         (Some(email), Some(password), Some(name), Some(company), Some(industry)) => {
-            Ok(NewCustomer { email, password, name, company, industry })
+            Ok(NewCustomer {
+                email,
+                password,
+                name,
+                company,
+                industry,
+            })
         }
         _ => Err(AppError::Internal),
     }
 }
 
 fn email_taken() -> AppError {
-    AppError::Conflict(FieldErrors::from([("email".to_string(), FieldError::EmailTaken)]))
+    AppError::Conflict(FieldErrors::from([(
+        "email".to_string(),
+        FieldError::EmailTaken,
+    )]))
 }
 
 /// Creates a customer and its first user in one transaction: never one without the other.
 pub async fn register_customer(db: &Db, new: NewCustomer) -> Result<User, AppError> {
-    let NewCustomer { email, password, name, company, industry } = new;
+    let NewCustomer {
+        email,
+        password,
+        name,
+        company,
+        industry,
+    } = new;
     let (email, name, company) = (&email, &name, company.as_ref());
     if email_exists(db, email).await? {
         return Err(email_taken());
@@ -191,7 +206,9 @@ pub async fn create_staff(
     role: Role,
 ) -> Result<User, AppError> {
     if !role.is_staff() {
-        return Err(AppError::BadRequest("staff role must be agent or manager".into()));
+        return Err(AppError::BadRequest(
+            "staff role must be agent or manager".into(),
+        ));
     }
     let mut checks = Checks::new();
     let email = checks.check("email", EmailAddress::parse(email));
@@ -257,13 +274,20 @@ pub async fn authenticate(
         settings.rate_limit_window,
     )
     .await?;
-    rate_limit::hit(db, &email_bucket, settings.sign_in_limit, settings.rate_limit_window).await?;
+    rate_limit::hit(
+        db,
+        &email_bucket,
+        settings.sign_in_limit,
+        settings.rate_limit_window,
+    )
+    .await?;
 
-    let row: Option<UserRow> =
-        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
-            .bind(&email_key)
-            .fetch_optional(&db.pool)
-            .await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+    ))
+    .bind(&email_key)
+    .fetch_optional(&db.pool)
+    .await?;
     let (hash, row) = match row {
         Some(r) => (r.password_hash.clone(), Some(r)),
         None => (DUMMY_HASH.to_string(), None),
@@ -290,7 +314,11 @@ fn token_hash(token: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
 }
 
-pub async fn create_session(db: &Db, settings: &Settings, user_id: i64) -> Result<String, AppError> {
+pub async fn create_session(
+    db: &Db,
+    settings: &Settings,
+    user_id: i64,
+) -> Result<String, AppError> {
     let token = random_token();
     let now = now_ms();
     sqlx::query(
@@ -318,7 +346,11 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn create_api_token(db: &Db, settings: &Settings, user_id: i64) -> Result<(String, i64), AppError> {
+pub async fn create_api_token(
+    db: &Db,
+    settings: &Settings,
+    user_id: i64,
+) -> Result<(String, i64), AppError> {
     let token = format!("pp_{}", random_token());
     let now = now_ms();
     let expires_at = now + settings.api_token_ttl.as_millis() as i64;
@@ -351,7 +383,10 @@ async fn user_for_token(db: &Db, table: &str, token: &str) -> Result<Option<User
 }
 
 /// The user behind a request: a bearer token (API clients) or the session cookie (browsers).
-pub async fn authenticate_request(db: &Db, headers: &http::HeaderMap) -> Result<Option<User>, AppError> {
+pub async fn authenticate_request(
+    db: &Db,
+    headers: &http::HeaderMap,
+) -> Result<Option<User>, AppError> {
     if let Some(bearer) = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -366,11 +401,17 @@ pub async fn authenticate_request(db: &Db, headers: &http::HeaderMap) -> Result<
 }
 
 pub async fn require_user(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
-    authenticate_request(db, headers).await?.ok_or(AppError::Unauthenticated)
+    authenticate_request(db, headers)
+        .await?
+        .ok_or(AppError::Unauthenticated)
 }
 
 /// Signed in with one of `roles`, else 401 / 403.
-pub async fn require_role(db: &Db, headers: &http::HeaderMap, roles: &[Role]) -> Result<User, AppError> {
+pub async fn require_role(
+    db: &Db,
+    headers: &http::HeaderMap,
+    roles: &[Role],
+) -> Result<User, AppError> {
     let user = require_user(db, headers).await?;
     if roles.contains(&user.role) {
         Ok(user)
@@ -400,7 +441,10 @@ pub async fn update_profile(db: &Db, user: &User, update: ProfileUpdate) -> Resu
         .execute(&mut *tx)
         .await?;
     if let (Some(customer), Some(company), Some(industry)) = (&user.customer, company, industry) {
-        let display = company.as_ref().map(CompanyName::as_str).unwrap_or(name.as_str());
+        let display = company
+            .as_ref()
+            .map(CompanyName::as_str)
+            .unwrap_or(name.as_str());
         sqlx::query("UPDATE customers SET name = $1, company = $2, industry = $3 WHERE id = $4")
             .bind(display)
             .bind(company.as_ref().map(CompanyName::as_str))
@@ -435,7 +479,10 @@ pub async fn change_password(
         .fetch_one(&db.pool)
         .await?;
     if !verify_password(hash, current.to_string()).await? {
-        return Err(AppError::field("current_password", FieldError::CurrentPasswordWrong));
+        return Err(AppError::field(
+            "current_password",
+            FieldError::CurrentPasswordWrong,
+        ));
     }
     let new_hash = hash_password(new).await?;
     let mut tx = db.pool.begin().await?;

@@ -30,22 +30,26 @@ pub struct CareOverview {
 pub async fn staff_overview() -> Result<CareOverview, AppError> {
     use crate::accounts::{service::require_role, Role};
     use crate::platform::request::*;
-    respond(async {
-        let (state, parts) = server_fn_context()?;
-        require_role(&state.db, &parts.headers, &[Role::Agent, Role::Manager]).await?;
-        service::overview(&state.db).await
-    }
-    .await)
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            require_role(&state.db, &parts.headers, &[Role::Agent, Role::Manager]).await?;
+            service::overview(&state.db).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "crm/customers")]
 pub async fn list_customers() -> Result<Vec<CustomerSummary>, AppError> {
     use crate::accounts::{service::require_role, Role};
     use crate::platform::request::*;
-    respond(async {
-        let (state, parts) = server_fn_context()?;
-        require_role(&state.db, &parts.headers, &[Role::Agent, Role::Manager]).await?;
-        service::list_customers(&state.db, 200).await
-    }
-    .await)
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            require_role(&state.db, &parts.headers, &[Role::Agent, Role::Manager]).await?;
+            service::list_customers(&state.db, 200).await
+        }
+        .await,
+    )
 }

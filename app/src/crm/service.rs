@@ -3,7 +3,7 @@ use crate::domain::Industry;
 use crate::error::AppError;
 use crate::platform::{now_ms, Db};
 
-use super::{CustomerSummary, CareOverview};
+use super::{CareOverview, CustomerSummary};
 
 #[derive(sqlx::FromRow)]
 struct CustomerRow {
@@ -56,7 +56,10 @@ pub async fn list_customers(db: &Db, limit: i64) -> Result<Vec<CustomerSummary>,
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| CustomerSummary { customer: r.customer.into(), users: r.users })
+        .map(|r| CustomerSummary {
+            customer: r.customer.into(),
+            users: r.users,
+        })
         .collect())
 }
 

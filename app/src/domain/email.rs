@@ -94,7 +94,11 @@ mod tests {
             "ada@example.c",
             "ada@example..com",
         ] {
-            assert_eq!(EmailAddress::parse(bad), Err(FieldError::EmailInvalid), "{bad}");
+            assert_eq!(
+                EmailAddress::parse(bad),
+                Err(FieldError::EmailInvalid),
+                "{bad}"
+            );
         }
     }
 
@@ -102,6 +106,9 @@ mod tests {
     fn empty_and_overlong_have_their_own_reasons() {
         assert_eq!(EmailAddress::parse("   "), Err(FieldError::Required));
         let long = format!("{}@example.com", "a".repeat(250));
-        assert_eq!(EmailAddress::parse(&long), Err(FieldError::TooLong { max: 254 }));
+        assert_eq!(
+            EmailAddress::parse(&long),
+            Err(FieldError::TooLong { max: 254 })
+        );
     }
 }

@@ -14,9 +14,13 @@ impl Password {
         if n == 0 {
             Err(FieldError::Required)
         } else if n < Self::MIN_CHARS {
-            Err(FieldError::PasswordTooShort { min: Self::MIN_CHARS })
+            Err(FieldError::PasswordTooShort {
+                min: Self::MIN_CHARS,
+            })
         } else if n > Self::MAX_CHARS {
-            Err(FieldError::PasswordTooLong { max: Self::MAX_CHARS })
+            Err(FieldError::PasswordTooLong {
+                max: Self::MAX_CHARS,
+            })
         } else {
             Ok(Self(input.to_string()))
         }

@@ -5,7 +5,11 @@ use crate::error::FieldError;
 fn clean(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
     let value = input.trim();
     if value.is_empty() {
-        return if required { Err(FieldError::Required) } else { Ok(None) };
+        return if required {
+            Err(FieldError::Required)
+        } else {
+            Ok(None)
+        };
     }
     if value.chars().count() > max {
         return Err(FieldError::TooLong { max });
@@ -70,7 +74,10 @@ mod tests {
     fn company_is_optional() {
         assert_eq!(CompanyName::parse_optional("  ").unwrap(), None);
         assert_eq!(
-            CompanyName::parse_optional("Acme Ltd").unwrap().unwrap().as_str(),
+            CompanyName::parse_optional("Acme Ltd")
+                .unwrap()
+                .unwrap()
+                .as_str(),
             "Acme Ltd"
         );
     }

@@ -94,7 +94,9 @@ mod tests {
         assert_eq!(TrackingNumber::check_digit(&[4, 7, 3, 1, 2, 4, 8, 2]), 9);
         assert!(TrackingNumber::parse("RR473124829FR").is_ok());
         assert_eq!(
-            TrackingNumber::parse(" rr 4731 2482 9 fr ").unwrap().as_str(),
+            TrackingNumber::parse(" rr 4731 2482 9 fr ")
+                .unwrap()
+                .as_str(),
             "RR473124829FR"
         );
     }
@@ -116,16 +118,33 @@ mod tests {
         let s = good.as_str().to_string();
         for pos in 2..11 {
             let mut bytes = s.clone().into_bytes();
-            bytes[pos] = if bytes[pos] == b'9' { b'0' } else { bytes[pos] + 1 };
+            bytes[pos] = if bytes[pos] == b'9' {
+                b'0'
+            } else {
+                bytes[pos] + 1
+            };
             let bad = String::from_utf8(bytes).unwrap();
-            assert_eq!(TrackingNumber::parse(&bad), Err(FieldError::Invalid), "{bad}");
+            assert_eq!(
+                TrackingNumber::parse(&bad),
+                Err(FieldError::Invalid),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn refuses_wrong_shapes() {
-        for bad in ["RR12345678CN", "R1234567895CN", "RR1234567895C1", "RR12345678950CN"] {
-            assert_eq!(TrackingNumber::parse(bad), Err(FieldError::Invalid), "{bad}");
+        for bad in [
+            "RR12345678CN",
+            "R1234567895CN",
+            "RR1234567895C1",
+            "RR12345678950CN",
+        ] {
+            assert_eq!(
+                TrackingNumber::parse(bad),
+                Err(FieldError::Invalid),
+                "{bad}"
+            );
         }
         assert_eq!(TrackingNumber::parse("  "), Err(FieldError::Required));
     }

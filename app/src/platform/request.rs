@@ -15,7 +15,10 @@ pub const SESSION_COOKIE: &str = "pp_session";
 /// The caller's address: the socket peer, or the first `X-Forwarded-For` hop when a proxy in
 /// front is trusted to set it.
 pub fn client_ip(parts: &http::request::Parts, trust_proxy: bool) -> IpAddr {
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     client_ip_from(&parts.headers, peer, trust_proxy)
 }
 

@@ -123,8 +123,16 @@ impl Settings {
                 })
                 .unwrap_or_default(),
             trust_proxy: parse("TRUST_PROXY", get("TRUST_PROXY"), d.trust_proxy)?,
-            sign_in_limit: parse("SIGN_IN_RATE_LIMIT", get("SIGN_IN_RATE_LIMIT"), d.sign_in_limit)?,
-            sign_up_limit: parse("SIGN_UP_RATE_LIMIT", get("SIGN_UP_RATE_LIMIT"), d.sign_up_limit)?,
+            sign_in_limit: parse(
+                "SIGN_IN_RATE_LIMIT",
+                get("SIGN_IN_RATE_LIMIT"),
+                d.sign_in_limit,
+            )?,
+            sign_up_limit: parse(
+                "SIGN_UP_RATE_LIMIT",
+                get("SIGN_UP_RATE_LIMIT"),
+                d.sign_up_limit,
+            )?,
             rate_limit_window: Duration::from_secs(parse(
                 "RATE_LIMIT_WINDOW_SECS",
                 get("RATE_LIMIT_WINDOW_SECS"),
@@ -160,11 +168,14 @@ mod tests {
         })
         .unwrap();
         assert_eq!(s.listen_addr.port(), 8080);
-        assert_eq!(s.public_origins, vec!["https://a.example", "https://b.example"]);
+        assert_eq!(
+            s.public_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
         assert_eq!(s.sign_in_limit, 3);
 
-        let err = Settings::from_lookup(|k| (k == "COOKIE_SECURE").then(|| "maybe".into()))
-            .unwrap_err();
+        let err =
+            Settings::from_lookup(|k| (k == "COOKIE_SECURE").then(|| "maybe".into())).unwrap_err();
         assert_eq!(err.name, "COOKIE_SECURE");
         let err = Settings::from_lookup(|k| (k == "DATABASE_URL").then(|| "mysql://x".into()))
             .unwrap_err();

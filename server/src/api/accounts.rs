@@ -52,12 +52,24 @@ pub async fn create_token(
     ApiJson(creds): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<Token>), ApiError> {
     let ip = client_ip_from(&headers, Some(peer), state.settings.trust_proxy);
-    let user =
-        service::authenticate(&state.db, &state.settings, ip, &creds.email, &creds.password).await?;
-    let (token, expires_at) = service::create_api_token(&state.db, &state.settings, user.id).await?;
+    let user = service::authenticate(
+        &state.db,
+        &state.settings,
+        ip,
+        &creds.email,
+        &creds.password,
+    )
+    .await?;
+    let (token, expires_at) =
+        service::create_api_token(&state.db, &state.settings, user.id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(Token { token, token_type: "Bearer", expires_at, user }),
+        Json(Token {
+            token,
+            token_type: "Bearer",
+            expires_at,
+            user,
+        }),
     ))
 }
 

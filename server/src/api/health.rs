@@ -28,6 +28,10 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
         database: state.db.kind.as_str(),
         database_roundtrip_ms: start.elapsed().as_secs_f64() * 1000.0,
     };
-    let status = if result.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if result.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(health))
 }

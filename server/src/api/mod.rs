@@ -72,7 +72,10 @@ pub fn router(state: AppState) -> Router<AppState> {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
-        .route("/api/{*rest}", any(|| async { ApiError(AppError::NotFound) }))
+        .route(
+            "/api/{*rest}",
+            any(|| async { ApiError(AppError::NotFound) }),
+        )
         .layer(axum::middleware::from_fn(localise_errors))
         .with_state::<AppState>(state.clone())
         .with_state(state)
@@ -125,9 +128,10 @@ pub fn error_response(err: &AppError, locale: Locale) -> Response {
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
-    response
-        .headers_mut()
-        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(locale.tag()));
+    response.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(locale.tag()),
+    );
     response.extensions_mut().insert(err.clone());
     response
 }
@@ -171,7 +175,10 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
     match rejection {
         JsonRejection::JsonDataError(e) => {
             let detail = e.body_text();
-            AppError::InvalidBody { fields: blamed_field(&detail), detail }
+            AppError::InvalidBody {
+                fields: blamed_field(&detail),
+                detail,
+            }
         }
         JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
         other => AppError::BadRequest(other.body_text()),
@@ -189,7 +196,12 @@ fn blamed_field(detail: &str) -> FieldErrors {
         }
     }
     match detail.split_once(": ") {
-        Some((path, _)) if !path.is_empty() && path.chars().all(|c| c.is_alphanumeric() || "_.[]".contains(c)) => {
+        Some((path, _))
+            if !path.is_empty()
+                && path
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "_.[]".contains(c)) =>
+        {
             FieldErrors::from([(path.to_string(), FieldError::Invalid)])
         }
         _ => FieldErrors::new(),
@@ -204,7 +216,9 @@ mod tests {
     fn blames_the_field_serde_names() {
         let f = blamed_field("Failed to deserialize the JSON body into the target type: missing field `email` at line 1 column 2");
         assert_eq!(f.get("email"), Some(&FieldError::Required));
-        let f = blamed_field("password: invalid type: integer `5`, expected a string at line 1 column 14");
+        let f = blamed_field(
+            "password: invalid type: integer `5`, expected a string at line 1 column 14",
+        );
         assert_eq!(f.get("password"), Some(&FieldError::Invalid));
         assert!(blamed_field("trailing characters at line 1 column 3").is_empty());
     }

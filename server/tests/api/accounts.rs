@@ -27,7 +27,10 @@ async fn a_used_email_is_a_conflict_whatever_its_case() {
     let app = spawn_app().await;
     assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
     let body = error_body(app.sign_up(" ADA@example.com").await, 409, "conflict").await;
-    assert!(body["error"]["fields"]["email"].as_str().unwrap().contains("already"));
+    assert!(body["error"]["fields"]["email"]
+        .as_str()
+        .unwrap()
+        .contains("already"));
     let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
         .fetch_one(&app.db.pool)
         .await
@@ -83,11 +86,15 @@ async fn malformed_bodies_get_400_or_422_never_500() {
         .unwrap();
     error_body(res, 400, "bad_request").await;
 
-    let res = app.post_json("/api/v1/accounts", &json!({"password": PASSWORD})).await;
+    let res = app
+        .post_json("/api/v1/accounts", &json!({"password": PASSWORD}))
+        .await;
     let body = error_body(res, 422, "invalid_body").await;
     assert!(body["error"]["fields"]["email"].is_string(), "{body}");
 
-    let res = app.post_json("/api/v1/tokens", &json!({"email": 5, "password": "x"})).await;
+    let res = app
+        .post_json("/api/v1/tokens", &json!({"email": 5, "password": "x"}))
+        .await;
     let body = error_body(res, 422, "invalid_body").await;
     assert!(body["error"]["fields"]["email"].is_string(), "{body}");
 
@@ -106,9 +113,16 @@ async fn sign_in_sets_a_locked_down_session_cookie() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
     let res = app.sign_in("ada@example.com", PASSWORD).await;
-    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
     let cookies = set_cookie_headers(res.headers());
-    let session = cookies.iter().find(|c| c.starts_with("pp_session=")).expect("session cookie");
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("pp_session="))
+        .expect("session cookie");
     assert!(session.contains("HttpOnly"), "{session}");
     assert!(session.contains("SameSite=Lax"), "{session}");
     assert!(session.contains("Path=/"), "{session}");
@@ -128,9 +142,22 @@ async fn a_wrong_password_or_unknown_email_is_refused_alike() {
     assert!(set_cookie_headers(wrong.headers()).is_empty());
     assert_eq!(app.me().await.status(), 401);
 
-    let a = error_body(app.token("ada@example.com", "not-the-password").await, 401, "invalid_credentials").await;
-    let b = error_body(app.token("nobody@example.com", PASSWORD).await, 401, "invalid_credentials").await;
-    assert_eq!(a, b, "the answer does not reveal whether the account exists");
+    let a = error_body(
+        app.token("ada@example.com", "not-the-password").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let b = error_body(
+        app.token("nobody@example.com", PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(
+        a, b,
+        "the answer does not reveal whether the account exists"
+    );
 }
 
 #[tokio::test]
@@ -166,7 +193,9 @@ async fn sign_out_ends_the_session_on_the_server() {
 
     let out = app.call::<app::accounts::SignOut>(&[]).await;
     assert!(out.status().is_success() || out.status().is_redirection());
-    assert!(set_cookie_headers(out.headers()).iter().any(|c| c.contains("Max-Age=0")));
+    assert!(set_cookie_headers(out.headers())
+        .iter()
+        .any(|c| c.contains("Max-Age=0")));
     assert_eq!(app.me().await.status(), 401);
 
     // Replaying the old cookie does not bring the session back.
@@ -198,11 +227,14 @@ async fn the_session_cookie_lifetime_follows_the_setting() {
     let app = spawn_app_with(|s| s.session_ttl = std::time::Duration::from_secs(3600)).await;
     app.sign_up("ada@example.com").await;
     let res = app.sign_in("ada@example.com", PASSWORD).await;
-    assert!(set_cookie_headers(res.headers()).iter().any(|c| c.contains("Max-Age=3600")));
-    let (created, expires): (i64, i64) = sqlx::query_as("SELECT created_at, expires_at FROM sessions")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    assert!(set_cookie_headers(res.headers())
+        .iter()
+        .any(|c| c.contains("Max-Age=3600")));
+    let (created, expires): (i64, i64) =
+        sqlx::query_as("SELECT created_at, expires_at FROM sessions")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     assert_eq!(expires - created, 3_600_000);
 }
 
@@ -218,36 +250,74 @@ async fn profile_and_password_changes_apply_and_sign_out_other_sessions() {
         .send()
         .await
         .unwrap();
-    assert_eq!(other_device.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        other_device
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     let res = app
-        .call::<app::accounts::UpdateProfile>(&[("name", "Ada King"), ("company", ""), ("industry", "retail")])
+        .call::<app::accounts::UpdateProfile>(&[
+            ("name", "Ada King"),
+            ("company", ""),
+            ("industry", "retail"),
+        ])
         .await;
     assert_eq!(res.status(), 200);
     let me: Value = app.me().await.json().await.unwrap();
     assert_eq!(me["name"], "Ada King");
     assert_eq!(me["customer"]["industry"], "retail");
-    assert_eq!(me["customer"]["name"], "Ada King", "without a company the person names the account");
+    assert_eq!(
+        me["customer"]["name"], "Ada King",
+        "without a company the person names the account"
+    );
 
     let res = app
-        .call::<app::accounts::ChangePassword>(&[("current_password", "wrong-password"), ("new_password", "another-long-password")])
+        .call::<app::accounts::ChangePassword>(&[
+            ("current_password", "wrong-password"),
+            ("new_password", "another-long-password"),
+        ])
         .await;
     assert_eq!(res.status(), 422);
     let res = app
-        .call::<app::accounts::ChangePassword>(&[("current_password", PASSWORD), ("new_password", "another-long-password")])
+        .call::<app::accounts::ChangePassword>(&[
+            ("current_password", PASSWORD),
+            ("new_password", "another-long-password"),
+        ])
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(app.me().await.status(), 200, "this device stays signed in");
-    assert_eq!(other_device.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        other_device
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     assert_eq!(app.token("ada@example.com", PASSWORD).await.status(), 401);
-    assert_eq!(app.token("ada@example.com", "another-long-password").await.status(), 201);
+    assert_eq!(
+        app.token("ada@example.com", "another-long-password")
+            .await
+            .status(),
+        201
+    );
 }
 
 #[tokio::test]
 async fn server_functions_refuse_anonymous_profile_changes() {
     let app = spawn_app().await;
     let res = app
-        .call::<app::accounts::UpdateProfile>(&[("name", "Mallory"), ("company", ""), ("industry", "retail")])
+        .call::<app::accounts::UpdateProfile>(&[
+            ("name", "Mallory"),
+            ("company", ""),
+            ("industry", "retail"),
+        ])
         .await;
     assert_eq!(res.status(), 401);
 }

@@ -34,7 +34,9 @@ async fn fresh_database_url() -> String {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin) if admin.starts_with("postgres") => {
             let name = unique_name();
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to PostgreSQL");
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL");
             sqlx::query(&format!("CREATE DATABASE \"{name}\""))
                 .execute(&mut conn)
                 .await
@@ -45,7 +47,10 @@ async fn fresh_database_url() -> String {
         _ => {
             let dir = std::env::temp_dir().join("parcelport-tests");
             std::fs::create_dir_all(&dir).unwrap();
-            format!("sqlite://{}", dir.join(format!("{}.db", unique_name())).display())
+            format!(
+                "sqlite://{}",
+                dir.join(format!("{}.db", unique_name())).display()
+            )
         }
     }
 }
@@ -94,11 +99,17 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client.post(self.url(path)).json(body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn sign_up(&self, email: &str) -> reqwest::Response {
-        self.post_json("/api/v1/accounts", &sign_up_body(email)).await
+        self.post_json("/api/v1/accounts", &sign_up_body(email))
+            .await
     }
 
     /// Calls a server function the way the browser does: a form-encoded POST.
@@ -118,8 +129,11 @@ impl TestApp {
     }
 
     pub async fn token(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_json("/api/v1/tokens", &json!({"email": email, "password": password}))
-            .await
+        self.post_json(
+            "/api/v1/tokens",
+            &json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     pub async fn bearer_for(&self, email: &str, password: &str) -> String {
@@ -130,7 +144,11 @@ impl TestApp {
     }
 
     pub async fn me(&self) -> reqwest::Response {
-        self.client.get(self.url("/api/v1/me")).send().await.unwrap()
+        self.client
+            .get(self.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn create_staff(&self, email: &str, role: app::accounts::Role) {
@@ -153,7 +171,12 @@ pub async fn error_body(res: reqwest::Response, status: u16, code: &str) -> Valu
     assert_eq!(res.status(), status, "status");
     let body: Value = res.json().await.expect("error body is JSON");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     assert!(body["error"]["fields"].is_object(), "{body}");
     body
 }

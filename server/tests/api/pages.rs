@@ -16,7 +16,11 @@ async fn the_landing_page_follows_accept_language_and_the_cookie() {
     let app = spawn_app().await;
     let (status, html) = page(&app, "/", Some("zh-CN,zh;q=0.9,en;q=0.5")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("<html lang=\"zh-CN\""), "{}", &html[..300.min(html.len())]);
+    assert!(
+        html.contains("<html lang=\"zh-CN\""),
+        "{}",
+        &html[..300.min(html.len())]
+    );
     assert!(html.contains("我的包裹在哪里？"));
     assert!(html.contains("name=\"q\""), "the track box is there");
 
@@ -31,7 +35,10 @@ async fn the_landing_page_follows_accept_language_and_the_cookie() {
         .send()
         .await
         .unwrap();
-    assert!(res.text().await.unwrap().contains("我的包裹在哪里？"), "the remembered choice wins");
+    assert!(
+        res.text().await.unwrap().contains("我的包裹在哪里？"),
+        "the remembered choice wins"
+    );
 }
 
 #[tokio::test]

@@ -75,10 +75,19 @@ async fn sign_in_is_rate_limited_per_email() {
     let app = spawn_app_with(|s| s.sign_in_limit = 3).await;
     app.sign_up("ada@example.com").await;
     for _ in 0..3 {
-        assert_eq!(app.token("ada@example.com", "wrong-password!").await.status(), 401);
+        assert_eq!(
+            app.token("ada@example.com", "wrong-password!")
+                .await
+                .status(),
+            401
+        );
     }
     let res = app.token("ada@example.com", "wrong-password!").await;
-    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry >= 1);
     error_body(res, 429, "rate_limited").await;
     // Even the right password waits out the window: that is what stops guessing.
@@ -102,18 +111,33 @@ async fn staff_routes_check_the_role() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
     app.create_staff("agent@carrier.example", Role::Agent).await;
-    app.create_staff("manager@carrier.example", Role::Manager).await;
+    app.create_staff("manager@carrier.example", Role::Manager)
+        .await;
 
-    let anon = client().get(app.url("/api/v1/customers")).send().await.unwrap();
+    let anon = client()
+        .get(app.url("/api/v1/customers"))
+        .send()
+        .await
+        .unwrap();
     error_body(anon, 401, "unauthenticated").await;
 
     let customer = app.bearer_for("ada@example.com", PASSWORD).await;
-    let res = client().get(app.url("/api/v1/customers")).bearer_auth(&customer).send().await.unwrap();
+    let res = client()
+        .get(app.url("/api/v1/customers"))
+        .bearer_auth(&customer)
+        .send()
+        .await
+        .unwrap();
     error_body(res, 403, "forbidden").await;
 
     for staff in ["agent@carrier.example", "manager@carrier.example"] {
         let token = app.bearer_for(staff, PASSWORD).await;
-        let res = client().get(app.url("/api/v1/customers")).bearer_auth(&token).send().await.unwrap();
+        let res = client()
+            .get(app.url("/api/v1/customers"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
         let list: Vec<Value> = res.json().await.unwrap();
         assert_eq!(list.len(), 1);
@@ -130,13 +154,27 @@ async fn staff_routes_check_the_role() {
 #[tokio::test]
 async fn staff_are_created_only_with_staff_roles() {
     let app = spawn_app().await;
-    let err = app::accounts::service::create_staff(&app.db, "x@carrier.example", "X", PASSWORD, Role::Customer)
-        .await
-        .unwrap_err();
+    let err = app::accounts::service::create_staff(
+        &app.db,
+        "x@carrier.example",
+        "X",
+        PASSWORD,
+        Role::Customer,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), "bad_request");
     app.create_staff("agent@carrier.example", Role::Agent).await;
     let token = app.bearer_for("agent@carrier.example", PASSWORD).await;
-    let me: Value = client().get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let me: Value = client()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["role"], "agent");
     assert!(me["customer"].is_null());
 }

@@ -16,7 +16,14 @@ async fn healthz_reports_the_database_after_a_round_trip() {
 #[tokio::test]
 async fn the_openapi_document_lists_every_route() {
     let app = spawn_app().await;
-    let doc: Value = client().get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in [
@@ -26,7 +33,10 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/me", "get"),
         ("/api/v1/customers", "get"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
@@ -34,7 +44,11 @@ async fn the_openapi_document_lists_every_route() {
 #[tokio::test]
 async fn unknown_api_routes_answer_json_404() {
     let app = spawn_app().await;
-    let res = client().get(app.url("/api/v1/nothing-here")).send().await.unwrap();
+    let res = client()
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
     error_body(res, 404, "not_found").await;
 }
 
@@ -49,10 +63,21 @@ async fn demo_data_is_made_once_through_the_sign_up_path() {
         ("manager@parcelport.example", "manager"),
     ] {
         let token = app.bearer_for(email, server::demo::DEMO_PASSWORD).await;
-        let me: Value = client().get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+        let me: Value = client()
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(me["role"], role, "{email}");
     }
     server::demo::seed_if_empty(&app.db).await.unwrap();
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&app.db.pool).await.unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(users, 5);
 }

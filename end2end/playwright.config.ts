@@ -1,0 +1,66 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// The real server binary (built by `cargo leptos build`) on a fresh SQLite file with demo data.
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${PORT}`;
+
+const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    locale: "en-US",
+    launchOptions: chromium,
+    trace: "retain-on-failure",
+  },
+  projects: [
+    {
+      name: "desktop",
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, locale: "en-US" },
+    },
+    {
+      name: "mobile-360",
+      use: {
+        viewport: { width: 360, height: 740 },
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+        launchOptions: chromium,
+        locale: "en-US",
+      },
+    },
+  ],
+  webServer: {
+    command: "../target/debug/server",
+    url: `${baseURL}/healthz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    env: {
+      PARCELPORT_ADDR: `127.0.0.1:${PORT}`,
+      DATABASE_URL: "sqlite://.run/e2e.db",
+      LEPTOS_SITE_ROOT: "../target/site",
+      DEMO_DATA: "true",
+      RUST_LOG: "warn",
+    },
+  },
+});

@@ -1,0 +1,32 @@
+import { test as base, expect, Page } from "@playwright/test";
+
+// Every test fails if the browser logs an error or a script throws.
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("console", (msg) => {
+        if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+      });
+      page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+      await use(errors);
+      expect(errors, "browser console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Opens a page and waits until the wasm has hydrated it. */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+}
+
+let counter = 0;
+/** An email no other test (or earlier run on this database) has used. */
+export function uniqueEmail(project: string): string {
+  counter += 1;
+  return `e2e-${project}-${Date.now()}-${counter}@example.com`;
+}

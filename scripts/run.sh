@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds (release) and runs the portal at http://127.0.0.1:3000 on data/parcelport.db, with demo
+# data on first start. Installs missing build tools first.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+cd "$ROOT"
+setup_build_tools
+setup_release_tools
+mkdir -p data
+export DATABASE_URL="${DATABASE_URL:-sqlite://data/parcelport.db}"
+exec cargo leptos serve --release
