@@ -62,6 +62,11 @@ impl FieldError {
     }
 }
 
+/// The outcome of a form's server function: the user's mistake travels as a successful HTTP
+/// answer (`Ok(Err(..))`), so the browser does not log an expected refusal as a failed request;
+/// the outer `Result` is for the call itself failing.
+pub type Reply<T> = Result<T, AppError>;
+
 /// Field name -> why it was refused. Ordered so responses are stable.
 pub type FieldErrors = BTreeMap<String, FieldError>;
 

@@ -4,21 +4,21 @@
 use leptos::prelude::*;
 
 use crate::accounts::{Role, User};
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::i18n::use_i18n;
 use crate::use_auth;
 
 /// The localised error for `field` from the last result of an action, if any.
 pub fn field_error<T, S>(value: S, field: &'static str) -> Signal<Option<String>>
 where
-    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    S: With<Value = Option<Result<Reply<T>, AppError>>> + Send + Sync + 'static,
     T: Send + Sync + 'static,
 {
     let i18n = use_i18n();
     Signal::derive(move || {
         let locale = i18n.locale.get();
         value.with(|v| match v {
-            Some(Err(e)) => e.field_error(field).map(|f| f.message(locale)),
+            Some(Err(e) | Ok(Err(e))) => e.field_error(field).map(|f| f.message(locale)),
             _ => None,
         })
     })
@@ -27,14 +27,14 @@ where
 /// The localised message of a failed action, for the banner above the form.
 pub fn form_error<T, S>(value: S) -> Signal<Option<String>>
 where
-    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    S: With<Value = Option<Result<Reply<T>, AppError>>> + Send + Sync + 'static,
     T: Send + Sync + 'static,
 {
     let i18n = use_i18n();
     Signal::derive(move || {
         let locale = i18n.locale.get();
         value.with(|v| match v {
-            Some(Err(e)) => Some(e.message(locale)),
+            Some(Err(e) | Ok(Err(e))) => Some(e.message(locale)),
             _ => None,
         })
     })

@@ -71,7 +71,7 @@ test("a customer signs up, signs out and signs in again", async ({ page }, info)
   await expect(page.getByTestId("dashboard-title")).toHaveText("Welcome, Grace Hopper");
 });
 
-test("a care agent sees customers, a customer does not", async ({ page }) => {
+test("a care agent signs in and sees the customers", async ({ page }) => {
   await open(page, "/sign-in");
   await page.getByLabel("Email").fill("agent@parcelport.example");
   await page.getByLabel("Password").fill("parcelport-demo");

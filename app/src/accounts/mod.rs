@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Industry;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -100,6 +100,24 @@ pub struct ProfileUpdate {
     pub industry: String,
 }
 
+/// Sets the session cookie and sends the browser to its dashboard.
+#[cfg(feature = "ssr")]
+async fn start_session(state: &crate::platform::AppState, user_id: i64) -> Reply<()> {
+    use crate::platform::request::*;
+    let token = service::create_session(&state.db, &state.settings, user_id).await?;
+    let settings = &state.settings;
+    add_response_header(
+        http::header::SET_COOKIE,
+        session_cookie(
+            &token,
+            settings.session_ttl.as_secs(),
+            settings.cookie_secure,
+        ),
+    );
+    leptos_axum::redirect("/dashboard");
+    Ok(())
+}
+
 #[server(prefix = "/rpc", endpoint = "accounts/sign_up")]
 pub async fn sign_up(
     email: String,
@@ -107,59 +125,34 @@ pub async fn sign_up(
     name: String,
     company: String,
     industry: String,
-) -> Result<(), AppError> {
+) -> Result<Reply<()>, AppError> {
     use crate::platform::request::*;
-    respond(
-        async {
-            let (state, parts) = server_fn_context()?;
-            let ip = client_ip(&parts, state.settings.trust_proxy);
-            let req = SignUpRequest {
-                email,
-                password,
-                name,
-                company,
-                industry,
-            };
-            let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
-            let token = service::create_session(&state.db, &state.settings, user.id).await?;
-            add_response_header(
-                http::header::SET_COOKIE,
-                session_cookie(
-                    &token,
-                    state.settings.session_ttl.as_secs(),
-                    state.settings.cookie_secure,
-                ),
-            );
-            leptos_axum::redirect("/dashboard");
-            Ok(())
-        }
-        .await,
-    )
+    let (state, parts) = respond(server_fn_context())?;
+    let ip = client_ip(&parts, state.settings.trust_proxy);
+    let req = SignUpRequest {
+        email,
+        password,
+        name,
+        company,
+        industry,
+    };
+    Ok(async {
+        let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
+        start_session(&state, user.id).await
+    }
+    .await)
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(email: String, password: String) -> Result<Reply<()>, AppError> {
     use crate::platform::request::*;
-    respond(
-        async {
-            let (state, parts) = server_fn_context()?;
-            let ip = client_ip(&parts, state.settings.trust_proxy);
-            let user =
-                service::authenticate(&state.db, &state.settings, ip, &email, &password).await?;
-            let token = service::create_session(&state.db, &state.settings, user.id).await?;
-            add_response_header(
-                http::header::SET_COOKIE,
-                session_cookie(
-                    &token,
-                    state.settings.session_ttl.as_secs(),
-                    state.settings.cookie_secure,
-                ),
-            );
-            leptos_axum::redirect("/dashboard");
-            Ok(())
-        }
-        .await,
-    )
+    let (state, parts) = respond(server_fn_context())?;
+    let ip = client_ip(&parts, state.settings.trust_proxy);
+    Ok(async {
+        let user = service::authenticate(&state.db, &state.settings, ip, &email, &password).await?;
+        start_session(&state, user.id).await
+    }
+    .await)
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_out")]
@@ -200,48 +193,34 @@ pub async fn update_profile(
     name: String,
     company: String,
     industry: String,
-) -> Result<User, AppError> {
+) -> Result<Reply<User>, AppError> {
     use crate::platform::request::*;
-    respond(
-        async {
-            let (state, parts) = server_fn_context()?;
-            let user = service::require_user(&state.db, &parts.headers).await?;
-            service::update_profile(
-                &state.db,
-                &user,
-                ProfileUpdate {
-                    name,
-                    company,
-                    industry,
-                },
-            )
-            .await
-        }
-        .await,
-    )
+    let (state, parts) = respond(server_fn_context())?;
+    let user = respond(service::require_user(&state.db, &parts.headers).await)?;
+    let update = ProfileUpdate {
+        name,
+        company,
+        industry,
+    };
+    Ok(service::update_profile(&state.db, &user, update).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/change_password")]
 pub async fn change_password(
     current_password: String,
     new_password: String,
-) -> Result<(), AppError> {
+) -> Result<Reply<()>, AppError> {
     use crate::platform::request::*;
-    respond(
-        async {
-            let (state, parts) = server_fn_context()?;
-            let user = service::require_user(&state.db, &parts.headers).await?;
-            let keep = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
-            service::change_password(
-                &state.db,
-                &state.settings,
-                &user,
-                &current_password,
-                &new_password,
-                keep,
-            )
-            .await
-        }
-        .await,
+    let (state, parts) = respond(server_fn_context())?;
+    let user = respond(service::require_user(&state.db, &parts.headers).await)?;
+    let keep = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
+    Ok(service::change_password(
+        &state.db,
+        &state.settings,
+        &user,
+        &current_password,
+        &new_password,
+        keep,
     )
+    .await)
 }

@@ -117,7 +117,7 @@ fn ProfileForm(user: User) -> impl IntoView {
     let i18n = use_i18n();
     let action = use_auth().update_profile;
     let value = action.value();
-    let saved = move || matches!(value.get(), Some(Ok(_)));
+    let saved = move || matches!(value.get(), Some(Ok(Ok(_))));
     let customer = user.customer.clone();
     view! {
         <section class="card">
@@ -158,7 +158,7 @@ fn PasswordForm() -> impl IntoView {
     let i18n = use_i18n();
     let action = use_auth().change_password;
     let value = action.value();
-    let done = move || matches!(value.get(), Some(Ok(_)));
+    let done = move || matches!(value.get(), Some(Ok(Ok(_))));
     view! {
         <section class="card">
             <h2>{t!(i18n, account_password)}</h2>

@@ -180,3 +180,19 @@ pub async fn error_body(res: reqwest::Response, status: u16, code: &str) -> Valu
     assert!(body["error"]["fields"].is_object(), "{body}");
     body
 }
+
+/// The refusal inside a form server function's reply (`{"Err": ...}` in an HTTP 200), by the
+/// error's variant name; `None` when the reply is `Ok`.
+pub async fn reply_refusal(res: reqwest::Response) -> Option<String> {
+    assert_eq!(res.status(), 200, "form replies travel as HTTP 200");
+    let body: Value = res.json().await.expect("JSON reply");
+    match &body["Err"] {
+        Value::Null => {
+            assert!(body.get("Ok").is_some(), "{body}");
+            None
+        }
+        Value::String(variant) => Some(variant.clone()),
+        Value::Object(map) => map.keys().next().cloned(),
+        other => panic!("unexpected reply {other}"),
+    }
+}
