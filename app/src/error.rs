@@ -22,6 +22,10 @@ pub enum FieldError {
     IndustryInvalid,
     CurrentPasswordWrong,
     ControlCharacters,
+    PostcodeInvalid,
+    MustBePositive,
+    TooLarge { max: usize },
+    TooHeavy { max_g: u32 },
     Invalid,
 }
 
@@ -37,6 +41,10 @@ impl FieldError {
             FieldError::IndustryInvalid => "industry_invalid",
             FieldError::CurrentPasswordWrong => "current_password_wrong",
             FieldError::ControlCharacters => "control_characters",
+            FieldError::PostcodeInvalid => "postcode_invalid",
+            FieldError::MustBePositive => "must_be_positive",
+            FieldError::TooLarge { .. } => "too_large",
+            FieldError::TooHeavy { .. } => "too_heavy",
             FieldError::Invalid => "invalid",
         }
     }
@@ -57,6 +65,12 @@ impl FieldError {
             FieldError::IndustryInvalid => t.fe_industry_invalid.into(),
             FieldError::CurrentPasswordWrong => t.fe_current_password_wrong.into(),
             FieldError::ControlCharacters => t.fe_control_characters.into(),
+            FieldError::PostcodeInvalid => t.fe_postcode_invalid.into(),
+            FieldError::MustBePositive => t.fe_must_be_positive.into(),
+            FieldError::TooLarge { max } => fill(t.fe_too_large, &[("max", &max.to_string())]),
+            FieldError::TooHeavy { max_g } => {
+                fill(t.fe_too_heavy, &[("max", &(max_g / 1000).to_string())])
+            }
             FieldError::Invalid => t.fe_invalid.into(),
         }
     }

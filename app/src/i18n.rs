@@ -211,6 +211,10 @@ texts! {
     fe_industry_invalid: "Choose one of the listed industries.", "请选择列出的行业之一。";
     fe_current_password_wrong: "The current password is not correct.", "当前密码不正确。";
     fe_control_characters: "Remove line breaks and control characters.", "请删除换行符和控制字符。";
+    fe_postcode_invalid: "This postcode does not match the country's format.", "邮政编码与所选国家/地区的格式不符。";
+    fe_must_be_positive: "Enter a number greater than zero.", "请输入大于零的数字。";
+    fe_too_large: "At most {max}.", "最大为 {max}。";
+    fe_too_heavy: "A parcel can weigh at most {max} kg.", "单件包裹重量不能超过 {max} 公斤。";
     fe_invalid: "This value is not valid.", "该值无效。";
 }
 

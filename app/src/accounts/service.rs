@@ -330,11 +330,12 @@ pub async fn create_session(
     .bind(now + settings.session_ttl.as_millis() as i64)
     .execute(&db.pool)
     .await?;
-    // Housekeeping: expired sessions are useless; drop them as new ones are made.
+    // Housekeeping as sessions are made: expired sessions and stale counters are useless.
     sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(now)
         .execute(&db.pool)
         .await?;
+    rate_limit::prune(db).await?;
     Ok(token)
 }
 

@@ -3,12 +3,16 @@
 
 mod email;
 mod industry;
+mod parcel;
 mod password;
+mod postcode;
 mod text;
 mod tracking_number;
 
 pub use email::EmailAddress;
 pub use industry::Industry;
+pub use parcel::{Dimensions, Side, Weight};
 pub use password::Password;
+pub use postcode::Postcode;
 pub use text::{CompanyName, PersonName};
 pub use tracking_number::TrackingNumber;

@@ -35,6 +35,16 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, window: Duration) -> Result<
     }
 }
 
+/// Drops counters whose window ended over a day ago, so the table stays as small as the set of
+/// recent callers.
+pub async fn prune(db: &Db) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+        .bind(now_ms() - 24 * 3600 * 1000)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// Forgets the attempts of a bucket (after a successful sign-in for that email).
 pub async fn clear(db: &Db, bucket: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM rate_limits WHERE bucket = $1")

@@ -8,6 +8,7 @@ use sqlx::Connection;
 
 pub struct TestApp {
     pub base: String,
+    pub database_url: String,
     pub client: reqwest::Client,
     pub db: Db,
 }
@@ -75,9 +76,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         ..Settings::default()
     };
     configure(&mut settings);
+    let database_url = settings.database_url.clone();
     let running = server::spawn(settings).await.expect("server starts");
     TestApp {
         base: format!("http://{}", running.addr),
+        database_url,
         client: client(),
         db: running.state.db.clone(),
     }

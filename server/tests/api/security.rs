@@ -179,3 +179,58 @@ async fn staff_are_created_only_with_staff_roles() {
     assert_eq!(me["role"], "agent");
     assert!(me["customer"].is_null());
 }
+
+#[tokio::test]
+async fn instances_sharing_a_database_share_sessions_and_limits() {
+    let first = spawn_app_with(|s| s.sign_in_limit = 2).await;
+    let url = first.database_url.clone();
+    let second = spawn_app_with(move |s| {
+        s.database_url = url;
+        s.sign_in_limit = 2;
+    })
+    .await;
+    first.sign_up("ada@example.com").await;
+
+    // Signed in on one instance, recognised by the other.
+    let res = first.sign_in("ada@example.com", PASSWORD).await;
+    let cookie = set_cookie_headers(res.headers())
+        .into_iter()
+        .find(|c| c.starts_with("pp_session="))
+        .unwrap();
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let me = client()
+        .get(second.url("/api/v1/me"))
+        .header("Cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+
+    // Failed attempts count across instances.
+    assert_eq!(
+        first
+            .token("ada@example.com", "wrong-password!")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        second
+            .token("ada@example.com", "wrong-password!")
+            .await
+            .status(),
+        401
+    );
+    error_body(
+        first.token("ada@example.com", "wrong-password!").await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    error_body(
+        second.token("ada@example.com", PASSWORD).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+}
