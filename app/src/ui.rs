@@ -5,11 +5,14 @@ use leptos::prelude::*;
 
 use crate::accounts::{Role, User};
 use crate::error::{AppError, Reply};
-use crate::i18n::use_i18n;
+use crate::i18n::{use_i18n, Locale};
 use crate::use_auth;
 
-/// The localised error for `field` from the last result of an action, if any.
-pub fn field_error<T, S>(value: S, field: &'static str) -> Signal<Option<String>>
+/// Derives a localised message from the last result of a form's action.
+fn from_refusal<T, S>(
+    value: S,
+    message: impl Fn(&AppError, Locale) -> Option<String> + Send + Sync + 'static,
+) -> Signal<Option<String>>
 where
     S: With<Value = Option<Result<Reply<T>, AppError>>> + Send + Sync + 'static,
     T: Send + Sync + 'static,
@@ -18,26 +21,30 @@ where
     Signal::derive(move || {
         let locale = i18n.locale.get();
         value.with(|v| match v {
-            Some(Err(e) | Ok(Err(e))) => e.field_error(field).map(|f| f.message(locale)),
+            Some(Err(e) | Ok(Err(e))) => message(e, locale),
             _ => None,
         })
     })
 }
 
-/// The localised message of a failed action, for the banner above the form.
+/// The localised error for `field`, to show next to it.
+pub fn field_error<T, S>(value: S, field: &'static str) -> Signal<Option<String>>
+where
+    S: With<Value = Option<Result<Reply<T>, AppError>>> + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    from_refusal(value, move |e, locale| {
+        e.field_error(field).map(|f| f.message(locale))
+    })
+}
+
+/// The localised message of a refused form, for the banner above it.
 pub fn form_error<T, S>(value: S) -> Signal<Option<String>>
 where
     S: With<Value = Option<Result<Reply<T>, AppError>>> + Send + Sync + 'static,
     T: Send + Sync + 'static,
 {
-    let i18n = use_i18n();
-    Signal::derive(move || {
-        let locale = i18n.locale.get();
-        value.with(|v| match v {
-            Some(Err(e) | Ok(Err(e))) => Some(e.message(locale)),
-            _ => None,
-        })
-    })
+    from_refusal(value, |e, locale| Some(e.message(locale)))
 }
 
 #[component]

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::i18n::use_i18n;
+use crate::i18n::{use_i18n, Texts};
 
 /// Sets the HTTP status of the server-rendered response.
 fn set_status(_code: u16) {
@@ -11,47 +11,44 @@ fn set_status(_code: u16) {
     }
 }
 
+type Text = fn(&'static Texts) -> &'static str;
+
+/// One error page: its status code, localised title and explanation, and a way home.
 #[component]
-pub fn NotFound() -> impl IntoView {
-    set_status(404);
+fn ErrorPage(code: u16, test_id: &'static str, title: Text, body: Text) -> impl IntoView {
+    set_status(code);
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, error_not_found_title) />
-        <section class="card narrow error-page" data-testid="not-found">
-            <p class="error-code">"404"</p>
-            <h1>{t!(i18n, error_not_found_title)}</h1>
-            <p>{t!(i18n, error_not_found_body)}</p>
+        <Title text=move || title(i18n.get()) />
+        <section class="card narrow error-page" data-testid=test_id>
+            <p class="error-code">{code}</p>
+            <h1>{move || title(i18n.get())}</h1>
+            <p>{move || body(i18n.get())}</p>
             <a class="button" href="/">{t!(i18n, back_home)}</a>
         </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <ErrorPage code=404 test_id="not-found"
+            title=|t| t.error_not_found_title body=|t| t.error_not_found_body />
     }
 }
 
 #[component]
 pub fn ServerError() -> impl IntoView {
-    set_status(500);
-    let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, error_server_title) />
-        <section class="card narrow error-page" data-testid="server-error">
-            <p class="error-code">"500"</p>
-            <h1>{t!(i18n, error_server_title)}</h1>
-            <p>{t!(i18n, error_server_body)}</p>
-            <a class="button" href="/">{t!(i18n, back_home)}</a>
-        </section>
+        <ErrorPage code=500 test_id="server-error"
+            title=|t| t.error_server_title body=|t| t.error_server_body />
     }
 }
 
 #[component]
 pub fn Forbidden() -> impl IntoView {
-    set_status(403);
-    let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, error_forbidden_title) />
-        <section class="card narrow error-page" data-testid="forbidden">
-            <p class="error-code">"403"</p>
-            <h1>{t!(i18n, error_forbidden_title)}</h1>
-            <p>{t!(i18n, error_forbidden_body)}</p>
-            <a class="button" href="/">{t!(i18n, back_home)}</a>
-        </section>
+        <ErrorPage code=403 test_id="forbidden"
+            title=|t| t.error_forbidden_title body=|t| t.error_forbidden_body />
     }
 }

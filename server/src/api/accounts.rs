@@ -1,15 +1,12 @@
-use std::net::SocketAddr;
-
 use app::accounts::{service, Credentials, SignUpRequest, User};
-use app::platform::request::client_ip_from;
 use app::platform::AppState;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiJson, ErrorBody};
+use super::{ApiError, ApiJson, ClientIp, ErrorBody};
 
 /// Creates a customer account and its first user.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = SignUpRequest,
@@ -20,11 +17,9 @@ use super::{ApiError, ApiJson, ErrorBody};
         (status = 429, description = "Too many sign-ups from this address", body = ErrorBody)))]
 pub async fn sign_up(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<SignUpRequest>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
-    let ip = client_ip_from(&headers, Some(peer), state.settings.trust_proxy);
     let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
@@ -47,11 +42,9 @@ pub struct Token {
         (status = 429, description = "Too many attempts", body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     ApiJson(creds): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<Token>), ApiError> {
-    let ip = client_ip_from(&headers, Some(peer), state.settings.trust_proxy);
     let user = service::authenticate(
         &state.db,
         &state.settings,

@@ -12,7 +12,7 @@ use app::error::{AppError, FieldError, FieldErrors};
 use app::i18n::{locale_from_headers, Locale};
 use app::platform::AppState;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -149,6 +149,24 @@ async fn localise_errors(request: Request, next: Next) -> Response {
     match response.extensions().get::<AppError>() {
         Some(err) if locale != Locale::En => error_response(&err.clone(), locale),
         _ => response,
+    }
+}
+
+/// The caller's address: the socket peer, or `X-Forwarded-For` when `TRUST_PROXY` is set.
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let trust_proxy = state.settings.trust_proxy;
+        Ok(ClientIp(app::platform::request::client_ip(
+            parts,
+            trust_proxy,
+        )))
     }
 }
 

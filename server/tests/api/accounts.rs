@@ -168,18 +168,10 @@ async fn a_token_authenticates_api_calls() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
     let token = app.bearer_for("ada@example.com", PASSWORD).await;
-    let res = helpers_client_get(&app, "/api/v1/me", Some(&token)).await;
+    let res = get_as(&app, "/api/v1/me", Some(&token)).await;
     assert_eq!(res.status(), 200);
-    let res = helpers_client_get(&app, "/api/v1/me", Some("pp_forged")).await;
+    let res = get_as(&app, "/api/v1/me", Some("pp_forged")).await;
     error_body(res, 401, "unauthenticated").await;
-}
-
-async fn helpers_client_get(app: &TestApp, path: &str, bearer: Option<&str>) -> reqwest::Response {
-    let mut req = client().get(app.url(path));
-    if let Some(t) = bearer {
-        req = req.bearer_auth(t);
-    }
-    req.send().await.unwrap()
 }
 
 #[tokio::test]
@@ -187,11 +179,7 @@ async fn sign_out_ends_the_session_on_the_server() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
     let res = app.sign_in("ada@example.com", PASSWORD).await;
-    let cookie = set_cookie_headers(res.headers())
-        .into_iter()
-        .find(|c| c.starts_with("pp_session="))
-        .unwrap();
-    let token = cookie.split(';').next().unwrap().to_string();
+    let token = session_pair(res.headers());
     assert_eq!(app.me().await.status(), 200);
 
     let out = app.call::<app::accounts::SignOut>(&[]).await;

@@ -161,6 +161,24 @@ impl TestApp {
     }
 }
 
+/// The `pp_session=...` pair a sign-in set, ready to send back as a `Cookie` header.
+pub fn session_pair(headers: &HeaderMap) -> String {
+    set_cookie_headers(headers)
+        .into_iter()
+        .find(|c| c.starts_with("pp_session="))
+        .and_then(|c| c.split(';').next().map(str::to_string))
+        .expect("a session cookie was set")
+}
+
+/// A GET from a fresh client (no cookies), with a bearer token when given.
+pub async fn get_as(app: &TestApp, path: &str, bearer: Option<&str>) -> reqwest::Response {
+    let mut req = client().get(app.url(path));
+    if let Some(t) = bearer {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
 pub fn set_cookie_headers(headers: &HeaderMap) -> Vec<String> {
     headers
         .get_all("set-cookie")

@@ -123,22 +123,12 @@ async fn staff_routes_check_the_role() {
     error_body(anon, 401, "unauthenticated").await;
 
     let customer = app.bearer_for("ada@example.com", PASSWORD).await;
-    let res = client()
-        .get(app.url("/api/v1/customers"))
-        .bearer_auth(&customer)
-        .send()
-        .await
-        .unwrap();
+    let res = get_as(&app, "/api/v1/customers", Some(&customer)).await;
     error_body(res, 403, "forbidden").await;
 
     for staff in ["agent@carrier.example", "manager@carrier.example"] {
         let token = app.bearer_for(staff, PASSWORD).await;
-        let res = client()
-            .get(app.url("/api/v1/customers"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let res = get_as(&app, "/api/v1/customers", Some(&token)).await;
         assert_eq!(res.status(), 200);
         let list: Vec<Value> = res.json().await.unwrap();
         assert_eq!(list.len(), 1);
@@ -167,12 +157,8 @@ async fn staff_are_created_only_with_staff_roles() {
     assert_eq!(err.code(), "bad_request");
     app.create_staff("agent@carrier.example", Role::Agent).await;
     let token = app.bearer_for("agent@carrier.example", PASSWORD).await;
-    let me: Value = client()
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
+    let me: Value = get_as(&app, "/api/v1/me", Some(&token))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -193,11 +179,7 @@ async fn instances_sharing_a_database_share_sessions_and_limits() {
 
     // Signed in on one instance, recognised by the other.
     let res = first.sign_in("ada@example.com", PASSWORD).await;
-    let cookie = set_cookie_headers(res.headers())
-        .into_iter()
-        .find(|c| c.starts_with("pp_session="))
-        .unwrap();
-    let pair = cookie.split(';').next().unwrap().to_string();
+    let pair = session_pair(res.headers());
     let me = client()
         .get(second.url("/api/v1/me"))
         .header("Cookie", pair)

@@ -63,12 +63,8 @@ async fn demo_data_is_made_once_through_the_sign_up_path() {
         ("manager@parcelport.example", "manager"),
     ] {
         let token = app.bearer_for(email, server::demo::DEMO_PASSWORD).await;
-        let me: Value = client()
-            .get(app.url("/api/v1/me"))
-            .bearer_auth(token)
-            .send()
+        let me: Value = get_as(&app, "/api/v1/me", Some(&token))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
