@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 
 mod layout;
+pub mod orders;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod platform;

@@ -2,6 +2,7 @@
 //! context and rate limiting. Compiled only with `ssr`; nothing here reaches the wasm.
 
 pub mod db;
+pub mod gazetteer;
 pub mod rate_limit;
 pub mod request;
 pub mod settings;

@@ -1,0 +1,93 @@
+//! Orders: quotes, booking, shipments and labels. The shared types live here; pricing (and the
+//! rate card it reads) stays on the server.
+
+#[cfg(feature = "ssr")]
+pub mod pricing;
+
+use serde::{Deserialize, Serialize};
+
+/// How a shipment travels and is handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceLevel {
+    Standard,
+    Express,
+    /// Delivered in a window the recipient chose.
+    Scheduled,
+    /// Delivered to a locker or pickup point.
+    PickupPoint,
+}
+
+impl ServiceLevel {
+    pub const ALL: [ServiceLevel; 4] = [
+        ServiceLevel::Standard,
+        ServiceLevel::Express,
+        ServiceLevel::Scheduled,
+        ServiceLevel::PickupPoint,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceLevel::Standard => "standard",
+            ServiceLevel::Express => "express",
+            ServiceLevel::Scheduled => "scheduled",
+            ServiceLevel::PickupPoint => "pickup_point",
+        }
+    }
+}
+
+/// One line of a price breakdown, in minor units (fen, cents); discounts are negative.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PriceLine {
+    /// Transport of one parcel, charged on the greater of actual and volumetric weight.
+    Carriage {
+        parcel: usize,
+        chargeable_weight_g: u64,
+        volumetric: bool,
+        amount: i64,
+    },
+    RemoteArea {
+        amount: i64,
+    },
+    Oversize {
+        parcel: usize,
+        amount: i64,
+    },
+    Insurance {
+        parcel: usize,
+        declared_value: i64,
+        amount: i64,
+    },
+    TierDiscount {
+        percent: u32,
+        amount: i64,
+    },
+}
+
+impl PriceLine {
+    pub fn amount(&self) -> i64 {
+        match self {
+            PriceLine::Carriage { amount, .. }
+            | PriceLine::RemoteArea { amount }
+            | PriceLine::Oversize { amount, .. }
+            | PriceLine::Insurance { amount, .. }
+            | PriceLine::TierDiscount { amount, .. } => *amount,
+        }
+    }
+}
+
+/// The price of one service level for one shipment, and when it would arrive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ServiceQuote {
+    pub service: ServiceLevel,
+    pub zone: String,
+    pub currency: String,
+    pub lines: Vec<PriceLine>,
+    pub total: i64,
+    /// Business days from pickup: earliest and latest.
+    pub transit_days: (u32, u32),
+}

@@ -1,0 +1,119 @@
+//! Cities with coordinates (`app/data/gazetteer.csv`, GeoNames, CC BY 4.0), so addresses get
+//! real geography without any network: distances for zones and ETAs, points for maps.
+
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct City {
+    pub geonames_id: u64,
+    pub name: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub admin1: String,
+    pub population: u64,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A city is remote when no metropolis (this many people) of its country lies within
+/// `REMOTE_KM`: that is where a courier's day is longest and the surcharge applies.
+const METROPOLIS: u64 = 1_000_000;
+const REMOTE_KM: f64 = 400.0;
+
+pub struct Gazetteer {
+    cities: Vec<City>,
+}
+
+impl Gazetteer {
+    pub fn from_csv(data: &str) -> Result<Self, csv::Error> {
+        let cities = csv::Reader::from_reader(data.as_bytes())
+            .deserialize()
+            .collect::<Result<Vec<City>, _>>()?;
+        Ok(Self { cities })
+    }
+
+    pub fn bundled() -> &'static Gazetteer {
+        static G: OnceLock<Gazetteer> = OnceLock::new();
+        G.get_or_init(|| {
+            Gazetteer::from_csv(include_str!("../../data/gazetteer.csv"))
+                .expect("the bundled gazetteer parses (tested)")
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.cities.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cities.is_empty()
+    }
+
+    /// The most populous city of that name in that country, ignoring case and spacing.
+    pub fn find(&self, country: &str, name: &str) -> Option<&City> {
+        let key = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        };
+        let wanted = key(name);
+        self.cities
+            .iter()
+            .filter(|c| c.country.eq_ignore_ascii_case(country) && key(&c.name) == wanted)
+            .max_by_key(|c| c.population)
+    }
+
+    pub fn is_remote(&self, city: &City) -> bool {
+        let nearest_metropolis = self
+            .cities
+            .iter()
+            .filter(|c| c.country == city.country && c.population >= METROPOLIS)
+            .map(|c| distance_m(city, c) as f64 / 1000.0)
+            .fold(f64::INFINITY, f64::min);
+        nearest_metropolis > REMOTE_KM
+    }
+}
+
+/// Great-circle distance in whole metres (haversine, mean Earth radius).
+pub fn distance_m(a: &City, b: &City) -> u64 {
+    const R: f64 = 6_371_008.8;
+    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dlat = la2 - la1;
+    let dlon = (b.lon - a.lon).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
+    (2.0 * R * h.sqrt().asin()).round() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_gazetteer_loads_and_finds_cities() {
+        let g = Gazetteer::bundled();
+        assert!(g.len() > 1_000);
+        let beijing = g.find("cn", " beijing ").unwrap();
+        assert_eq!(beijing.geonames_id, 1_816_670);
+        assert!(g.find("CN", "Atlantis").is_none());
+        assert!(g.find("US", "Beijing").is_none());
+    }
+
+    #[test]
+    fn distances_match_known_ones() {
+        let g = Gazetteer::bundled();
+        let km = |a: &str, b: &str| {
+            distance_m(g.find("CN", a).unwrap(), g.find("CN", b).unwrap()) as f64 / 1000.0
+        };
+        let bj_sh = km("Beijing", "Shanghai");
+        assert!((1_050.0..1_085.0).contains(&bj_sh), "{bj_sh}");
+        assert_eq!(km("Shanghai", "Shanghai"), 0.0);
+    }
+
+    #[test]
+    fn remoteness_follows_from_the_data() {
+        let g = Gazetteer::bundled();
+        assert!(!g.is_remote(g.find("CN", "Shanghai").unwrap()));
+        assert!(!g.is_remote(g.find("CN", "Suzhou").unwrap()));
+        assert!(g.is_remote(g.find("CN", "Lhasa").unwrap()));
+    }
+}
