@@ -4,6 +4,7 @@
 #[macro_use]
 pub mod i18n;
 pub mod accounts;
+pub mod addresses;
 pub mod crm;
 pub mod domain;
 pub mod error;
@@ -107,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=accounts::pages::SignInPage />
                     <Route path=path!("/sign-up") view=accounts::pages::SignUpPage />
                     <Route path=path!("/account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/addresses") view=addresses::pages::AddressBookPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/customers") view=crm::pages::CustomersPage ssr=SsrMode::Async />
                 </Routes>

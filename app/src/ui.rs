@@ -72,7 +72,8 @@ pub fn Field(
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("f-{name}");
+    // `address[city]` -> `f-address-city`: form names may nest, ids must stay plain.
+    let id = format!("f-{}", name.replace('[', "-").replace(']', ""));
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described = format!("{hint_id} {error_id}");

@@ -421,6 +421,12 @@ pub async fn require_role(
     }
 }
 
+/// The caller's customer account id: only customers' users have an address book, shipments...
+pub async fn require_customer(db: &Db, headers: &http::HeaderMap) -> Result<i64, AppError> {
+    let user = require_role(db, headers, &[Role::Customer]).await?;
+    user.customer.map(|c| c.id).ok_or(AppError::Forbidden)
+}
+
 /// Name for the user; company and industry for the customer account (customers only).
 pub async fn update_profile(db: &Db, user: &User, update: ProfileUpdate) -> Result<User, AppError> {
     let mut checks = Checks::new();

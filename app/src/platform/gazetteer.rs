@@ -48,6 +48,10 @@ impl Gazetteer {
         self.cities.is_empty()
     }
 
+    pub fn has_country(&self, country: &str) -> bool {
+        self.cities.iter().any(|c| c.country == country)
+    }
+
     /// The most populous city of that name in that country, ignoring case and spacing.
     pub fn find(&self, country: &str, name: &str) -> Option<&City> {
         let key = |s: &str| {

@@ -3,6 +3,7 @@
 //! `{"error": {"code": "...", "message": "...", "fields": {"<field>": "<message>"}}}`.
 
 mod accounts;
+mod addresses;
 mod crm;
 mod health;
 
@@ -62,6 +63,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(accounts::create_token))
         .routes(routes!(accounts::me))
         .routes(routes!(crm::list_customers))
+        .routes(routes!(addresses::list, addresses::create))
+        .routes(routes!(addresses::update, addresses::delete))
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router

@@ -2,6 +2,7 @@
 //! SQLite by default or PostgreSQL when TEST_DATABASE_URL points at one.
 
 mod accounts;
+mod addresses;
 mod helpers;
 mod pages;
 mod security;

@@ -32,6 +32,10 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/tokens", "post"),
         ("/api/v1/me", "get"),
         ("/api/v1/customers", "get"),
+        ("/api/v1/addresses", "get"),
+        ("/api/v1/addresses", "post"),
+        ("/api/v1/addresses/{id}", "put"),
+        ("/api/v1/addresses/{id}", "delete"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
