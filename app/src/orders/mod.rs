@@ -3,6 +3,10 @@
 
 #[cfg(feature = "ssr")]
 pub mod pricing;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::addresses::AddressInput;
 
 use serde::{Deserialize, Serialize};
 
@@ -90,4 +94,42 @@ pub struct ServiceQuote {
     pub total: i64,
     /// Business days from pickup: earliest and latest.
     pub transit_days: (u32, u32),
+    /// The promised delivery window if handed over today: first and last day, `YYYY-MM-DD`.
+    pub earliest_delivery: String,
+    pub latest_delivery: String,
+}
+
+/// One parcel as typed; units are in the field names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ParcelInput {
+    pub weight_g: i64,
+    pub length_cm: i64,
+    pub width_cm: i64,
+    pub height_cm: i64,
+    /// Minor units (fen); 0 when not declared.
+    #[serde(default)]
+    pub declared_value: i64,
+    pub contents: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct QuoteRequest {
+    pub sender: AddressInput,
+    pub recipient: AddressInput,
+    pub parcels: Vec<ParcelInput>,
+    /// Insure each parcel for its declared value.
+    #[serde(default)]
+    pub insure: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct QuoteResponse {
+    /// Great-circle distance between the two cities.
+    pub distance_km: f64,
+    pub remote_destination: bool,
+    /// Every service level, cheapest first.
+    pub options: Vec<ServiceQuote>,
 }

@@ -165,6 +165,28 @@ pub struct QuoteInput<'a> {
     pub insure: bool,
     /// The customer's tier (`vip`, `key`, `regular`, `at_risk`, `new`).
     pub tier: &'a str,
+    /// Unix day of hand-over, for the promised window.
+    pub today: i64,
+}
+
+/// The civil date `days` days after the Unix epoch.
+fn iso_date(days: i64) -> String {
+    crate::ui::format_date(days * 86_400_000)
+}
+
+/// The day `business_days` working days after `today` (Unix days), skipping Saturdays and
+/// Sundays. 1970-01-01 was a Thursday.
+pub fn add_business_days(today: i64, business_days: u32) -> i64 {
+    let mut day = today;
+    let mut left = business_days;
+    while left > 0 {
+        day += 1;
+        let weekday = (day + 4).rem_euclid(7); // 0 = Sunday
+        if weekday != 0 && weekday != 6 {
+            left -= 1;
+        }
+    }
+    day
 }
 
 pub fn quote(card: &RateCard, input: &QuoteInput, service: ServiceLevel) -> ServiceQuote {
@@ -217,16 +239,19 @@ pub fn quote(card: &RateCard, input: &QuoteInput, service: ServiceLevel) -> Serv
             }
         }
     }
+    let transit_days = rates
+        .transit_days
+        .as_ref()
+        .unwrap_or(&card.standard.transit_days)[zone];
     ServiceQuote {
         service,
         zone: card.zones[zone].code.clone(),
         currency: card.currency.clone(),
         total: lines.iter().map(PriceLine::amount).sum(),
         lines,
-        transit_days: rates
-            .transit_days
-            .as_ref()
-            .unwrap_or(&card.standard.transit_days)[zone],
+        transit_days,
+        earliest_delivery: iso_date(add_business_days(input.today, transit_days.0)),
+        latest_delivery: iso_date(add_business_days(input.today, transit_days.1)),
     }
 }
 
@@ -259,6 +284,7 @@ mod tests {
             parcels,
             insure: false,
             tier: "regular",
+            today: 20_782, // 2026-11-25, a Wednesday
         }
     }
 
@@ -410,6 +436,21 @@ mod tests {
             amount: -50
         }));
         assert_eq!(q.total, 950);
+    }
+
+    #[test]
+    fn promised_windows_skip_weekends() {
+        // Wednesday + 3 business days = Monday; + 1 = Thursday.
+        assert_eq!(iso_date(add_business_days(20_782, 1)), "2026-11-26");
+        assert_eq!(iso_date(add_business_days(20_782, 3)), "2026-11-30");
+        let card = RateCard::bundled();
+        let parcels = [parcel(300, 10, 10, 10, 0)];
+        let q = quote(card, &input(2_000, &parcels), ServiceLevel::Standard);
+        assert_eq!(q.transit_days, (4, 7));
+        assert_eq!(
+            (q.earliest_delivery.as_str(), q.latest_delivery.as_str()),
+            ("2026-12-01", "2026-12-04")
+        );
     }
 
     #[test]

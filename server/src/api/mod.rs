@@ -6,6 +6,7 @@ mod accounts;
 mod addresses;
 mod crm;
 mod health;
+mod orders;
 
 use std::collections::BTreeMap;
 
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(crm::list_customers))
         .routes(routes!(addresses::list, addresses::create))
         .routes(routes!(addresses::update, addresses::delete))
+        .routes(routes!(orders::quote))
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router

@@ -4,6 +4,7 @@
 mod accounts;
 mod addresses;
 mod helpers;
+mod orders;
 mod pages;
 mod security;
 mod service;

@@ -36,6 +36,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/addresses", "post"),
         ("/api/v1/addresses/{id}", "put"),
         ("/api/v1/addresses/{id}", "delete"),
+        ("/api/v1/quotes", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
