@@ -27,6 +27,7 @@ pub enum FieldError {
     CountryInvalid,
     CityUnknown,
     MustBePositive,
+    NotANumber,
     TooLarge { max: usize },
     TooHeavy { max_g: u32 },
     Invalid,
@@ -49,6 +50,7 @@ impl FieldError {
             FieldError::CountryInvalid => "country_invalid",
             FieldError::CityUnknown => "city_unknown",
             FieldError::MustBePositive => "must_be_positive",
+            FieldError::NotANumber => "not_a_number",
             FieldError::TooLarge { .. } => "too_large",
             FieldError::TooHeavy { .. } => "too_heavy",
             FieldError::Invalid => "invalid",
@@ -76,6 +78,7 @@ impl FieldError {
             FieldError::CountryInvalid => t.fe_country_invalid.into(),
             FieldError::CityUnknown => t.fe_city_unknown.into(),
             FieldError::MustBePositive => t.fe_must_be_positive.into(),
+            FieldError::NotANumber => t.fe_not_a_number.into(),
             FieldError::TooLarge { max } => fill(t.fe_too_large, &[("max", &max.to_string())]),
             FieldError::TooHeavy { max_g } => {
                 fill(t.fe_too_heavy, &[("max", &(max_g / 1000).to_string())])

@@ -69,6 +69,7 @@ fn nav_links(role: Option<Role>) -> impl IntoView {
         .into_any(),
         Some(Role::Customer) => view! {
             {link("/dashboard", |t| t.nav_dashboard)}
+            {link("/quote", |t| t.nav_quote)}
             {link("/addresses", |t| t.nav_addresses)}
             {link("/track", |t| t.nav_track)}
             {link("/account", |t| t.nav_account)}

@@ -109,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-up") view=accounts::pages::SignUpPage />
                     <Route path=path!("/account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/addresses") view=addresses::pages::AddressBookPage ssr=SsrMode::Async />
+                    <Route path=path!("/quote") view=orders::pages::QuotePage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/customers") view=crm::pages::CustomersPage ssr=SsrMode::Async />
                 </Routes>

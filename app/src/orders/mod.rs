@@ -1,12 +1,16 @@
 //! Orders: quotes, booking, shipments and labels. The shared types live here; pricing (and the
 //! rate card it reads) stays on the server.
 
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod pricing;
 #[cfg(feature = "ssr")]
 pub mod service;
 
+use leptos::prelude::*;
+
 use crate::addresses::AddressInput;
+use crate::error::{AppError, Reply};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +34,15 @@ impl ServiceLevel {
         ServiceLevel::Scheduled,
         ServiceLevel::PickupPoint,
     ];
+
+    pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
+        match self {
+            ServiceLevel::Standard => t.service_standard,
+            ServiceLevel::Express => t.service_express,
+            ServiceLevel::Scheduled => t.service_scheduled,
+            ServiceLevel::PickupPoint => t.service_pickup_point,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -132,4 +145,31 @@ pub struct QuoteResponse {
     pub remote_destination: bool,
     /// Every service level, cheapest first.
     pub options: Vec<ServiceQuote>,
+}
+
+/// The quote page's form: saved sender and recipient by id (the caller's own only) and one
+/// parcel as typed, weight in kg and value in yuan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QuoteForm {
+    pub sender_id: String,
+    pub recipient_id: String,
+    pub weight_kg: String,
+    pub length_cm: String,
+    pub width_cm: String,
+    pub height_cm: String,
+    #[serde(default)]
+    pub declared_value: String,
+    pub contents: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    pub insure: Option<String>,
+}
+
+#[server(prefix = "/rpc", endpoint = "orders/quote")]
+pub async fn quote_from_address_book(form: QuoteForm) -> Result<Reply<QuoteResponse>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(service::quote_saved(&state.db, customer_id, &form).await)
 }

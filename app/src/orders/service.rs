@@ -1,7 +1,7 @@
 //! Quotes (and, next, bookings): parse what was typed, resolve geography, price from the card.
 
 use super::pricing::{quote_all, ParcelSpec, QuoteInput, RateCard};
-use super::{ParcelInput, QuoteRequest, QuoteResponse};
+use super::{ParcelInput, QuoteForm, QuoteRequest, QuoteResponse};
 use crate::addresses::service::{parse as parse_address, ParsedAddress};
 use crate::domain::{Dimensions, Side, Weight};
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -118,4 +118,119 @@ pub fn quote(req: &QuoteRequest, tier: &str) -> Result<QuoteResponse, AppError> 
         remote_destination: remote,
         options: quote_all(RateCard::bundled(), &input),
     })
+}
+
+/// Parses a decimal as typed ("2.5", "2,5", "3") into an integer of `decimals` places
+/// (kilograms to grams with 3, yuan to fen with 2). No floats: 0.1 + 0.2 stays 0.3.
+pub fn parse_scaled(input: &str, decimals: u32) -> Result<i64, FieldError> {
+    let s = input.trim().replace(',', ".");
+    if s.is_empty() {
+        return Err(FieldError::Required);
+    }
+    let (whole, fraction) = s.split_once('.').unwrap_or((&s, ""));
+    let digits = |d: &str| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit());
+    if !(digits(whole) || whole.is_empty() && digits(fraction))
+        || !(fraction.is_empty() || digits(fraction))
+    {
+        return Err(FieldError::NotANumber);
+    }
+    if fraction.len() > decimals as usize || whole.len() > 12 {
+        return Err(FieldError::NotANumber);
+    }
+    let scale = 10_i64.pow(decimals);
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| FieldError::NotANumber)?
+    };
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        fraction
+            .parse::<i64>()
+            .map_err(|_| FieldError::NotANumber)?
+            * 10_i64.pow(decimals - fraction.len() as u32)
+    };
+    Ok(whole * scale + fraction)
+}
+
+pub async fn quote_saved(
+    db: &crate::platform::Db,
+    customer_id: i64,
+    form: &QuoteForm,
+) -> Result<QuoteResponse, AppError> {
+    use crate::addresses::service::get as get_address;
+    let mut errors = FieldErrors::new();
+    let mut address = async |field: &str, id: &str| match id.trim().parse::<i64>() {
+        Ok(id) => match get_address(db, customer_id, id).await {
+            Ok(a) => Some(a.to_input()),
+            Err(AppError::NotFound) => {
+                errors.insert(field.into(), FieldError::Required);
+                None
+            }
+            Err(_) => None,
+        },
+        Err(_) => {
+            errors.insert(field.into(), FieldError::Required);
+            None
+        }
+    };
+    let sender = address("sender_id", &form.sender_id).await;
+    let recipient = address("recipient_id", &form.recipient_id).await;
+    let mut number = |field: &str, input: &str, decimals: u32, optional: bool| match parse_scaled(
+        input, decimals,
+    ) {
+        Ok(v) => v,
+        Err(FieldError::Required) if optional => 0,
+        Err(e) => {
+            errors.insert(format!("parcels[0].{field}"), e);
+            0
+        }
+    };
+    let parcel = ParcelInput {
+        weight_g: number("weight_g", &form.weight_kg, 3, false),
+        length_cm: number("length_cm", &form.length_cm, 0, false),
+        width_cm: number("width_cm", &form.width_cm, 0, false),
+        height_cm: number("height_cm", &form.height_cm, 0, false),
+        declared_value: number("declared_value", &form.declared_value, 2, true),
+        contents: form.contents.clone(),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let (Some(sender), Some(recipient)) = (sender, recipient) else {
+        return Err(AppError::Internal);
+    };
+    let tier = crate::crm::service::tier(db, customer_id).await?;
+    let req = QuoteRequest {
+        sender,
+        recipient,
+        parcels: vec![parcel],
+        insure: form.insure.is_some(),
+    };
+    quote(&req, &tier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_scale_without_floats() {
+        assert_eq!(parse_scaled("2.5", 3), Ok(2_500));
+        assert_eq!(parse_scaled("2,5", 3), Ok(2_500));
+        assert_eq!(parse_scaled(" 3 ", 3), Ok(3_000));
+        assert_eq!(parse_scaled(".25", 2), Ok(25));
+        assert_eq!(parse_scaled("0.001", 3), Ok(1));
+        assert_eq!(parse_scaled("12", 0), Ok(12));
+        assert_eq!(parse_scaled("", 3), Err(FieldError::Required));
+        for bad in ["abc", "1.2.3", ".", "-1", "1e3", "0.0001", "1.5"] {
+            let decimals = if bad == "1.5" { 0 } else { 3 };
+            assert_eq!(
+                parse_scaled(bad, decimals),
+                Err(FieldError::NotANumber),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -118,3 +118,59 @@ async fn quotes_need_a_customer() {
         .unwrap();
     error_body(res, 401, "unauthenticated").await;
 }
+
+#[tokio::test]
+async fn the_quote_page_prices_saved_addresses_and_parses_typed_numbers() {
+    let app = spawn_app().await;
+    app.sign_up("ada@example.com").await;
+    app.sign_in("ada@example.com", PASSWORD).await;
+    let req = request("Beijing", "100080");
+    let mut ids = Vec::new();
+    for who in ["sender", "recipient"] {
+        let res = app.post_json("/api/v1/addresses", &req[who]).await;
+        assert_eq!(res.status(), 201);
+        ids.push(res.json::<Value>().await.unwrap()["id"].to_string());
+    }
+    let form = |weight: &'static str| {
+        vec![
+            ("form[sender_id]", ids[0].clone()),
+            ("form[recipient_id]", ids[1].clone()),
+            ("form[weight_kg]", weight.to_string()),
+            ("form[length_cm]", "60".into()),
+            ("form[width_cm]", "40".into()),
+            ("form[height_cm]", "40".into()),
+            ("form[declared_value]", "500".into()),
+            ("form[contents]", "lamp".into()),
+            ("form[insure]", "on".into()),
+        ]
+    };
+    let call = |fields: Vec<(&'static str, String)>| {
+        let fields: Vec<(&str, String)> = fields;
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call::<app::orders::QuoteFromAddressBook>(&pairs).await
+        }
+    };
+    let res = call(form("2,0")).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let options = body["Ok"]["options"].as_array().expect("a quote");
+    assert_eq!(options.len(), 4);
+    assert!(options[0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["kind"] == "insurance" && l["amount"] == 250));
+
+    let refusal = reply_refusal(call(form("two")).await).await;
+    assert_eq!(refusal.as_deref(), Some("Validation"));
+
+    // An address id that is not the caller's is refused like a missing one.
+    let mut stolen = form("2");
+    stolen[1].1 = "999999".into();
+    assert_eq!(
+        reply_refusal(call(stolen).await).await.as_deref(),
+        Some("Validation")
+    );
+}

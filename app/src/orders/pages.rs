@@ -1,0 +1,233 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::{PriceLine, QuoteFromAddressBook, QuoteResponse, ServiceQuote};
+use crate::accounts::Role;
+use crate::addresses::{list_addresses, Address};
+use crate::i18n::{fill, use_i18n, Texts};
+use crate::ui::{field_error, form_error, Field, FormError, RequireRole};
+
+/// `12345` fen -> `¥123.45`.
+pub fn money(minor: i64, currency: &str) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let symbol = match currency {
+        "CNY" => "¥",
+        other => other,
+    };
+    format!(
+        "{sign}{symbol}{}.{:02}",
+        minor.abs() / 100,
+        minor.abs() % 100
+    )
+}
+
+fn kg(grams: u64) -> String {
+    format!("{}.{}", grams / 1000, (grams % 1000) / 100)
+}
+
+fn line_label(t: &Texts, line: &PriceLine) -> String {
+    match line {
+        PriceLine::Carriage {
+            parcel,
+            chargeable_weight_g,
+            volumetric,
+            ..
+        } => fill(
+            if *volumetric {
+                t.line_carriage_volumetric
+            } else {
+                t.line_carriage
+            },
+            &[
+                ("n", &parcel.to_string()),
+                ("kg", &kg(*chargeable_weight_g)),
+            ],
+        ),
+        PriceLine::RemoteArea { .. } => t.line_remote.to_string(),
+        PriceLine::Oversize { parcel, .. } => fill(t.line_oversize, &[("n", &parcel.to_string())]),
+        PriceLine::Insurance { parcel, .. } => {
+            fill(t.line_insurance, &[("n", &parcel.to_string())])
+        }
+        PriceLine::TierDiscount { percent, .. } => {
+            fill(t.line_discount, &[("percent", &percent.to_string())])
+        }
+    }
+}
+
+#[component]
+pub fn QuotePage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=t!(i18n, quote_title) />
+        <h1>{t!(i18n, quote_title)}</h1>
+        <p class="lead">{t!(i18n, quote_lead)}</p>
+        <RequireRole roles=&[Role::Customer] children=|_| view! { <QuoteForm /> } />
+    }
+}
+
+#[component]
+fn AddressSelect(
+    name: &'static str,
+    id: &'static str,
+    label: fn(&'static Texts) -> &'static str,
+    addresses: Vec<Address>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id>{move || label(i18n.get())}</label>
+            <select id=id name=name>
+                {addresses.into_iter().map(|a| view! {
+                    <option value=a.id.to_string()>
+                        {format!("{} · {} {}", a.name, a.postcode, a.city)}
+                    </option>
+                }).collect_view()}
+            </select>
+            <p class="field-error">{move || error.get()}</p>
+        </div>
+    }
+}
+
+#[component]
+fn QuoteForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<QuoteFromAddressBook>::new();
+    let value = action.value();
+    let addresses = Resource::new(|| (), |_| list_addresses());
+    let num = move |name: &'static str,
+                    label: fn(&'static Texts) -> &'static str,
+                    error: &'static str| {
+        view! {
+            <Field name=name kind="text" required=true
+                label=Signal::derive(move || label(i18n.get()))
+                error=field_error(value, error) />
+        }
+    };
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                {move || Suspend::new(async move {
+                    addresses.await.map(|list| {
+                        if list.is_empty() {
+                            return view! {
+                                <p class="card" data-testid="quote-needs-addresses">
+                                    {t!(i18n, quote_need_addresses)} " "
+                                    <a href="/addresses">{t!(i18n, nav_addresses)}</a>
+                                </p>
+                            }.into_any();
+                        }
+                        let recipients = {
+                            // Preselect a different recipient than sender when there is one.
+                            let mut l = list.clone();
+                            if l.len() > 1 { l.rotate_left(1); }
+                            l
+                        };
+                        view! {
+                            <ActionForm action=action attr:novalidate="true" attr:class="card">
+                                <FormError message=form_error(value) />
+                                <div class="grid-2 tight">
+                                    <AddressSelect name="form[sender_id]" id="f-sender" label=|t| t.quote_sender addresses=list
+                                        error=field_error(value, "sender_id") />
+                                    <AddressSelect name="form[recipient_id]" id="f-recipient" label=|t| t.quote_recipient addresses=recipients
+                                        error=field_error(value, "recipient_id") />
+                                </div>
+                                <fieldset>
+                                    <legend>{t!(i18n, quote_parcel)}</legend>
+                                    <div class="grid-4">
+                                        {num("form[weight_kg]", |t| t.field_weight_kg, "parcels[0].weight_g")}
+                                        {num("form[length_cm]", |t| t.field_length_cm, "parcels[0].length_cm")}
+                                        {num("form[width_cm]", |t| t.field_width_cm, "parcels[0].width_cm")}
+                                        {num("form[height_cm]", |t| t.field_height_cm, "parcels[0].height_cm")}
+                                    </div>
+                                    <Field name="form[contents]" required=true maxlength=200
+                                        label=Signal::derive(move || i18n.get().field_contents)
+                                        error=field_error(value, "parcels[0].contents") />
+                                    <Field name="form[declared_value]"
+                                        label=Signal::derive(move || i18n.get().field_declared_value)
+                                        error=field_error(value, "parcels[0].declared_value") />
+                                    <label class="check">
+                                        <input type="checkbox" name="form[insure]" value="on" />
+                                        {t!(i18n, field_insure)}
+                                    </label>
+                                </fieldset>
+                                <button type="submit" class="button button-primary button-block" data-testid="quote-submit"
+                                    disabled=move || action.pending().get()>
+                                    {t!(i18n, quote_button)}
+                                </button>
+                            </ActionForm>
+                        }.into_any()
+                    })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+        <section aria-live="polite">
+            {move || match value.get() {
+                Some(Ok(Ok(q))) => view! { <QuoteOptions quote=q /> }.into_any(),
+                _ => ().into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn QuoteOptions(quote: QuoteResponse) -> impl IntoView {
+    let i18n = use_i18n();
+    let km = format!("{:.0}", quote.distance_km);
+    let remote = quote.remote_destination;
+    view! {
+        <p class="muted" data-testid="quote-distance">
+            {move || fill(i18n.get().quote_distance, &[("km", &km)])}
+            {move || remote.then(|| format!(" · {}", i18n.get().quote_remote))}
+        </p>
+        <div class="options">
+            {quote.options.into_iter().map(|o| view! { <QuoteOption option=o /> }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn QuoteOption(option: ServiceQuote) -> impl IntoView {
+    let i18n = use_i18n();
+    let service = option.service;
+    let currency = option.currency.clone();
+    let (from, to) = (
+        option.earliest_delivery.clone(),
+        option.latest_delivery.clone(),
+    );
+    view! {
+        <article class="card option" data-testid="quote-option" data-service=service.as_str()>
+            <header class="option-head">
+                <h2>{move || service.label(i18n.get())}</h2>
+                <p class="price">{money(option.total, &currency)}</p>
+            </header>
+            <p class="muted">{move || fill(i18n.get().quote_arrives, &[("from", &from), ("to", &to)])}</p>
+            <details>
+                <summary>{move || i18n.get().quote_breakdown}</summary>
+                <table class="table breakdown">
+                    <tbody>
+                        {option.lines.into_iter().map(|l| {
+                            let amount = money(l.amount(), &option.currency);
+                            view! {
+                                <tr>
+                                    <td>{move || line_label(i18n.get(), &l)}</td>
+                                    <td class="num">{amount}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn money_is_formatted_from_minor_units() {
+        assert_eq!(super::money(12_345, "CNY"), "¥123.45");
+        assert_eq!(super::money(-240, "CNY"), "-¥2.40");
+        assert_eq!(super::money(5, "USD"), "USD0.05");
+    }
+}
