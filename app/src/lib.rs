@@ -1,6 +1,10 @@
 //! Parcelport's pages, server functions and shared types. Built with `ssr` into the server and
 //! with `hydrate` into the browser's wasm; never both.
 
+// Deeply nested view types (forms inside Suspense) exceed the default query depth in builds
+// without `erase_components`.
+#![recursion_limit = "256"]
+
 #[macro_use]
 pub mod i18n;
 pub mod accounts;
