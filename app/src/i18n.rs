@@ -35,6 +35,14 @@ impl Locale {
         }
     }
 
+    /// What the language switch shows: short, so it fits a 360 px header beside the account.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Locale::En => "EN",
+            Locale::ZhCn => "中文",
+        }
+    }
+
     pub fn from_tag(tag: &str) -> Option<Locale> {
         let tag = tag.trim().to_ascii_lowercase();
         if tag == "en" || tag.starts_with("en-") {

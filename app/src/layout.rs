@@ -97,6 +97,8 @@ fn LanguageSwitch() -> impl IntoView {
                         <button
                             type="button"
                             lang=locale.tag()
+                            title=locale.native_name()
+                            aria-label=locale.native_name()
                             data-testid=format!("lang-{}", locale.tag())
                             aria-pressed=move || (i18n.locale.get() == locale).to_string()
                             on:click=move |_| {
@@ -104,7 +106,7 @@ fn LanguageSwitch() -> impl IntoView {
                                 remember_locale(locale);
                             }
                         >
-                            {locale.native_name()}
+                            {locale.short_name()}
                         </button>
                     }
                 })

@@ -92,3 +92,19 @@ test("the page fits a 360 px screen without sideways scrolling", async ({ page }
     expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
   }
 });
+
+test("signed-in pages fit a 360 px screen too", async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await open(page, "/sign-in");
+  await page.getByLabel("Email").fill("shipper@acme.example");
+  await page.getByLabel("Password").fill("parcelport-demo");
+  await page.getByTestId("sign-in-submit").click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  for (const path of ["/dashboard", "/addresses", "/quote", "/account"]) {
+    await open(page, path);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+  }
+});

@@ -31,6 +31,7 @@ test("a customer saves, corrects, edits and deletes an address", async ({ page, 
   const card = page.getByTestId("address-card");
   await expect(card).toHaveCount(1);
   await expect(card).toContainText("200120 Shanghai");
+  await expect(page.getByLabel("Contact name")).toHaveValue("", { timeout: 5_000 });
 
   await card.getByRole("button", { name: "Edit" }).click();
   await expect(page.getByLabel("City")).toHaveValue("Shanghai");

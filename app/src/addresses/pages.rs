@@ -28,9 +28,12 @@ fn AddressBook() -> impl IntoView {
     );
     // `None`: the form adds a new address; `Some`: it edits that one.
     let editing = RwSignal::new(None::<Address>);
+    // Bumped after each successful save so the form starts empty again.
+    let saves = RwSignal::new(0_u32);
     Effect::new(move |_| {
         if let Some(Ok(Ok(_))) = save.value().get() {
             editing.set(None);
+            saves.update(|n| *n += 1);
         }
     });
     view! {
@@ -43,11 +46,13 @@ fn AddressBook() -> impl IntoView {
                         i18n.get().address_add
                     }}
                 </h2>
-                // Rebuilt whenever another address is picked, so the inputs start from it.
-                {move || {
-                    editing.track();
-                    view! { <AddressForm action=save editing=editing /> }
-                }}
+                // Keyed, so a save or another pick makes a new form (fresh inputs) rather than
+                // patching the old one's attributes under what was typed.
+                <For
+                    each=move || [(saves.get(), editing.with(|e| e.as_ref().map(|a| a.id)))]
+                    key=|k| *k
+                    children=move |_| view! { <AddressForm action=save editing=editing /> }
+                />
             </section>
             <section aria-live="polite">
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
