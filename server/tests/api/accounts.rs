@@ -2,7 +2,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_creates_a_customer_account() {
     let app = spawn_app().await;
     let res = app.sign_up("Ada@Example.com").await;
@@ -22,7 +22,7 @@ async fn sign_up_creates_a_customer_account() {
     assert!(stored.starts_with("$argon2id$"), "{stored}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_used_email_is_a_conflict_whatever_its_case() {
     let app = spawn_app().await;
     assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
@@ -38,7 +38,7 @@ async fn a_used_email_is_a_conflict_whatever_its_case() {
     assert_eq!(customers, 1, "the refused sign-up left no customer behind");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_fields_are_all_reported_at_once() {
     let app = spawn_app().await;
     let res = app
@@ -57,7 +57,7 @@ async fn invalid_fields_are_all_reported_at_once() {
     assert_eq!(fields["password"], "Use at least 10 characters.");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_speak_the_callers_language() {
     let app = spawn_app().await;
     let res = app
@@ -73,7 +73,7 @@ async fn errors_speak_the_callers_language() {
     assert_eq!(body["error"]["fields"]["password"], "至少需要 10 个字符。");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_bodies_get_400_or_422_never_500() {
     let app = spawn_app().await;
     let res = app
@@ -108,7 +108,7 @@ async fn malformed_bodies_get_400_or_422_never_500() {
     error_body(res, 415, "unsupported_media_type").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_sets_a_locked_down_session_cookie() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
@@ -133,7 +133,7 @@ async fn sign_in_sets_a_locked_down_session_cookie() {
     assert_eq!(me["email"], "ada@example.com");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_or_unknown_email_is_refused_alike() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
@@ -163,7 +163,7 @@ async fn a_wrong_password_or_unknown_email_is_refused_alike() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_authenticates_api_calls() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
@@ -174,7 +174,7 @@ async fn a_token_authenticates_api_calls() {
     error_body(res, 401, "unauthenticated").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session_on_the_server() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
@@ -199,7 +199,7 @@ async fn sign_out_ends_the_session_on_the_server() {
     assert_eq!(replay.status(), 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_session_no_longer_signs_in() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
@@ -213,7 +213,7 @@ async fn an_expired_session_no_longer_signs_in() {
     error_body(app.me().await, 401, "unauthenticated").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_cookie_lifetime_follows_the_setting() {
     let app = spawn_app_with(|s| s.session_ttl = std::time::Duration::from_secs(3600)).await;
     app.sign_up("ada@example.com").await;
@@ -229,7 +229,7 @@ async fn the_session_cookie_lifetime_follows_the_setting() {
     assert_eq!(expires - created, 3_600_000);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profile_and_password_changes_apply_and_sign_out_other_sessions() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
@@ -300,7 +300,7 @@ async fn profile_and_password_changes_apply_and_sign_out_other_sessions() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_refuse_anonymous_profile_changes() {
     let app = spawn_app().await;
     let res = app

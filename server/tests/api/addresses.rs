@@ -30,7 +30,7 @@ async fn customer_token(app: &TestApp, email: &str) -> String {
     app.bearer_for(email, PASSWORD).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_keeps_an_address_book() {
     let app = spawn_app().await;
     let token = customer_token(&app, "ada@example.com").await;
@@ -105,7 +105,7 @@ async fn a_customer_keeps_an_address_book() {
     assert!(list.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_addresses_name_every_field() {
     let app = spawn_app().await;
     let token = customer_token(&app, "ada@example.com").await;
@@ -126,7 +126,7 @@ async fn bad_addresses_name_every_field() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_customers_address_is_not_found() {
     let app = spawn_app().await;
     let ada = customer_token(&app, "ada@example.com").await;
@@ -174,7 +174,7 @@ async fn another_customers_address_is_not_found() {
     error_body(res, 403, "forbidden").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_address_page_saves_through_its_server_function() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;

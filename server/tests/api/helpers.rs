@@ -59,6 +59,8 @@ async fn fresh_database_url() -> String {
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
+        // A stuck request fails its test instead of stalling the whole run.
+        .timeout(std::time::Duration::from_secs(60))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

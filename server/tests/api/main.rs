@@ -1,5 +1,7 @@
 //! Integration tests: each test starts the real server on a free port against a fresh database,
-//! SQLite by default or PostgreSQL when TEST_DATABASE_URL points at one.
+//! SQLite by default or PostgreSQL when TEST_DATABASE_URL points at one. Tests use a
+//! multi-threaded runtime, as the server does in production: on a single thread shared by
+//! client and server, a page render occasionally stalled under load.
 
 mod accounts;
 mod addresses;

@@ -28,7 +28,7 @@ async fn quote(app: &TestApp, body: &Value) -> reqwest::Response {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_service_is_priced_from_the_rate_card() {
     let app = spawn_app().await;
     let res = quote(&app, &request("Beijing", "100080")).await;
@@ -63,7 +63,7 @@ async fn every_service_is_priced_from_the_rate_card() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_destination_pays_the_surcharge() {
     let app = spawn_app().await;
     let body: Value = quote(&app, &request("Lhasa", "850000"))
@@ -79,7 +79,7 @@ async fn a_remote_destination_pays_the_surcharge() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quote_errors_name_the_exact_field() {
     let app = spawn_app().await;
     let mut body = request("Atlantis", "100080");
@@ -107,7 +107,7 @@ async fn quote_errors_name_the_exact_field() {
     assert!(err["error"]["fields"]["parcels"].is_string());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quotes_need_a_customer() {
     let app = spawn_app().await;
     let res = client()
@@ -119,7 +119,7 @@ async fn quotes_need_a_customer() {
     error_body(res, 401, "unauthenticated").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quote_page_prices_saved_addresses_and_parses_typed_numbers() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;

@@ -11,7 +11,7 @@ async fn page(app: &TestApp, path: &str, lang: Option<&str>) -> (u16, String) {
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_landing_page_follows_accept_language_and_the_cookie() {
     let app = spawn_app().await;
     let (status, html) = page(&app, "/", Some("zh-CN,zh;q=0.9,en;q=0.5")).await;
@@ -41,7 +41,7 @@ async fn the_landing_page_follows_accept_language_and_the_cookie() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_are_404_with_a_page() {
     let app = spawn_app().await;
     let (status, html) = page(&app, "/no/such/page", None).await;
@@ -49,7 +49,7 @@ async fn unknown_pages_are_404_with_a_page() {
     assert!(html.contains("Page not found"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_the_signed_in_customer() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
@@ -62,7 +62,7 @@ async fn the_dashboard_shows_the_signed_in_customer() {
     assert!(html.contains("Analytical Engines Ltd"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_pages_are_forbidden_to_customers() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
@@ -72,7 +72,7 @@ async fn staff_pages_are_forbidden_to_customers() {
     assert_eq!(status, 403);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_track_page_validates_numbers() {
     let app = spawn_app().await;
     let (status, html) = page(&app, "/track?q=RR473124829FR+RR473124828FR", None).await;

@@ -3,7 +3,7 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_from_another_origin_are_refused() {
     let app = spawn_app().await;
     let res = app
@@ -56,7 +56,7 @@ async fn writes_from_another_origin_are_refused() {
     assert!(set_cookie_headers(res.headers()).is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_public_origins_are_allowed() {
     let app = spawn_app_with(|s| s.public_origins = vec!["https://portal.example".into()]).await;
     let res = app
@@ -70,7 +70,7 @@ async fn configured_public_origins_are_allowed() {
     assert_eq!(res.status(), 201);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_is_rate_limited_per_email() {
     let app = spawn_app_with(|s| s.sign_in_limit = 3).await;
     app.sign_up("ada@example.com").await;
@@ -99,7 +99,7 @@ async fn sign_in_is_rate_limited_per_email() {
     assert_eq!(app.token("bob@example.com", PASSWORD).await.status(), 201);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_is_rate_limited_per_address() {
     let app = spawn_app_with(|s| s.sign_up_limit = 2).await;
     assert_eq!(app.sign_up("a@example.com").await.status(), 201);
@@ -107,7 +107,7 @@ async fn sign_up_is_rate_limited_per_address() {
     error_body(app.sign_up("c@example.com").await, 429, "rate_limited").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_routes_check_the_role() {
     let app = spawn_app().await;
     app.sign_up("ada@example.com").await;
@@ -142,7 +142,7 @@ async fn staff_routes_check_the_role() {
     assert_eq!(res.status(), 403);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_are_created_only_with_staff_roles() {
     let app = spawn_app().await;
     let err = app::accounts::service::create_staff(
@@ -166,7 +166,7 @@ async fn staff_are_created_only_with_staff_roles() {
     assert!(me["customer"].is_null());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_sharing_a_database_share_sessions_and_limits() {
     let first = spawn_app_with(|s| s.sign_in_limit = 2).await;
     let url = first.database_url.clone();

@@ -2,7 +2,7 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_reports_the_database_after_a_round_trip() {
     let app = spawn_app().await;
     let res = client().get(app.url("/healthz")).send().await.unwrap();
@@ -13,7 +13,7 @@ async fn healthz_reports_the_database_after_a_round_trip() {
     assert!(body["database_roundtrip_ms"].as_f64().unwrap() >= 0.0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_lists_every_route() {
     let app = spawn_app().await;
     let doc: Value = client()
@@ -46,7 +46,7 @@ async fn the_openapi_document_lists_every_route() {
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_api_routes_answer_json_404() {
     let app = spawn_app().await;
     let res = client()
@@ -57,7 +57,7 @@ async fn unknown_api_routes_answer_json_404() {
     error_body(res, 404, "not_found").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_data_is_made_once_through_the_sign_up_path() {
     let app = spawn_app_with(|s| s.demo_data = true).await;
     for (email, role) in [
