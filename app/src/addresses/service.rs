@@ -1,5 +1,5 @@
 use super::{Address, AddressInput};
-use crate::domain::{CompanyName, PersonName, PhoneNumber, Postcode};
+use crate::domain::{single_line, CompanyName, PersonName, PhoneNumber, Postcode};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::platform::gazetteer::{City, Gazetteer};
 use crate::platform::{now_ms, Db};
@@ -13,24 +13,6 @@ pub struct ParsedAddress {
     pub line2: Option<String>,
     pub postcode: Postcode,
     pub city: &'static City,
-}
-
-fn line(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
-    let v = input.trim();
-    if v.is_empty() {
-        return if required {
-            Err(FieldError::Required)
-        } else {
-            Ok(None)
-        };
-    }
-    if v.chars().count() > max {
-        return Err(FieldError::TooLong { max });
-    }
-    if v.chars().any(char::is_control) {
-        return Err(FieldError::ControlCharacters);
-    }
-    Ok(Some(v.to_string()))
 }
 
 /// Checks every field (reporting all problems at once) and resolves the city. Field names
@@ -49,9 +31,9 @@ pub fn parse(input: &AddressInput, prefix: &str) -> Result<ParsedAddress, AppErr
     check("company", company.as_ref().map(|_| ()).map_err(|e| *e));
     let phone = PhoneNumber::parse(&input.phone);
     check("phone", phone.as_ref().map(|_| ()).map_err(|e| *e));
-    let line1 = line(&input.line1, 200, true);
+    let line1 = single_line(&input.line1, 200, true);
     check("line1", line1.as_ref().map(|_| ()).map_err(|e| *e));
-    let line2 = line(&input.line2, 200, false);
+    let line2 = single_line(&input.line2, 200, false);
     check("line2", line2.as_ref().map(|_| ()).map_err(|e| *e));
 
     let country = input.country.trim().to_ascii_uppercase();
@@ -73,7 +55,7 @@ pub fn parse(input: &AddressInput, prefix: &str) -> Result<ParsedAddress, AppErr
     } else {
         None
     };
-    let city = match line(&input.city, 100, true) {
+    let city = match single_line(&input.city, 100, true) {
         Err(e) => {
             check("city", Err(e));
             None

@@ -2,7 +2,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 
-fn clean(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
+/// One line of free text: trimmed, at most `max` characters, no line breaks or control
+/// characters; `None` when empty and not `required`.
+pub fn single_line(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
     let value = input.trim();
     if value.is_empty() {
         return if required {
@@ -28,7 +30,7 @@ impl PersonName {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        clean(input, Self::MAX_CHARS, true).map(|v| Self(v.unwrap_or_default()))
+        single_line(input, Self::MAX_CHARS, true).map(|v| Self(v.unwrap_or_default()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -44,7 +46,7 @@ impl CompanyName {
     pub const MAX_CHARS: usize = 120;
 
     pub fn parse_optional(input: &str) -> Result<Option<Self>, FieldError> {
-        clean(input, Self::MAX_CHARS, false).map(|v| v.map(Self))
+        single_line(input, Self::MAX_CHARS, false).map(|v| v.map(Self))
     }
 
     pub fn as_str(&self) -> &str {
