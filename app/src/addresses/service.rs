@@ -149,30 +149,40 @@ pub async fn get(db: &Db, customer_id: i64, id: i64) -> Result<Address, AppError
     row.map(Address::from).ok_or(AppError::NotFound)
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds `$1`..`$11`: the address columns INSERT and UPDATE share, in one order.
+fn bind_address<'q>(query: AnyQuery<'q>, a: &'q ParsedAddress) -> AnyQuery<'q> {
+    query
+        .bind(a.name.as_str())
+        .bind(a.company.as_ref().map(CompanyName::as_str))
+        .bind(a.phone.as_str())
+        .bind(a.line1.as_str())
+        .bind(a.line2.as_deref())
+        .bind(a.city.name.as_str())
+        .bind(a.postcode.as_str())
+        .bind(a.city.country.as_str())
+        .bind(a.city.geonames_id as i64)
+        .bind(a.city.lat)
+        .bind(a.city.lon)
+}
+
 pub async fn create(db: &Db, customer_id: i64, input: &AddressInput) -> Result<Address, AppError> {
+    use sqlx::Row;
     let a = parse(input, "")?;
-    let now = now_ms();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO addresses (customer_id, name, company, phone, line1, line2, city, postcode, \
-         country, geonames_id, lat, lon, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+    let row = bind_address(
+        sqlx::query(
+            "INSERT INTO addresses (name, company, phone, line1, line2, city, postcode, country, \
+             geonames_id, lat, lon, customer_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+        ),
+        &a,
     )
     .bind(customer_id)
-    .bind(a.name.as_str())
-    .bind(a.company.as_ref().map(CompanyName::as_str))
-    .bind(a.phone.as_str())
-    .bind(&a.line1)
-    .bind(a.line2.as_deref())
-    .bind(&a.city.name)
-    .bind(a.postcode.as_str())
-    .bind(&a.city.country)
-    .bind(a.city.geonames_id as i64)
-    .bind(a.city.lat)
-    .bind(a.city.lon)
-    .bind(now)
+    .bind(now_ms())
     .fetch_one(&db.pool)
     .await?;
-    get(db, customer_id, id).await
+    get(db, customer_id, row.try_get::<i64, _>(0)?).await
 }
 
 pub async fn update(
@@ -183,22 +193,14 @@ pub async fn update(
 ) -> Result<Address, AppError> {
     get(db, customer_id, id).await?;
     let a = parse(input, "")?;
-    sqlx::query(
-        "UPDATE addresses SET name = $1, company = $2, phone = $3, line1 = $4, line2 = $5, \
-         city = $6, postcode = $7, country = $8, geonames_id = $9, lat = $10, lon = $11, \
-         updated_at = $12 WHERE id = $13 AND customer_id = $14",
+    bind_address(
+        sqlx::query(
+            "UPDATE addresses SET name = $1, company = $2, phone = $3, line1 = $4, line2 = $5, \
+             city = $6, postcode = $7, country = $8, geonames_id = $9, lat = $10, lon = $11, \
+             updated_at = $12 WHERE id = $13 AND customer_id = $14",
+        ),
+        &a,
     )
-    .bind(a.name.as_str())
-    .bind(a.company.as_ref().map(CompanyName::as_str))
-    .bind(a.phone.as_str())
-    .bind(&a.line1)
-    .bind(a.line2.as_deref())
-    .bind(&a.city.name)
-    .bind(a.postcode.as_str())
-    .bind(&a.city.country)
-    .bind(a.city.geonames_id as i64)
-    .bind(a.city.lat)
-    .bind(a.city.lon)
     .bind(now_ms())
     .bind(id)
     .bind(customer_id)

@@ -81,10 +81,6 @@ impl Dimensions {
     pub fn longest_side_cm(self) -> u32 {
         self.length_cm.max(self.width_cm).max(self.height_cm)
     }
-
-    pub fn sides_cm(self) -> (u32, u32, u32) {
-        (self.length_cm, self.width_cm, self.height_cm)
-    }
 }
 
 #[cfg(test)]

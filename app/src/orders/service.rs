@@ -201,14 +201,14 @@ pub async fn quote_saved(
     let (Some(sender), Some(recipient)) = (sender, recipient) else {
         return Err(AppError::Internal);
     };
-    let tier = crate::crm::service::tier(db, customer_id).await?;
+    let tier = crate::crm::service::tier(customer_id);
     let req = QuoteRequest {
         sender,
         recipient,
         parcels: vec![parcel],
         insure: form.insure.is_some(),
     };
-    quote(&req, &tier)
+    quote(&req, tier)
 }
 
 #[cfg(test)]

@@ -20,6 +20,6 @@ pub async fn quote(
     ApiJson(req): ApiJson<QuoteRequest>,
 ) -> Result<Json<QuoteResponse>, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
-    let tier = app::crm::service::tier(&state.db, customer).await?;
-    Ok(Json(service::quote(&req, &tier)?))
+    let tier = app::crm::service::tier(customer);
+    Ok(Json(service::quote(&req, tier)?))
 }
