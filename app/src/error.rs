@@ -14,11 +14,17 @@ use crate::i18n::{fill, Locale};
 #[serde(rename_all = "snake_case", tag = "code")]
 pub enum FieldError {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     EmailInvalid,
     EmailTaken,
-    PasswordTooShort { min: usize },
-    PasswordTooLong { max: usize },
+    PasswordTooShort {
+        min: usize,
+    },
+    PasswordTooLong {
+        max: usize,
+    },
     IndustryInvalid,
     CurrentPasswordWrong,
     ControlCharacters,
@@ -28,9 +34,20 @@ pub enum FieldError {
     CityUnknown,
     MustBePositive,
     NotANumber,
-    TooLarge { max: usize },
-    TooHeavy { max_g: u32 },
+    TooLarge {
+        max: usize,
+    },
+    TooHeavy {
+        max_g: u32,
+    },
     Invalid,
+    /// The same Idempotency-Key came with a different request body.
+    IdempotencyKeyReused,
+    /// A request with this Idempotency-Key is still being processed.
+    RequestInProgress,
+    /// The shipment has been picked up (or ended) and can no longer be cancelled.
+    NotCancellable,
+    DateInvalid,
 }
 
 impl FieldError {
@@ -54,6 +71,10 @@ impl FieldError {
             FieldError::TooLarge { .. } => "too_large",
             FieldError::TooHeavy { .. } => "too_heavy",
             FieldError::Invalid => "invalid",
+            FieldError::IdempotencyKeyReused => "idempotency_key_reused",
+            FieldError::RequestInProgress => "request_in_progress",
+            FieldError::NotCancellable => "not_cancellable",
+            FieldError::DateInvalid => "date_invalid",
         }
     }
 
@@ -84,6 +105,10 @@ impl FieldError {
                 fill(t.fe_too_heavy, &[("max", &(max_g / 1000).to_string())])
             }
             FieldError::Invalid => t.fe_invalid.into(),
+            FieldError::IdempotencyKeyReused => t.fe_idempotency_key_reused.into(),
+            FieldError::RequestInProgress => t.fe_request_in_progress.into(),
+            FieldError::NotCancellable => t.fe_not_cancellable.into(),
+            FieldError::DateInvalid => t.fe_date_invalid.into(),
         }
     }
 }

@@ -287,6 +287,22 @@ texts! {
     fe_too_large: "At most {max}.", "最大为 {max}。";
     fe_too_heavy: "A parcel can weigh at most {max} kg.", "单件包裹重量不能超过 {max} 公斤。";
     fe_invalid: "This value is not valid.", "该值无效。";
+    fe_idempotency_key_reused: "This Idempotency-Key was already used for a different request. Use a new key for a new booking.", "该 Idempotency-Key 已用于另一个不同的请求，新的预订请使用新的 key。";
+    fe_request_in_progress: "This request is still being processed. Try again in a moment.", "该请求仍在处理中，请稍后重试。";
+    fe_not_cancellable: "This shipment has already been picked up and can no longer be cancelled.", "该货件已被揽收，无法取消。";
+    fe_date_invalid: "Enter a date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式输入日期。";
+    status_created: "Booked", "已下单";
+    status_picked_up: "Picked up", "已揽收";
+    status_in_transit: "In transit", "运输中";
+    status_at_hub: "At hub", "到达分拨中心";
+    status_out_for_delivery: "Out for delivery", "派送中";
+    status_delivered: "Delivered", "已签收";
+    status_delayed: "Delayed", "延误";
+    status_delivery_failed: "Delivery failed", "派送失败";
+    status_damaged: "Damaged", "破损";
+    status_lost: "Lost", "丢失";
+    status_returned_to_sender: "Returned to sender", "已退回寄件人";
+    status_cancelled: "Cancelled", "已取消";
 }
 
 /// The localised name of a country offered in forms, or its code.

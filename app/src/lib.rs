@@ -18,7 +18,7 @@ pub mod orders;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod platform;
-mod ui;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};

@@ -157,8 +157,53 @@ pub fn format_date(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `YYYY-MM-DD` to Unix days (the inverse of `format_date`); `None` for anything else,
+/// including impossible dates like 2026-02-30.
+pub fn parse_date(input: &str) -> Option<i64> {
+    let b = input.trim().as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = std::str::from_utf8(&b[r]).ok()?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y_adj = if m <= 2 { y - 1 } else { y };
+    let era = y_adj.div_euclid(400);
+    let yoe = y_adj - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    // Round-trip to refuse days past the month's end.
+    (format_date(days * 86_400_000) == input.trim()).then_some(days)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parses_iso_dates_and_refuses_impossible_ones() {
+        assert_eq!(super::parse_date("1970-01-01"), Some(0));
+        assert_eq!(super::parse_date("2026-11-25"), Some(20_782));
+        assert_eq!(super::parse_date("2000-02-29"), Some(11_016));
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "26-11-25",
+            "2026/11/25",
+            "",
+            "2026-1-5x",
+        ] {
+            assert_eq!(super::parse_date(bad), None, "{bad}");
+        }
+    }
+
     #[test]
     fn formats_unix_milliseconds_as_iso_dates() {
         assert_eq!(super::format_date(0), "1970-01-01");

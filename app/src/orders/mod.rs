@@ -6,6 +6,8 @@ pub mod pages;
 pub mod pricing;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod shipments;
 
 use leptos::prelude::*;
 
@@ -172,4 +174,213 @@ pub async fn quote_from_address_book(form: QuoteForm) -> Result<Reply<QuoteRespo
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
     Ok(service::quote_saved(&state.db, customer_id, &form).await)
+}
+
+/// Normalised shipment status (DESIGN.md): every carrier scan maps onto one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ShipmentStatus {
+    Created,
+    PickedUp,
+    InTransit,
+    AtHub,
+    OutForDelivery,
+    Delivered,
+    Delayed,
+    DeliveryFailed,
+    Damaged,
+    Lost,
+    ReturnedToSender,
+    Cancelled,
+}
+
+impl ShipmentStatus {
+    pub const ALL: [ShipmentStatus; 12] = [
+        ShipmentStatus::Created,
+        ShipmentStatus::PickedUp,
+        ShipmentStatus::InTransit,
+        ShipmentStatus::AtHub,
+        ShipmentStatus::OutForDelivery,
+        ShipmentStatus::Delivered,
+        ShipmentStatus::Delayed,
+        ShipmentStatus::DeliveryFailed,
+        ShipmentStatus::Damaged,
+        ShipmentStatus::Lost,
+        ShipmentStatus::ReturnedToSender,
+        ShipmentStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShipmentStatus::Created => "created",
+            ShipmentStatus::PickedUp => "picked_up",
+            ShipmentStatus::InTransit => "in_transit",
+            ShipmentStatus::AtHub => "at_hub",
+            ShipmentStatus::OutForDelivery => "out_for_delivery",
+            ShipmentStatus::Delivered => "delivered",
+            ShipmentStatus::Delayed => "delayed",
+            ShipmentStatus::DeliveryFailed => "delivery_failed",
+            ShipmentStatus::Damaged => "damaged",
+            ShipmentStatus::Lost => "lost",
+            ShipmentStatus::ReturnedToSender => "returned_to_sender",
+            ShipmentStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
+        match self {
+            ShipmentStatus::Created => t.status_created,
+            ShipmentStatus::PickedUp => t.status_picked_up,
+            ShipmentStatus::InTransit => t.status_in_transit,
+            ShipmentStatus::AtHub => t.status_at_hub,
+            ShipmentStatus::OutForDelivery => t.status_out_for_delivery,
+            ShipmentStatus::Delivered => t.status_delivered,
+            ShipmentStatus::Delayed => t.status_delayed,
+            ShipmentStatus::DeliveryFailed => t.status_delivery_failed,
+            ShipmentStatus::Damaged => t.status_damaged,
+            ShipmentStatus::Lost => t.status_lost,
+            ShipmentStatus::ReturnedToSender => t.status_returned_to_sender,
+            ShipmentStatus::Cancelled => t.status_cancelled,
+        }
+    }
+
+    /// Only a shipment the carrier has not yet collected can be called off.
+    pub fn cancellable(self) -> bool {
+        self == ShipmentStatus::Created
+    }
+}
+
+impl ServiceLevel {
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// A booking: what `POST /api/v1/shipments` takes. Units are in the field names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BookingRequest {
+    pub sender: AddressInput,
+    pub recipient: AddressInput,
+    pub parcels: Vec<ParcelInput>,
+    pub service: ServiceLevel,
+    /// Insure each parcel for its declared value.
+    #[serde(default)]
+    pub insure: bool,
+    /// The shipper's own reference (order number), shown on the label and searchable.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+impl BookingRequest {
+    pub fn quote_request(&self) -> QuoteRequest {
+        QuoteRequest {
+            sender: self.sender.clone(),
+            recipient: self.recipient.clone(),
+            parcels: self.parcels.clone(),
+            insure: self.insure,
+        }
+    }
+}
+
+/// A booked shipment with everything that was booked and its price breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Shipment {
+    pub tracking_number: String,
+    pub status: ShipmentStatus,
+    pub service: ServiceLevel,
+    pub reference: Option<String>,
+    pub sender: AddressInput,
+    pub recipient: AddressInput,
+    pub parcels: Vec<ParcelInput>,
+    pub insured: bool,
+    pub currency: String,
+    pub price_lines: Vec<PriceLine>,
+    /// Minor units.
+    pub total: i64,
+    /// The promised delivery window, first and last day, `YYYY-MM-DD`.
+    pub promised_from: String,
+    pub promised_to: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub events: Vec<ShipmentEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ShipmentEvent {
+    pub status: ShipmentStatus,
+    /// Unix milliseconds.
+    pub time: i64,
+    pub place: Option<String>,
+    pub note: Option<String>,
+}
+
+/// One row of the shipment list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ShipmentSummary {
+    pub tracking_number: String,
+    pub status: ShipmentStatus,
+    pub service: ServiceLevel,
+    pub reference: Option<String>,
+    pub recipient_name: String,
+    pub recipient_city: String,
+    pub recipient_country: String,
+    pub parcel_count: i64,
+    pub weight_g: i64,
+    pub total: i64,
+    pub currency: String,
+    pub promised_to: String,
+    pub created_at: i64,
+}
+
+/// Newest first (the default) or oldest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ShipmentSort {
+    #[default]
+    Newest,
+    Oldest,
+}
+
+/// The list's search, filters and page; every field optional. Dates are `YYYY-MM-DD` (UTC)
+/// and inclusive.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams, utoipa::ToSchema))]
+pub struct ShipmentQuery {
+    /// A tracking number, or part of the recipient's name, company, city or the reference.
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub sort: Option<ShipmentSort>,
+    /// `next_cursor` of the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// 1 to 100; 25 when absent.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ShipmentPage {
+    pub shipments: Vec<ShipmentSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }

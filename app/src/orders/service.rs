@@ -102,22 +102,26 @@ pub fn parse_shipment(req: &QuoteRequest) -> Result<ParsedShipment, AppError> {
 /// Every service level's price and promised window for this shipment. `tier` is the customer's
 /// segment, which sets the discount.
 pub fn quote(req: &QuoteRequest, tier: &str) -> Result<QuoteResponse, AppError> {
-    let shipment = parse_shipment(req)?;
+    Ok(price(&parse_shipment(req)?, req.insure, tier))
+}
+
+/// Prices a checked shipment at every service level.
+pub fn price(shipment: &ParsedShipment, insure: bool, tier: &str) -> QuoteResponse {
     let distance = distance_m(shipment.sender.city, shipment.recipient.city);
     let remote = Gazetteer::bundled().is_remote(shipment.recipient.city);
     let input = QuoteInput {
         distance_m: distance,
         remote_destination: remote,
         parcels: &shipment.parcels,
-        insure: req.insure,
+        insure,
         tier,
         today: now_ms().div_euclid(86_400_000),
     };
-    Ok(QuoteResponse {
+    QuoteResponse {
         distance_km: (distance as f64 / 100.0).round() / 10.0,
         remote_destination: remote,
         options: quote_all(RateCard::bundled(), &input),
-    })
+    }
 }
 
 /// Parses a decimal as typed ("2.5", "2,5", "3") into an integer of `decimals` places

@@ -67,6 +67,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(addresses::list, addresses::create))
         .routes(routes!(addresses::update, addresses::delete))
         .routes(routes!(orders::quote))
+        .routes(routes!(orders::book, orders::list))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::cancel))
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router
@@ -190,6 +193,35 @@ where
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(ApiError(json_rejection(&rejection))),
+        }
+    }
+}
+
+/// `Query` whose rejections are API errors naming the parameter (422), never plain text.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => {
+                let detail = rejection.body_text();
+                let fields = blamed_field(
+                    detail
+                        .strip_prefix("Failed to deserialize query string: ")
+                        .unwrap_or(&detail),
+                );
+                Err(ApiError(AppError::InvalidBody { detail, fields }))
+            }
         }
     }
 }

@@ -1,11 +1,15 @@
 use app::accounts::service::require_customer;
-use app::orders::{service, QuoteRequest, QuoteResponse};
+use app::orders::{
+    service, shipments, BookingRequest, QuoteRequest, QuoteResponse, Shipment, ShipmentPage,
+    ShipmentQuery,
+};
 use app::platform::AppState;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::{ApiError, ApiJson, ErrorBody};
+use super::{ApiError, ApiJson, ApiQuery, ErrorBody};
 
 /// Prices every service level for a shipment, with its itemised breakdown and promised window.
 #[utoipa::path(post, path = "/api/v1/quotes", tag = "orders", request_body = QuoteRequest,
@@ -22,4 +26,79 @@ pub async fn quote(
     let customer = require_customer(&state.db, &headers).await?;
     let tier = app::crm::service::tier(customer);
     Ok(Json(service::quote(&req, tier)?))
+}
+
+/// Books a shipment. Send a fresh `Idempotency-Key` per booking and the same key when retrying:
+/// a retry never books twice.
+#[utoipa::path(post, path = "/api/v1/shipments", tag = "orders", request_body = BookingRequest,
+    params(("Idempotency-Key" = String, Header, description = "Unique per booking; reuse it to retry safely")),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 201, body = Shipment, description = "Booked; `Idempotent-Replayed: true` when the key had already booked it"),
+        (status = 401, body = ErrorBody),
+        (status = 409, description = "The first request with this key is still running (`request_in_progress`)", body = ErrorBody),
+        (status = 422, description = "Invalid fields, or the key was used with a different body (`idempotency_key_reused`)", body = ErrorBody)))]
+pub async fn book(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<BookingRequest>,
+) -> Result<Response, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let booked = shipments::book_once(&state.db, customer, key, &req).await?;
+    let mut response = (StatusCode::CREATED, Json(booked.shipment)).into_response();
+    if booked.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// The caller's shipments, newest first, filtered and paged with a cursor.
+#[utoipa::path(get, path = "/api/v1/shipments", tag = "orders", params(ShipmentQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ShipmentPage), (status = 401, body = ErrorBody),
+        (status = 422, description = "A filter is malformed; the field is named", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<ShipmentQuery>,
+) -> Result<Json<ShipmentPage>, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    Ok(Json(shipments::list(&state.db, customer, &query).await?))
+}
+
+/// One of the caller's shipments with its price breakdown and events (another customer's: 404).
+#[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}", tag = "orders",
+    params(("tracking_number" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Shipment), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(tracking_number): Path<String>,
+) -> Result<Json<Shipment>, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    Ok(Json(
+        shipments::get(&state.db, customer, &tracking_number).await?,
+    ))
+}
+
+/// Cancels a shipment that has not been picked up yet.
+#[utoipa::path(post, path = "/api/v1/shipments/{tracking_number}/cancel", tag = "orders",
+    params(("tracking_number" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Shipment), (status = 404, body = ErrorBody),
+        (status = 409, description = "Already picked up or ended (`not_cancellable`)", body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(tracking_number): Path<String>,
+) -> Result<Json<Shipment>, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    Ok(Json(
+        shipments::cancel(&state.db, customer, &tracking_number).await?,
+    ))
 }

@@ -10,3 +10,4 @@ mod orders;
 mod pages;
 mod security;
 mod service;
+mod shipments;

@@ -1,0 +1,641 @@
+//! Booking and the shipment store: one transaction per booking, idempotency keys for retries,
+//! the customer's list with keyset pagination, detail, cancel.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::service::{parse_shipment, price, ParsedShipment};
+use super::{
+    BookingRequest, ParcelInput, PriceLine, ServiceLevel, Shipment, ShipmentEvent, ShipmentPage,
+    ShipmentQuery, ShipmentSort, ShipmentStatus, ShipmentSummary,
+};
+use crate::addresses::service::ParsedAddress;
+use crate::addresses::AddressInput;
+use crate::domain::{single_line, TrackingNumber};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::platform::{now_ms, Db};
+
+/// A claimed key whose booking has not finished after this long is taken to have crashed,
+/// and the next retry runs the booking again.
+const STALE_CLAIM_MS: i64 = 60_000;
+pub const MAX_REFERENCE_CHARS: usize = 100;
+pub const MAX_PAGE: u32 = 100;
+pub const DEFAULT_PAGE: u32 = 25;
+
+/// The 8-digit serial of the n-th shipment: a bijection on 0..10^8 (the multiplier is coprime
+/// to 10^8), so serials never repeat before 10^8 bookings and are not sequential.
+pub fn serial_for(n: i64) -> u32 {
+    (n.rem_euclid(100_000_000) * 48_271_003 + 13_579_117).rem_euclid(100_000_000) as u32
+}
+
+/// S10 service indicators: E for express (as EMS), C for parcels.
+fn service_prefix(service: ServiceLevel) -> &'static str {
+    match service {
+        ServiceLevel::Standard => "CP",
+        ServiceLevel::Express => "EP",
+        ServiceLevel::Scheduled => "CD",
+        ServiceLevel::PickupPoint => "CL",
+    }
+}
+
+/// What a booking stores, checked and priced.
+pub struct ValidBooking {
+    pub shipment: ParsedShipment,
+    pub service: ServiceLevel,
+    pub insure: bool,
+    pub reference: Option<String>,
+    pub parcels: Vec<ParcelInput>,
+}
+
+/// Checks the whole request (addresses, parcels, reference) and reports every problem at once.
+pub fn validate(req: &BookingRequest) -> Result<ValidBooking, AppError> {
+    let reference = single_line(
+        req.reference.as_deref().unwrap_or(""),
+        MAX_REFERENCE_CHARS,
+        false,
+    );
+    let shipment = parse_shipment(&req.quote_request());
+    match (shipment, reference) {
+        (Ok(shipment), Ok(reference)) => Ok(ValidBooking {
+            shipment,
+            service: req.service,
+            insure: req.insure,
+            reference,
+            parcels: req
+                .parcels
+                .iter()
+                .map(|p| ParcelInput {
+                    contents: p.contents.trim().to_string(),
+                    ..p.clone()
+                })
+                .collect(),
+        }),
+        (shipment, reference) => {
+            let mut fields = match shipment {
+                Err(AppError::Validation(f)) => f,
+                Err(other) => return Err(other),
+                Ok(_) => FieldErrors::new(),
+            };
+            if let Err(e) = reference {
+                fields.insert("reference".into(), e);
+            }
+            Err(AppError::Validation(fields))
+        }
+    }
+}
+
+/// Books one shipment: numbers it, prices it and stores it with its first tracking event, all
+/// in one transaction.
+pub async fn book(db: &Db, customer_id: i64, req: &BookingRequest) -> Result<Shipment, AppError> {
+    let valid = validate(req)?;
+    let tier = crate::crm::service::tier(customer_id);
+    let mut tx = db.pool.begin().await?;
+    let id = insert(&mut tx, customer_id, &valid, tier).await?;
+    tx.commit().await?;
+    get_by_id(db, customer_id, id).await
+}
+
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    customer_id: i64,
+    v: &ValidBooking,
+    tier: &str,
+) -> Result<i64, AppError> {
+    let quote = price(&v.shipment, v.insure, tier);
+    let option = quote
+        .options
+        .iter()
+        .find(|o| o.service == v.service)
+        .ok_or(AppError::Internal)?;
+    let n: i64 = sqlx::query(
+        "UPDATE counters SET value = value + 1 WHERE name = 'shipment_serial' RETURNING value",
+    )
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    let tracking = TrackingNumber::from_parts(
+        service_prefix(v.service),
+        serial_for(n),
+        &v.shipment.sender.city.country,
+    )
+    .ok_or(AppError::Internal)?;
+    let (s, r) = (&v.shipment.sender, &v.shipment.recipient);
+    let search_text = [
+        Some(r.name.as_str()),
+        r.company.as_ref().map(|c| c.as_str()),
+        Some(r.city.name.as_str()),
+        Some(r.postcode.as_str()),
+        v.reference.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
+    .to_lowercase();
+    let now = now_ms();
+    let parcels_json = serde_json::to_string(&v.parcels).map_err(|_| AppError::Internal)?;
+    let lines_json = serde_json::to_string(&option.lines).map_err(|_| AppError::Internal)?;
+    let weight_g: i64 = v.parcels.iter().map(|p| p.weight_g).sum();
+    let query = sqlx::query(
+        "INSERT INTO shipments (customer_id, tracking_number, service, status, reference, \
+         sender_name, sender_company, sender_phone, sender_line1, sender_line2, sender_city, \
+         sender_postcode, sender_country, sender_lat, sender_lon, \
+         recipient_name, recipient_company, recipient_phone, recipient_line1, recipient_line2, \
+         recipient_city, recipient_postcode, recipient_country, recipient_lat, recipient_lon, \
+         parcels, parcel_count, weight_g, insured, price_lines, total, currency, promised_from, \
+         promised_to, search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
+         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+         $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36) RETURNING id",
+    )
+    .bind(customer_id)
+    .bind(tracking.as_str().to_string())
+    .bind(v.service.as_str())
+    .bind(ShipmentStatus::Created.as_str())
+    .bind(v.reference.clone());
+    let query = bind_party(bind_party(query, s), r);
+    let id: i64 = query
+        .bind(parcels_json)
+        .bind(v.parcels.len() as i64)
+        .bind(weight_g)
+        .bind(i64::from(v.insure))
+        .bind(lines_json)
+        .bind(option.total)
+        .bind(option.currency.clone())
+        .bind(option.earliest_delivery.clone())
+        .bind(option.latest_delivery.clone())
+        .bind(search_text)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    sqlx::query(
+        "INSERT INTO tracking_events (shipment_id, status, occurred_at, place, lat, lon, note, \
+         source, created_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, 'system', $3)",
+    )
+    .bind(id)
+    .bind(ShipmentStatus::Created.as_str())
+    .bind(now)
+    .bind(s.city.name.clone())
+    .bind(s.city.lat)
+    .bind(s.city.lon)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds one party's ten columns in the order of the INSERT.
+fn bind_party<'q>(q: AnyQuery<'q>, a: &ParsedAddress) -> AnyQuery<'q> {
+    q.bind(a.name.as_str().to_string())
+        .bind(a.company.as_ref().map(|c| c.as_str().to_string()))
+        .bind(a.phone.as_str().to_string())
+        .bind(a.line1.clone())
+        .bind(a.line2.clone())
+        .bind(a.city.name.clone())
+        .bind(a.postcode.as_str().to_string())
+        .bind(a.city.country.clone())
+        .bind(a.city.lat)
+        .bind(a.city.lon)
+}
+
+/// The outcome of an idempotent booking: `replayed` when the key had already booked it.
+pub struct Booked {
+    pub shipment: Shipment,
+    pub replayed: bool,
+}
+
+const KEY_FIELD: &str = "Idempotency-Key";
+
+fn check_key(key: &str) -> Result<&str, AppError> {
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(AppError::field(KEY_FIELD, FieldError::Required));
+    }
+    if key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::field(KEY_FIELD, FieldError::Invalid));
+    }
+    Ok(key)
+}
+
+/// Books at most once per key: the same key and body return the first shipment; the same key
+/// with another body is refused (422); a retry while the first attempt runs gets 409.
+pub async fn book_once(
+    db: &Db,
+    customer_id: i64,
+    key: &str,
+    req: &BookingRequest,
+) -> Result<Booked, AppError> {
+    let key = check_key(key)?;
+    let valid = validate(req)?;
+    let hash = hex(&Sha256::digest(
+        serde_json::to_vec(req).map_err(|_| AppError::Internal)?,
+    ));
+    let now = now_ms();
+    let claimed = sqlx::query(
+        "INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash, shipment_id, \
+         created_at) VALUES ($1, $2, $3, NULL, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(customer_id)
+    .bind(key)
+    .bind(&hash)
+    .bind(now)
+    .execute(&db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        let row = sqlx::query(
+            "SELECT request_hash, shipment_id, created_at FROM idempotency_keys \
+             WHERE customer_id = $1 AND idempotency_key = $2",
+        )
+        .bind(customer_id)
+        .bind(key)
+        .fetch_one(&db.pool)
+        .await?;
+        let (stored_hash, shipment_id, started): (String, Option<i64>, i64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        if stored_hash != hash {
+            return Err(AppError::field(KEY_FIELD, FieldError::IdempotencyKeyReused));
+        }
+        if let Some(id) = shipment_id {
+            return Ok(Booked {
+                shipment: get_by_id(db, customer_id, id).await?,
+                replayed: true,
+            });
+        }
+        // Take over a claim whose booking died; the compare-and-set lets one retry win.
+        let taken = started < now - STALE_CLAIM_MS
+            && sqlx::query(
+                "UPDATE idempotency_keys SET created_at = $1 WHERE customer_id = $2 \
+                 AND idempotency_key = $3 AND created_at = $4 AND shipment_id IS NULL",
+            )
+            .bind(now)
+            .bind(customer_id)
+            .bind(key)
+            .bind(started)
+            .execute(&db.pool)
+            .await?
+            .rows_affected()
+                == 1;
+        if !taken {
+            return Err(AppError::Conflict(FieldErrors::from([(
+                KEY_FIELD.to_string(),
+                FieldError::RequestInProgress,
+            )])));
+        }
+    }
+    let tier = crate::crm::service::tier(customer_id);
+    let booked = async {
+        let mut tx = db.pool.begin().await?;
+        let id = insert(&mut tx, customer_id, &valid, tier).await?;
+        sqlx::query(
+            "UPDATE idempotency_keys SET shipment_id = $1 WHERE customer_id = $2 \
+             AND idempotency_key = $3",
+        )
+        .bind(id)
+        .bind(customer_id)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok::<i64, AppError>(id)
+    }
+    .await;
+    match booked {
+        Ok(id) => Ok(Booked {
+            shipment: get_by_id(db, customer_id, id).await?,
+            replayed: false,
+        }),
+        Err(e) => {
+            // Nothing was booked: release the key so the same request can be retried.
+            let _ = sqlx::query(
+                "DELETE FROM idempotency_keys WHERE customer_id = $1 AND idempotency_key = $2 \
+                 AND shipment_id IS NULL",
+            )
+            .bind(customer_id)
+            .bind(key)
+            .execute(&db.pool)
+            .await;
+            Err(e)
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const DETAIL_COLUMNS: &str = "id, tracking_number, status, service, reference, \
+    sender_name, sender_company, sender_phone, sender_line1, sender_line2, sender_city, \
+    sender_postcode, sender_country, recipient_name, recipient_company, recipient_phone, \
+    recipient_line1, recipient_line2, recipient_city, recipient_postcode, recipient_country, \
+    parcels, insured, currency, price_lines, total, promised_from, promised_to, created_at";
+
+fn party(row: &sqlx::any::AnyRow, prefix: &str) -> Result<AddressInput, sqlx::Error> {
+    let col = |c: &str| format!("{prefix}_{c}");
+    Ok(AddressInput {
+        name: row.try_get(col("name").as_str())?,
+        company: row
+            .try_get::<Option<String>, _>(col("company").as_str())?
+            .unwrap_or_default(),
+        phone: row.try_get(col("phone").as_str())?,
+        line1: row.try_get(col("line1").as_str())?,
+        line2: row
+            .try_get::<Option<String>, _>(col("line2").as_str())?
+            .unwrap_or_default(),
+        city: row.try_get(col("city").as_str())?,
+        postcode: row.try_get(col("postcode").as_str())?,
+        country: row.try_get(col("country").as_str())?,
+    })
+}
+
+fn status_of(s: &str) -> Result<ShipmentStatus, AppError> {
+    ShipmentStatus::parse(s).ok_or(AppError::Internal)
+}
+
+fn service_of(s: &str) -> Result<ServiceLevel, AppError> {
+    ServiceLevel::parse(s).ok_or(AppError::Internal)
+}
+
+async fn shipment_from_row(db: &Db, row: sqlx::any::AnyRow) -> Result<Shipment, AppError> {
+    let id: i64 = row.try_get("id")?;
+    let parcels: Vec<ParcelInput> = serde_json::from_str(&row.try_get::<String, _>("parcels")?)
+        .map_err(|e| {
+            tracing::error!("shipment {id}: bad parcels JSON: {e}");
+            AppError::Internal
+        })?;
+    let price_lines: Vec<PriceLine> =
+        serde_json::from_str(&row.try_get::<String, _>("price_lines")?).map_err(|e| {
+            tracing::error!("shipment {id}: bad price JSON: {e}");
+            AppError::Internal
+        })?;
+    let events = sqlx::query(
+        "SELECT status, occurred_at, place, note FROM tracking_events WHERE shipment_id = $1 \
+         ORDER BY occurred_at DESC, id DESC",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|e| {
+        Ok(ShipmentEvent {
+            status: status_of(&e.try_get::<String, _>(0)?)?,
+            time: e.try_get(1)?,
+            place: e.try_get(2)?,
+            note: e.try_get(3)?,
+        })
+    })
+    .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(Shipment {
+        tracking_number: row.try_get("tracking_number")?,
+        status: status_of(&row.try_get::<String, _>("status")?)?,
+        service: service_of(&row.try_get::<String, _>("service")?)?,
+        reference: row.try_get("reference")?,
+        sender: party(&row, "sender")?,
+        recipient: party(&row, "recipient")?,
+        parcels,
+        insured: row.try_get::<i64, _>("insured")? != 0,
+        currency: row.try_get("currency")?,
+        price_lines,
+        total: row.try_get("total")?,
+        promised_from: row.try_get("promised_from")?,
+        promised_to: row.try_get("promised_to")?,
+        created_at: row.try_get("created_at")?,
+        events,
+    })
+}
+
+async fn get_by_id(db: &Db, customer_id: i64, id: i64) -> Result<Shipment, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {DETAIL_COLUMNS} FROM shipments WHERE id = $1 AND customer_id = $2"
+    ))
+    .bind(id)
+    .bind(customer_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    shipment_from_row(db, row).await
+}
+
+/// One of the customer's shipments. Another customer's, a malformed number and an unknown one
+/// all answer "not found", so nothing is learnt by guessing.
+pub async fn get(db: &Db, customer_id: i64, tracking_number: &str) -> Result<Shipment, AppError> {
+    let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "SELECT {DETAIL_COLUMNS} FROM shipments WHERE tracking_number = $1 AND customer_id = $2"
+    ))
+    .bind(tn.as_str().to_string())
+    .bind(customer_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    shipment_from_row(db, row).await
+}
+
+/// Cancels a shipment that has not been picked up; the status check and the change are one
+/// conditional UPDATE, so a pickup scan arriving at the same moment wins or loses cleanly.
+pub async fn cancel(
+    db: &Db,
+    customer_id: i64,
+    tracking_number: &str,
+) -> Result<Shipment, AppError> {
+    let shipment = get(db, customer_id, tracking_number).await?;
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE shipments SET status = $1, updated_at = $2 WHERE tracking_number = $3 \
+         AND customer_id = $4 AND status = $5",
+    )
+    .bind(ShipmentStatus::Cancelled.as_str())
+    .bind(now)
+    .bind(shipment.tracking_number.clone())
+    .bind(customer_id)
+    .bind(ShipmentStatus::Created.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(AppError::Conflict(FieldErrors::from([(
+            "status".to_string(),
+            FieldError::NotCancellable,
+        )])));
+    }
+    sqlx::query(
+        "INSERT INTO tracking_events (shipment_id, status, occurred_at, source, note, created_at) \
+         SELECT id, $1, $2, 'customer', NULL, $2 FROM shipments WHERE tracking_number = $3",
+    )
+    .bind(ShipmentStatus::Cancelled.as_str())
+    .bind(now)
+    .bind(shipment.tracking_number.clone())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    get(db, customer_id, &shipment.tracking_number).await
+}
+
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// The customer's shipments, filtered and paged by id (keyset), so page 400 costs what page 1
+/// costs. Bad filters are named (`status`, `from`, ...).
+pub async fn list(db: &Db, customer_id: i64, q: &ShipmentQuery) -> Result<ShipmentPage, AppError> {
+    let mut errors = FieldErrors::new();
+    let mut sql = String::from(
+        "SELECT id, tracking_number, status, service, reference, recipient_name, recipient_city, \
+         recipient_country, parcel_count, weight_g, total, currency, promised_to, created_at \
+         FROM shipments WHERE customer_id = $1",
+    );
+    let mut args = vec![Arg::Int(customer_id)];
+    let mut push = |sql: &mut String, clause: &str, arg: Arg| {
+        args.push(arg);
+        sql.push_str(&clause.replace('?', &format!("${}", args.len())));
+    };
+    let sort = q.sort.unwrap_or_default();
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Ok(tn) = TrackingNumber::parse(text) {
+            push(
+                &mut sql,
+                " AND tracking_number = ?",
+                Arg::Text(tn.as_str().into()),
+            );
+        } else if text.chars().count() > 100 {
+            errors.insert("q".into(), FieldError::TooLong { max: 100 });
+        } else {
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            push(
+                &mut sql,
+                " AND search_text LIKE ? ESCAPE '\\'",
+                Arg::Text(format!("%{escaped}%")),
+            );
+        }
+    }
+    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+        match ShipmentStatus::parse(s) {
+            Some(s) => push(&mut sql, " AND status = ?", Arg::Text(s.as_str().into())),
+            None => {
+                errors.insert("status".into(), FieldError::Invalid);
+            }
+        }
+    }
+    if let Some(s) = q.service.as_deref().filter(|s| !s.is_empty()) {
+        match ServiceLevel::parse(s) {
+            Some(s) => push(&mut sql, " AND service = ?", Arg::Text(s.as_str().into())),
+            None => {
+                errors.insert("service".into(), FieldError::Invalid);
+            }
+        }
+    }
+    for (field, value, clause, end_of_day) in [
+        ("from", &q.from, " AND created_at >= ?", false),
+        ("to", &q.to, " AND created_at < ?", true),
+    ] {
+        if let Some(v) = value.as_deref().filter(|s| !s.trim().is_empty()) {
+            match crate::ui::parse_date(v) {
+                Some(days) => push(
+                    &mut sql,
+                    clause,
+                    Arg::Int((days + i64::from(end_of_day)) * 86_400_000),
+                ),
+                None => {
+                    errors.insert(field.into(), FieldError::DateInvalid);
+                }
+            }
+        }
+    }
+    if let Some(c) = q.cursor.as_deref().filter(|s| !s.is_empty()) {
+        match c.parse::<i64>() {
+            Ok(id) if sort == ShipmentSort::Newest => push(&mut sql, " AND id < ?", Arg::Int(id)),
+            Ok(id) => push(&mut sql, " AND id > ?", Arg::Int(id)),
+            Err(_) => {
+                errors.insert("cursor".into(), FieldError::Invalid);
+            }
+        }
+    }
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        errors.insert(
+            "limit".into(),
+            FieldError::TooLarge {
+                max: MAX_PAGE as usize,
+            },
+        );
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    sql.push_str(match sort {
+        ShipmentSort::Newest => " ORDER BY id DESC",
+        ShipmentSort::Oldest => " ORDER BY id ASC",
+    });
+    // One more than the page tells whether there is a next page without counting.
+    sql.push_str(&format!(" LIMIT {}", limit + 1));
+    let mut query = sqlx::query(&sql);
+    for a in args {
+        query = match a {
+            Arg::Int(i) => query.bind(i),
+            Arg::Text(s) => query.bind(s),
+        };
+    }
+    let rows = query.fetch_all(&db.pool).await?;
+    let more = rows.len() > limit as usize;
+    let mut shipments = Vec::with_capacity(limit as usize);
+    let mut last_id = None;
+    for row in rows.into_iter().take(limit as usize) {
+        last_id = Some(row.try_get::<i64, _>("id")?);
+        shipments.push(ShipmentSummary {
+            tracking_number: row.try_get("tracking_number")?,
+            status: status_of(&row.try_get::<String, _>("status")?)?,
+            service: service_of(&row.try_get::<String, _>("service")?)?,
+            reference: row.try_get("reference")?,
+            recipient_name: row.try_get("recipient_name")?,
+            recipient_city: row.try_get("recipient_city")?,
+            recipient_country: row.try_get("recipient_country")?,
+            parcel_count: row.try_get("parcel_count")?,
+            weight_g: row.try_get("weight_g")?,
+            total: row.try_get("total")?,
+            currency: row.try_get("currency")?,
+            promised_to: row.try_get("promised_to")?,
+            created_at: row.try_get("created_at")?,
+        });
+    }
+    Ok(ShipmentPage {
+        shipments,
+        next_cursor: if more {
+            last_id.map(|i| i.to_string())
+        } else {
+            None
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_are_distinct_eight_digit_numbers() {
+        let mut seen = std::collections::HashSet::new();
+        for n in 1..=200_000 {
+            let s = serial_for(n);
+            assert!(s < 100_000_000);
+            assert!(seen.insert(s), "serial {s} repeated at {n}");
+        }
+        // Consecutive bookings do not get consecutive numbers.
+        assert!(serial_for(2).abs_diff(serial_for(1)) > 1_000);
+    }
+
+    #[test]
+    fn idempotency_keys_must_be_printable_and_bounded() {
+        assert!(check_key(" abc-123 ").is_ok());
+        assert!(check_key("").is_err());
+        assert!(check_key("has space").is_err());
+        assert!(check_key(&"k".repeat(256)).is_err());
+    }
+}

@@ -1,0 +1,423 @@
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+pub fn booking(reference: &str) -> Value {
+    json!({
+        "sender": {"name": "Alice Chen", "company": "Acme", "phone": "+86 21 5555 0000",
+                   "line1": "1 Factory Road", "city": "Shanghai", "postcode": "200000", "country": "CN"},
+        "recipient": {"name": "李雷", "phone": "13800138000", "line1": "9 Xinhua Road",
+                      "city": "Beijing", "postcode": "100080", "country": "CN"},
+        "parcels": [
+            {"weight_g": 2000, "length_cm": 30, "width_cm": 20, "height_cm": 10,
+             "declared_value": 50000, "contents": "lamp"},
+            {"weight_g": 500, "length_cm": 20, "width_cm": 15, "height_cm": 5, "contents": "books"}
+        ],
+        "service": "express",
+        "insure": true,
+        "reference": reference
+    })
+}
+
+/// Signs up a customer and returns its bearer token.
+pub async fn customer(app: &TestApp, email: &str) -> String {
+    assert_eq!(app.sign_up(email).await.status(), 201);
+    app.bearer_for(email, PASSWORD).await
+}
+
+pub async fn book(app: &TestApp, token: &str, key: &str, body: &Value) -> reqwest::Response {
+    client()
+        .post(app.url("/api/v1/shipments"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    client()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_is_numbered_priced_and_listed() {
+    let app = spawn_app().await;
+    let token = customer(&app, "ada@example.com").await;
+    let res = book(&app, &token, "k-1", &booking("PO-1001")).await;
+    assert_eq!(res.status(), 201);
+    let shipment: Value = res.json().await.unwrap();
+    let tn = shipment["tracking_number"].as_str().unwrap();
+    assert!(app::domain::TrackingNumber::parse(tn).is_ok(), "{tn}");
+    assert!(tn.starts_with("EP") && tn.ends_with("CN"), "{tn}");
+    assert_eq!(shipment["status"], "created");
+    assert_eq!(shipment["service"], "express");
+    assert_eq!(shipment["reference"], "PO-1001");
+    assert_eq!(shipment["parcels"].as_array().unwrap().len(), 2);
+    let lines = shipment["price_lines"].as_array().unwrap();
+    let sum: i64 = lines.iter().map(|l| l["amount"].as_i64().unwrap()).sum();
+    assert_eq!(shipment["total"].as_i64().unwrap(), sum);
+    assert!(sum > 0);
+    assert_eq!(shipment["events"][0]["status"], "created");
+
+    // The booked price is the express quote for the same shipment.
+    let quote: Value = client()
+        .post(app.url("/api/v1/quotes"))
+        .bearer_auth(&token)
+        .json(&booking("PO-1001"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let express = quote["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["service"] == "express")
+        .unwrap();
+    assert_eq!(express["total"], shipment["total"]);
+
+    let detail: Value = get_as(&app, &format!("/api/v1/shipments/{tn}"), Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail, shipment);
+    // Typed loosely (lower case, spaces), the number still finds it.
+    let loose = tn.to_lowercase();
+    let loose = format!("{} {}", &loose[..2], &loose[2..]);
+    let page: Value = get_as(
+        &app,
+        &format!("/api/v1/shipments?q={}", loose.replace(' ', "%20")),
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(page["shipments"][0]["tracking_number"], tn);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_bookings_name_every_field() {
+    let app = spawn_app().await;
+    let token = customer(&app, "ada@example.com").await;
+    let mut body = booking(&"x".repeat(101));
+    body["recipient"]["postcode"] = json!("12");
+    body["parcels"][1]["weight_g"] = json!(0);
+    let res = book(&app, &token, "k-1", &body).await;
+    let err = error_body(res, 422, "validation_failed").await;
+    let fields = err["error"]["fields"].as_object().unwrap();
+    for f in ["recipient.postcode", "parcels[1].weight_g", "reference"] {
+        assert!(fields.contains_key(f), "{f}: {err}");
+    }
+    // Nothing was booked, and the key is free for the corrected request.
+    let page: Value = get_as(&app, "/api/v1/shipments", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["shipments"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        book(&app, &token, "k-1", &booking("ok")).await.status(),
+        201
+    );
+    let res = client()
+        .post(app.url("/api/v1/shipments"))
+        .bearer_auth(&token)
+        .json(&booking("no key"))
+        .send()
+        .await
+        .unwrap();
+    let err = error_body(res, 422, "validation_failed").await;
+    assert!(err["error"]["fields"]["Idempotency-Key"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_booking_never_books_twice() {
+    let app = spawn_app().await;
+    let token = customer(&app, "ada@example.com").await;
+    let first: Value = book(&app, &token, "retry-1", &booking("A"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again = book(&app, &token, "retry-1", &booking("A")).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["tracking_number"], first["tracking_number"]);
+
+    let other = book(&app, &token, "retry-1", &booking("B")).await;
+    error_body(other, 422, "validation_failed").await;
+
+    // Another customer may use the same key for its own booking.
+    let token_b = customer(&app, "bob@example.com").await;
+    let theirs: Value = book(&app, &token_b, "retry-1", &booking("A"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(theirs["tracking_number"], first["tracking_number"]);
+
+    // Concurrent retries of one new request: one shipment; the others get it or a 409.
+    let attempts = (0..8).map(|_| {
+        let (app_url, token) = (app.url("/api/v1/shipments"), token.clone());
+        tokio::spawn(async move {
+            client()
+                .post(app_url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", "burst")
+                .json(&booking("C"))
+                .send()
+                .await
+                .unwrap()
+        })
+    });
+    let mut numbers = std::collections::HashSet::new();
+    let mut in_progress = 0;
+    for a in attempts {
+        let res = a.await.unwrap();
+        match res.status().as_u16() {
+            201 => {
+                let v: Value = res.json().await.unwrap();
+                numbers.insert(v["tracking_number"].as_str().unwrap().to_string());
+            }
+            409 => {
+                let body = error_body(res, 409, "conflict").await;
+                assert!(body["error"]["fields"]["Idempotency-Key"].is_string());
+                in_progress += 1;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(numbers.len(), 1, "{numbers:?} ({in_progress} refused)");
+    let page: Value = get_as(&app, "/api/v1/shipments?q=c", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let with_reference_c = page["shipments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["reference"] == "C")
+        .count();
+    assert_eq!(with_reference_c, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_customers_shipment_is_not_found_on_every_route() {
+    let app = spawn_app().await;
+    let owner = customer(&app, "ada@example.com").await;
+    let other = customer(&app, "eve@example.com").await;
+    let shipment: Value = book(&app, &owner, "k", &booking("secret-ref"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tn = shipment["tracking_number"].as_str().unwrap();
+    for path in [
+        format!("/api/v1/shipments/{tn}"),
+        format!("/api/v1/shipments/{tn}/label.pdf"),
+    ] {
+        let res = get_as(&app, &path, Some(&other)).await;
+        let body = error_body(res, 404, "not_found").await;
+        assert!(!body.to_string().contains("secret-ref"));
+    }
+    let res = post_as(&app, &format!("/api/v1/shipments/{tn}/cancel"), &other).await;
+    error_body(res, 404, "not_found").await;
+    let page: Value = get_as(&app, "/api/v1/shipments", Some(&other))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["shipments"].as_array().unwrap().len(), 0);
+    let page: Value = get_as(&app, &format!("/api/v1/shipments?q={tn}"), Some(&other))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["shipments"].as_array().unwrap().len(), 0);
+    // Still there for its owner, untouched; and nobody unauthenticated gets in.
+    let mine: Value = get_as(&app, &format!("/api/v1/shipments/{tn}"), Some(&owner))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["status"], "created");
+    let res = get_as(&app, &format!("/api/v1/shipments/{tn}"), None).await;
+    error_body(res, 401, "unauthenticated").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_shipment_not_yet_picked_up_can_be_cancelled() {
+    let app = spawn_app().await;
+    let token = customer(&app, "ada@example.com").await;
+    let a: Value = book(&app, &token, "a", &booking("A"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let b: Value = book(&app, &token, "b", &booking("B"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (a, b) = (
+        a["tracking_number"].as_str().unwrap(),
+        b["tracking_number"].as_str().unwrap(),
+    );
+    let res = post_as(&app, &format!("/api/v1/shipments/{a}/cancel"), &token).await;
+    assert_eq!(res.status(), 200);
+    let cancelled: Value = res.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["events"][0]["status"], "cancelled");
+    // Twice is refused, with the reason.
+    let res = post_as(&app, &format!("/api/v1/shipments/{a}/cancel"), &token).await;
+    let body = error_body(res, 409, "conflict").await;
+    assert!(body["error"]["fields"]["status"].is_string());
+
+    // Once the carrier has it, it stays booked.
+    sqlx::query("UPDATE shipments SET status = 'picked_up' WHERE tracking_number = $1")
+        .bind(b)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let res = post_as(&app, &format!("/api/v1/shipments/{b}/cancel"), &token).await;
+    error_body(res, 409, "conflict").await;
+
+    let page: Value = get_as(&app, "/api/v1/shipments?status=cancelled", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed: Vec<&str> = page["shipments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["tracking_number"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [a]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_filters_searches_and_pages_without_gaps() {
+    let app = spawn_app().await;
+    let token = customer(&app, "ada@example.com").await;
+    let mut booked = Vec::new();
+    for i in 0..7 {
+        let mut body = booking(&format!("ORDER-{i}"));
+        if i % 2 == 0 {
+            body["service"] = json!("standard");
+        }
+        let v: Value = book(&app, &token, &format!("k{i}"), &body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        booked.push(v["tracking_number"].as_str().unwrap().to_string());
+    }
+    // Pages of 3, newest first, follow the cursor to the end.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = get_as(
+            &app,
+            &format!("/api/v1/shipments?limit=3&cursor={cursor}"),
+            Some(&token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        for s in page["shipments"].as_array().unwrap() {
+            seen.push(s["tracking_number"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+    let newest_first: Vec<String> = booked.iter().rev().cloned().collect();
+    assert_eq!(seen, newest_first);
+
+    let page: Value = get_as(
+        &app,
+        "/api/v1/shipments?service=standard&sort=oldest",
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let refs: Vec<&str> = page["shipments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs, ["ORDER-0", "ORDER-2", "ORDER-4", "ORDER-6"]);
+    // Search matches the reference, the recipient's name, case-insensitively; % is literal.
+    for (q, n) in [("order-5", 1), ("李雷", 7), ("BEIJING", 7), ("%", 0)] {
+        let page: Value = get_as(
+            &app,
+            &format!("/api/v1/shipments?q={}", urlencode(q)),
+            Some(&token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(page["shipments"].as_array().unwrap().len(), n, "q={q}");
+    }
+    let today = app::ui::format_date(app::platform::now_ms());
+    let page: Value = get_as(
+        &app,
+        &format!("/api/v1/shipments?from={today}&to={today}"),
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(page["shipments"].as_array().unwrap().len(), 7);
+    let page: Value = get_as(&app, "/api/v1/shipments?to=2000-01-01", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["shipments"].as_array().unwrap().len(), 0);
+
+    let res = get_as(
+        &app,
+        "/api/v1/shipments?status=teleported&from=yesterday&limit=500",
+        Some(&token),
+    )
+    .await;
+    let body = error_body(res, 422, "validation_failed").await;
+    for f in ["status", "from", "limit"] {
+        assert!(body["error"]["fields"][f].is_string(), "{f}: {body}");
+    }
+    let res = get_as(&app, "/api/v1/shipments?sort=sideways", Some(&token)).await;
+    assert_eq!(res.status(), 422);
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
