@@ -48,6 +48,8 @@ pub enum FieldError {
     /// The shipment has been picked up (or ended) and can no longer be cancelled.
     NotCancellable,
     DateInvalid,
+    /// The shipment was cancelled: no label, no changes.
+    Cancelled,
 }
 
 impl FieldError {
@@ -75,6 +77,7 @@ impl FieldError {
             FieldError::RequestInProgress => "request_in_progress",
             FieldError::NotCancellable => "not_cancellable",
             FieldError::DateInvalid => "date_invalid",
+            FieldError::Cancelled => "cancelled",
         }
     }
 
@@ -109,6 +112,7 @@ impl FieldError {
             FieldError::RequestInProgress => t.fe_request_in_progress.into(),
             FieldError::NotCancellable => t.fe_not_cancellable.into(),
             FieldError::DateInvalid => t.fe_date_invalid.into(),
+            FieldError::Cancelled => t.fe_cancelled.into(),
         }
     }
 }

@@ -290,6 +290,7 @@ texts! {
     fe_idempotency_key_reused: "This Idempotency-Key was already used for a different request. Use a new key for a new booking.", "该 Idempotency-Key 已用于另一个不同的请求，新的预订请使用新的 key。";
     fe_request_in_progress: "This request is still being processed. Try again in a moment.", "该请求仍在处理中，请稍后重试。";
     fe_not_cancellable: "This shipment has already been picked up and can no longer be cancelled.", "该货件已被揽收，无法取消。";
+    fe_cancelled: "This shipment was cancelled.", "该货件已取消。";
     fe_date_invalid: "Enter a date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式输入日期。";
     status_created: "Booked", "已下单";
     status_picked_up: "Picked up", "已揽收";

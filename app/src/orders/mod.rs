@@ -1,6 +1,8 @@
 //! Orders: quotes, booking, shipments and labels. The shared types live here; pricing (and the
 //! rate card it reads) stays on the server.
 
+#[cfg(feature = "ssr")]
+pub mod label;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod pricing;

@@ -474,6 +474,24 @@ pub async fn cancel(
     get(db, customer_id, &shipment.tracking_number).await
 }
 
+/// The label PDF of one of the customer's shipments; its QR code opens the public tracking page.
+pub async fn label(
+    db: &Db,
+    customer_id: i64,
+    tracking_number: &str,
+    public_url: &str,
+) -> Result<Vec<u8>, AppError> {
+    let shipment = get(db, customer_id, tracking_number).await?;
+    if shipment.status == ShipmentStatus::Cancelled {
+        return Err(AppError::Conflict(FieldErrors::from([(
+            "status".to_string(),
+            FieldError::Cancelled,
+        )])));
+    }
+    let url = format!("{public_url}/track/{}", shipment.tracking_number);
+    Ok(super::label::render(&shipment, &url))
+}
+
 enum Arg {
     Int(i64),
     Text(String),

@@ -34,6 +34,8 @@ pub struct Settings {
     pub mail_from: String,
     /// `MAP_TILE_URL`: the tile template for maps.
     pub map_tile_url: String,
+    /// `PUBLIC_URL`: where customers reach the portal; printed in label QR codes and emails.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: "Parcelport <no-reply@parcelport.test>".into(),
             map_tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            public_url: "http://127.0.0.1:3000".into(),
         }
     }
 }
@@ -142,6 +145,9 @@ impl Settings {
             smtp_url: get("SMTP_URL"),
             mail_from: get("MAIL_FROM").unwrap_or(d.mail_from),
             map_tile_url: get("MAP_TILE_URL").unwrap_or(d.map_tile_url),
+            public_url: get("PUBLIC_URL")
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .unwrap_or(d.public_url),
         })
     }
 }

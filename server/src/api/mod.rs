@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(orders::book, orders::list))
         .routes(routes!(orders::get))
         .routes(routes!(orders::cancel))
+        .routes(routes!(orders::label))
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router

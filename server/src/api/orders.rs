@@ -1,11 +1,12 @@
 use app::accounts::service::require_customer;
+use app::error::AppError;
 use app::orders::{
     service, shipments, BookingRequest, QuoteRequest, QuoteResponse, Shipment, ShipmentPage,
     ShipmentQuery,
 };
 use app::platform::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -101,4 +102,50 @@ pub async fn cancel(
     Ok(Json(
         shipments::cancel(&state.db, customer, &tracking_number).await?,
     ))
+}
+
+/// The shipping label: A6, one page per parcel, with a Code 128 barcode and a QR code.
+#[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}/label.pdf", tag = "orders",
+    params(("tracking_number" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, content_type = "application/pdf", description = "The label"),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The shipment was cancelled", body = ErrorBody)))]
+pub async fn label(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(tracking_number): Path<String>,
+) -> Result<Response, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    let pdf = shipments::label(
+        &state.db,
+        customer,
+        &tracking_number,
+        &state.settings.public_url,
+    )
+    .await?;
+    let filename = format!(
+        "inline; filename=\"label-{}.pdf\"",
+        tracking_number
+            .trim()
+            .to_ascii_uppercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&filename).map_err(|_| AppError::Internal)?,
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
 }

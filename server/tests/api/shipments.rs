@@ -421,3 +421,52 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_label_is_a_pdf_for_its_owner_only() {
+    let app = spawn_app().await;
+    let token = customer(&app, "ada@example.com").await;
+    let shipment: Value = book(&app, &token, "k", &booking("PO-7"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tn = shipment["tracking_number"].as_str().unwrap();
+    let res = get_as(
+        &app,
+        &format!("/api/v1/shipments/{tn}/label.pdf"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(&format!("label-{tn}.pdf")));
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(&pdf);
+    // Two parcels, two pages; the reference is printed.
+    assert_eq!(
+        text.matches("/Type /Page").count() - text.matches("/Type /Pages").count(),
+        2
+    );
+    assert!(text.contains("Ref PO-7"));
+    if let Ok(dir) = std::env::var("LABEL_SAMPLE_DIR") {
+        std::fs::write(format!("{dir}/label.pdf"), &pdf).unwrap();
+    }
+
+    post_as_ok(&app, &format!("/api/v1/shipments/{tn}/cancel"), &token).await;
+    let res = get_as(
+        &app,
+        &format!("/api/v1/shipments/{tn}/label.pdf"),
+        Some(&token),
+    )
+    .await;
+    error_body(res, 409, "conflict").await;
+}
+
+async fn post_as_ok(app: &TestApp, path: &str, token: &str) {
+    assert_eq!(post_as(app, path, token).await.status(), 200);
+}
