@@ -50,6 +50,19 @@ pub enum FieldError {
     DateInvalid,
     /// The shipment was cancelled: no label, no changes.
     Cancelled,
+    FileTooLarge {
+        max_mb: u32,
+    },
+    FileEncoding,
+    FileUnreadable,
+    FileEmpty,
+    ColumnsMissing,
+    RowUnreadable,
+    TooManyRows {
+        max: usize,
+    },
+    YesOrNo,
+    ServiceUnknown,
 }
 
 impl FieldError {
@@ -78,6 +91,15 @@ impl FieldError {
             FieldError::NotCancellable => "not_cancellable",
             FieldError::DateInvalid => "date_invalid",
             FieldError::Cancelled => "cancelled",
+            FieldError::FileTooLarge { .. } => "file_too_large",
+            FieldError::FileEncoding => "file_encoding",
+            FieldError::FileUnreadable => "file_unreadable",
+            FieldError::FileEmpty => "file_empty",
+            FieldError::ColumnsMissing => "columns_missing",
+            FieldError::RowUnreadable => "row_unreadable",
+            FieldError::TooManyRows { .. } => "too_many_rows",
+            FieldError::YesOrNo => "yes_or_no",
+            FieldError::ServiceUnknown => "service_unknown",
         }
     }
 
@@ -113,6 +135,19 @@ impl FieldError {
             FieldError::NotCancellable => t.fe_not_cancellable.into(),
             FieldError::DateInvalid => t.fe_date_invalid.into(),
             FieldError::Cancelled => t.fe_cancelled.into(),
+            FieldError::FileTooLarge { max_mb } => {
+                fill(t.fe_file_too_large, &[("max", &max_mb.to_string())])
+            }
+            FieldError::FileEncoding => t.fe_file_encoding.into(),
+            FieldError::FileUnreadable => t.fe_file_unreadable.into(),
+            FieldError::FileEmpty => t.fe_file_empty.into(),
+            FieldError::ColumnsMissing => t.fe_columns_missing.into(),
+            FieldError::RowUnreadable => t.fe_row_unreadable.into(),
+            FieldError::TooManyRows { max } => {
+                fill(t.fe_too_many_rows, &[("max", &max.to_string())])
+            }
+            FieldError::YesOrNo => t.fe_yes_or_no.into(),
+            FieldError::ServiceUnknown => t.fe_service_unknown.into(),
         }
     }
 }

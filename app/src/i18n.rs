@@ -290,6 +290,15 @@ texts! {
     fe_idempotency_key_reused: "This Idempotency-Key was already used for a different request. Use a new key for a new booking.", "该 Idempotency-Key 已用于另一个不同的请求，新的预订请使用新的 key。";
     fe_request_in_progress: "This request is still being processed. Try again in a moment.", "该请求仍在处理中，请稍后重试。";
     fe_not_cancellable: "This shipment has already been picked up and can no longer be cancelled.", "该货件已被揽收，无法取消。";
+    fe_file_too_large: "The file is too large (at most {max} MB).", "文件过大（最大 {max} MB）。";
+    fe_file_encoding: "The file is not readable text. Save it as CSV UTF-8 (or GBK) and try again.", "无法读取文件内容。请另存为 CSV UTF-8（或 GBK）格式后重试。";
+    fe_file_unreadable: "The first line must hold the column names of the template.", "第一行必须是模板中的列名。";
+    fe_file_empty: "The file has no shipments in it.", "文件中没有货件数据。";
+    fe_columns_missing: "Columns are missing; download the template to see them all.", "缺少必需的列，请下载模板查看所有列。";
+    fe_row_unreadable: "This line is not valid CSV (check the quotes).", "该行不是有效的 CSV（请检查引号）。";
+    fe_too_many_rows: "A file can hold at most {max} shipments; split it into several files.", "单个文件最多 {max} 个货件，请拆分为多个文件。";
+    fe_yes_or_no: "Enter yes or no.", "请填写 yes 或 no。";
+    fe_service_unknown: "Use one of: standard, express, scheduled, pickup_point.", "请填写以下之一：standard、express、scheduled、pickup_point。";
     fe_cancelled: "This shipment was cancelled.", "该货件已取消。";
     fe_date_invalid: "Enter a date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式输入日期。";
     status_created: "Booked", "已下单";

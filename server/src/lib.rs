@@ -76,7 +76,13 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(options.clone()),
         )
-        .route("/rpc/{*fn_name}", post(server_fn_handler))
+        .route(
+            "/rpc/{*fn_name}",
+            // Room for a CSV import sent base64-encoded.
+            post(server_fn_handler).layer(axum::extract::DefaultBodyLimit::max(
+                app::orders::import::MAX_BYTES * 4 / 3 + 1024 * 1024,
+            )),
+        )
         .merge(api::router(state.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -302,7 +302,8 @@ pub async fn authenticate(
     }
 }
 
-fn random_token() -> String {
+/// 256 random bits, URL-safe: session and API tokens, import batch keys.
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

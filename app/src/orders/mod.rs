@@ -2,6 +2,8 @@
 //! rate card it reads) stays on the server.
 
 #[cfg(feature = "ssr")]
+pub mod import;
+#[cfg(feature = "ssr")]
 pub mod label;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -385,4 +387,64 @@ pub struct ShipmentPage {
     pub shipments: Vec<ShipmentSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// One problem in an imported file, named by line (1 = the header) and column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CellError {
+    pub line: u64,
+    /// The CSV column, e.g. `recipient_postcode`; empty when the whole line is unreadable.
+    pub column: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// One data row of an import as checked (and, when valid, priced).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportRow {
+    pub line: u64,
+    pub reference: Option<String>,
+    /// Recipient name and city, to recognise the row.
+    pub recipient: String,
+    pub service: Option<ServiceLevel>,
+    /// The price it would be booked at; absent when the row has errors.
+    pub total: Option<i64>,
+    pub errors: Vec<CellError>,
+    /// The booking a valid row makes.
+    #[serde(default)]
+    pub booking: Option<BookingRequest>,
+}
+
+/// What the file holds before anything is booked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportPreview {
+    /// How the file was read: `utf-8`, `utf-16` or `gbk`.
+    pub encoding: String,
+    pub currency: String,
+    pub rows: Vec<ImportRow>,
+    pub valid: usize,
+    pub invalid: usize,
+    /// Rows booked with this key (and their line) are booked once, however often retried.
+    pub batch_key: String,
+}
+
+/// One row's outcome: its tracking number, or why it was not booked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportOutcome {
+    pub line: u64,
+    pub tracking_number: Option<String>,
+    pub errors: Vec<CellError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportResult {
+    pub encoding: String,
+    pub booked: usize,
+    pub failed: usize,
+    pub rows: Vec<ImportOutcome>,
 }

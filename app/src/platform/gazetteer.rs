@@ -22,6 +22,17 @@ const REMOTE_KM: f64 = 400.0;
 
 pub struct Gazetteer {
     cities: Vec<City>,
+    /// (country, name folded by `search_key`) -> the most populous such city; a bulk import
+    /// looks up two cities per row.
+    index: std::collections::HashMap<(String, String), usize>,
+}
+
+/// Case and spacing folded away: "new york", "NewYork" and "New York" are one key.
+fn search_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl Gazetteer {
@@ -29,7 +40,16 @@ impl Gazetteer {
         let cities = csv::Reader::from_reader(data.as_bytes())
             .deserialize()
             .collect::<Result<Vec<City>, _>>()?;
-        Ok(Self { cities })
+        let mut index = std::collections::HashMap::new();
+        for (i, c) in cities.iter().enumerate() {
+            let best = index
+                .entry((c.country.to_ascii_uppercase(), search_key(&c.name)))
+                .or_insert(i);
+            if cities[*best].population < c.population {
+                *best = i;
+            }
+        }
+        Ok(Self { cities, index })
     }
 
     pub fn bundled() -> &'static Gazetteer {
@@ -54,17 +74,9 @@ impl Gazetteer {
 
     /// The most populous city of that name in that country, ignoring case and spacing.
     pub fn find(&self, country: &str, name: &str) -> Option<&City> {
-        let key = |s: &str| {
-            s.chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_lowercase)
-                .collect::<String>()
-        };
-        let wanted = key(name);
-        self.cities
-            .iter()
-            .filter(|c| c.country.eq_ignore_ascii_case(country) && key(&c.name) == wanted)
-            .max_by_key(|c| c.population)
+        self.index
+            .get(&(country.to_ascii_uppercase(), search_key(name)))
+            .map(|i| &self.cities[*i])
     }
 
     pub fn is_remote(&self, city: &City) -> bool {

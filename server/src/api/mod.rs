@@ -71,6 +71,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(orders::get))
         .routes(routes!(orders::cancel))
         .routes(routes!(orders::label))
+        .routes(routes!(orders::import_csv))
+        .routes(routes!(orders::import_template))
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router
@@ -86,6 +88,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             any(|| async { ApiError(AppError::NotFound) }),
         )
         .layer(axum::middleware::from_fn(localise_errors))
+        // A CSV import of 10,000 rows is a few megabytes; JSON bodies are far smaller.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            app::orders::import::MAX_BYTES + 1024 * 1024,
+        ))
         .with_state::<AppState>(state.clone())
         .with_state(state)
 }

@@ -1,8 +1,8 @@
 use app::accounts::service::require_customer;
 use app::error::AppError;
 use app::orders::{
-    service, shipments, BookingRequest, QuoteRequest, QuoteResponse, Shipment, ShipmentPage,
-    ShipmentQuery,
+    import, service, shipments, BookingRequest, ImportPreview, ImportResult, QuoteRequest,
+    QuoteResponse, Shipment, ShipmentPage, ShipmentQuery,
 };
 use app::platform::AppState;
 use axum::extract::{Path, State};
@@ -148,4 +148,61 @@ pub async fn label(
         pdf,
     )
         .into_response())
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct ImportParams {
+    /// Check and price the rows without booking anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Books shipments from a CSV file (columns as in the template; UTF-8 with or without BOM, or
+/// GBK; at most 10,000 rows). Valid rows are booked, each on its own; invalid rows are
+/// reported by line and column and not booked. With an `Idempotency-Key`, sending the same
+/// file again books no row twice.
+#[utoipa::path(post, path = "/api/v1/shipments/import", tag = "orders",
+    params(ImportParams, ("Idempotency-Key" = Option<String>, Header, description = "Makes a resend safe")),
+    request_body(content = String, content_type = "text/csv"),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = ImportResult, description = "Per-row results (with `dry_run`: an ImportPreview)"),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "The file as a whole is unusable: `file` (encoding, empty, too many rows) and `columns.<name>` for missing columns", body = ErrorBody)))]
+pub async fn import_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    let locale = app::i18n::locale_from_headers(&headers);
+    if params.dry_run {
+        let tier = app::crm::service::tier(customer);
+        let preview: ImportPreview = import::preview(&body, tier, locale)?;
+        return Ok(Json(preview).into_response());
+    }
+    let key = match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        Some(k) if !k.trim().is_empty() => format!("import:{}", k.trim()),
+        _ => format!("import:{}", app::accounts::service::random_token()),
+    };
+    let result = import::import(&state.db, customer, &body, &key, locale).await?;
+    Ok(Json(result).into_response())
+}
+
+/// The CSV template: every column and one example row.
+#[utoipa::path(get, path = "/api/v1/shipments/import/template.csv", tag = "orders",
+    responses((status = 200, content_type = "text/csv", description = "UTF-8 with BOM")))]
+pub async fn import_template() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"parcelport-shipments.csv\"",
+            ),
+        ],
+        import::template(),
+    )
+        .into_response()
 }

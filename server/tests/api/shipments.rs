@@ -470,3 +470,100 @@ async fn the_label_is_a_pdf_for_its_owner_only() {
 async fn post_as_ok(app: &TestApp, path: &str, token: &str) {
     assert_eq!(post_as(app, path, token).await.status(), 200);
 }
+
+async fn import(
+    app: &TestApp,
+    token: &str,
+    csv: &str,
+    query: &str,
+    key: Option<&str>,
+) -> reqwest::Response {
+    let mut req = client()
+        .post(app.url(&format!("/api/v1/shipments/import{query}")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .header("accept-language", "zh-CN");
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    req.body(csv.to_string()).send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_books_the_good_rows_and_names_the_bad_ones() {
+    let app = spawn_app().await;
+    let token = customer(&app, "ada@example.com").await;
+    let template = get_as(&app, "/api/v1/shipments/import/template.csv", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut lines = template.lines();
+    let header = lines.next().unwrap().trim_start_matches('\u{feff}');
+    let example = lines.next().unwrap();
+    let bad = example.replace(",100080,", ",ABC,");
+    let second = example.replace("PO-1001", "PO-1002");
+    let csv = format!("\u{feff}{header}\r\n{example}\r\n{bad}\r\n{second}\r\n");
+
+    // A dry run books nothing.
+    let preview: Value = import(&app, &token, &csv, "?dry_run=true", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (preview["valid"].as_u64(), preview["invalid"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let page: Value = get_as(&app, "/api/v1/shipments", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["shipments"].as_array().unwrap().len(), 0);
+
+    let res = import(&app, &token, &csv, "", Some("batch-1")).await;
+    assert_eq!(res.status(), 200);
+    let result: Value = res.json().await.unwrap();
+    assert_eq!(result["booked"], 2, "{result}");
+    assert_eq!(result["failed"], 1);
+    let rows = result["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0]["tracking_number"].is_string());
+    assert_eq!(rows[1]["line"], 3);
+    assert!(rows[1]["tracking_number"].is_null());
+    let error = &rows[1]["errors"][0];
+    assert_eq!(error["column"], "recipient_postcode");
+    assert_eq!(error["code"], "postcode_invalid");
+    assert_eq!(error["line"], 3);
+    // Messages follow Accept-Language.
+    assert!(
+        error["message"].as_str().unwrap().contains("邮政编码"),
+        "{error}"
+    );
+
+    // The same file again under the same key books nothing new.
+    let again: Value = import(&app, &token, &csv, "", Some("batch-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["rows"][0]["tracking_number"],
+        rows[0]["tracking_number"]
+    );
+    let page: Value = get_as(&app, "/api/v1/shipments", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["shipments"].as_array().unwrap().len(), 2);
+
+    // Whole-file problems are refused as a whole.
+    let res = import(&app, &token, "", "", None).await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(body["error"]["fields"]["file"].is_string());
+    let res = import(&app, &token, "reference,service\nA,express\n", "", None).await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(body["error"]["fields"]["columns.recipient_city"].is_string());
+}
