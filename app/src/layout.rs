@@ -69,6 +69,8 @@ fn nav_links(role: Option<Role>) -> impl IntoView {
         .into_any(),
         Some(Role::Customer) => view! {
             {link("/dashboard", |t| t.nav_dashboard)}
+            {link("/ship", |t| t.nav_book)}
+            {link("/shipments", |t| t.nav_shipments)}
             {link("/quote", |t| t.nav_quote)}
             {link("/addresses", |t| t.nav_addresses)}
             {link("/track", |t| t.nav_track)}

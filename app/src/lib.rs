@@ -114,6 +114,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/addresses") view=addresses::pages::AddressBookPage ssr=SsrMode::Async />
                     <Route path=path!("/quote") view=orders::pages::QuotePage ssr=SsrMode::Async />
+                    <Route path=path!("/ship") view=orders::booking_page::BookingPage ssr=SsrMode::Async />
+                    <Route path=path!("/shipments") view=orders::shipments_page::ShipmentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/shipments/import") view=orders::import_page::ImportPage ssr=SsrMode::Async />
+                    <Route path=path!("/shipments/:tracking_number") view=orders::shipments_page::ShipmentPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/customers") view=crm::pages::CustomersPage ssr=SsrMode::Async />
                 </Routes>

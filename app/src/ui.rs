@@ -100,6 +100,53 @@ pub fn Field(
     }
 }
 
+/// The localised error for `field` in the last refusal held by `errors`: for pages whose state
+/// lives in signals rather than in a form's action.
+pub fn error_for(errors: RwSignal<Option<AppError>>, field: String) -> Signal<Option<String>> {
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let locale = i18n.locale.get();
+        errors.with(|e| {
+            e.as_ref()
+                .and_then(|e| e.field_error(&field))
+                .map(|f| f.message(locale))
+        })
+    })
+}
+
+/// A labelled input bound to a signal, with its error underneath (linked for screen readers).
+#[component]
+pub fn Input(
+    #[prop(into)] id: String,
+    #[prop(into)] label: Signal<&'static str>,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(into, default = "text".to_string())] kind: String,
+    #[prop(into, optional)] inputmode: Option<String>,
+    #[prop(into, optional)] autocomplete: Option<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] maxlength: Option<usize>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{move || label.get()}</label>
+            <input
+                id=id
+                type=kind
+                inputmode=inputmode
+                autocomplete=autocomplete
+                required=required
+                maxlength=maxlength
+                bind:value=value
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=error_id.clone()
+            />
+            <p class="field-error" id=error_id aria-live="polite">{move || error.get()}</p>
+        </div>
+    }
+}
+
 /// Renders `children` with the signed-in user when they hold one of `roles`; otherwise asks the
 /// visitor to sign in, or tells a user without the role that the page is not theirs. The
 /// server functions behind each page check again: this is only the page's courtesy.

@@ -16,7 +16,7 @@ use crate::i18n::Locale;
 use crate::platform::Db;
 
 pub const MAX_ROWS: usize = 10_000;
-pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_BYTES: usize = super::IMPORT_MAX_BYTES;
 pub const MAX_CELL_CHARS: usize = 200;
 
 /// The columns, in template order, and whether a file must have them.

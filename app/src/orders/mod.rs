@@ -5,7 +5,10 @@
 pub mod import;
 #[cfg(feature = "ssr")]
 pub mod label;
+pub mod booking_page;
+pub mod import_page;
 pub mod pages;
+pub mod shipments_page;
 #[cfg(feature = "ssr")]
 pub mod pricing;
 #[cfg(feature = "ssr")]
@@ -447,4 +450,142 @@ pub struct ImportResult {
     pub booked: usize,
     pub failed: usize,
     pub rows: Vec<ImportOutcome>,
+}
+
+/// The booking flow's state as typed: saved addresses by id (the caller's own only) or a new
+/// recipient, parcels in kilograms and yuan as text. The server turns it into a
+/// `BookingRequest` and names fields like the API does (`recipient.city`, `parcels[1].weight_g`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BookingDraft {
+    pub sender_id: String,
+    /// A saved address id, or `new` for `recipient`.
+    pub recipient_id: String,
+    pub recipient: AddressInput,
+    pub parcels: Vec<ParcelDraft>,
+    pub service: Option<ServiceLevel>,
+    pub insure: bool,
+    pub reference: String,
+}
+
+pub const NEW_RECIPIENT: &str = "new";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParcelDraft {
+    pub weight_kg: String,
+    pub length_cm: String,
+    pub width_cm: String,
+    pub height_cm: String,
+    pub declared_value: String,
+    pub contents: String,
+}
+
+/// How far the booking flow has come: addresses, then parcels (which prices every service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DraftStage {
+    Addresses,
+    Parcels,
+}
+
+/// Checks the draft up to `stage`; from `Parcels` on, answers with every service's price.
+#[server(prefix = "/rpc", endpoint = "orders/check", input = server_fn::codec::Json)]
+pub async fn check_booking(
+    draft: BookingDraft,
+    stage: DraftStage,
+) -> Result<Reply<Option<QuoteResponse>>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(service::check_draft(&state.db, customer_id, &draft, stage).await)
+}
+
+/// Books the draft. `key` is the flow's idempotency key: a resend after a lost answer returns
+/// the shipment the first attempt booked.
+#[server(prefix = "/rpc", endpoint = "orders/book", input = server_fn::codec::Json)]
+pub async fn book_shipment(draft: BookingDraft, key: String) -> Result<Reply<Shipment>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let booking = match service::resolve_draft(&state.db, customer_id, &draft).await {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(
+        shipments::book_once(&state.db, customer_id, &format!("ui:{key}"), &booking)
+            .await
+            .map(|b| b.shipment),
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "orders/list", input = server_fn::codec::Json)]
+pub async fn list_shipments(query: ShipmentQuery) -> Result<Reply<ShipmentPage>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(shipments::list(&state.db, customer_id, &query).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "orders/get", input = server_fn::codec::Json)]
+pub async fn get_shipment(tracking_number: String) -> Result<Shipment, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    respond(shipments::get(&state.db, customer_id, &tracking_number).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "orders/cancel", input = server_fn::codec::Json)]
+pub async fn cancel_shipment(tracking_number: String) -> Result<Reply<Shipment>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(shipments::cancel(&state.db, customer_id, &tracking_number).await)
+}
+
+/// The largest CSV file an import takes.
+pub const IMPORT_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// Rows per `book_import_rows` call: small enough for a progress bar that moves.
+pub const IMPORT_CHUNK: usize = 100;
+
+/// Reads an uploaded CSV (base64 of its bytes, so any encoding survives) and checks every row.
+#[server(prefix = "/rpc", endpoint = "orders/import/preview", input = server_fn::codec::Json)]
+pub async fn preview_import(file_base64: String) -> Result<Reply<ImportPreview>, AppError> {
+    use crate::accounts::service::{random_token, require_customer};
+    use crate::platform::request::*;
+    use base64::Engine;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(file_base64.trim()) else {
+        return Ok(Err(AppError::field(
+            "file",
+            crate::error::FieldError::FileUnreadable,
+        )));
+    };
+    let locale = crate::i18n::locale_from_headers(&parts.headers);
+    let tier = crate::crm::service::tier(customer_id);
+    Ok(import::preview(&bytes, tier, locale).map(|mut p| {
+        p.batch_key = format!("import:{}", random_token());
+        p
+    }))
+}
+
+/// Books one chunk of previewed rows; resending a chunk books none of its rows twice.
+#[server(prefix = "/rpc", endpoint = "orders/import/book", input = server_fn::codec::Json)]
+pub async fn book_import_rows(
+    batch_key: String,
+    rows: Vec<(u64, BookingRequest)>,
+) -> Result<Vec<ImportOutcome>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    if rows.len() > IMPORT_CHUNK || !batch_key.starts_with("import:") {
+        return respond(Err(AppError::BadRequest("chunk".into())));
+    }
+    let locale = crate::i18n::locale_from_headers(&parts.headers);
+    Ok(import::book_rows(&state.db, customer_id, &batch_key, &rows, locale).await)
 }

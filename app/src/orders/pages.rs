@@ -204,21 +204,37 @@ fn QuoteOption(option: ServiceQuote) -> impl IntoView {
             <p class="muted">{move || fill(i18n.get().quote_arrives, &[("from", &from), ("to", &to)])}</p>
             <details>
                 <summary>{move || i18n.get().quote_breakdown}</summary>
-                <table class="table breakdown">
-                    <tbody>
-                        {option.lines.into_iter().map(|l| {
-                            let amount = money(l.amount(), &option.currency);
-                            view! {
-                                <tr>
-                                    <td>{move || line_label(i18n.get(), &l)}</td>
-                                    <td class="num">{amount}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <PriceBreakdown lines=option.lines currency=option.currency.clone() total=option.total />
             </details>
         </article>
+    }
+}
+
+/// The itemised price: one row per line, the total last.
+#[component]
+pub fn PriceBreakdown(lines: Vec<PriceLine>, currency: String, total: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let total = money(total, &currency);
+    view! {
+        <table class="table breakdown">
+            <tbody>
+                {lines.into_iter().map(|l| {
+                    let amount = money(l.amount(), &currency);
+                    view! {
+                        <tr>
+                            <td>{move || line_label(i18n.get(), &l)}</td>
+                            <td class="num">{amount}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+            <tfoot>
+                <tr>
+                    <th scope="row">{t!(i18n, price_total)}</th>
+                    <td class="num"><strong>{total}</strong></td>
+                </tr>
+            </tfoot>
+        </table>
     }
 }
 

@@ -1,7 +1,10 @@
 //! Quotes (and, next, bookings): parse what was typed, resolve geography, price from the card.
 
 use super::pricing::{quote_all, ParcelSpec, QuoteInput, RateCard};
-use super::{ParcelInput, QuoteForm, QuoteRequest, QuoteResponse};
+use super::{
+    BookingDraft, BookingRequest, DraftStage, ParcelDraft, ParcelInput, QuoteForm, QuoteRequest,
+    QuoteResponse, NEW_RECIPIENT,
+};
 use crate::addresses::service::{parse as parse_address, ParsedAddress};
 use crate::domain::{Dimensions, Side, Weight};
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -158,61 +161,153 @@ pub fn parse_scaled(input: &str, decimals: u32) -> Result<i64, FieldError> {
     Ok(whole * scale + fraction)
 }
 
+/// The quote page's one-parcel form, priced like the booking flow's draft.
 pub async fn quote_saved(
     db: &crate::platform::Db,
     customer_id: i64,
     form: &QuoteForm,
 ) -> Result<QuoteResponse, AppError> {
+    let draft = BookingDraft {
+        sender_id: form.sender_id.clone(),
+        recipient_id: form.recipient_id.clone(),
+        parcels: vec![ParcelDraft {
+            weight_kg: form.weight_kg.clone(),
+            length_cm: form.length_cm.clone(),
+            width_cm: form.width_cm.clone(),
+            height_cm: form.height_cm.clone(),
+            declared_value: form.declared_value.clone(),
+            contents: form.contents.clone(),
+        }],
+        insure: form.insure.is_some(),
+        ..BookingDraft::default()
+    };
+    check_draft(db, customer_id, &draft, DraftStage::Parcels)
+        .await?
+        .ok_or(AppError::Internal)
+}
+
+/// Turns the booking flow's draft into a booking: saved addresses must be the caller's own,
+/// numbers are parsed without floats, and every problem is named at once.
+async fn draft_request(
+    db: &crate::platform::Db,
+    customer_id: i64,
+    draft: &BookingDraft,
+    stage: DraftStage,
+) -> Result<QuoteRequest, AppError> {
     use crate::addresses::service::get as get_address;
     let mut errors = FieldErrors::new();
-    let mut address = async |field: &str, id: &str| match id.trim().parse::<i64>() {
+    let mut saved = async |field: &str, id: &str| match id.trim().parse::<i64>() {
         Ok(id) => match get_address(db, customer_id, id).await {
-            Ok(a) => Some(a.to_input()),
+            Ok(a) => Ok(Some(a.to_input())),
             Err(AppError::NotFound) => {
                 errors.insert(field.into(), FieldError::Required);
-                None
+                Ok(None)
             }
-            Err(_) => None,
+            Err(e) => Err(e),
         },
         Err(_) => {
             errors.insert(field.into(), FieldError::Required);
-            None
+            Ok(None)
         }
     };
-    let sender = address("sender_id", &form.sender_id).await;
-    let recipient = address("recipient_id", &form.recipient_id).await;
-    let mut number = |field: &str, input: &str, decimals: u32, optional: bool| match parse_scaled(
-        input, decimals,
-    ) {
-        Ok(v) => v,
-        Err(FieldError::Required) if optional => 0,
-        Err(e) => {
-            errors.insert(format!("parcels[0].{field}"), e);
-            0
+    let sender = saved("sender_id", &draft.sender_id).await?;
+    let recipient = if draft.recipient_id == NEW_RECIPIENT {
+        match parse_address(&draft.recipient, "recipient.") {
+            Ok(_) => Some(draft.recipient.clone()),
+            Err(AppError::Validation(f)) => {
+                errors.extend(f);
+                None
+            }
+            Err(e) => return Err(e),
         }
+    } else {
+        saved("recipient_id", &draft.recipient_id).await?
     };
-    let parcel = ParcelInput {
-        weight_g: number("weight_g", &form.weight_kg, 3, false),
-        length_cm: number("length_cm", &form.length_cm, 0, false),
-        width_cm: number("width_cm", &form.width_cm, 0, false),
-        height_cm: number("height_cm", &form.height_cm, 0, false),
-        declared_value: number("declared_value", &form.declared_value, 2, true),
-        contents: form.contents.clone(),
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+    let mut parcels = Vec::new();
+    if stage == DraftStage::Parcels {
+        if draft.parcels.is_empty() {
+            errors.insert("parcels".into(), FieldError::Required);
+        }
+        for (i, p) in draft.parcels.iter().enumerate() {
+            let mut number = |field: &str, input: &str, decimals: u32, optional: bool| {
+                match parse_scaled(input, decimals) {
+                    Ok(v) => v,
+                    Err(FieldError::Required) if optional => 0,
+                    Err(e) => {
+                        errors.insert(format!("parcels[{i}].{field}"), e);
+                        0
+                    }
+                }
+            };
+            parcels.push(ParcelInput {
+                weight_g: number("weight_g", &p.weight_kg, 3, false),
+                length_cm: number("length_cm", &p.length_cm, 0, false),
+                width_cm: number("width_cm", &p.width_cm, 0, false),
+                height_cm: number("height_cm", &p.height_cm, 0, false),
+                declared_value: number("declared_value", &p.declared_value, 2, true),
+                contents: p.contents.clone(),
+            });
+        }
     }
-    let (Some(sender), Some(recipient)) = (sender, recipient) else {
-        return Err(AppError::Internal);
-    };
-    let tier = crate::crm::service::tier(customer_id);
     let req = QuoteRequest {
-        sender,
-        recipient,
-        parcels: vec![parcel],
-        insure: form.insure.is_some(),
+        sender: sender.unwrap_or_default(),
+        recipient: recipient.unwrap_or_default(),
+        parcels,
+        insure: draft.insure,
     };
-    quote(&req, tier)
+    if stage == DraftStage::Parcels {
+        // The parcels' own rules (weight limits, contents), reported with the parse errors.
+        if let Err(AppError::Validation(f)) = parse_shipment(&req) {
+            for (k, v) in f.into_iter().filter(|(k, _)| k.starts_with("parcels")) {
+                errors.entry(k).or_insert(v);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(req)
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Checks the draft up to `stage`; from `Parcels` on, prices every service.
+pub async fn check_draft(
+    db: &crate::platform::Db,
+    customer_id: i64,
+    draft: &BookingDraft,
+    stage: DraftStage,
+) -> Result<Option<QuoteResponse>, AppError> {
+    let req = draft_request(db, customer_id, draft, stage).await?;
+    match stage {
+        DraftStage::Addresses => Ok(None),
+        DraftStage::Parcels => quote(&req, crate::crm::service::tier(customer_id)).map(Some),
+    }
+}
+
+/// The booking a complete draft makes.
+pub async fn resolve_draft(
+    db: &crate::platform::Db,
+    customer_id: i64,
+    draft: &BookingDraft,
+) -> Result<BookingRequest, AppError> {
+    let req = draft_request(db, customer_id, draft, DraftStage::Parcels).await;
+    let Some(service) = draft.service else {
+        let mut fields = match req {
+            Err(AppError::Validation(f)) => f,
+            _ => FieldErrors::new(),
+        };
+        fields.insert("service".into(), FieldError::Required);
+        return Err(AppError::Validation(fields));
+    };
+    let req = req?;
+    Ok(BookingRequest {
+        sender: req.sender,
+        recipient: req.recipient,
+        parcels: req.parcels,
+        service,
+        insure: draft.insure,
+        reference: Some(draft.reference.clone()).filter(|r| !r.trim().is_empty()),
+    })
 }
 
 #[cfg(test)]
