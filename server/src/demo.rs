@@ -3,7 +3,9 @@
 
 use app::accounts::service::{create_staff, parse_sign_up, register_customer};
 use app::accounts::{Role, SignUpRequest};
+use app::addresses::AddressInput;
 use app::error::AppError;
+use app::orders::{shipments, BookingRequest, ParcelInput, ServiceLevel};
 use app::platform::Db;
 
 pub const DEMO_PASSWORD: &str = "parcelport-demo";
@@ -49,7 +51,8 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
     if users > 0 {
         return Ok(());
     }
-    for c in &CUSTOMERS {
+    let mut booked = 0;
+    for (i, c) in CUSTOMERS.iter().enumerate() {
         let req = SignUpRequest {
             email: c.email.into(),
             password: DEMO_PASSWORD.into(),
@@ -57,13 +60,148 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
             company: c.company.into(),
             industry: c.industry.into(),
         };
-        ignore_taken(register_customer(db, parse_sign_up(&req)?).await)?;
+        match register_customer(db, parse_sign_up(&req)?).await {
+            Ok(user) => {
+                if let Some(customer) = user.customer {
+                    booked += seed_shipments(db, customer.id, i).await?;
+                }
+            }
+            // Another instance is seeding at this moment: it makes the rest.
+            Err(AppError::Conflict(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        }
     }
     for (email, name, role) in STAFF {
         ignore_taken(create_staff(db, email, name, DEMO_PASSWORD, role).await)?;
     }
-    tracing::info!("demo data created: 3 customers, 2 staff users");
+    tracing::info!("demo data created: 3 customers with {booked} shipments, 2 staff users");
     Ok(())
+}
+
+/// (name, phone, line1, city, postcode): the demo's places, all in the bundled gazetteer.
+const PLACES: [(&str, &str, &str, &str, &str); 10] = [
+    (
+        "Alice Chen",
+        "+86 21 5555 0101",
+        "1 Factory Road, Pudong",
+        "Shanghai",
+        "200120",
+    ),
+    (
+        "王芳",
+        "13900139000",
+        "西湖区文三路 90 号",
+        "Hangzhou",
+        "310012",
+    ),
+    (
+        "李雷",
+        "13800138000",
+        "海淀区中关村大街 27 号",
+        "Beijing",
+        "100080",
+    ),
+    (
+        "陈静",
+        "13700137000",
+        "天河区体育西路 103 号",
+        "Guangzhou",
+        "510620",
+    ),
+    (
+        "Zhang Wei",
+        "13600136000",
+        "8 Keyuan Road, Nanshan",
+        "Shenzhen",
+        "518057",
+    ),
+    (
+        "刘洋",
+        "13500135000",
+        "武侯区人民南路 4 段 1 号",
+        "Chengdu",
+        "610041",
+    ),
+    (
+        "赵敏",
+        "13400134000",
+        "江汉区解放大道 690 号",
+        "Wuhan",
+        "430022",
+    ),
+    ("孙丽", "13300133000", "北京西路 1 号", "Lhasa", "850000"),
+    (
+        "周杰",
+        "13200132000",
+        "南岗区西大直街 92 号",
+        "Harbin",
+        "150001",
+    ),
+    (
+        "吴婷",
+        "13100131000",
+        "五华区青年路 389 号",
+        "Kunming",
+        "650021",
+    ),
+];
+
+fn place(i: usize) -> AddressInput {
+    let (name, phone, line1, city, postcode) = PLACES[i % PLACES.len()];
+    AddressInput {
+        name: name.into(),
+        phone: phone.into(),
+        line1: line1.into(),
+        city: city.into(),
+        postcode: postcode.into(),
+        country: "CN".into(),
+        ..AddressInput::default()
+    }
+}
+
+/// Saves the customer's own address and two frequent recipients, then books shipments through
+/// the booking service, so prices, numbers and promised windows come from the real code paths.
+/// Keys make a repeated seed book nothing twice.
+async fn seed_shipments(db: &Db, customer_id: i64, customer: usize) -> Result<usize, AppError> {
+    // Alice ships from Shanghai, Wang Fang from Hangzhou, Li Lei from Beijing.
+    let home = customer;
+    let sender = place(home);
+    app::addresses::service::create(db, customer_id, &sender).await?;
+    for r in [home + 3, home + 4] {
+        app::addresses::service::create(db, customer_id, &place(r)).await?;
+    }
+    let count = [14, 10, 3][customer % 3];
+    let contents = [
+        "Spare parts",
+        "服装",
+        "Books",
+        "电子产品",
+        "Tea",
+        "Documents",
+    ];
+    for n in 0..count {
+        let recipient = place(home + 1 + (n * 7 + customer) % (PLACES.len() - 1));
+        let parcels = (0..1 + n % 3)
+            .map(|p| ParcelInput {
+                weight_g: 300 + ((n * 1_700 + p * 900) % 14_000) as i64,
+                length_cm: 20 + ((n + p) * 7 % 40) as i64,
+                width_cm: 15 + ((n + 2 * p) * 5 % 25) as i64,
+                height_cm: 8 + ((n + p) * 3 % 20) as i64,
+                declared_value: if n % 4 == 0 { 50_000 } else { 0 },
+                contents: contents[(n + p) % contents.len()].into(),
+            })
+            .collect();
+        let booking = BookingRequest {
+            sender: sender.clone(),
+            recipient,
+            parcels,
+            service: ServiceLevel::ALL[n % ServiceLevel::ALL.len()],
+            insure: n % 4 == 0,
+            reference: Some(format!("DEMO-{}{:03}", customer + 1, n + 1)),
+        };
+        shipments::book_once(db, customer_id, &format!("demo:{n}"), &booking).await?;
+    }
+    Ok(count)
 }
 
 /// Another instance seeding at the same moment is not an error.

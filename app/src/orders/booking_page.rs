@@ -124,7 +124,10 @@ struct Flow {
 
 impl Flow {
     fn new(addresses: &[Address]) -> Self {
-        let first = addresses.first().map(|a| a.id.to_string()).unwrap_or_default();
+        let first = addresses
+            .first()
+            .map(|a| a.id.to_string())
+            .unwrap_or_default();
         let second = addresses
             .get(1)
             .map(|a| a.id.to_string())
@@ -360,7 +363,12 @@ fn new_key() -> String {
     #[cfg(feature = "hydrate")]
     {
         let random = || (js_sys::Math::random() * 1e15) as u64;
-        format!("{:x}-{:x}-{:x}", js_sys::Date::now() as u64, random(), random())
+        format!(
+            "{:x}-{:x}-{:x}",
+            js_sys::Date::now() as u64,
+            random(),
+            random()
+        )
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -562,7 +570,11 @@ fn ParcelsStep(flow: Flow, busy: Signal<bool>, next: impl Fn() + 'static) -> imp
 }
 
 #[component]
-fn ServiceStep(flow: Flow, busy: Signal<bool>, requote: impl Fn() + Copy + 'static) -> impl IntoView {
+fn ServiceStep(
+    flow: Flow,
+    busy: Signal<bool>,
+    requote: impl Fn() + Copy + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
     let next = move || {
         if flow.service.get_untracked().is_some() {

@@ -120,8 +120,7 @@ fn Importer() -> impl IntoView {
             let mut start = state.done.get_untracked();
             while start < rows.len() {
                 let end = (start + IMPORT_CHUNK).min(rows.len());
-                match book_import_rows(preview.batch_key.clone(), rows[start..end].to_vec()).await
-                {
+                match book_import_rows(preview.batch_key.clone(), rows[start..end].to_vec()).await {
                     Ok(mut outcomes) => {
                         state.outcomes.update(|o| o.append(&mut outcomes));
                         state.done.set(end);
@@ -186,20 +185,45 @@ fn Importer() -> impl IntoView {
 }
 
 #[component]
-fn Preview(p: ImportPreview, state: State, run: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Preview(
+    p: ImportPreview,
+    state: State,
+    run: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
     let (valid, invalid) = (p.valid, p.invalid);
     let currency = p.currency.clone();
     let sum: i64 = p.rows.iter().filter_map(|r| r.total).sum();
     let sum_text = money(sum, &currency);
-    let error_rows: Vec<_> = p.rows.iter().filter(|r| !r.errors.is_empty()).cloned().collect();
+    let error_rows: Vec<_> = p
+        .rows
+        .iter()
+        .filter(|r| !r.errors.is_empty())
+        .cloned()
+        .collect();
     let more_errors = error_rows.len().saturating_sub(SHOWN_ERRORS);
-    let valid_rows: Vec<_> = p.rows.iter().filter(|r| r.errors.is_empty()).take(SHOWN_VALID).cloned().collect();
+    let valid_rows: Vec<_> = p
+        .rows
+        .iter()
+        .filter(|r| r.errors.is_empty())
+        .take(SHOWN_VALID)
+        .cloned()
+        .collect();
     let encoding = p.encoding.clone();
-    let finished = move || state.done.get() == state.total.get() && !state.outcomes.with(Vec::is_empty);
-    let booked = move || state.outcomes.with(|o| o.iter().filter(|r| r.tracking_number.is_some()).count());
+    let finished =
+        move || state.done.get() == state.total.get() && !state.outcomes.with(Vec::is_empty);
+    let booked = move || {
+        state
+            .outcomes
+            .with(|o| o.iter().filter(|r| r.tracking_number.is_some()).count())
+    };
     let failed_at_booking = move || {
-        state.outcomes.with(|o| o.iter().filter(|r| r.tracking_number.is_none()).cloned().collect::<Vec<_>>())
+        state.outcomes.with(|o| {
+            o.iter()
+                .filter(|r| r.tracking_number.is_none())
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     };
     view! {
         <section class="card" data-testid="import-preview">

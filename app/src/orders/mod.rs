@@ -1,20 +1,20 @@
 //! Orders: quotes, booking, shipments and labels. The shared types live here; pricing (and the
 //! rate card it reads) stays on the server.
 
+pub mod booking_page;
 #[cfg(feature = "ssr")]
 pub mod import;
+pub mod import_page;
 #[cfg(feature = "ssr")]
 pub mod label;
-pub mod booking_page;
-pub mod import_page;
 pub mod pages;
-pub mod shipments_page;
 #[cfg(feature = "ssr")]
 pub mod pricing;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod shipments;
+pub mod shipments_page;
 
 use leptos::prelude::*;
 

@@ -229,16 +229,17 @@ async fn draft_request(
             errors.insert("parcels".into(), FieldError::Required);
         }
         for (i, p) in draft.parcels.iter().enumerate() {
-            let mut number = |field: &str, input: &str, decimals: u32, optional: bool| {
-                match parse_scaled(input, decimals) {
+            let mut number =
+                |field: &str, input: &str, decimals: u32, optional: bool| match parse_scaled(
+                    input, decimals,
+                ) {
                     Ok(v) => v,
                     Err(FieldError::Required) if optional => 0,
                     Err(e) => {
                         errors.insert(format!("parcels[{i}].{field}"), e);
                         0
                     }
-                }
-            };
+                };
             parcels.push(ParcelInput {
                 weight_g: number("weight_g", &p.weight_kg, 3, false),
                 length_cm: number("length_cm", &p.length_cm, 0, false),

@@ -75,6 +75,27 @@ async fn demo_data_is_made_once_through_the_sign_up_path() {
             .unwrap();
         assert_eq!(me["role"], role, "{email}");
     }
+    // Demo shipments were booked through the booking service: numbered, priced, listed.
+    let token = app
+        .bearer_for("shipper@acme.example", server::demo::DEMO_PASSWORD)
+        .await;
+    let page: Value = get_as(&app, "/api/v1/shipments?limit=100", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let list = page["shipments"].as_array().unwrap();
+    assert!(list.len() >= 10, "{}", list.len());
+    for s in list {
+        assert!(app::domain::TrackingNumber::parse(s["tracking_number"].as_str().unwrap()).is_ok());
+        assert!(s["total"].as_i64().unwrap() > 0);
+    }
+    let addresses: Value = get_as(&app, "/api/v1/addresses", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(addresses.as_array().unwrap().len(), 3);
     server::demo::seed_if_empty(&app.db).await.unwrap();
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&app.db.pool)
