@@ -64,7 +64,12 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // Generated once per process: generation briefly suppresses resource loading process-wide
+    // (leptos-rs/leptos#4773), and a page rendering on another server of the same process at
+    // that moment (integration tests start many) would wait forever.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let options = state.leptos_options.clone();
     Router::new()
         .leptos_routes_with_context(
