@@ -117,6 +117,8 @@ struct Flow {
     quote: RwSignal<Option<QuoteResponse>>,
     errors: RwSignal<Option<AppError>>,
     booked: RwSignal<Option<Shipment>>,
+    /// The stage of the check in flight: the reply moves the flow on from there.
+    checking: StoredValue<Option<DraftStage>>,
     /// One key per booking attempt: kept across a resend of the same draft, so a lost answer
     /// never books twice; dropped when the draft changes or a booking succeeds.
     idempotency_key: StoredValue<Option<String>>,
@@ -145,8 +147,38 @@ impl Flow {
             quote: RwSignal::new(None),
             errors: RwSignal::new(None),
             booked: RwSignal::new(None),
+            checking: StoredValue::new(None),
             idempotency_key: StoredValue::new(None),
         }
+    }
+
+    /// Subscribes to every typed value, so an effect reruns on any change to the draft.
+    fn track_draft(&self) {
+        self.sender_id.track();
+        self.recipient_id.track();
+        let r = self.recipient;
+        for field in [
+            r.name, r.company, r.phone, r.line1, r.line2, r.city, r.postcode, r.country,
+        ] {
+            field.track();
+        }
+        self.parcels.with(|parcels| {
+            for p in parcels {
+                for field in [
+                    p.weight_kg,
+                    p.length_cm,
+                    p.width_cm,
+                    p.height_cm,
+                    p.declared_value,
+                    p.contents,
+                ] {
+                    field.track();
+                }
+            }
+        });
+        self.service.track();
+        self.insure.track();
+        self.reference.track();
     }
 
     fn draft(&self) -> BookingDraft {
@@ -264,12 +296,7 @@ fn BookingFlow(addresses: Vec<Address>) -> impl IntoView {
     });
     // A changed draft is a new request: it must not reuse the key of an earlier attempt.
     Effect::new(move |_| {
-        flow.sender_id.track();
-        flow.recipient_id.track();
-        flow.parcels.track();
-        flow.service.track();
-        flow.insure.track();
-        flow.reference.track();
+        flow.track_draft();
         flow.idempotency_key.set_value(None);
     });
     Effect::new(move |_| {
@@ -279,7 +306,7 @@ fn BookingFlow(addresses: Vec<Address>) -> impl IntoView {
         match result {
             Ok(Ok(quote)) => {
                 flow.errors.set(None);
-                let from = check.input().get_untracked().map(|(_, s)| s);
+                let from = flow.checking.get_value();
                 if let Some(q) = quote {
                     // Keep the chosen service when it is still offered.
                     flow.quote.set(Some(q));
@@ -320,6 +347,7 @@ fn BookingFlow(addresses: Vec<Address>) -> impl IntoView {
         }
     });
     let run_check = move |stage: DraftStage| {
+        flow.checking.set_value(Some(stage));
         check.dispatch((flow.draft(), stage));
     };
     let submit = move || {
