@@ -80,3 +80,39 @@ async fn the_track_page_validates_numbers() {
     assert!(html.contains("No parcel with this number is known to us yet"));
     assert!(html.contains("This is not a valid tracking number."));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shipment_pages_show_the_owner_its_shipments_and_nobody_else() {
+    let app = spawn_app().await;
+    let owner = crate::shipments::customer(&app, "ada@example.com").await;
+    let other = crate::shipments::customer(&app, "eve@example.com").await;
+    let shipment: serde_json::Value =
+        crate::shipments::book(&app, &owner, "k", &crate::shipments::booking("PO-PAGE"))
+            .await
+            .json()
+            .await
+            .unwrap();
+    let tn = shipment["tracking_number"].as_str().unwrap();
+    let as_user = |token: &str, path: &str| {
+        let req = client().get(app.url(path)).bearer_auth(token);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let (status, html) = as_user(&owner, "/shipments?q=PO-PAGE").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(tn), "the list shows it");
+    let (status, html) = as_user(&owner, &format!("/shipments/{tn}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Print label") && html.contains("PO-PAGE"));
+    for path in ["/ship", "/shipments/import"] {
+        let (status, _) = as_user(&owner, path).await;
+        assert_eq!(status, 200, "{path}");
+    }
+    let (status, html) = as_user(&other, &format!("/shipments/{tn}")).await;
+    assert_eq!(status, 404);
+    assert!(!html.contains("PO-PAGE"));
+    let (_, html) = as_user(&other, "/shipments").await;
+    assert!(!html.contains(tn));
+}
