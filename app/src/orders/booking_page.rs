@@ -117,6 +117,9 @@ struct Flow {
     quote: RwSignal<Option<QuoteResponse>>,
     errors: RwSignal<Option<AppError>>,
     booked: RwSignal<Option<Shipment>>,
+    /// The flow's owner: parcel fields added later must live as long as the flow, not as long
+    /// as the step (or click handler) that added them.
+    owner: StoredValue<Owner>,
     /// The stage of the check in flight: the reply moves the flow on from there.
     checking: StoredValue<Option<DraftStage>>,
     /// One key per booking attempt: kept across a resend of the same draft, so a lost answer
@@ -147,6 +150,7 @@ impl Flow {
             quote: RwSignal::new(None),
             errors: RwSignal::new(None),
             booked: RwSignal::new(None),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
             checking: StoredValue::new(None),
             idempotency_key: StoredValue::new(None),
         }
@@ -224,7 +228,8 @@ impl Flow {
     fn add_parcel(&self) {
         let key = self.next_parcel_key.get_value();
         self.next_parcel_key.set_value(key + 1);
-        self.parcels.update(|p| p.push(ParcelFields::new(key)));
+        let parcel = self.owner.with_value(|o| o.with(|| ParcelFields::new(key)));
+        self.parcels.update(|p| p.push(parcel));
     }
 
     fn reset_for_another(&self) {
@@ -236,7 +241,8 @@ impl Flow {
         self.recipient.line2.set(String::new());
         self.recipient.city.set(String::new());
         self.recipient.postcode.set(String::new());
-        self.parcels.set(vec![ParcelFields::new(0)]);
+        let parcel = self.owner.with_value(|o| o.with(|| ParcelFields::new(0)));
+        self.parcels.set(vec![parcel]);
         self.next_parcel_key.set_value(1);
         self.service.set(None);
         self.insure.set(false);
