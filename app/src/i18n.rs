@@ -356,6 +356,8 @@ texts! {
     shipment_booked_on: "Booked on", "下单日期";
     shipment_promised: "Promised delivery", "承诺送达";
     shipment_window: "{from} to {to}", "{from} 至 {to}";
+    shipment_reference: "Reference", "参考号";
+    shipment_declared: "Declared value", "申报价值";
     shipment_size: "Size", "尺寸";
     shipment_price: "Price", "价格";
     shipment_history: "History", "物流记录";

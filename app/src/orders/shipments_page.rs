@@ -312,11 +312,11 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
                 </Show>
             })}
         </div>
-        <dl class="facts card">
+        <dl class="fact-grid card">
             <div><dt>{t!(i18n, shipments_service)}</dt><dd>{move || service.label(i18n.get())}</dd></div>
             <div><dt>{t!(i18n, shipment_booked_on)}</dt><dd>{format_date(s.created_at)}</dd></div>
             <div><dt>{t!(i18n, shipment_promised)}</dt><dd>{move || fill(i18n.get().shipment_window, &[("from", &from), ("to", &to)])}</dd></div>
-            {s.reference.clone().map(|r| view! { <div><dt>{t!(i18n, book_reference)}</dt><dd>{r}</dd></div> })}
+            {s.reference.clone().map(|r| view! { <div><dt>{t!(i18n, shipment_reference)}</dt><dd>{r}</dd></div> })}
         </dl>
         <div class="grid-2 tight">
             <section class="card">
@@ -330,13 +330,14 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
         </div>
         <section class="card">
             <h2>{t!(i18n, book_step_parcels)}</h2>
+            <div class="table-wrap">
             <table class="table">
                 <thead><tr>
                     <th>"#"</th>
                     <th>{t!(i18n, field_weight_kg)}</th>
                     <th>{t!(i18n, shipment_size)}</th>
                     <th>{t!(i18n, field_contents)}</th>
-                    <th class="num">{t!(i18n, field_declared_value)}</th>
+                    <th class="num">{t!(i18n, shipment_declared)}</th>
                 </tr></thead>
                 <tbody>
                     {s.parcels.iter().enumerate().map(|(i, p)| view! {
@@ -350,6 +351,7 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </section>
         <section class="card">
             <h2>{t!(i18n, shipment_price)}</h2>
