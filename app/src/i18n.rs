@@ -301,6 +301,7 @@ texts! {
     fe_service_unknown: "Use one of: standard, express, scheduled, pickup_point.", "请填写以下之一：standard、express、scheduled、pickup_point。";
     fe_cancelled: "This shipment was cancelled.", "该货件已取消。";
     fe_date_invalid: "Enter a date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式输入日期。";
+    quote_several_parcels: "Several parcels or a new recipient? Book a shipment: every price is shown before you confirm.", "多个包裹或新收件人？请使用寄件流程：确认前会显示所有价格。";
     book_title: "Book a shipment", "寄件";
     book_need_sender: "Save your sender address first, then come back to book.", "请先保存寄件地址，然后再来寄件。";
     book_step_addresses: "Addresses", "地址";

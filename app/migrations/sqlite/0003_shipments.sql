@@ -54,6 +54,9 @@ CREATE TABLE shipments (
 -- The list pages by (customer, id) newest first; filters narrow within the same index range.
 CREATE INDEX shipments_customer ON shipments (customer_id, id);
 CREATE INDEX shipments_customer_status ON shipments (customer_id, status, id);
+-- The search box matches anywhere in search_text; this index holds it beside the list order,
+-- so a search reads narrow index entries instead of whole shipment rows.
+CREATE INDEX shipments_customer_search ON shipments (customer_id, id, search_text);
 
 CREATE TABLE tracking_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -60,7 +60,9 @@ pub fn QuotePage() -> impl IntoView {
     view! {
         <Title text=t!(i18n, quote_title) />
         <h1>{t!(i18n, quote_title)}</h1>
-        <p class="lead">{t!(i18n, quote_lead)}</p>
+        <p class="lead">{t!(i18n, quote_lead)} " "
+            <a href="/ship">{t!(i18n, quote_several_parcels)}</a>
+        </p>
         <RequireRole roles=&[Role::Customer] children=|_| view! { <QuoteForm /> } />
     }
 }

@@ -33,6 +33,11 @@ fn CustomerDashboard(user: User) -> impl IntoView {
     let customer = user.customer.clone();
     view! {
         <p class="lead">{t!(i18n, dashboard_customer_lead)}</p>
+        <div class="actions dashboard-actions">
+            <a class="button button-primary" href="/ship" data-testid="dashboard-ship">{t!(i18n, book_title)}</a>
+            <a class="button button-secondary" href="/shipments">{t!(i18n, shipments_title)}</a>
+            <a class="button button-secondary" href="/shipments/import">{t!(i18n, nav_import)}</a>
+        </div>
         <div class="grid-2">
             <section class="card">
                 <h2>{t!(i18n, dashboard_track_parcel)}</h2>
