@@ -142,6 +142,12 @@ async fn main() {
         .unwrap();
         copy += 1;
     }
+    // Statistics and the visibility map as autovacuum would leave them on a live database.
+    let maintenance = match db.kind {
+        app::platform::db::DbKind::Postgres => "VACUUM ANALYZE shipments",
+        app::platform::db::DbKind::Sqlite => "ANALYZE",
+    };
+    sqlx::query(maintenance).execute(&db.pool).await.unwrap();
     println!("shipments of one customer: {TARGET}");
 
     let cases: Vec<(&str, ShipmentQuery)> = vec![
