@@ -100,11 +100,26 @@ test("signed-in pages fit a 360 px screen too", async ({ page }) => {
   await page.getByLabel("Password").fill("parcelport-demo");
   await page.getByTestId("sign-in-submit").click();
   await expect(page).toHaveURL(/\/dashboard$/);
-  for (const path of ["/dashboard", "/addresses", "/quote", "/account"]) {
-    await open(page, path);
+  const fits = async (what: string) => {
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
-    expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+    expect(overflow, `${what} scrolls sideways`).toBeLessThanOrEqual(0);
+  };
+  for (const path of [
+    "/dashboard",
+    "/addresses",
+    "/quote",
+    "/account",
+    "/ship",
+    "/shipments",
+    "/shipments/import",
+  ]) {
+    await open(page, path);
+    await fits(path);
   }
+  await open(page, "/shipments");
+  await page.getByTestId("shipment-row").first().click();
+  await expect(page.getByTestId("shipment-tracking-number")).toBeVisible();
+  await fits("a shipment's page");
 });
