@@ -398,7 +398,7 @@ texts! {
 }
 
 /// The localised name of a country offered in forms, or its code.
-pub fn country_name(t: &Texts, code: &str) -> &'static str {
+pub fn country_name<'a>(t: &Texts, code: &'a str) -> &'a str {
     match code {
         "CN" => t.country_cn,
         "HK" => t.country_hk,
@@ -412,7 +412,7 @@ pub fn country_name(t: &Texts, code: &str) -> &'static str {
         "FR" => t.country_fr,
         "NL" => t.country_nl,
         "AU" => t.country_au,
-        _ => "",
+        _ => code,
     }
 }
 

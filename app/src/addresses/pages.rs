@@ -93,10 +93,7 @@ fn AddressCard(
             <p>{address.line1.clone()} {address.line2.clone().map(|l| format!(", {l}"))}</p>
             <p>
                 {address.postcode.clone()} " " {address.city.clone()} " · "
-                {move || {
-                    let name = country_name(i18n.get(), &country);
-                    if name.is_empty() { country.clone() } else { name.to_string() }
-                }}
+                {move || country_name(i18n.get(), &country).to_string()}
             </p>
             <p class="muted">{address.phone.clone()}</p>
             <div class="actions">

@@ -736,7 +736,7 @@ pub fn AddressLines(address: AddressInput) -> impl IntoView {
             <span>{address.line1}</span>
             {(!address.line2.is_empty()).then(|| view! { <span>{address.line2}</span> })}
             <span>{format!("{} {}", address.postcode, address.city)}</span>
-            <span>{move || match country_name(i18n.get(), &country) { "" => country.clone(), n => n.to_string() }}</span>
+            <span>{move || country_name(i18n.get(), &country).to_string()}</span>
             <span>{address.phone}</span>
         </address>
     }

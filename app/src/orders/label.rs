@@ -113,18 +113,6 @@ impl Page {
     }
 }
 
-/// The country's English name, or its code when the portal has no name for it.
-fn country(t: &crate::i18n::Texts, code: &str) -> String {
-    match country_name(t, code) {
-        "" => code.to_string(),
-        name => name.to_string(),
-    }
-}
-
-fn kg(grams: i64) -> String {
-    format!("{}.{} kg", grams / 1000, (grams % 1000) / 100)
-}
-
 /// The label PDF: one page per parcel. `track_url` goes into the QR code.
 pub fn render(shipment: &Shipment, track_url: &str) -> Vec<u8> {
     let t = Locale::En.texts();
@@ -190,7 +178,7 @@ pub fn render(shipment: &Shipment, track_url: &str) -> Vec<u8> {
             y,
             8.5,
             false,
-            &format!("{} {}, {}", s.postcode, s.city, country(t, &s.country)),
+            &format!("{} {}, {}", s.postcode, s.city, country_name(t, &s.country)),
         );
         y -= 10.0;
         p.text(MARGIN, y, 8.5, false, &format!("Tel {}", s.phone));
@@ -218,7 +206,7 @@ pub fn render(shipment: &Shipment, track_url: &str) -> Vec<u8> {
             y,
             10.0,
             false,
-            &format!("{} · Tel {}", country(t, &r.country), r.phone),
+            &format!("{} · Tel {}", country_name(t, &r.country), r.phone),
         );
         y -= 9.0;
         p.rule(y);
@@ -227,10 +215,10 @@ pub fn render(shipment: &Shipment, track_url: &str) -> Vec<u8> {
         let weight = shipment.parcels.get(index).map(|p| p.weight_g).unwrap_or(0);
         y -= 13.0;
         let mut info = format!(
-            "Parcel {}/{}   {}   {}",
+            "Parcel {}/{}   {} kg   {}",
             index + 1,
             count,
-            kg(weight),
+            super::pages::kg(weight.max(0) as u64),
             crate::ui::format_date(shipment.created_at)
         );
         if let Some(reference) = &shipment.reference {

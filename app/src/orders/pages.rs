@@ -21,7 +21,8 @@ pub fn money(minor: i64, currency: &str) -> String {
     )
 }
 
-fn kg(grams: u64) -> String {
+/// Grams as kilograms to one decimal (`2500` -> `2.5`).
+pub fn kg(grams: u64) -> String {
     format!("{}.{}", grams / 1000, (grams % 1000) / 100)
 }
 

@@ -84,17 +84,8 @@ pub fn validate(req: &BookingRequest) -> Result<ValidBooking, AppError> {
     }
 }
 
-/// Books one shipment: numbers it, prices it and stores it with its first tracking event, all
-/// in one transaction.
-pub async fn book(db: &Db, customer_id: i64, req: &BookingRequest) -> Result<Shipment, AppError> {
-    let valid = validate(req)?;
-    let tier = crate::crm::service::tier(customer_id);
-    let mut tx = db.pool.begin().await?;
-    let id = insert(&mut tx, customer_id, &valid, tier).await?;
-    tx.commit().await?;
-    get_by_id(db, customer_id, id).await
-}
-
+/// Numbers, prices and stores one checked booking with its first tracking event, inside the
+/// caller's transaction.
 async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     customer_id: i64,
