@@ -424,14 +424,25 @@ pub async fn get(db: &Db, customer_id: i64, tracking_number: &str) -> Result<Shi
     shipment_from_row(db, row).await
 }
 
-/// Cancels a shipment that has not been picked up; the status check and the change are one
-/// conditional UPDATE, so a pickup scan arriving at the same moment wins or loses cleanly.
+/// Cancels a shipment that has not been picked up; the change is a conditional UPDATE, so a
+/// pickup scan arriving at the same moment wins or loses cleanly.
 pub async fn cancel(
     db: &Db,
     customer_id: i64,
     tracking_number: &str,
 ) -> Result<Shipment, AppError> {
     let shipment = get(db, customer_id, tracking_number).await?;
+    let not_cancellable = || {
+        AppError::Conflict(FieldErrors::from([(
+            "status".to_string(),
+            FieldError::NotCancellable,
+        )]))
+    };
+    // The rule is `ShipmentStatus::cancellable`, which the page also asks; the UPDATE only
+    // confirms the status is still the one just read.
+    if !shipment.status.cancellable() {
+        return Err(not_cancellable());
+    }
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     let changed = sqlx::query(
@@ -442,15 +453,12 @@ pub async fn cancel(
     .bind(now)
     .bind(shipment.tracking_number.clone())
     .bind(customer_id)
-    .bind(ShipmentStatus::Created.as_str())
+    .bind(shipment.status.as_str())
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if changed != 1 {
-        return Err(AppError::Conflict(FieldErrors::from([(
-            "status".to_string(),
-            FieldError::NotCancellable,
-        )])));
+        return Err(not_cancellable());
     }
     sqlx::query(
         "INSERT INTO tracking_events (shipment_id, status, occurred_at, source, note, created_at) \
