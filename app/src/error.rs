@@ -63,6 +63,24 @@ pub enum FieldError {
     },
     YesOrNo,
     ServiceUnknown,
+    AreaCode,
+    AreaEmpty,
+    AreaTaken,
+    TimeZoneUnknown,
+    TimeInvalid,
+    WindowOrder,
+    SlotFull,
+    CutoffPassed,
+    SlotClosed,
+    SlotNotInArea,
+    SlotTooEarly,
+    NotReschedulable,
+    ChangedMeanwhile,
+    ProofWrong,
+    /// Capacity below what is already booked.
+    CapacityBelowBooked {
+        booked: usize,
+    },
 }
 
 impl FieldError {
@@ -100,6 +118,21 @@ impl FieldError {
             FieldError::TooManyRows { .. } => "too_many_rows",
             FieldError::YesOrNo => "yes_or_no",
             FieldError::ServiceUnknown => "service_unknown",
+            FieldError::AreaCode => "area_code",
+            FieldError::AreaEmpty => "area_empty",
+            FieldError::AreaTaken => "area_taken",
+            FieldError::TimeZoneUnknown => "time_zone_unknown",
+            FieldError::TimeInvalid => "time_invalid",
+            FieldError::WindowOrder => "window_order",
+            FieldError::SlotFull => "slot_full",
+            FieldError::CutoffPassed => "cutoff_passed",
+            FieldError::SlotClosed => "slot_closed",
+            FieldError::SlotNotInArea => "slot_not_in_area",
+            FieldError::SlotTooEarly => "slot_too_early",
+            FieldError::NotReschedulable => "not_reschedulable",
+            FieldError::ChangedMeanwhile => "changed_meanwhile",
+            FieldError::ProofWrong => "proof_wrong",
+            FieldError::CapacityBelowBooked { .. } => "capacity_below_booked",
         }
     }
 
@@ -148,6 +181,23 @@ impl FieldError {
             }
             FieldError::YesOrNo => t.fe_yes_or_no.into(),
             FieldError::ServiceUnknown => t.fe_service_unknown.into(),
+            FieldError::AreaCode => t.fe_area_code.into(),
+            FieldError::AreaEmpty => t.fe_area_empty.into(),
+            FieldError::AreaTaken => t.fe_area_taken.into(),
+            FieldError::TimeZoneUnknown => t.fe_time_zone_unknown.into(),
+            FieldError::TimeInvalid => t.fe_time_invalid.into(),
+            FieldError::WindowOrder => t.fe_window_order.into(),
+            FieldError::SlotFull => t.fe_slot_full.into(),
+            FieldError::CutoffPassed => t.fe_cutoff_passed.into(),
+            FieldError::SlotClosed => t.fe_slot_closed.into(),
+            FieldError::SlotNotInArea => t.fe_slot_not_in_area.into(),
+            FieldError::SlotTooEarly => t.fe_slot_too_early.into(),
+            FieldError::NotReschedulable => t.fe_not_reschedulable.into(),
+            FieldError::ChangedMeanwhile => t.fe_changed_meanwhile.into(),
+            FieldError::ProofWrong => t.fe_proof_wrong.into(),
+            FieldError::CapacityBelowBooked { booked } => {
+                fill(t.fe_capacity_below_booked, &[("booked", &booked.to_string())])
+            }
         }
     }
 }
@@ -218,6 +268,8 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Validation(_) => "validation_failed",
+            // The reason itself when there is one (`slot_full`, `email_taken`, ...).
+            AppError::Conflict(f) if f.len() == 1 => f.values().next().map_or("conflict", |e| e.code()),
             AppError::Conflict(_) => "conflict",
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",

@@ -18,6 +18,8 @@ pub mod orders;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod platform;
+pub mod slots;
+pub mod tracking;
 pub mod ui;
 
 use leptos::prelude::*;

@@ -199,6 +199,8 @@ impl Flow {
             service: self.service.get_untracked(),
             insure: self.insure.get_untracked(),
             reference: self.reference.get_untracked(),
+            delivery_slot_id: None,
+            pickup_slot_id: None,
         }
     }
 

@@ -341,6 +341,8 @@ fn check_row(
         service: service.unwrap_or(ServiceLevel::Standard),
         insure,
         reference: (!reference.is_empty()).then(|| reference.clone()),
+        delivery_slot_id: None,
+        pickup_slot_id: None,
     };
     let checked = validate(&booking);
     if let Err(AppError::Validation(fields)) = &checked {

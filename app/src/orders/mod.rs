@@ -282,6 +282,13 @@ pub struct BookingRequest {
     /// The shipper's own reference (order number), shown on the label and searchable.
     #[serde(default)]
     pub reference: Option<String>,
+    /// A delivery window in the recipient's area (`GET /api/v1/slots`), usually with the
+    /// `scheduled` service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_slot_id: Option<i64>,
+    /// A pickup window in the sender's area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup_slot_id: Option<i64>,
 }
 
 impl BookingRequest {
@@ -316,6 +323,11 @@ pub struct Shipment {
     pub promised_to: String,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// The delivery window held for it; the promised window is then that slot.
+    pub delivery_slot: Option<crate::slots::Slot>,
+    pub pickup_slot: Option<crate::slots::Slot>,
+    /// Set when the recipient chose to collect it at a pickup point instead.
+    pub pickup_point: Option<String>,
     pub events: Vec<ShipmentEvent>,
 }
 
@@ -465,6 +477,10 @@ pub struct BookingDraft {
     pub service: Option<ServiceLevel>,
     pub insure: bool,
     pub reference: String,
+    #[serde(default)]
+    pub delivery_slot_id: Option<i64>,
+    #[serde(default)]
+    pub pickup_slot_id: Option<i64>,
 }
 
 pub const NEW_RECIPIENT: &str = "new";

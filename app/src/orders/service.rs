@@ -188,7 +188,7 @@ pub async fn quote_saved(
 
 /// Turns the booking flow's draft into a booking: saved addresses must be the caller's own,
 /// numbers are parsed without floats, and every problem is named at once.
-async fn draft_request(
+pub(crate) async fn draft_request(
     db: &crate::platform::Db,
     customer_id: i64,
     draft: &BookingDraft,
@@ -308,6 +308,8 @@ pub async fn resolve_draft(
         service,
         insure: draft.insure,
         reference: Some(draft.reference.clone()).filter(|r| !r.trim().is_empty()),
+        delivery_slot_id: draft.delivery_slot_id,
+        pickup_slot_id: draft.pickup_slot_id,
     })
 }
 

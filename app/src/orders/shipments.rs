@@ -91,7 +91,7 @@ async fn insert(
     customer_id: i64,
     v: &ValidBooking,
     tier: &str,
-) -> Result<i64, AppError> {
+) -> Result<(i64, String), AppError> {
     let quote = price(&v.shipment, v.insure, tier);
     let option = quote
         .options
@@ -171,7 +171,7 @@ async fn insert(
     .bind(s.city.lon)
     .execute(&mut **tx)
     .await?;
-    Ok(id)
+    Ok((id, option.earliest_delivery.clone()))
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -219,6 +219,7 @@ pub async fn book_once(
 ) -> Result<Booked, AppError> {
     let key = check_key(key)?;
     let valid = validate(req)?;
+    crate::slots::service::check_areas(db, req).await?;
     let hash = hex(&Sha256::digest(
         serde_json::to_vec(req).map_err(|_| AppError::Internal)?,
     ));
@@ -279,7 +280,8 @@ pub async fn book_once(
     let tier = crate::crm::service::tier(customer_id);
     let booked = async {
         let mut tx = db.pool.begin().await?;
-        let id = insert(&mut tx, customer_id, &valid, tier).await?;
+        let (id, earliest) = insert(&mut tx, customer_id, &valid, tier).await?;
+        crate::slots::service::attach(&mut tx, id, req, &earliest, now_ms()).await?;
         sqlx::query(
             "UPDATE idempotency_keys SET shipment_id = $1 WHERE customer_id = $2 \
              AND idempotency_key = $3",
@@ -321,7 +323,8 @@ const DETAIL_COLUMNS: &str = "id, tracking_number, status, service, reference, \
     sender_name, sender_company, sender_phone, sender_line1, sender_line2, sender_city, \
     sender_postcode, sender_country, recipient_name, recipient_company, recipient_phone, \
     recipient_line1, recipient_line2, recipient_city, recipient_postcode, recipient_country, \
-    parcels, insured, currency, price_lines, total, promised_from, promised_to, created_at";
+    parcels, insured, currency, price_lines, total, promised_from, promised_to, created_at, \
+    delivery_slot_id, pickup_slot_id, pickup_point";
 
 fn party(row: &sqlx::any::AnyRow, prefix: &str) -> Result<AddressInput, sqlx::Error> {
     let col = |c: &str| format!("{prefix}_{c}");
@@ -349,6 +352,27 @@ fn service_of(s: &str) -> Result<ServiceLevel, AppError> {
     ServiceLevel::parse(s).ok_or(AppError::Internal)
 }
 
+/// A shipment's history, newest first.
+pub async fn events(db: &Db, shipment_id: i64) -> Result<Vec<ShipmentEvent>, AppError> {
+    sqlx::query(
+        "SELECT status, occurred_at, place, note FROM tracking_events WHERE shipment_id = $1 \
+         ORDER BY occurred_at DESC, id DESC",
+    )
+    .bind(shipment_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|e| {
+        Ok(ShipmentEvent {
+            status: status_of(&e.try_get::<String, _>(0)?)?,
+            time: e.try_get(1)?,
+            place: e.try_get(2)?,
+            note: e.try_get(3)?,
+        })
+    })
+    .collect()
+}
+
 async fn shipment_from_row(db: &Db, row: sqlx::any::AnyRow) -> Result<Shipment, AppError> {
     let id: i64 = row.try_get("id")?;
     let parcels: Vec<ParcelInput> = serde_json::from_str(&row.try_get::<String, _>("parcels")?)
@@ -361,23 +385,16 @@ async fn shipment_from_row(db: &Db, row: sqlx::any::AnyRow) -> Result<Shipment, 
             tracing::error!("shipment {id}: bad price JSON: {e}");
             AppError::Internal
         })?;
-    let events = sqlx::query(
-        "SELECT status, occurred_at, place, note FROM tracking_events WHERE shipment_id = $1 \
-         ORDER BY occurred_at DESC, id DESC",
-    )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|e| {
-        Ok(ShipmentEvent {
-            status: status_of(&e.try_get::<String, _>(0)?)?,
-            time: e.try_get(1)?,
-            place: e.try_get(2)?,
-            note: e.try_get(3)?,
-        })
-    })
-    .collect::<Result<Vec<_>, AppError>>()?;
+    let events = events(db, id).await?;
+    let now = now_ms();
+    let slot = async |column: &str| -> Result<Option<crate::slots::Slot>, AppError> {
+        match row.try_get::<Option<i64>, _>(column)? {
+            Some(id) => crate::slots::service::slot_by_id(db, id, now).await,
+            None => Ok(None),
+        }
+    };
+    let delivery_slot = slot("delivery_slot_id").await?;
+    let pickup_slot = slot("pickup_slot_id").await?;
     Ok(Shipment {
         tracking_number: row.try_get("tracking_number")?,
         status: status_of(&row.try_get::<String, _>("status")?)?,
@@ -393,6 +410,9 @@ async fn shipment_from_row(db: &Db, row: sqlx::any::AnyRow) -> Result<Shipment, 
         promised_from: row.try_get("promised_from")?,
         promised_to: row.try_get("promised_to")?,
         created_at: row.try_get("created_at")?,
+        delivery_slot,
+        pickup_slot,
+        pickup_point: row.try_get("pickup_point")?,
         events,
     })
 }
@@ -444,16 +464,27 @@ pub async fn cancel(
         return Err(not_cancellable());
     }
     let now = now_ms();
+    let held: Vec<i64> = [&shipment.delivery_slot, &shipment.pickup_slot]
+        .into_iter()
+        .flatten()
+        .map(|s| s.id)
+        .collect();
     let mut tx = db.pool.begin().await?;
+    // Windows first (the slots module's locking order); the shipment's UPDATE then confirms
+    // nothing changed since it was read, or the whole cancellation rolls back.
+    crate::slots::service::free_for_cancelled(&mut tx, &held).await?;
     let changed = sqlx::query(
-        "UPDATE shipments SET status = $1, updated_at = $2 WHERE tracking_number = $3 \
-         AND customer_id = $4 AND status = $5",
+        "UPDATE shipments SET status = $1, updated_at = $2, delivery_slot_id = NULL, \
+         pickup_slot_id = NULL WHERE tracking_number = $3 AND customer_id = $4 AND status = $5 \
+         AND COALESCE(delivery_slot_id, 0) = $6 AND COALESCE(pickup_slot_id, 0) = $7",
     )
     .bind(ShipmentStatus::Cancelled.as_str())
     .bind(now)
     .bind(shipment.tracking_number.clone())
     .bind(customer_id)
     .bind(shipment.status.as_str())
+    .bind(shipment.delivery_slot.as_ref().map_or(0, |s| s.id))
+    .bind(shipment.pickup_slot.as_ref().map_or(0, |s| s.id))
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -35,6 +35,20 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, window: Duration) -> Result<
     }
 }
 
+/// True when `bucket` already used up `limit` in the current window; counts nothing. With `hit`
+/// on failures only, this limits wrong guesses without limiting the right answer.
+pub async fn exhausted(db: &Db, bucket: &str, limit: u32, window: Duration) -> Result<bool, AppError> {
+    let window_ms = window.as_millis().max(1) as i64;
+    let now = now_ms();
+    let hits: Option<i64> =
+        sqlx::query_scalar("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
+            .bind(bucket)
+            .bind(now - now % window_ms)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(hits.unwrap_or(0) >= i64::from(limit))
+}
+
 /// Drops counters whose window ended over a day ago, so the table stays as small as the set of
 /// recent callers.
 pub async fn prune(db: &Db) -> Result<(), AppError> {

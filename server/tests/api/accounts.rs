@@ -26,7 +26,7 @@ async fn sign_up_creates_a_customer_account() {
 async fn a_used_email_is_a_conflict_whatever_its_case() {
     let app = spawn_app().await;
     assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
-    let body = error_body(app.sign_up(" ADA@example.com").await, 409, "conflict").await;
+    let body = error_body(app.sign_up(" ADA@example.com").await, 409, "email_taken").await;
     assert!(body["error"]["fields"]["email"]
         .as_str()
         .unwrap()

@@ -191,7 +191,7 @@ async fn a_retried_booking_never_books_twice() {
                 numbers.insert(v["tracking_number"].as_str().unwrap().to_string());
             }
             409 => {
-                let body = error_body(res, 409, "conflict").await;
+                let body = error_body(res, 409, "request_in_progress").await;
                 assert!(body["error"]["fields"]["Idempotency-Key"].is_string());
                 in_progress += 1;
             }
@@ -282,7 +282,7 @@ async fn only_a_shipment_not_yet_picked_up_can_be_cancelled() {
     assert_eq!(cancelled["events"][0]["status"], "cancelled");
     // Twice is refused, with the reason.
     let res = post_as(&app, &format!("/api/v1/shipments/{a}/cancel"), &token).await;
-    let body = error_body(res, 409, "conflict").await;
+    let body = error_body(res, 409, "not_cancellable").await;
     assert!(body["error"]["fields"]["status"].is_string());
 
     // Once the carrier has it, it stays booked.
@@ -292,7 +292,7 @@ async fn only_a_shipment_not_yet_picked_up_can_be_cancelled() {
         .await
         .unwrap();
     let res = post_as(&app, &format!("/api/v1/shipments/{b}/cancel"), &token).await;
-    error_body(res, 409, "conflict").await;
+    error_body(res, 409, "not_cancellable").await;
 
     let page: Value = get_as(&app, "/api/v1/shipments?status=cancelled", Some(&token))
         .await
@@ -464,7 +464,7 @@ async fn the_label_is_a_pdf_for_its_owner_only() {
         Some(&token),
     )
     .await;
-    error_body(res, 409, "conflict").await;
+    error_body(res, 409, "cancelled").await;
 }
 
 async fn post_as_ok(app: &TestApp, path: &str, token: &str) {

@@ -1,0 +1,248 @@
+//! Delivery and pickup slots: managers' templates per service area, the windows generated from
+//! them with their capacity and cut-off, and the shipments holding them. A window's capacity
+//! counts courier stops, so pickups and deliveries in one area draw on the same windows.
+
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, Reply};
+
+/// One delivery window as a shipper or recipient sees it. Times are RFC 3339 in UTC; `day`,
+/// `local_start` and `local_end` are in the service area's time zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Slot {
+    pub id: i64,
+    pub area: String,
+    pub time_zone: String,
+    /// `YYYY-MM-DD`, local.
+    pub day: String,
+    /// `HH:MM`, local.
+    pub local_start: String,
+    pub local_end: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub cutoff_at: String,
+    /// The cut-off, local: `YYYY-MM-DD HH:MM`.
+    pub local_cutoff: String,
+    pub capacity: i64,
+    pub remaining: i64,
+    pub closed: bool,
+    /// False when full, closed or past its cut-off; `unavailable` says which.
+    pub bookable: bool,
+    #[serde(default)]
+    pub unavailable: Option<SlotUnavailable>,
+}
+
+/// Why a window cannot be chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SlotUnavailable {
+    Full,
+    CutoffPassed,
+    Closed,
+}
+
+impl SlotUnavailable {
+    pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
+        match self {
+            SlotUnavailable::Full => t.slot_full,
+            SlotUnavailable::CutoffPassed => t.slot_cutoff_passed,
+            SlotUnavailable::Closed => t.slot_closed,
+        }
+    }
+}
+
+/// The windows of the area an address falls in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SlotList {
+    /// The service area's code and name; absent when no area serves the address.
+    pub area: Option<String>,
+    pub area_name: Option<String>,
+    pub slots: Vec<Slot>,
+}
+
+/// One window of a template, local `HH:MM`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WindowInput {
+    pub start: String,
+    pub end: String,
+}
+
+/// A service area and its weekly pattern, as a manager defines it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SlotTemplateInput {
+    /// Short code, e.g. `shanghai`: lower-case letters, digits and `-`.
+    pub area: String,
+    pub name: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    /// IANA name, e.g. `Asia/Shanghai`.
+    pub time_zone: String,
+    /// Cities (as in addresses) that belong to the area.
+    #[serde(default)]
+    pub cities: Vec<String>,
+    /// Postcode prefixes that belong to the area; the longest match wins over a city match.
+    #[serde(default)]
+    pub postcode_prefixes: Vec<String>,
+    /// ISO weekdays with windows: 1 = Monday ... 7 = Sunday.
+    pub weekdays: Vec<u8>,
+    pub windows: Vec<WindowInput>,
+    /// Parcels per window.
+    pub capacity: i64,
+    /// The cut-off is `cutoff_time` local, this many days before the window's day.
+    pub cutoff_days_before: i64,
+    pub cutoff_time: String,
+    /// How many days ahead windows open.
+    pub days_ahead: i64,
+    /// Closed days, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// Pickup points a recipient may choose instead of a delivery window.
+    #[serde(default)]
+    pub pickup_points: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SlotTemplate {
+    pub id: i64,
+    #[serde(flatten)]
+    pub template: SlotTemplateInput,
+}
+
+/// A manager's change to one window: its capacity, or closing it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SlotUpdate {
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    #[serde(default)]
+    pub closed: Option<bool>,
+}
+
+/// `PUT /api/v1/shipments/{tracking_number}/delivery-slot`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SlotChoice {
+    pub slot_id: i64,
+}
+
+/// Whose address a window is for: deliveries go to the recipient's area, pickups to the
+/// sender's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SlotPurpose {
+    Delivery,
+    Pickup,
+}
+
+/// The windows a booking draft can choose from: the recipient's area from the first day the
+/// chosen service can deliver, or the sender's area for a pickup.
+#[server(prefix = "/rpc", endpoint = "slots/for_draft", input = server_fn::codec::Json)]
+pub async fn draft_slots(
+    draft: crate::orders::BookingDraft,
+    purpose: SlotPurpose,
+) -> Result<Reply<SlotList>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(service::for_draft(&state.db, customer_id, &draft, purpose).await)
+}
+
+/// The shipper gives one of its shipments a delivery window (or moves it).
+#[server(prefix = "/rpc", endpoint = "slots/choose", input = server_fn::codec::Json)]
+pub async fn choose_delivery_slot(
+    tracking_number: String,
+    slot_id: i64,
+) -> Result<Reply<crate::orders::Shipment>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(service::shipper_reschedule(&state.db, customer_id, &tracking_number, slot_id).await)
+}
+
+/// The windows of the shipment's destination area, for the shipper's own shipment.
+#[server(prefix = "/rpc", endpoint = "slots/for_shipment", input = server_fn::codec::Json)]
+pub async fn shipment_slots(tracking_number: String) -> Result<Reply<SlotList>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(service::for_own_shipment(&state.db, customer_id, &tracking_number).await)
+}
+
+/// The slot-template form as typed: lists as comma- or line-separated text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateForm {
+    /// Empty for a new template.
+    #[serde(default)]
+    pub id: String,
+    pub area: String,
+    pub name: String,
+    pub country: String,
+    pub time_zone: String,
+    #[serde(default)]
+    pub cities: String,
+    #[serde(default)]
+    pub postcode_prefixes: String,
+    /// Ticked weekdays, `1`..`7`.
+    #[serde(default)]
+    pub weekdays: Vec<String>,
+    /// `09:00-11:00, 11:00-13:00`
+    pub windows: String,
+    pub capacity: String,
+    pub cutoff_days_before: String,
+    pub cutoff_time: String,
+    pub days_ahead: String,
+    #[serde(default)]
+    pub holidays: String,
+    #[serde(default)]
+    pub pickup_points: String,
+}
+
+#[server(prefix = "/rpc", endpoint = "slots/templates", input = server_fn::codec::Json)]
+pub async fn list_templates() -> Result<Vec<SlotTemplate>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    respond(service::require_manager(&state.db, &parts.headers).await)?;
+    respond(service::list_templates(&state.db).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "slots/templates/save", input = server_fn::codec::Json)]
+pub async fn save_template(form: TemplateForm) -> Result<Reply<SlotTemplate>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    respond(service::require_manager(&state.db, &parts.headers).await)?;
+    Ok(service::save_form(&state.db, &form).await)
+}
+
+/// A template's windows from `from` (`YYYY-MM-DD`, empty for today) for `days` days.
+#[server(prefix = "/rpc", endpoint = "slots/of_template", input = server_fn::codec::Json)]
+pub async fn template_slots(
+    template_id: i64,
+    from: String,
+    days: u32,
+) -> Result<Reply<SlotList>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    respond(service::require_manager(&state.db, &parts.headers).await)?;
+    Ok(service::of_template(&state.db, template_id, &from, days).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "slots/update", input = server_fn::codec::Json)]
+pub async fn update_slot(slot_id: i64, update: SlotUpdate) -> Result<Reply<Slot>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    respond(service::require_manager(&state.db, &parts.headers).await)?;
+    Ok(service::update_slot(&state.db, slot_id, &update).await)
+}

@@ -1,0 +1,88 @@
+//! Public tracking: what anyone holding a tracking number sees, and what the recipient can do
+//! after proving it is them (the recipient's postcode or the last digits of their phone).
+
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, Reply};
+use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
+use crate::slots::{Slot, SlotList};
+
+/// A shipment as the public sees it: status, cities, times; no names or street addresses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicShipment {
+    pub tracking_number: String,
+    pub status: ShipmentStatus,
+    pub service: ServiceLevel,
+    pub origin_city: String,
+    pub destination_city: String,
+    /// `YYYY-MM-DD`.
+    pub promised_from: String,
+    pub promised_to: String,
+    pub delivery_slot: Option<Slot>,
+    pub pickup_point: Option<String>,
+    pub events: Vec<ShipmentEvent>,
+}
+
+/// What the recipient sees and may change once they proved who they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecipientView {
+    pub shipment: PublicShipment,
+    pub recipient_name: String,
+    /// Street, postcode and city on one line.
+    pub address: String,
+    /// False once the parcel is out for delivery, or its window's cut-off has passed.
+    pub can_change: bool,
+    pub slots: SlotList,
+    pub pickup_points: Vec<String>,
+}
+
+/// The public view of a shipment, or `None` for a number nobody booked.
+#[server(prefix = "/rpc", endpoint = "tracking/get", input = server_fn::codec::Json)]
+pub async fn track_shipment(tracking_number: String) -> Result<Option<PublicShipment>, AppError> {
+    use crate::platform::request::*;
+    let (state, _) = respond(server_fn_context())?;
+    match service::public(&state.db, &tracking_number).await {
+        Ok(s) => Ok(Some(s)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => respond(Err(e)),
+    }
+}
+
+/// Opens the recipient's view with a proof; wrong proofs are rate limited.
+#[server(prefix = "/rpc", endpoint = "tracking/recipient", input = server_fn::codec::Json)]
+pub async fn open_delivery(
+    tracking_number: String,
+    proof: String,
+) -> Result<Reply<RecipientView>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let ip = client_ip(&parts, state.settings.trust_proxy);
+    Ok(service::open(&state.db, &tracking_number, &proof, ip).await)
+}
+
+/// The recipient moves the delivery to another window (`slot_id`) or to a pickup point.
+#[server(prefix = "/rpc", endpoint = "tracking/change", input = server_fn::codec::Json)]
+pub async fn change_delivery(
+    tracking_number: String,
+    proof: String,
+    slot_id: Option<i64>,
+    pickup_point: Option<String>,
+) -> Result<Reply<RecipientView>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let ip = client_ip(&parts, state.settings.trust_proxy);
+    Ok(service::change(
+        &state.db,
+        &tracking_number,
+        &proof,
+        ip,
+        slot_id,
+        pickup_point,
+    )
+    .await)
+}

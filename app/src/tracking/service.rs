@@ -1,0 +1,203 @@
+//! The public view of a shipment and the recipient's proof.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use sqlx::Row;
+
+use super::{PublicShipment, RecipientView};
+use crate::domain::TrackingNumber;
+use crate::error::{AppError, FieldError};
+use crate::orders::{ServiceLevel, ShipmentStatus};
+use crate::platform::{now_ms, rate_limit, Db};
+use crate::slots::service::{self as slots, ChangedBy, NewDelivery};
+
+/// Wrong proofs allowed per tracking number, and per client address, in `PROOF_WINDOW`.
+const PROOF_LIMIT_PER_SHIPMENT: u32 = 5;
+const PROOF_LIMIT_PER_CLIENT: u32 = 20;
+const PROOF_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The fewest trailing phone digits accepted as proof.
+const PHONE_SUFFIX_DIGITS: usize = 4;
+
+struct Row_ {
+    id: i64,
+    public: PublicShipment,
+    recipient_name: String,
+    address: String,
+    phone: String,
+    postcode: String,
+}
+
+async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
+    let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
+    let row = sqlx::query(
+        "SELECT id, tracking_number, status, service, sender_city, recipient_city, \
+         promised_from, promised_to, delivery_slot_id, pickup_point, recipient_name, \
+         recipient_line1, recipient_line2, recipient_postcode, recipient_phone \
+         FROM shipments WHERE tracking_number = $1",
+    )
+    .bind(tn.as_str().to_string())
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let id: i64 = row.try_get("id")?;
+    let slot = match row.try_get::<Option<i64>, _>("delivery_slot_id")? {
+        Some(s) => slots::slot_by_id(db, s, now_ms()).await?,
+        None => None,
+    };
+    let city: String = row.try_get("recipient_city")?;
+    let postcode: String = row.try_get("recipient_postcode")?;
+    let line2: Option<String> = row.try_get("recipient_line2")?;
+    let address = [
+        Some(row.try_get::<String, _>("recipient_line1")?),
+        line2.filter(|l| !l.is_empty()),
+        Some(format!("{postcode} {city}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    Ok(Row_ {
+        id,
+        public: PublicShipment {
+            tracking_number: row.try_get("tracking_number")?,
+            status: ShipmentStatus::parse(&row.try_get::<String, _>("status")?)
+                .ok_or(AppError::Internal)?,
+            service: ServiceLevel::parse(&row.try_get::<String, _>("service")?)
+                .ok_or(AppError::Internal)?,
+            origin_city: row.try_get("sender_city")?,
+            destination_city: city,
+            promised_from: row.try_get("promised_from")?,
+            promised_to: row.try_get("promised_to")?,
+            delivery_slot: slot,
+            pickup_point: row.try_get("pickup_point")?,
+            events: crate::orders::shipments::events(db, id).await?,
+        },
+        recipient_name: row.try_get("recipient_name")?,
+        address,
+        phone: row.try_get("recipient_phone")?,
+        postcode,
+    })
+}
+
+pub async fn public(db: &Db, tracking_number: &str) -> Result<PublicShipment, AppError> {
+    Ok(load(db, tracking_number).await?.public)
+}
+
+fn folded(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// The recipient's postcode (spacing and case ignored), or at least the last four digits of
+/// their phone number.
+pub fn proves(proof: &str, postcode: &str, phone: &str) -> bool {
+    let proof = folded(proof);
+    if proof.is_empty() {
+        return false;
+    }
+    if proof == folded(postcode) {
+        return true;
+    }
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    proof.len() >= PHONE_SUFFIX_DIGITS
+        && proof.bytes().all(|b| b.is_ascii_digit())
+        && digits.ends_with(&proof)
+}
+
+/// Checks a proof. An unknown number and a wrong proof get the same answer, and both count
+/// against the limits; a right proof is never counted.
+async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Result<Row_, AppError> {
+    let key = folded(tracking_number);
+    let buckets = [
+        (format!("proof:{key}"), PROOF_LIMIT_PER_SHIPMENT),
+        (format!("proof-ip:{ip}"), PROOF_LIMIT_PER_CLIENT),
+    ];
+    for (bucket, limit) in &buckets {
+        if rate_limit::exhausted(db, bucket, *limit, PROOF_WINDOW).await? {
+            return Err(AppError::RateLimited {
+                retry_after_secs: PROOF_WINDOW.as_secs(),
+            });
+        }
+    }
+    let found = match load(db, tracking_number).await {
+        Ok(r) => Some(r),
+        Err(AppError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    match found {
+        Some(r) if proves(proof, &r.postcode, &r.phone) => Ok(r),
+        _ => {
+            for (bucket, limit) in &buckets {
+                // The refusal below is the answer either way; the limit applies next time.
+                let _ = rate_limit::hit(db, bucket, *limit, PROOF_WINDOW).await;
+            }
+            Err(AppError::field("proof", FieldError::ProofWrong))
+        }
+    }
+}
+
+async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
+    let area = slots::destination_area(db, r.id).await?;
+    let before_cutoff = r.public.delivery_slot.as_ref().is_none_or(|s| {
+        s.unavailable != Some(crate::slots::SlotUnavailable::CutoffPassed)
+    });
+    Ok(RecipientView {
+        can_change: slots::reschedulable(r.public.status) && before_cutoff && area.is_some(),
+        slots: slots::destination_slots(db, r.id).await?,
+        pickup_points: area.map(|a| a.input.pickup_points).unwrap_or_default(),
+        recipient_name: r.recipient_name,
+        address: r.address,
+        shipment: r.public,
+    })
+}
+
+pub async fn open(
+    db: &Db,
+    tracking_number: &str,
+    proof: &str,
+    ip: IpAddr,
+) -> Result<RecipientView, AppError> {
+    let r = verify(db, tracking_number, proof, ip).await?;
+    view(db, r).await
+}
+
+pub async fn change(
+    db: &Db,
+    tracking_number: &str,
+    proof: &str,
+    ip: IpAddr,
+    slot_id: Option<i64>,
+    pickup_point: Option<String>,
+) -> Result<RecipientView, AppError> {
+    let r = verify(db, tracking_number, proof, ip).await?;
+    let to = match (slot_id, pickup_point) {
+        (Some(slot), _) => NewDelivery::Window(slot),
+        (None, Some(p)) => NewDelivery::PickupPoint(p),
+        (None, None) => return Err(AppError::field("slot_id", FieldError::Required)),
+    };
+    slots::change_delivery(db, r.id, to, ChangedBy::Recipient).await?;
+    let r = load(db, tracking_number).await?;
+    view(db, r).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_postcode_or_the_phones_last_digits_prove_it() {
+        let (pc, phone) = ("200001", "+86 138 0013 8000");
+        assert!(proves("200001", pc, phone));
+        assert!(proves(" 200 001 ", pc, phone));
+        assert!(proves("8000", pc, phone));
+        assert!(proves("00138000", pc, phone));
+        assert!(!proves("800", pc, phone), "three digits are too few");
+        assert!(!proves("9000", pc, phone));
+        assert!(!proves("", pc, phone));
+        assert!(!proves("200002", pc, phone));
+        assert!(proves("sw1a 1aa", "SW1A 1AA", phone));
+    }
+}
