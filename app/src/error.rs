@@ -195,9 +195,10 @@ impl FieldError {
             FieldError::NotReschedulable => t.fe_not_reschedulable.into(),
             FieldError::ChangedMeanwhile => t.fe_changed_meanwhile.into(),
             FieldError::ProofWrong => t.fe_proof_wrong.into(),
-            FieldError::CapacityBelowBooked { booked } => {
-                fill(t.fe_capacity_below_booked, &[("booked", &booked.to_string())])
-            }
+            FieldError::CapacityBelowBooked { booked } => fill(
+                t.fe_capacity_below_booked,
+                &[("booked", &booked.to_string())],
+            ),
         }
     }
 }
@@ -269,7 +270,9 @@ impl AppError {
         match self {
             AppError::Validation(_) => "validation_failed",
             // The reason itself when there is one (`slot_full`, `email_taken`, ...).
-            AppError::Conflict(f) if f.len() == 1 => f.values().next().map_or("conflict", |e| e.code()),
+            AppError::Conflict(f) if f.len() == 1 => {
+                f.values().next().map_or("conflict", |e| e.code())
+            }
             AppError::Conflict(_) => "conflict",
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",

@@ -7,6 +7,7 @@ use app::addresses::AddressInput;
 use app::error::AppError;
 use app::orders::{shipments, BookingRequest, ParcelInput, ServiceLevel};
 use app::platform::Db;
+use app::slots::{self, SlotTemplateInput, WindowInput};
 
 pub const DEMO_PASSWORD: &str = "parcelport-demo";
 
@@ -51,6 +52,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
     if users > 0 {
         return Ok(());
     }
+    seed_slot_templates(db).await?;
     let mut booked = 0;
     for (i, c) in CUSTOMERS.iter().enumerate() {
         let req = SignUpRequest {
@@ -198,10 +200,120 @@ async fn seed_shipments(db: &Db, customer_id: i64, customer: usize) -> Result<us
             service: ServiceLevel::ALL[n % ServiceLevel::ALL.len()],
             insure: n % 4 == 0,
             reference: Some(format!("DEMO-{}{:03}", customer + 1, n + 1)),
+            delivery_slot_id: None,
+            pickup_slot_id: None,
+        };
+        let booking = BookingRequest {
+            delivery_slot_id: demo_window(db, customer_id, &booking).await?,
+            ..booking
         };
         shipments::book_once(db, customer_id, &format!("demo:{n}"), &booking).await?;
     }
     Ok(count)
+}
+
+/// The delivery areas of the demo cities, defined through the same service a manager's form
+/// and `POST /api/v1/slot-templates` use.
+async fn seed_slot_templates(db: &Db) -> Result<(), AppError> {
+    let areas: [(&str, &str, &str, &[&str]); 5] = [
+        (
+            "shanghai",
+            "Shanghai 上海",
+            "20",
+            &[
+                "上海浦东世纪大道 100 号 Parcelport 服务点",
+                "上海静安南京西路 1266 号快递柜",
+            ],
+        ),
+        (
+            "beijing",
+            "Beijing 北京",
+            "10",
+            &["北京海淀中关村大街 1 号 Parcelport 服务点"],
+        ),
+        (
+            "hangzhou",
+            "Hangzhou 杭州",
+            "31",
+            &["杭州西湖文三路 259 号快递柜"],
+        ),
+        (
+            "guangzhou",
+            "Guangzhou 广州",
+            "510",
+            &["广州天河体育西路 191 号 Parcelport 服务点"],
+        ),
+        (
+            "shenzhen",
+            "Shenzhen 深圳",
+            "518",
+            &["深圳南山科苑路 15 号快递柜"],
+        ),
+    ];
+    let windows = [
+        ("09:00", "11:00"),
+        ("11:00", "13:00"),
+        ("14:00", "18:00"),
+        ("18:00", "21:00"),
+    ];
+    for (i, (area, name, prefix, points)) in areas.into_iter().enumerate() {
+        let city = name.split(' ').next().unwrap_or(name);
+        let input = SlotTemplateInput {
+            area: area.into(),
+            name: name.into(),
+            country: "CN".into(),
+            time_zone: "Asia/Shanghai".into(),
+            cities: vec![city.into()],
+            postcode_prefixes: vec![prefix.into()],
+            // Big cities deliver every day; the others rest on Sunday.
+            weekdays: if i < 2 {
+                (1..=7).collect()
+            } else {
+                (1..=6).collect()
+            },
+            windows: windows
+                .iter()
+                .map(|(s, e)| WindowInput {
+                    start: (*s).into(),
+                    end: (*e).into(),
+                })
+                .collect(),
+            capacity: if i < 2 { 20 } else { 8 },
+            cutoff_days_before: 1,
+            cutoff_time: "20:00".into(),
+            days_ahead: 14,
+            holidays: Vec::new(),
+            pickup_points: points.iter().map(|p| (*p).into()).collect(),
+        };
+        ignore_taken(slots::service::save(db, None, &input).await)?;
+    }
+    Ok(())
+}
+
+/// For a scheduled demo booking: the first open window on or after the day the service can
+/// deliver, as the booking page offers them.
+async fn demo_window(
+    db: &Db,
+    customer_id: i64,
+    booking: &BookingRequest,
+) -> Result<Option<i64>, AppError> {
+    if booking.service != ServiceLevel::Scheduled {
+        return Ok(None);
+    }
+    let tier = app::crm::service::tier(customer_id);
+    let quote = app::orders::service::quote(&booking.quote_request(), tier)?;
+    let Some(earliest) = quote
+        .options
+        .iter()
+        .find(|o| o.service == ServiceLevel::Scheduled)
+        .map(|o| o.earliest_delivery.clone())
+    else {
+        return Ok(None);
+    };
+    let r = &booking.recipient;
+    let list =
+        slots::service::for_address(db, &r.country, &r.city, &r.postcode, &earliest, 14).await?;
+    Ok(list.slots.iter().find(|s| s.bookable).map(|s| s.id))
 }
 
 /// Another instance seeding at the same moment is not an error.

@@ -37,7 +37,12 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, window: Duration) -> Result<
 
 /// True when `bucket` already used up `limit` in the current window; counts nothing. With `hit`
 /// on failures only, this limits wrong guesses without limiting the right answer.
-pub async fn exhausted(db: &Db, bucket: &str, limit: u32, window: Duration) -> Result<bool, AppError> {
+pub async fn exhausted(
+    db: &Db,
+    bucket: &str,
+    limit: u32,
+    window: Duration,
+) -> Result<bool, AppError> {
     let window_ms = window.as_millis().max(1) as i64;
     let now = now_ms();
     let hits: Option<i64> =

@@ -25,7 +25,9 @@ const MAX_WINDOWS: usize = 24;
 const DEFAULT_DAYS: i64 = 7;
 
 pub async fn require_manager(db: &Db, headers: &http::HeaderMap) -> Result<(), AppError> {
-    require_role(db, headers, &[Role::Manager]).await.map(|_| ())
+    require_role(db, headers, &[Role::Manager])
+        .await
+        .map(|_| ())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +154,9 @@ fn format_time(t: Time) -> String {
 
 fn parse_day(s: &str) -> Result<Date, FieldError> {
     crate::ui::parse_date(s).ok_or(FieldError::DateInvalid)?;
-    s.trim().parse::<Date>().map_err(|_| FieldError::DateInvalid)
+    s.trim()
+        .parse::<Date>()
+        .map_err(|_| FieldError::DateInvalid)
 }
 
 fn fold(s: &str) -> String {
@@ -217,7 +221,11 @@ pub fn parse_template(input: &SlotTemplateInput) -> Result<(SlotTemplateInput, P
             continue;
         }
         if p.len() > 10 {
-            put(&mut errors, format!("postcode_prefixes[{i}]"), FieldError::TooLong { max: 10 });
+            put(
+                &mut errors,
+                format!("postcode_prefixes[{i}]"),
+                FieldError::TooLong { max: 10 },
+            );
         } else if !prefixes.contains(&p) {
             prefixes.push(p);
         }
@@ -242,12 +250,20 @@ pub fn parse_template(input: &SlotTemplateInput) -> Result<(SlotTemplateInput, P
         put(&mut errors, "windows".into(), FieldError::Required);
     }
     if input.windows.len() > MAX_WINDOWS {
-        put(&mut errors, "windows".into(), FieldError::TooLarge { max: MAX_WINDOWS });
+        put(
+            &mut errors,
+            "windows".into(),
+            FieldError::TooLarge { max: MAX_WINDOWS },
+        );
     }
     for (i, w) in input.windows.iter().enumerate() {
         match (parse_time(&w.start), parse_time(&w.end)) {
             (Ok(s), Ok(e)) if s < e => windows.push((s, e)),
-            (Ok(_), Ok(_)) => put(&mut errors, format!("windows[{i}].end"), FieldError::WindowOrder),
+            (Ok(_), Ok(_)) => put(
+                &mut errors,
+                format!("windows[{i}].end"),
+                FieldError::WindowOrder,
+            ),
             (s, e) => {
                 if let Err(x) = s {
                     put(&mut errors, format!("windows[{i}].start"), x);
@@ -260,7 +276,8 @@ pub fn parse_template(input: &SlotTemplateInput) -> Result<(SlotTemplateInput, P
     }
     windows.sort();
     if !(0..=MAX_CAPACITY).contains(&input.capacity) {
-        put(&mut errors, 
+        put(
+            &mut errors,
             "capacity".into(),
             FieldError::TooLarge {
                 max: MAX_CAPACITY as usize,
@@ -268,14 +285,19 @@ pub fn parse_template(input: &SlotTemplateInput) -> Result<(SlotTemplateInput, P
         );
     }
     if !(0..=14).contains(&input.cutoff_days_before) {
-        put(&mut errors, "cutoff_days_before".into(), FieldError::TooLarge { max: 14 });
+        put(
+            &mut errors,
+            "cutoff_days_before".into(),
+            FieldError::TooLarge { max: 14 },
+        );
     }
     let cutoff_time = parse_time(&input.cutoff_time).unwrap_or_else(|e| {
         put(&mut errors, "cutoff_time".into(), e);
         Time::midnight()
     });
     if !(1..=MAX_DAYS_AHEAD).contains(&input.days_ahead) {
-        put(&mut errors, 
+        put(
+            &mut errors,
             "days_ahead".into(),
             FieldError::TooLarge {
                 max: MAX_DAYS_AHEAD as usize,
@@ -695,9 +717,7 @@ pub fn area_for<'a>(
         .map(|(_, t)| t);
     let city = fold(city);
     by_postcode.or_else(|| {
-        in_country().find(|t| {
-            !city.is_empty() && t.input.cities.iter().any(|c| fold(c) == city)
-        })
+        in_country().find(|t| !city.is_empty() && t.input.cities.iter().any(|c| fold(c) == city))
     })
 }
 
@@ -753,7 +773,13 @@ fn slot_from_row(t: &Stored, row: &sqlx::any::AnyRow, now: i64) -> Result<Slot, 
 }
 
 /// The template's windows on the local days `from..=to`.
-async fn between(db: &Db, t: &Stored, from: Date, to: Date, now: i64) -> Result<Vec<Slot>, AppError> {
+async fn between(
+    db: &Db,
+    t: &Stored,
+    from: Date,
+    to: Date,
+    now: i64,
+) -> Result<Vec<Slot>, AppError> {
     ensure_generated(db, t, now).await?;
     sqlx::query(&format!(
         "SELECT {SLOT_COLUMNS} FROM slots WHERE template_id = $1 AND day >= $2 AND day <= $3 \
@@ -833,8 +859,8 @@ pub async fn for_draft(
     draft: &BookingDraft,
     purpose: SlotPurpose,
 ) -> Result<SlotList, AppError> {
-    let req = crate::orders::service::draft_request(db, customer_id, draft, DraftStage::Parcels)
-        .await?;
+    let req =
+        crate::orders::service::draft_request(db, customer_id, draft, DraftStage::Parcels).await?;
     let templates = load_templates(db).await?;
     let (party, from) = match purpose {
         SlotPurpose::Pickup => (&req.sender, String::new()),
@@ -918,7 +944,9 @@ pub async fn update_slot(db: &Db, id: i64, update: &SlotUpdate) -> Result<Slot, 
             },
         )])));
     }
-    slot_by_id(db, id, now_ms()).await?.ok_or(AppError::NotFound)
+    slot_by_id(db, id, now_ms())
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1008,10 +1036,7 @@ pub async fn template_of(db: &Db, slot_id: i64) -> Result<Option<i64>, AppError>
 }
 
 /// Checks before a booking's transaction that its windows serve its addresses.
-pub async fn check_areas(
-    db: &Db,
-    req: &crate::orders::BookingRequest,
-) -> Result<(), AppError> {
+pub async fn check_areas(db: &Db, req: &crate::orders::BookingRequest) -> Result<(), AppError> {
     if req.delivery_slot_id.is_none() && req.pickup_slot_id.is_none() {
         return Ok(());
     }
@@ -1074,12 +1099,18 @@ pub async fn attach(
             .execute(&mut **tx)
             .await?;
         if delivery.as_ref().is_some_and(|d| d.starts_at < pickup_end) {
-            return Err(AppError::field("delivery_slot_id", FieldError::SlotTooEarly));
+            return Err(AppError::field(
+                "delivery_slot_id",
+                FieldError::SlotTooEarly,
+            ));
         }
     }
     if let Some(d) = delivery {
         if d.day.as_str() < earliest_delivery {
-            return Err(AppError::field("delivery_slot_id", FieldError::SlotTooEarly));
+            return Err(AppError::field(
+                "delivery_slot_id",
+                FieldError::SlotTooEarly,
+            ));
         }
         sqlx::query(
             "UPDATE shipments SET delivery_slot_id = $1, promised_from = $2, promised_to = $2 \
@@ -1297,8 +1328,13 @@ pub async fn change_delivery(
     Ok(())
 }
 
-async fn own_shipment_id(db: &Db, customer_id: i64, tracking_number: &str) -> Result<i64, AppError> {
-    let tn = crate::domain::TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
+async fn own_shipment_id(
+    db: &Db,
+    customer_id: i64,
+    tracking_number: &str,
+) -> Result<i64, AppError> {
+    let tn =
+        crate::domain::TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
     sqlx::query_scalar("SELECT id FROM shipments WHERE tracking_number = $1 AND customer_id = $2")
         .bind(tn.as_str().to_string())
         .bind(customer_id)
@@ -1429,7 +1465,7 @@ mod tests {
         assert_eq!(slots.len(), 4);
         assert_eq!(slots[0].starts_at, ms("2026-03-07T14:00:00Z")); // EST, UTC-5
         assert_eq!(slots[2].starts_at, ms("2026-03-09T13:00:00Z")); // EDT, UTC-4
-        // The Monday's cut-off is Sunday 18:00 EDT.
+                                                                    // The Monday's cut-off is Sunday 18:00 EDT.
         assert_eq!(slots[2].cutoff_at, ms("2026-03-08T22:00:00Z"));
     }
 
@@ -1515,7 +1551,10 @@ mod tests {
         assert_eq!(area("Shanghai", "201204"), Some("pudong"));
         assert_eq!(area("hang zhou", "310000"), Some("hangzhou"));
         assert_eq!(area("Beijing", "100000"), None);
-        assert_eq!(area_for(&all, "US", "Shanghai", "200001").map(|t| t.id), None);
+        assert_eq!(
+            area_for(&all, "US", "Shanghai", "200001").map(|t| t.id),
+            None
+        );
     }
 
     #[test]

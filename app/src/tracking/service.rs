@@ -141,9 +141,11 @@ async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Resu
 
 async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
     let area = slots::destination_area(db, r.id).await?;
-    let before_cutoff = r.public.delivery_slot.as_ref().is_none_or(|s| {
-        s.unavailable != Some(crate::slots::SlotUnavailable::CutoffPassed)
-    });
+    let before_cutoff = r
+        .public
+        .delivery_slot
+        .as_ref()
+        .is_none_or(|s| s.unavailable != Some(crate::slots::SlotUnavailable::CutoffPassed));
     Ok(RecipientView {
         can_change: slots::reschedulable(r.public.status) && before_cutoff && area.is_some(),
         slots: slots::destination_slots(db, r.id).await?,

@@ -7,6 +7,7 @@ mod addresses;
 mod crm;
 mod health;
 mod orders;
+mod slots;
 
 use std::collections::BTreeMap;
 
@@ -73,6 +74,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(orders::label))
         .routes(routes!(orders::import_csv))
         .routes(routes!(orders::import_template))
+        .routes(routes!(slots::list))
+        .routes(routes!(slots::choose))
+        .routes(routes!(slots::templates, slots::create_template))
+        .routes(routes!(slots::update_template))
+        .routes(routes!(slots::update_slot))
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router

@@ -11,3 +11,4 @@ mod pages;
 mod security;
 mod service;
 mod shipments;
+mod slots;

@@ -1,0 +1,143 @@
+use app::accounts::service::{require_customer, require_user};
+use app::orders::Shipment;
+use app::platform::AppState;
+use app::slots::service;
+use app::slots::{Slot, SlotChoice, SlotList, SlotTemplate, SlotTemplateInput, SlotUpdate};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{ApiError, ApiJson, ApiQuery, ErrorBody};
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SlotQuery {
+    /// The delivery address's postcode; `city` is used when no postcode prefix matches.
+    #[serde(default)]
+    pub postcode: String,
+    #[serde(default)]
+    pub city: String,
+    /// ISO 3166-1 alpha-2; `CN` when absent.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// First local day, `YYYY-MM-DD`; today when absent.
+    #[serde(default)]
+    pub from: String,
+    /// How many days; 7 when absent, at most the area's horizon.
+    #[serde(default)]
+    pub days: Option<i64>,
+}
+
+/// The delivery windows of the service area an address falls in, with what is left of each.
+#[utoipa::path(get, path = "/api/v1/slots", tag = "slots", params(SlotQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = SlotList,
+            description = "`area` is null and `slots` empty when no area serves the address"),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "`postcode` missing or `from` malformed", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<SlotQuery>,
+) -> Result<Json<SlotList>, ApiError> {
+    require_user(&state.db, &headers).await?;
+    let country = q.country.as_deref().unwrap_or("CN");
+    Ok(Json(
+        service::for_address(
+            &state.db,
+            country,
+            &q.city,
+            &q.postcode,
+            &q.from,
+            q.days.unwrap_or(0),
+        )
+        .await?,
+    ))
+}
+
+/// Gives one of the caller's shipments a delivery window in its destination's area, or moves
+/// it to another one; the old window is freed in the same transaction.
+#[utoipa::path(put, path = "/api/v1/shipments/{tracking_number}/delivery-slot", tag = "slots",
+    params(("tracking_number" = String, Path)), request_body = SlotChoice,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Shipment),
+        (status = 404, description = "No such shipment of the caller's", body = ErrorBody),
+        (status = 409, description = "`slot_full`, `cutoff_passed`, `slot_closed`, or the parcel is out for delivery (`not_reschedulable`)", body = ErrorBody),
+        (status = 422, description = "The window does not serve the destination (`slot_not_in_area`)", body = ErrorBody)))]
+pub async fn choose(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(tracking_number): Path<String>,
+    ApiJson(choice): ApiJson<SlotChoice>,
+) -> Result<Json<Shipment>, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    Ok(Json(
+        service::shipper_reschedule(&state.db, customer, &tracking_number, choice.slot_id).await?,
+    ))
+}
+
+/// Slot templates, one per service area (managers only).
+#[utoipa::path(get, path = "/api/v1/slot-templates", tag = "slots",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<SlotTemplate>), (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a manager", body = ErrorBody)))]
+pub async fn templates(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<SlotTemplate>>, ApiError> {
+    service::require_manager(&state.db, &headers).await?;
+    Ok(Json(service::list_templates(&state.db).await?))
+}
+
+/// Creates a service area's template; its windows are generated at once.
+#[utoipa::path(post, path = "/api/v1/slot-templates", tag = "slots",
+    request_body = SlotTemplateInput, security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = SlotTemplate), (status = 403, body = ErrorBody),
+        (status = 409, description = "The area code is taken (`area_taken`)", body = ErrorBody),
+        (status = 422, description = "Fields named like `windows[0].start`", body = ErrorBody)))]
+pub async fn create_template(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<SlotTemplateInput>,
+) -> Result<(StatusCode, Json<SlotTemplate>), ApiError> {
+    service::require_manager(&state.db, &headers).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(service::save(&state.db, None, &input).await?),
+    ))
+}
+
+/// Replaces a template. Future windows nobody booked follow the new pattern; booked ones and
+/// days changed by hand stay.
+#[utoipa::path(put, path = "/api/v1/slot-templates/{id}", tag = "slots",
+    params(("id" = i64, Path)), request_body = SlotTemplateInput,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = SlotTemplate), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_template(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<SlotTemplateInput>,
+) -> Result<Json<SlotTemplate>, ApiError> {
+    service::require_manager(&state.db, &headers).await?;
+    Ok(Json(service::save(&state.db, Some(id), &input).await?))
+}
+
+/// Changes one window's capacity or closes it (managers only).
+#[utoipa::path(put, path = "/api/v1/slots/{id}", tag = "slots",
+    params(("id" = i64, Path)), request_body = SlotUpdate,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Slot), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Capacity below what is booked (`capacity_below_booked`)", body = ErrorBody)))]
+pub async fn update_slot(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(update): ApiJson<SlotUpdate>,
+) -> Result<Json<Slot>, ApiError> {
+    service::require_manager(&state.db, &headers).await?;
+    Ok(Json(service::update_slot(&state.db, id, &update).await?))
+}
