@@ -80,6 +80,7 @@ fn nav_links(role: Option<Role>) -> impl IntoView {
         Some(Role::Agent | Role::Manager) => view! {
             {link("/dashboard", |t| t.nav_dashboard)}
             {link("/staff/customers", |t| t.nav_customers)}
+            {(role == Some(Role::Manager)).then(|| link("/staff/slots", |t| t.nav_slots))}
             {link("/track", |t| t.nav_track)}
             {link("/account", |t| t.nav_account)}
         }

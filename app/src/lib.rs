@@ -111,6 +111,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <pages::errors::NotFound /> }>
                     <Route path=path!("") view=pages::home::HomePage />
                     <Route path=path!("/track") view=pages::track::TrackPage />
+                    <Route path=path!("/track/:tracking_number") view=tracking::pages::TrackShipmentPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=accounts::pages::SignInPage />
                     <Route path=path!("/sign-up") view=accounts::pages::SignUpPage />
                     <Route path=path!("/account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
@@ -122,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/shipments/:tracking_number") view=orders::shipments_page::ShipmentPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/customers") view=crm::pages::CustomersPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/slots") view=slots::pages::SlotTemplatesPage ssr=SsrMode::Async />
                 </Routes>
             </layout::Shell>
         </Router>

@@ -11,7 +11,9 @@ use app::accounts::service::{parse_sign_up, register_customer};
 use app::accounts::SignUpRequest;
 use app::i18n::Locale;
 use app::orders::{import, shipments, ShipmentQuery};
-use app::platform::Db;
+use common::database;
+
+mod common;
 
 const ROWS: usize = 10_000;
 const TARGET: i64 = 100_000;
@@ -42,34 +44,6 @@ fn csv() -> String {
         ));
     }
     out
-}
-
-async fn database() -> Db {
-    match std::env::var("BENCH_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
-            use sqlx::Connection;
-            let (admin, name) = url.rsplit_once('/').expect("a database name");
-            let mut conn = sqlx::PgConnection::connect(&format!("{admin}/postgres"))
-                .await
-                .expect("connect to PostgreSQL");
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut conn)
-                .await;
-            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut conn)
-                .await
-                .expect("create the bench database");
-            Db::connect(&url).await.expect("connect")
-        }
-        _ => {
-            let dir = std::env::temp_dir().join("parcelport-bench");
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            Db::connect(&format!("sqlite://{}", dir.join("bench.db").display()))
-                .await
-                .expect("connect")
-        }
-    }
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {

@@ -13,6 +13,8 @@ use crate::accounts::Role;
 use crate::addresses::{list_addresses, Address, AddressInput, FORM_COUNTRIES};
 use crate::error::AppError;
 use crate::i18n::{country_name, fill, use_i18n, Texts};
+use crate::slots::pages::{window_text, SlotPicker};
+use crate::slots::{draft_slots, Slot, SlotList, SlotPurpose};
 use crate::ui::{error_for, FormError, Input, RequireRole};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -115,6 +117,11 @@ struct Flow {
     insure: RwSignal<bool>,
     reference: RwSignal<String>,
     quote: RwSignal<Option<QuoteResponse>>,
+    /// Windows chosen (scheduled delivery; optional pickup) and the lists offered.
+    delivery_slot: RwSignal<Option<i64>>,
+    pickup_slot: RwSignal<Option<i64>>,
+    delivery_slots: RwSignal<Option<SlotList>>,
+    pickup_slots: RwSignal<Option<SlotList>>,
     errors: RwSignal<Option<AppError>>,
     booked: RwSignal<Option<Shipment>>,
     /// The flow's owner: parcel fields added later must live as long as the flow, not as long
@@ -148,6 +155,10 @@ impl Flow {
             insure: RwSignal::new(false),
             reference: RwSignal::new(String::new()),
             quote: RwSignal::new(None),
+            delivery_slot: RwSignal::new(None),
+            pickup_slot: RwSignal::new(None),
+            delivery_slots: RwSignal::new(None),
+            pickup_slots: RwSignal::new(None),
             errors: RwSignal::new(None),
             booked: RwSignal::new(None),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
@@ -181,6 +192,8 @@ impl Flow {
             }
         });
         self.service.track();
+        self.delivery_slot.track();
+        self.pickup_slot.track();
         self.insure.track();
         self.reference.track();
     }
@@ -199,8 +212,11 @@ impl Flow {
             service: self.service.get_untracked(),
             insure: self.insure.get_untracked(),
             reference: self.reference.get_untracked(),
-            delivery_slot_id: None,
-            pickup_slot_id: None,
+            delivery_slot_id: self
+                .delivery_slot
+                .get_untracked()
+                .filter(|_| self.service.get_untracked() == Some(ServiceLevel::Scheduled)),
+            pickup_slot_id: self.pickup_slot.get_untracked(),
         }
     }
 
@@ -215,7 +231,7 @@ impl Flow {
             let step = |k: &String| {
                 if k.starts_with("parcels") {
                     Step::Parcels
-                } else if k == "service" {
+                } else if k == "service" || k.ends_with("slot_id") {
                     Step::Service
                 } else if k == "reference" {
                     Step::Review
@@ -247,6 +263,8 @@ impl Flow {
         self.parcels.set(vec![parcel]);
         self.next_parcel_key.set_value(1);
         self.service.set(None);
+        self.delivery_slot.set(None);
+        self.pickup_slot.set(None);
         self.insure.set(false);
         self.reference.set(String::new());
         self.quote.set(None);
@@ -612,8 +630,53 @@ fn ServiceStep(
     requote: impl Fn() + Copy + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    // Fresh lists on every visit: the addresses or parcels may have changed.
+    flow.delivery_slots.set(None);
+    flow.pickup_slots.set(None);
+    let load = move |purpose: SlotPurpose,
+                     into: RwSignal<Option<SlotList>>,
+                     chosen: RwSignal<Option<i64>>| {
+        let draft = flow.draft();
+        leptos::task::spawn_local(async move {
+            let list = match draft_slots(draft, purpose).await {
+                Ok(Ok(list)) => list,
+                _ => SlotList {
+                    area: None,
+                    area_name: None,
+                    slots: Vec::new(),
+                },
+            };
+            // A choice no longer offered (other address, later transit) is dropped.
+            if !list
+                .slots
+                .iter()
+                .any(|s| Some(s.id) == chosen.get_untracked() && s.bookable)
+            {
+                chosen.set(None);
+            }
+            into.set(Some(list));
+        });
+    };
+    Effect::new(move |_| {
+        if flow.service.get() == Some(ServiceLevel::Scheduled)
+            && flow.delivery_slots.get_untracked().is_none()
+        {
+            load(
+                SlotPurpose::Delivery,
+                flow.delivery_slots,
+                flow.delivery_slot,
+            );
+        }
+    });
+    Effect::new(move |_| load(SlotPurpose::Pickup, flow.pickup_slots, flow.pickup_slot));
     let next = move || {
-        if flow.service.get_untracked().is_some() {
+        let scheduled = flow.service.get_untracked() == Some(ServiceLevel::Scheduled);
+        if scheduled && flow.delivery_slot.get_untracked().is_none() {
+            flow.errors.set(Some(AppError::field(
+                "delivery_slot_id",
+                crate::error::FieldError::Required,
+            )));
+        } else if flow.service.get_untracked().is_some() {
             flow.step.set(Step::Review);
         } else {
             flow.errors.set(Some(AppError::field(
@@ -648,6 +711,27 @@ fn ServiceStep(
             }).collect_view())}
         </fieldset>
         <p class="field-error">{move || flow.error("service").get()}</p>
+        <Show when=move || flow.service.get() == Some(ServiceLevel::Scheduled)>
+            <section class="slot-section" data-testid="delivery-window">
+                <h3>{t!(i18n, slot_delivery_window)}</h3>
+                <p class="muted">{t!(i18n, slot_choose_delivery)}</p>
+                {move || match flow.delivery_slots.get() {
+                    None => view! { <p class="muted">{t!(i18n, slot_loading)}</p> }.into_any(),
+                    Some(list) => view! { <SlotPicker list=list selected=flow.delivery_slot name="delivery" /> }.into_any(),
+                }}
+                <p class="field-error" role="alert">{move || flow.error("delivery_slot_id").get()}</p>
+            </section>
+        </Show>
+        <details class="slot-section" data-testid="pickup-window">
+            <summary>{t!(i18n, slot_pickup_window)}</summary>
+            <label class="check">
+                <input type="radio" name="no-pickup" prop:checked=move || flow.pickup_slot.get().is_none()
+                    on:change=move |_| flow.pickup_slot.set(None) />
+                {t!(i18n, slot_no_pickup)}
+            </label>
+            {move || flow.pickup_slots.get().map(|list| view! { <SlotPicker list=list selected=flow.pickup_slot name="pickup" /> })}
+            <p class="field-error" role="alert">{move || flow.error("pickup_slot_id").get()}</p>
+        </details>
         <label class="check">
             <input type="checkbox" prop:checked=move || flow.insure.get()
                 on:change=move |ev| { flow.insure.set(event_target_checked(&ev)); requote(); } />
@@ -715,7 +799,13 @@ fn ReviewStep(
             view! {
                 <section>
                     <h3>{move || service.label(i18n.get())}</h3>
-                    <p class="muted">{move || fill(i18n.get().quote_arrives, &[("from", &from), ("to", &to)])}</p>
+                    {match chosen_window(flow.delivery_slots, flow.delivery_slot).filter(|_| service == ServiceLevel::Scheduled) {
+                        Some(w) => view! { <p data-testid="review-window">{move || fill(i18n.get().ship_window_is, &[("window", &window_text(i18n.get(), &w))])}</p> }.into_any(),
+                        None => view! { <p class="muted">{move || fill(i18n.get().quote_arrives, &[("from", &from), ("to", &to)])}</p> }.into_any(),
+                    }}
+                    {chosen_window(flow.pickup_slots, flow.pickup_slot).map(|w| view! {
+                        <p>{move || fill(i18n.get().ship_pickup_at, &[("window", &window_text(i18n.get(), &w))])}</p>
+                    })}
                     <PriceBreakdown lines=o.lines.clone() currency=o.currency.clone() total=o.total />
                 </section>
             }
@@ -725,6 +815,12 @@ fn ReviewStep(
         <Nav back=Step::Service flow=flow busy=busy
             label=Signal::derive(move || i18n.get().book_confirm) next=submit />
     }
+}
+
+/// The window chosen from a list, if any.
+fn chosen_window(list: RwSignal<Option<SlotList>>, chosen: RwSignal<Option<i64>>) -> Option<Slot> {
+    let id = chosen.get_untracked()?;
+    list.with_untracked(|l| l.as_ref()?.slots.iter().find(|s| s.id == id).cloned())
 }
 
 #[component]

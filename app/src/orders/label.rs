@@ -345,6 +345,9 @@ mod tests {
             promised_from: "2026-11-26".into(),
             promised_to: "2026-11-27".into(),
             created_at: 0,
+            delivery_slot: None,
+            pickup_slot: None,
+            pickup_point: None,
             events: vec![],
         }
     }

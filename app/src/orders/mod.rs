@@ -256,6 +256,19 @@ impl ShipmentStatus {
         }
     }
 
+    /// The delivery can still be planned (a window chosen or moved): the courier is not yet on
+    /// the way.
+    pub fn reschedulable(self) -> bool {
+        matches!(
+            self,
+            ShipmentStatus::Created
+                | ShipmentStatus::PickedUp
+                | ShipmentStatus::InTransit
+                | ShipmentStatus::AtHub
+                | ShipmentStatus::Delayed
+        )
+    }
+
     /// Only a shipment the carrier has not yet collected can be called off.
     pub fn cancellable(self) -> bool {
         self == ShipmentStatus::Created

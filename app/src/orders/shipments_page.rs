@@ -14,7 +14,7 @@ use super::{
     ShipmentSort, ShipmentStatus, ShipmentSummary,
 };
 use crate::accounts::Role;
-use crate::i18n::{fill, use_i18n};
+use crate::i18n::use_i18n;
 use crate::ui::{format_date, FormError, RequireRole};
 
 fn query_from(params: &ParamsMap) -> ShipmentQuery {
@@ -270,6 +270,14 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
         })
     });
     let (from, to) = (s.promised_from.clone(), s.promised_to.clone());
+    let (delivery_slot, pickup_slot, pickup_point) = (
+        s.delivery_slot.clone(),
+        s.pickup_slot.clone(),
+        s.pickup_point.clone(),
+    );
+    let can_reschedule = s.status.reschedulable();
+    let current_window = s.delivery_slot.as_ref().map(|w| w.id);
+    let tn_window = tn.clone();
     let label = format!("/api/v1/shipments/{tn}/label.pdf");
     let tn_cancel = tn.clone();
     view! {
@@ -311,11 +319,16 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
                     </button>
                 </Show>
             })}
+            {can_reschedule.then(|| view! { <ChangeWindow tracking_number=tn_window current=current_window reload=reload /> })}
         </div>
         <dl class="fact-grid card">
             <div><dt>{t!(i18n, shipments_service)}</dt><dd>{move || service.label(i18n.get())}</dd></div>
             <div><dt>{t!(i18n, shipment_booked_on)}</dt><dd>{format_date(s.created_at)}</dd></div>
-            <div><dt>{t!(i18n, shipment_promised)}</dt><dd>{move || fill(i18n.get().shipment_window, &[("from", &from), ("to", &to)])}</dd></div>
+            <div><dt>{t!(i18n, shipment_promised)}</dt><dd data-testid="shipment-promised">{move || crate::tracking::pages::promised_text(
+                i18n.get(), delivery_slot.as_ref(), pickup_point.as_deref(), &from, &to)}</dd></div>
+            {pickup_slot.map(|w| view! {
+                <div><dt>{t!(i18n, slot_pickup_window)}</dt><dd>{move || crate::slots::pages::window_text(i18n.get(), &w)}</dd></div>
+            })}
             {s.reference.clone().map(|r| view! { <div><dt>{t!(i18n, shipment_reference)}</dt><dd>{r}</dd></div> })}
         </dl>
         <div class="grid-2 tight">
@@ -359,18 +372,69 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
         </section>
         <section class="card">
             <h2>{t!(i18n, shipment_history)}</h2>
-            <ol class="timeline">
-                {s.events.iter().map(|e| {
-                    let status = e.status;
-                    view! {
-                        <li>
-                            <strong>{move || status.label(i18n.get())}</strong>
-                            <span class="muted">{format_date(e.time)} {e.place.clone().map(|p| format!(" · {p}"))}</span>
-                        </li>
-                    }
-                }).collect_view()}
-            </ol>
+            <crate::tracking::pages::Timeline events=s.events.clone() />
         </section>
+    }
+}
+
+/// The shipper gives the shipment a delivery window or moves it, until it is out for delivery.
+#[component]
+fn ChangeWindow(
+    tracking_number: String,
+    current: Option<i64>,
+    reload: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let open = RwSignal::new(false);
+    let selected = RwSignal::new(current);
+    let tn = StoredValue::new(tracking_number);
+    let slots = Resource::new(
+        move || open.get(),
+        move |open| async move {
+            if open {
+                crate::slots::shipment_slots(tn.get_value())
+                    .await
+                    .ok()
+                    .and_then(|r| r.ok())
+            } else {
+                None
+            }
+        },
+    );
+    let save = Action::new(move |id: &i64| crate::slots::choose_delivery_slot(tn.get_value(), *id));
+    Effect::new(move |_| {
+        if let Some(Ok(Ok(_))) = save.value().get() {
+            reload();
+        }
+    });
+    let save_error = Signal::derive(move || {
+        let locale = i18n.locale.get();
+        save.value().with(|v| match v {
+            Some(Ok(Err(e)) | Err(e)) => Some(e.message(locale)),
+            _ => None,
+        })
+    });
+    view! {
+        <Show when=move || open.get()
+            fallback=move || view! {
+                <button type="button" class="button button-secondary" data-testid="change-window"
+                    on:click=move |_| open.set(true)>{t!(i18n, ship_change_window)}</button>
+            }>
+            <section class="card" data-testid="change-window-panel">
+                <h2>{t!(i18n, ship_change_window)}</h2>
+                <FormError message=save_error />
+                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, slot_loading)}</p> }>
+                    {move || slots.get().flatten().map(|list| view! {
+                        <crate::slots::pages::SlotPicker list=list selected=selected name="shipment-window" />
+                    })}
+                </Suspense>
+                <button type="button" data-testid="save-window"
+                    disabled=move || save.pending().get() || selected.get().is_none() || selected.get() == current
+                    on:click=move |_| { if let Some(id) = selected.get_untracked() { save.dispatch(id); } }>
+                    {t!(i18n, ship_save_window)}
+                </button>
+            </section>
+        </Show>
     }
 }
 

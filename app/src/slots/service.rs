@@ -1125,16 +1125,8 @@ pub async fn attach(
     Ok(())
 }
 
-/// Statuses in which the delivery can still be planned: the courier is not yet on the way.
 pub fn reschedulable(status: ShipmentStatus) -> bool {
-    matches!(
-        status,
-        ShipmentStatus::Created
-            | ShipmentStatus::PickedUp
-            | ShipmentStatus::InTransit
-            | ShipmentStatus::AtHub
-            | ShipmentStatus::Delayed
-    )
+    status.reschedulable()
 }
 
 /// Who changed a delivery, for the event and the shipper's notification.

@@ -1,1 +1,266 @@
-//! Tracking pages.
+//! The public tracking page of one parcel: status, route, promised window and history for
+//! anyone; after the recipient's proof, moving the delivery or collecting at a pickup point.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{change_delivery, open_delivery, track_shipment, PublicShipment, RecipientView};
+use crate::error::AppError;
+use crate::i18n::{fill, use_i18n, Texts};
+use crate::orders::ShipmentEvent;
+use crate::slots::pages::{window_text, SlotPicker};
+use crate::ui::{error_for, format_date, FormError, Input};
+
+/// An event's note in the reader's language: changes to the delivery are stored as
+/// `slot:<day> <from>-<to>` or `pickup_point:<name>`.
+pub fn event_note(t: &Texts, note: &str) -> String {
+    if let Some(w) = note.strip_prefix("slot:") {
+        fill(t.event_slot_changed, &[("window", w)])
+    } else if let Some(p) = note.strip_prefix("pickup_point:") {
+        fill(t.event_pickup_point, &[("point", p)])
+    } else {
+        note.to_string()
+    }
+}
+
+#[component]
+pub fn Timeline(events: Vec<ShipmentEvent>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <ol class="timeline" data-testid="timeline">
+            {events.into_iter().map(|e| {
+                let status = e.status;
+                let note = e.note.clone();
+                view! {
+                    <li>
+                        <strong>{move || status.label(i18n.get())}</strong>
+                        {note.map(|n| view! { <span class="event-note">{move || event_note(i18n.get(), &n)}</span> })}
+                        <span class="muted">{format_date(e.time)} {e.place.clone().map(|p| format!(" · {p}"))}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// The promised delivery: the window when one is held, the pickup point, or the days.
+pub fn promised_text(
+    t: &Texts,
+    slot: Option<&crate::slots::Slot>,
+    point: Option<&str>,
+    from: &str,
+    to: &str,
+) -> String {
+    match (point, slot) {
+        (Some(p), _) => fill(t.ship_pickup_point, &[("point", p)]),
+        (None, Some(s)) => window_text(t, s),
+        (None, None) => fill(t.shipment_window, &[("from", from), ("to", to)]),
+    }
+}
+
+#[component]
+pub fn TrackShipmentPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let tn = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("tracking_number")
+                .unwrap_or_default()
+                .to_ascii_uppercase()
+        })
+    });
+    let shipment = Resource::new(move || tn.get(), track_shipment);
+    view! {
+        <Title text=move || fill(i18n.get().trk_title, &[("tn", &tn.get())]) />
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match shipment.await {
+                    Ok(Some(s)) => view! { <Tracked s=s /> }.into_any(),
+                    Ok(None) => view! {
+                        <h1 class="tracking-number">{tn.get()}</h1>
+                        <p class="banner banner-error" data-testid="track-unknown">{t!(i18n, trk_unknown)}</p>
+                    }.into_any(),
+                    Err(e) => view! { <p class="banner banner-error">{e.message(i18n.locale.get())}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Tracked(s: PublicShipment) -> impl IntoView {
+    let i18n = use_i18n();
+    let current = RwSignal::new(s.clone());
+    let recipient = RwSignal::new(None::<RecipientView>);
+    let route = (s.origin_city.clone(), s.destination_city.clone());
+    view! {
+        <div class="page-head">
+            <div>
+                <p class="muted">{move || fill(i18n.get().trk_route, &[("from", &route.0), ("to", &route.1)])}</p>
+                <h1 class="tracking-number" data-testid="track-number">{s.tracking_number.clone()}</h1>
+            </div>
+            <span class="badge" data-testid="track-status">{move || current.with(|c| c.status.label(i18n.get()))}</span>
+        </div>
+        <dl class="fact-grid card">
+            <div><dt>{t!(i18n, trk_expected)}</dt>
+                <dd data-testid="track-promised">{move || current.with(|c| promised_text(
+                    i18n.get(), c.delivery_slot.as_ref(), c.pickup_point.as_deref(), &c.promised_from, &c.promised_to))}</dd></div>
+            <div><dt>{t!(i18n, shipments_service)}</dt><dd>{move || current.with(|c| c.service.label(i18n.get()))}</dd></div>
+        </dl>
+        <ManageDelivery tn=s.tracking_number.clone() current=current recipient=recipient />
+        <section class="card">
+            <h2>{t!(i18n, trk_history)}</h2>
+            {move || view! { <Timeline events=current.with(|c| c.events.clone()) /> }}
+        </section>
+    }
+}
+
+#[component]
+fn ManageDelivery(
+    tn: String,
+    current: RwSignal<PublicShipment>,
+    recipient: RwSignal<Option<RecipientView>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let proof = RwSignal::new(String::new());
+    let errors = RwSignal::new(None::<AppError>);
+    let done = RwSignal::new(None::<String>);
+    let tn = StoredValue::new(tn);
+    let settle = move |r: Result<Result<RecipientView, AppError>, AppError>,
+                       message: Option<String>| {
+        match r.and_then(|x| x) {
+            Ok(v) => {
+                errors.set(None);
+                current.set(v.shipment.clone());
+                recipient.set(Some(v));
+                done.set(message);
+            }
+            Err(e) => {
+                done.set(None);
+                errors.set(Some(e));
+            }
+        }
+    };
+    let open = Action::new(move |p: &String| open_delivery(tn.get_value(), p.clone()));
+    let change = Action::new(move |(slot, point): &(Option<i64>, Option<String>)| {
+        change_delivery(tn.get_value(), proof.get_untracked(), *slot, point.clone())
+    });
+    Effect::new(move |_| {
+        if let Some(r) = open.value().get() {
+            settle(r, None);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = change.value().get() {
+            let message = r.as_ref().ok().and_then(|x| x.as_ref().ok()).map(|v| {
+                let t = i18n.locale.get_untracked().texts();
+                match (&v.shipment.pickup_point, &v.shipment.delivery_slot) {
+                    (Some(p), _) => fill(t.trk_pickup_chosen, &[("point", p)]),
+                    (None, Some(s)) => fill(t.trk_moved, &[("window", &window_text(t, s))]),
+                    _ => String::new(),
+                }
+            });
+            settle(r, message);
+        }
+    });
+    let general = Signal::derive(move || {
+        errors.with(|e| {
+            e.as_ref()
+                .filter(|e| e.fields().is_none())
+                .map(|e| e.message(i18n.locale.get()))
+        })
+    });
+    let change_error = Signal::derive(move || {
+        let locale = i18n.locale.get();
+        errors.with(|e| {
+            let e = e.as_ref()?;
+            ["slot_id", "pickup_point", "delivery_slot", "status"]
+                .iter()
+                .find_map(|f| e.field_error(f))
+                .map(|f| f.message(locale))
+        })
+    });
+    view! {
+        <section class="card" data-testid="manage-delivery">
+            <h2>{t!(i18n, trk_manage)}</h2>
+            <FormError message=general />
+            {move || match recipient.get() {
+                None => view! {
+                    <p class="muted">{t!(i18n, trk_manage_hint)}</p>
+                    <form class="form inline-proof" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        open.dispatch(proof.get_untracked());
+                    }>
+                        <Input id="proof" value=proof inputmode="text" autocomplete="postal-code"
+                            label=Signal::derive(move || i18n.get().trk_proof)
+                            error=error_for(errors, "proof".into()) required=true maxlength=20 />
+                        <button type="submit" data-testid="proof-submit" disabled=move || open.pending().get()>{t!(i18n, trk_continue)}</button>
+                    </form>
+                }.into_any(),
+                Some(v) => view! { <RecipientPanel v=v change=change done=done change_error=change_error /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn RecipientPanel(
+    v: RecipientView,
+    change: Action<
+        (Option<i64>, Option<String>),
+        Result<Result<RecipientView, AppError>, AppError>,
+    >,
+    done: RwSignal<Option<String>>,
+    change_error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let selected = RwSignal::new(v.shipment.delivery_slot.as_ref().map(|s| s.id));
+    let current_slot = v.shipment.delivery_slot.as_ref().map(|s| s.id);
+    let point = RwSignal::new(v.shipment.pickup_point.clone());
+    let points = v.pickup_points.clone();
+    view! {
+        <p><span class="muted">{t!(i18n, trk_deliver_to)}</span> " "
+            <strong data-testid="recipient-name">{v.recipient_name.clone()}</strong>", " {v.address.clone()}</p>
+        {move || done.get().filter(|m| !m.is_empty()).map(|m| view! {
+            <p class="banner banner-ok" role="status" data-testid="delivery-changed">{m}</p>
+        })}
+        <p class="field-error" role="alert" data-testid="change-error">{move || change_error.get()}</p>
+        {if !v.can_change {
+            view! { <p class="muted" data-testid="cannot-change">{t!(i18n, trk_cannot_change)}</p> }.into_any()
+        } else {
+            view! {
+                <h3>{t!(i18n, slot_delivery_window)}</h3>
+                <SlotPicker list=v.slots.clone() selected=selected name="reschedule" />
+                <button type="button" data-testid="move-delivery"
+                    disabled=move || change.pending().get() || selected.get().is_none() || selected.get() == current_slot
+                    on:click=move |_| { change.dispatch((selected.get_untracked(), None)); }>
+                    {t!(i18n, trk_move_here)}
+                </button>
+                {(!points.is_empty()).then(|| view! {
+                    <h3>{t!(i18n, trk_pickup_points)}</h3>
+                    <fieldset class="windows">
+                        {points.iter().enumerate().map(|(i, p)| {
+                            let id = format!("point-{i}");
+                            let input_id = id.clone();
+                            let (p1, p2) = (p.clone(), p.clone());
+                            view! {
+                                <label class="slot-choice" for=id.clone()>
+                                    <input type="radio" name="pickup-point" id=input_id
+                                        checked=move || point.get().as_deref() == Some(p1.as_str())
+                                        on:change=move |_| point.set(Some(p2.clone())) />
+                                    <span class="option-body">{p.clone()}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                    <button type="button" class="button-secondary" data-testid="collect-here"
+                        disabled=move || change.pending().get() || point.get().is_none()
+                        on:click=move |_| { change.dispatch((None, point.get_untracked())); }>
+                        {t!(i18n, trk_collect_here)}
+                    </button>
+                })}
+            }.into_any()
+        }}
+    }
+}

@@ -1,0 +1,128 @@
+import { test, expect, open } from "./fixtures";
+import type { APIRequestContext, Page } from "@playwright/test";
+
+const PASSWORD = "parcelport-demo";
+// Acme's saved recipient in Guangzhou, an area with demo slot templates.
+const RECIPIENT = {
+  name: "陈静", phone: "13700137000", line1: "天河区体育西路 103 号",
+  city: "Guangzhou", postcode: "510620", country: "CN",
+};
+const SENDER = {
+  name: "Alice Chen", phone: "+86 21 5555 0101", line1: "1 Factory Road, Pudong",
+  city: "Shanghai", postcode: "200120", country: "CN",
+};
+
+async function bearer(request: APIRequestContext, email: string): Promise<string> {
+  const res = await request.post("/api/v1/tokens", { data: { email, password: PASSWORD } });
+  expect(res.status()).toBe(201);
+  return (await res.json()).token;
+}
+
+async function guangzhouSlots(request: APIRequestContext, token: string) {
+  const res = await request.get("/api/v1/slots?postcode=510620&days=14", {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(res.status()).toBe(200);
+  const list = await res.json();
+  expect(list.area).toBe("guangzhou");
+  return list.slots as Array<{ id: number; day: string; bookable: boolean }>;
+}
+
+async function signIn(page: Page, email: string) {
+  await open(page, "/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByTestId("sign-in-submit").click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+}
+
+/** Through the booking flow to the service step, with the scheduled service chosen. */
+async function toScheduledService(page: Page) {
+  await open(page, "/ship");
+  const booking = page.getByTestId("booking");
+  await page.getByTestId("book-next").click();
+  await expect(booking).toHaveAttribute("data-step", "2");
+  await page.locator("#b-p0-weight").fill("1.5");
+  await page.locator("#b-p0-length").fill("30");
+  await page.locator("#b-p0-width").fill("20");
+  await page.locator("#b-p0-height").fill("10");
+  await page.locator("#b-p0-contents").fill("Tea");
+  await page.getByTestId("book-next").click();
+  await page.locator('[data-service="scheduled"]').click();
+  await expect(page.getByTestId("delivery-picker")).toBeVisible();
+}
+
+test("a shipper chooses a delivery window while booking", async ({ page }) => {
+  await signIn(page, "shipper@acme.example");
+  await toScheduledService(page);
+  // Without a window the flow does not go on, and says why.
+  await page.getByTestId("book-next").click();
+  await expect(page.getByTestId("delivery-window").getByRole("alert")).toHaveText("This field is required.");
+  const open = page.getByTestId("delivery-picker").getByTestId("slot").filter({ has: page.locator("input:enabled") });
+  await expect(open.first()).toContainText("left");
+  const window = (await open.first().locator("strong").textContent())!;
+  await open.first().click();
+  await page.getByTestId("book-next").click();
+  await expect(page.getByTestId("review-window")).toContainText(window);
+  await page.getByTestId("book-next").click();
+  await page.getByRole("link", { name: "View shipment" }).click();
+  await expect(page.getByTestId("shipment-promised")).toContainText(window);
+});
+
+test("a full window is shown but cannot be chosen", async ({ page, request }) => {
+  const manager = await bearer(request, "manager@parcelport.example");
+  const slots = await guangzhouSlots(request, manager);
+  const last = slots[slots.length - 1];
+  const res = await request.put(`/api/v1/slots/${last.id}`, {
+    headers: { authorization: `Bearer ${manager}` },
+    data: { capacity: 0 },
+  });
+  expect(res.status()).toBe(200);
+
+  await signIn(page, "shipper@acme.example");
+  await toScheduledService(page);
+  const picker = page.getByTestId("delivery-picker");
+  await picker.locator(`[data-testid="slot-day"][data-day="${last.day}"]`).click();
+  const full = picker.locator(`[data-slot-id="${last.id}"]`);
+  await expect(full).toContainText("Full");
+  await expect(full.locator("input")).toBeDisabled();
+  await full.click({ force: true });
+  await expect(full.locator("input")).not.toBeChecked();
+});
+
+test("the recipient reschedules from the tracking page after proving the postcode", async ({ page, request }) => {
+  const shipper = await bearer(request, "shipper@acme.example");
+  const open_ = (await guangzhouSlots(request, shipper)).filter((s) => s.bookable);
+  const first = open_[open_.length - 1];
+  const res = await request.post("/api/v1/shipments", {
+    headers: { authorization: `Bearer ${shipper}`, "idempotency-key": `e2e-slot-${Date.now()}` },
+    data: {
+      sender: SENDER, recipient: RECIPIENT, service: "scheduled", delivery_slot_id: first.id,
+      parcels: [{ weight_g: 800, length_cm: 20, width_cm: 15, height_cm: 10, contents: "Tea" }],
+    },
+  });
+  expect(res.status()).toBe(201);
+  const tn = (await res.json()).tracking_number;
+
+  await open(page, `/track/${tn}`);
+  await expect(page.getByTestId("track-number")).toHaveText(tn);
+  // Without proof: no name, no street.
+  await expect(page.getByTestId("manage-delivery")).not.toContainText("陈静");
+  await page.getByLabel("Postcode or last 4 digits of phone").fill("100000");
+  await page.getByTestId("proof-submit").click();
+  await expect(page.locator("#proof-error")).toHaveText(
+    "That does not match the recipient's postcode or phone number.",
+  );
+  await page.getByLabel("Postcode or last 4 digits of phone").fill("510620");
+  await page.getByTestId("proof-submit").click();
+  await expect(page.getByTestId("recipient-name")).toHaveText("陈静");
+
+  const picker = page.getByTestId("reschedule-picker");
+  const other = picker.getByTestId("slot").filter({ has: page.locator("input:enabled:not(:checked)") }).first();
+  const window = (await other.locator("strong").textContent())!;
+  await other.click();
+  await page.getByTestId("move-delivery").click();
+  await expect(page.getByTestId("delivery-changed")).toContainText(window);
+  await expect(page.getByTestId("track-promised")).toContainText(window);
+  await expect(page.getByTestId("timeline")).toContainText("Delivery window set to");
+});
