@@ -204,13 +204,14 @@ fn ManageDelivery(
     }
 }
 
+/// A move to a window (`slot_id`) or to a pickup point, answered with the recipient's view.
+type ChangeAction =
+    Action<(Option<i64>, Option<String>), Result<Result<RecipientView, AppError>, AppError>>;
+
 #[component]
 fn RecipientPanel(
     v: RecipientView,
-    change: Action<
-        (Option<i64>, Option<String>),
-        Result<Result<RecipientView, AppError>, AppError>,
-    >,
+    change: ChangeAction,
     done: RwSignal<Option<String>>,
     change_error: Signal<Option<String>>,
 ) -> impl IntoView {
