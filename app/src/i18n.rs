@@ -389,6 +389,7 @@ texts! {
     slots_reopen: "Reopen", "重新开放";
     slots_set_capacity: "Set", "设置";
     slots_done: "Done", "完成";
+    track_details: "Details and delivery options", "详情与派送选项";
     ship_window_is: "Delivery window: {window}", "派送时段：{window}";
     fe_cancelled: "This shipment was cancelled.", "该货件已取消。";
     fe_date_invalid: "Enter a date as YYYY-MM-DD.", "请按 YYYY-MM-DD 格式输入日期。";

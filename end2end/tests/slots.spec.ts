@@ -131,4 +131,10 @@ test("the recipient reschedules from the tracking page after proving the postcod
   // Nothing on the page pushes it wider than the phone.
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(page.viewportSize()!.width);
+
+  // The track box finds it too, with the new window, and leads to its page.
+  await open(page, `/track?q=${tn}`);
+  await expect(page.getByTestId("track-result")).toContainText(window);
+  await page.getByRole("link", { name: "Details and delivery options" }).click();
+  await expect(page.getByTestId("track-number")).toHaveText(tn);
 });

@@ -3,11 +3,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::domain::TrackingNumber;
-use crate::i18n::use_i18n;
+use crate::i18n::{fill, use_i18n};
 use crate::pages::home::TrackBox;
 
-/// At most this many numbers per look-up, as with the big carriers' multi-track boxes.
-const MAX_NUMBERS: usize = 20;
+use crate::tracking::{pages::promised_text, track_many, MAX_NUMBERS};
 
 /// Splits what was typed into candidate numbers: spaces (and `+`, a space in a form-encoded
 /// URL), commas, semicolons or new lines, ASCII or full-width.
@@ -42,31 +41,63 @@ pub fn TrackPage() -> impl IntoView {
                 }
                 view! {
                     <h2>{t!(i18n, track_results)}</h2>
-                    <ul class="result-list">
-                        {numbers
-                            .into_iter()
-                            .map(|n| {
-                                let valid = TrackingNumber::parse(&n).is_ok();
-                                view! {
-                                    <li class="card result" data-testid="track-result">
-                                        <p class="mono">{n}</p>
-                                        {if valid {
-                                            view! { <p>{t!(i18n, track_not_found)}</p> }.into_any()
-                                        } else {
-                                            view! {
-                                                <p class="field-error">{t!(i18n, track_invalid)}</p>
-                                            }
-                                                .into_any()
-                                        }}
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
+                    <TrackResults numbers=numbers />
                 }
                     .into_any()
             }}
         </section>
+    }
+}
+
+/// Each number's status, route and expected delivery, with a link to its page; invalid and
+/// unknown numbers say so.
+#[component]
+fn TrackResults(numbers: Vec<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let valid: Vec<String> = numbers
+        .iter()
+        .filter(|n| TrackingNumber::parse(n).is_ok())
+        .cloned()
+        .collect();
+    let found = Resource::new(move || valid.clone(), track_many);
+    let numbers = StoredValue::new(numbers);
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                let results = found.await.unwrap_or_default();
+                let mut results = results.into_iter();
+                view! {
+                    <ul class="result-list">
+                        {numbers.get_value().into_iter().map(|n| {
+                            let body = if TrackingNumber::parse(&n).is_err() {
+                                view! { <p class="field-error">{t!(i18n, track_invalid)}</p> }.into_any()
+                            } else {
+                                match results.next().flatten() {
+                                    None => view! { <p>{t!(i18n, track_not_found)}</p> }.into_any(),
+                                    Some(s) => {
+                                        let href = format!("/track/{}", s.tracking_number);
+                                        let route = (s.origin_city.clone(), s.destination_city.clone());
+                                        view! {
+                                            <p><strong>{move || s.status.label(i18n.get())}</strong> " · "
+                                                {move || fill(i18n.get().trk_route, &[("from", &route.0), ("to", &route.1)])}</p>
+                                            <p class="muted">{move || format!("{}: {}", i18n.get().trk_expected, promised_text(
+                                                i18n.get(), s.delivery_slot.as_ref(), s.pickup_point.as_deref(), &s.promised_from, &s.promised_to))}</p>
+                                            <p><a href=href>{t!(i18n, track_details)}</a></p>
+                                        }.into_any()
+                                    }
+                                }
+                            };
+                            view! {
+                                <li class="card result" data-testid="track-result">
+                                    <p class="mono">{n}</p>
+                                    {body}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+            })}
+        </Suspense>
     }
 }
 

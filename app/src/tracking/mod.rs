@@ -53,6 +53,28 @@ pub async fn track_shipment(tracking_number: String) -> Result<Option<PublicShip
     }
 }
 
+/// Numbers one look-up may ask for, as with the big carriers' multi-track boxes.
+pub const MAX_NUMBERS: usize = 20;
+
+/// The public view of each number, `None` for a number nobody booked.
+#[server(prefix = "/rpc", endpoint = "tracking/many", input = server_fn::codec::Json)]
+pub async fn track_many(numbers: Vec<String>) -> Result<Vec<Option<PublicShipment>>, AppError> {
+    use crate::platform::request::*;
+    let (state, _) = respond(server_fn_context())?;
+    if numbers.len() > MAX_NUMBERS {
+        return respond(Err(AppError::BadRequest("numbers".into())));
+    }
+    let mut out = Vec::with_capacity(numbers.len());
+    for n in &numbers {
+        out.push(match service::public(&state.db, n).await {
+            Ok(s) => Some(s),
+            Err(AppError::NotFound) => None,
+            Err(e) => return respond(Err(e)),
+        });
+    }
+    Ok(out)
+}
+
 /// Opens the recipient's view with a proof; wrong proofs are rate limited.
 #[server(prefix = "/rpc", endpoint = "tracking/recipient", input = server_fn::codec::Json)]
 pub async fn open_delivery(
