@@ -77,6 +77,13 @@ pub enum FieldError {
     NotReschedulable,
     ChangedMeanwhile,
     ProofWrong,
+    TransitionIllegal,
+    InFuture,
+    DateTimeInvalid,
+    /// No such object (inside a batch, where the whole request is not a 404).
+    Unknown,
+    StatusUnknown,
+    NotForCarriers,
     /// Capacity below what is already booked.
     CapacityBelowBooked {
         booked: usize,
@@ -132,6 +139,12 @@ impl FieldError {
             FieldError::NotReschedulable => "not_reschedulable",
             FieldError::ChangedMeanwhile => "changed_meanwhile",
             FieldError::ProofWrong => "proof_wrong",
+            FieldError::TransitionIllegal => "transition_illegal",
+            FieldError::InFuture => "in_future",
+            FieldError::DateTimeInvalid => "date_time_invalid",
+            FieldError::Unknown => "unknown",
+            FieldError::StatusUnknown => "status_unknown",
+            FieldError::NotForCarriers => "not_for_carriers",
             FieldError::CapacityBelowBooked { .. } => "capacity_below_booked",
         }
     }
@@ -195,6 +208,12 @@ impl FieldError {
             FieldError::NotReschedulable => t.fe_not_reschedulable.into(),
             FieldError::ChangedMeanwhile => t.fe_changed_meanwhile.into(),
             FieldError::ProofWrong => t.fe_proof_wrong.into(),
+            FieldError::TransitionIllegal => t.fe_transition_illegal.into(),
+            FieldError::InFuture => t.fe_in_future.into(),
+            FieldError::DateTimeInvalid => t.fe_date_time_invalid.into(),
+            FieldError::Unknown => t.fe_unknown.into(),
+            FieldError::StatusUnknown => t.fe_status_unknown.into(),
+            FieldError::NotForCarriers => t.fe_not_for_carriers.into(),
             FieldError::CapacityBelowBooked { booked } => fill(
                 t.fe_capacity_below_booked,
                 &[("booked", &booked.to_string())],

@@ -313,6 +313,12 @@ texts! {
     fe_not_reschedulable: "The parcel is already out for delivery or delivered; its delivery can no longer be changed.", "包裹已在派送中或已送达，无法再更改派送安排。";
     fe_changed_meanwhile: "The delivery was changed meanwhile. Reload and try again.", "派送安排刚被更改，请刷新后重试。";
     fe_proof_wrong: "That does not match the recipient's postcode or phone number.", "与收件人的邮编或电话号码不符。";
+    fe_transition_illegal: "This status cannot follow the parcel's current status.", "该状态不能接在包裹当前状态之后。";
+    fe_status_unknown: "Use a normalised status such as in_transit or delivered.", "请使用标准状态，例如 in_transit 或 delivered。";
+    fe_not_for_carriers: "Only the shipper can cancel a shipment.", "只有寄件人可以取消货件。";
+    fe_in_future: "This time is in the future.", "该时间晚于当前时间。";
+    fe_date_time_invalid: "Use an RFC 3339 time such as 2026-11-25T08:30:00+08:00.", "请使用 RFC 3339 时间，例如 2026-11-25T08:30:00+08:00。";
+    fe_unknown: "No such parcel.", "没有该包裹。";
     fe_capacity_below_booked: "{booked} parcels are already booked in this window; capacity cannot be lower.", "该时段已预约 {booked} 件，容量不能低于此数。";
     slot_full: "Full", "已约满";
     slot_cutoff_passed: "Booking closed", "已截止";

@@ -30,6 +30,12 @@ enum Command {
         #[arg(long, value_enum)]
         role: StaffRole,
     },
+    /// Create an API token for a carrier posting scans to `POST /api/v1/carrier/events`; it is
+    /// printed once (only its hash is stored).
+    CreateCarrierToken {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -87,20 +93,28 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             };
             match service::create_staff(&state.db, &email, &name, &password, role).await {
                 Ok(user) => println!("created {} {} (id {})", role.as_str(), user.email, user.id),
-                Err(e) => {
-                    let detail = e
-                        .fields()
-                        .map(|f| {
-                            f.iter()
-                                .map(|(k, v)| format!("{k}: {}", v.message(Default::default())))
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        })
-                        .unwrap_or_else(|| e.message(Default::default()));
-                    return Err(detail.into());
-                }
+                Err(e) => return Err(explain(&e).into()),
+            }
+        }
+        Command::CreateCarrierToken { name } => {
+            let state = server::prepare(settings).await?;
+            match app::tracking::carrier::create_token(&state.db, &name).await {
+                Ok(token) => println!("{token}"),
+                Err(e) => return Err(explain(&e).into()),
             }
         }
     }
     Ok(())
+}
+
+/// A refusal for the terminal: each field and what is wrong with it.
+fn explain(e: &app::error::AppError) -> String {
+    e.fields()
+        .map(|f| {
+            f.iter()
+                .map(|(k, v)| format!("{k}: {}", v.message(Default::default())))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_else(|| e.message(Default::default()))
 }

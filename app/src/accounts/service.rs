@@ -310,7 +310,7 @@ pub fn random_token() -> String {
 }
 
 /// Only a hash of a session or API token is stored: a leaked database grants no sign-in.
-fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
 }

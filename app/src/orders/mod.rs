@@ -256,6 +256,39 @@ impl ShipmentStatus {
         }
     }
 
+    /// Whether a parcel in this status may move to `next` (a carrier's scan or the shipper's
+    /// cancellation). Delivered, returned and cancelled parcels are done; scans may repeat where
+    /// a parcel really passes several times (hubs, legs, delays, delivery attempts).
+    pub fn can_become(self, next: ShipmentStatus) -> bool {
+        use ShipmentStatus::*;
+        match self {
+            Created => matches!(next, PickedUp | Delayed | Lost | Cancelled),
+            PickedUp => matches!(
+                next,
+                InTransit | AtHub | Delayed | Damaged | Lost | ReturnedToSender
+            ),
+            InTransit | AtHub | Delayed => matches!(
+                next,
+                InTransit | AtHub | OutForDelivery | Delayed | Damaged | Lost | ReturnedToSender
+            ),
+            OutForDelivery => matches!(
+                next,
+                Delivered | DeliveryFailed | AtHub | Delayed | Damaged | Lost
+            ),
+            DeliveryFailed => matches!(
+                next,
+                OutForDelivery | AtHub | Delayed | Lost | ReturnedToSender
+            ),
+            Damaged => matches!(
+                next,
+                InTransit | AtHub | OutForDelivery | Delivered | Lost | ReturnedToSender
+            ),
+            // A lost parcel may turn up again.
+            Lost => matches!(next, InTransit | AtHub | ReturnedToSender),
+            Delivered | ReturnedToSender | Cancelled => false,
+        }
+    }
+
     /// The delivery can still be planned (a window chosen or moved): the courier is not yet on
     /// the way.
     pub fn reschedulable(self) -> bool {
@@ -617,4 +650,53 @@ pub async fn book_import_rows(
     }
     let locale = crate::i18n::locale_from_headers(&parts.headers);
     Ok(import::book_rows(&state.db, customer_id, &batch_key, &rows, locale).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows: from; columns: to; both in `ShipmentStatus::ALL` order (created, picked_up,
+    /// in_transit, at_hub, out_for_delivery, delivered, delayed, delivery_failed, damaged, lost,
+    /// returned_to_sender, cancelled).
+    const LEGAL: [&str; 12] = [
+        "010000100101", // created
+        "001100101110", // picked_up
+        "001110101110", // in_transit
+        "001110101110", // at_hub
+        "000101111100", // out_for_delivery
+        "000000000000", // delivered
+        "001110101110", // delayed
+        "000110100110", // delivery_failed
+        "001111000110", // damaged
+        "001100000010", // lost
+        "000000000000", // returned_to_sender
+        "000000000000", // cancelled
+    ];
+
+    #[test]
+    fn every_pair_of_statuses_follows_the_transition_table() {
+        for (i, from) in ShipmentStatus::ALL.into_iter().enumerate() {
+            for (j, to) in ShipmentStatus::ALL.into_iter().enumerate() {
+                let legal = LEGAL[i].as_bytes()[j] == b'1';
+                assert_eq!(
+                    from.can_become(to),
+                    legal,
+                    "{} -> {}",
+                    from.as_str(),
+                    to.as_str()
+                );
+            }
+        }
+        use ShipmentStatus::*;
+        assert!(!Cancelled.can_become(Delivered));
+        assert!(
+            !Created.can_become(Delivered),
+            "nothing is delivered before pickup"
+        );
+        assert!(
+            !PickedUp.can_become(Cancelled),
+            "collected parcels cannot be called off"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! Public tracking: what anyone holding a tracking number sees, and what the recipient can do
 //! after proving it is them (the recipient's postcode or the last digits of their phone).
 
+#[cfg(feature = "ssr")]
+pub mod carrier;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -51,6 +53,57 @@ pub async fn track_shipment(tracking_number: String) -> Result<Option<PublicShip
         Err(AppError::NotFound) => Ok(None),
         Err(e) => respond(Err(e)),
     }
+}
+
+/// One scan from a carrier (`POST /api/v1/carrier/events`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CarrierEvent {
+    /// The carrier's own id for the event: a resent event is stored once.
+    pub event_id: String,
+    pub tracking_number: String,
+    /// A normalised status: `picked_up`, `in_transit`, `at_hub`, `out_for_delivery`,
+    /// `delivered`, `delayed`, `delivery_failed`, `damaged`, `lost`, `returned_to_sender`.
+    pub status: String,
+    /// RFC 3339, e.g. `2026-11-25T08:30:00+08:00`.
+    pub time: String,
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lng: Option<f64>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CarrierBatch {
+    pub events: Vec<CarrierEvent>,
+}
+
+/// What became of one event: `recorded`, `duplicate` (stored before), or `refused` with the
+/// reason by field, as in the API's error shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CarrierEventResult {
+    pub event_id: String,
+    pub outcome: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CarrierBatchResult {
+    pub recorded: usize,
+    pub duplicates: usize,
+    pub refused: usize,
+    /// In the order of the request.
+    pub results: Vec<CarrierEventResult>,
 }
 
 /// Numbers one look-up may ask for, as with the big carriers' multi-track boxes.

@@ -8,6 +8,7 @@ mod crm;
 mod health;
 mod orders;
 mod slots;
+mod tracking;
 
 use std::collections::BTreeMap;
 
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(slots::templates, slots::create_template))
         .routes(routes!(slots::update_template))
         .routes(routes!(slots::update_slot))
+        .routes(routes!(tracking::carrier_events))
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router

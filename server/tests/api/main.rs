@@ -12,3 +12,4 @@ mod security;
 mod service;
 mod shipments;
 mod slots;
+mod tracking;

@@ -1,0 +1,348 @@
+//! Carriers' scans: checked one by one, each stored with its status change in one transaction,
+//! a repeated event id stored once, an illegal transition refused with its reason while the
+//! rest of the batch is kept.
+
+use sqlx::Row;
+
+use super::{CarrierBatch, CarrierBatchResult, CarrierEvent, CarrierEventResult};
+use crate::accounts::service::{random_token, token_hash};
+use crate::domain::{single_line, TrackingNumber};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::i18n::Locale;
+use crate::orders::ShipmentStatus;
+use crate::platform::{now_ms, Db};
+
+/// Events one request may carry.
+pub const MAX_BATCH: usize = 1_000;
+/// How far ahead of the server's clock an event's time may be (carriers' clocks drift).
+const FUTURE_SLACK_MS: i64 = 10 * 60 * 1000;
+
+/// A carrier's API credentials; only the hash is kept. Returns the token to hand over once.
+pub async fn create_token(db: &Db, name: &str) -> Result<String, AppError> {
+    let name = single_line(name, 100, true)
+        .map_err(|e| AppError::field("name", e))?
+        .unwrap_or_default();
+    let token = format!("pc_{}", random_token());
+    sqlx::query("INSERT INTO carrier_tokens (name, token_hash, created_at) VALUES ($1, $2, $3)")
+        .bind(name)
+        .bind(token_hash(&token))
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?;
+    Ok(token)
+}
+
+/// The carrier a request's bearer token belongs to.
+pub async fn require_carrier(db: &Db, headers: &http::HeaderMap) -> Result<i64, AppError> {
+    let token = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(AppError::Unauthenticated)?;
+    sqlx::query_scalar("SELECT id FROM carrier_tokens WHERE token_hash = $1")
+        .bind(token_hash(token))
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// A checked event, ready to store.
+#[derive(Debug, PartialEq)]
+pub struct ValidEvent {
+    pub event_id: String,
+    pub tracking_number: String,
+    pub status: ShipmentStatus,
+    pub time_ms: i64,
+    pub place: Option<String>,
+    pub point: Option<(f64, f64)>,
+    pub note: Option<String>,
+}
+
+/// Checks one event's fields, all at once.
+pub fn validate(e: &CarrierEvent, now_ms: i64) -> Result<ValidEvent, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let event_id = e.event_id.trim();
+    if event_id.is_empty() {
+        errors.insert("event_id".into(), FieldError::Required);
+    } else if event_id.len() > 100 || !event_id.bytes().all(|b| b.is_ascii_graphic()) {
+        errors.insert("event_id".into(), FieldError::Invalid);
+    }
+    let tn = TrackingNumber::parse(&e.tracking_number);
+    if let Err(err) = &tn {
+        errors.insert("tracking_number".into(), *err);
+    }
+    let status = match ShipmentStatus::parse(e.status.trim()) {
+        Some(ShipmentStatus::Cancelled) => {
+            errors.insert("status".into(), FieldError::NotForCarriers);
+            None
+        }
+        Some(s) => Some(s),
+        None => {
+            errors.insert("status".into(), FieldError::StatusUnknown);
+            None
+        }
+    };
+    let time_ms = match e.time.trim().parse::<jiff::Timestamp>() {
+        Ok(t) if t.as_millisecond() <= now_ms + FUTURE_SLACK_MS => Some(t.as_millisecond()),
+        Ok(_) => {
+            errors.insert("time".into(), FieldError::InFuture);
+            None
+        }
+        Err(_) => {
+            errors.insert("time".into(), FieldError::DateTimeInvalid);
+            None
+        }
+    };
+    let point = match (e.lat, e.lng) {
+        (None, None) => None,
+        (Some(lat), Some(lng))
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) =>
+        {
+            Some((lat, lng))
+        }
+        _ => {
+            errors.insert("lat".into(), FieldError::Invalid);
+            None
+        }
+    };
+    let mut text = |field: &str, value: &Option<String>, max: usize| match single_line(
+        value.as_deref().unwrap_or(""),
+        max,
+        false,
+    ) {
+        Ok(v) => v,
+        Err(err) => {
+            errors.insert(field.into(), err);
+            None
+        }
+    };
+    let place = text("place", &e.place, 120);
+    let note = text("note", &e.note, 500);
+    match (tn, status, time_ms) {
+        (Ok(tn), Some(status), Some(time_ms)) if errors.is_empty() => Ok(ValidEvent {
+            event_id: event_id.to_string(),
+            tracking_number: tn.as_str().to_string(),
+            status,
+            time_ms,
+            place,
+            point,
+            note,
+        }),
+        _ => Err(errors),
+    }
+}
+
+enum Stored {
+    Recorded,
+    Duplicate,
+}
+
+async fn duplicate(db: &Db, carrier_id: i64, event_id: &str) -> Result<bool, AppError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM tracking_events WHERE carrier_id = $1 AND event_id = $2",
+    )
+    .bind(carrier_id)
+    .bind(event_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Stores one checked event with the shipment's new status. The status changes only from the
+/// one just read (compare-and-set), so two scans at once cannot both pass the transition check.
+async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppError> {
+    if duplicate(db, carrier_id, &e.event_id).await? {
+        return Ok(Stored::Duplicate);
+    }
+    let row = sqlx::query("SELECT id, status FROM shipments WHERE tracking_number = $1")
+        .bind(&e.tracking_number)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
+    let id: i64 = row.try_get(0)?;
+    let current = ShipmentStatus::parse(&row.try_get::<String, _>(1)?).ok_or(AppError::Internal)?;
+    if !current.can_become(e.status) {
+        return Err(AppError::Conflict(FieldErrors::from([(
+            "status".to_string(),
+            FieldError::TransitionIllegal,
+        )])));
+    }
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE shipments SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+    )
+    .bind(e.status.as_str())
+    .bind(now)
+    .bind(id)
+    .bind(current.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(AppError::Conflict(FieldErrors::from([(
+            "status".to_string(),
+            FieldError::ChangedMeanwhile,
+        )])));
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO tracking_events (shipment_id, status, occurred_at, place, lat, lon, note, \
+         source, created_at, carrier_id, event_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'scan', $8, $9, $10)",
+    )
+    .bind(id)
+    .bind(e.status.as_str())
+    .bind(e.time_ms)
+    .bind(e.place.clone())
+    .bind(e.point.map(|p| p.0))
+    .bind(e.point.map(|p| p.1))
+    .bind(e.note.clone())
+    .bind(now)
+    .bind(carrier_id)
+    .bind(&e.event_id)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Stored::Recorded)
+        }
+        // The same event arrived on another connection a moment ago: it is stored, once.
+        Err(err) if Db::is_unique_violation(&err) => Ok(Stored::Duplicate),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn refused(event_id: &str, error: &AppError, locale: Locale) -> CarrierEventResult {
+    CarrierEventResult {
+        event_id: event_id.to_string(),
+        outcome: "refused".into(),
+        code: Some(error.code().to_string()),
+        fields: error
+            .fields()
+            .map(|f| {
+                f.iter()
+                    .map(|(k, v)| (k.clone(), v.message(locale)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// Records a batch in order; each event succeeds or is refused on its own.
+pub async fn record(
+    db: &Db,
+    carrier_id: i64,
+    batch: &CarrierBatch,
+    locale: Locale,
+) -> Result<CarrierBatchResult, AppError> {
+    if batch.events.len() > MAX_BATCH {
+        return Err(AppError::field(
+            "events",
+            FieldError::TooLarge { max: MAX_BATCH },
+        ));
+    }
+    let mut out = CarrierBatchResult {
+        recorded: 0,
+        duplicates: 0,
+        refused: 0,
+        results: Vec::with_capacity(batch.events.len()),
+    };
+    let now = now_ms();
+    for e in &batch.events {
+        let result = match validate(e, now) {
+            Err(fields) => Err(AppError::Validation(fields)),
+            Ok(valid) => store(db, carrier_id, &valid).await,
+        };
+        let outcome = match result {
+            Ok(Stored::Recorded) => {
+                out.recorded += 1;
+                "recorded"
+            }
+            Ok(Stored::Duplicate) => {
+                out.duplicates += 1;
+                "duplicate"
+            }
+            Err(AppError::Internal) => return Err(AppError::Internal),
+            Err(err) => {
+                out.refused += 1;
+                out.results.push(refused(&e.event_id, &err, locale));
+                continue;
+            }
+        };
+        out.results.push(CarrierEventResult {
+            event_id: e.event_id.clone(),
+            outcome: outcome.into(),
+            code: None,
+            fields: Default::default(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event() -> CarrierEvent {
+        CarrierEvent {
+            event_id: "scan-1".into(),
+            tracking_number: TrackingNumber::from_parts("CP", 12_345_678, "CN")
+                .unwrap()
+                .as_str()
+                .to_string(),
+            status: "in_transit".into(),
+            time: "2026-11-25T08:30:00+08:00".into(),
+            place: Some("Shanghai hub".into()),
+            lat: Some(31.2),
+            lng: Some(121.5),
+            note: None,
+        }
+    }
+
+    const NOW: i64 = 1_795_000_000_000; // 2026-11-18
+
+    #[test]
+    fn a_good_event_is_normalised() {
+        let mut e = event();
+        e.time = "2026-11-18T00:00:00Z".into();
+        let v = validate(&e, NOW + 86_400_000).unwrap();
+        assert_eq!(v.status, ShipmentStatus::InTransit);
+        assert_eq!(v.point, Some((31.2, 121.5)));
+        assert_eq!(v.place.as_deref(), Some("Shanghai hub"));
+    }
+
+    #[test]
+    fn bad_events_name_every_field() {
+        let e = CarrierEvent {
+            event_id: " ".into(),
+            tracking_number: "XX1".into(),
+            status: "teleported".into(),
+            time: "yesterday".into(),
+            place: None,
+            lat: Some(91.0),
+            lng: None,
+            note: None,
+        };
+        let f = validate(&e, NOW).unwrap_err();
+        assert_eq!(f["event_id"], FieldError::Required);
+        assert!(f.contains_key("tracking_number"));
+        assert_eq!(f["status"], FieldError::StatusUnknown);
+        assert_eq!(f["time"], FieldError::DateTimeInvalid);
+        assert_eq!(f["lat"], FieldError::Invalid);
+        let mut cancel = event();
+        cancel.status = "cancelled".into();
+        cancel.time = "2026-11-17T00:00:00Z".into();
+        assert_eq!(
+            validate(&cancel, NOW).unwrap_err()["status"],
+            FieldError::NotForCarriers
+        );
+        let mut future = event();
+        future.time = "2027-01-01T00:00:00Z".into();
+        assert_eq!(
+            validate(&future, NOW).unwrap_err()["time"],
+            FieldError::InFuture
+        );
+    }
+}

@@ -1,0 +1,143 @@
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::shipments::{book, booking, customer};
+
+async fn carrier_post(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::Response {
+    let mut req = client().post(app.url("/api/v1/carrier/events")).json(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
+/// RFC 3339, `minutes` after now (negative: before).
+fn at(minutes: i64) -> String {
+    (jiff::Timestamp::now() + jiff::SignedDuration::from_mins(minutes)).to_string()
+}
+
+fn scan(id: &str, tn: &str, status: &str, time: &str) -> Value {
+    json!({"event_id": id, "tracking_number": tn, "status": status, "time": time,
+           "place": "Shanghai hub", "lat": 31.23, "lng": 121.47})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_scans_move_shipments_and_bad_ones_are_refused_one_by_one() {
+    let app = spawn_app().await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let res = book(&app, &shipper, "k1", &booking("PO-1")).await;
+    let tn = res.json::<Value>().await.unwrap()["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let carrier = app::tracking::carrier::create_token(&app.db, "Test Courier")
+        .await
+        .unwrap();
+
+    let batch = json!({"events": [scan("e1", &tn, "picked_up", &at(1))]});
+    error_body(
+        carrier_post(&app, None, &batch).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    error_body(
+        carrier_post(&app, Some(&shipper), &batch).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    let unknown = "RR473124829FR";
+    let batch = json!({"events": [
+        scan("e1", &tn, "picked_up", &at(1)),
+        scan("e1", &tn, "picked_up", &at(1)),
+        scan("e2", &tn, "delivered", &at(2)),
+        scan("e3", unknown, "in_transit", &at(2)),
+        scan("e4", &tn, "in_transit", "not a time"),
+        scan("e5", &tn, "in_transit", &at(3)),
+    ]});
+    let res = carrier_post(&app, Some(&carrier), &batch).await;
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.unwrap();
+    let outcomes: Vec<&str> = out["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "recorded",
+            "duplicate",
+            "refused",
+            "refused",
+            "refused",
+            "recorded"
+        ]
+    );
+    assert_eq!(
+        (
+            out["recorded"].clone(),
+            out["duplicates"].clone(),
+            out["refused"].clone()
+        ),
+        (json!(2), json!(1), json!(3))
+    );
+    assert_eq!(out["results"][2]["code"], "transition_illegal");
+    assert!(out["results"][2]["fields"]["status"].is_string());
+    assert!(out["results"][3]["fields"]["tracking_number"].is_string());
+    assert!(out["results"][4]["fields"]["time"].is_string());
+
+    // Resending the whole batch stores nothing twice.
+    let again: Value = carrier_post(&app, Some(&carrier), &batch)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again["recorded"].clone(), again["duplicates"].clone()),
+        (json!(0), json!(3))
+    );
+
+    // The timeline: newest first, with the carrier's times and places.
+    let shipment: Value = get_as(&app, &format!("/api/v1/shipments/{tn}"), Some(&shipper))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shipment["status"], "in_transit");
+    let statuses: Vec<&str> = shipment["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["in_transit", "picked_up", "created"]);
+    assert_eq!(shipment["events"][0]["place"], "Shanghai hub");
+
+    // Once collected, the shipper cannot cancel; a cancelled parcel is never delivered.
+    let res = book(&app, &shipper, "k2", &booking("PO-2")).await;
+    let tn2 = res.json::<Value>().await.unwrap()["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = client()
+        .post(app.url(&format!("/api/v1/shipments/{tn2}/cancel")))
+        .bearer_auth(&shipper)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let out: Value = carrier_post(
+        &app,
+        Some(&carrier),
+        &json!({"events": [scan("e9", &tn2, "delivered", &at(4))]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(out["results"][0]["code"], "transition_illegal");
+}
