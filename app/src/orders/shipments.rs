@@ -491,16 +491,24 @@ pub async fn cancel(
     if changed != 1 {
         return Err(not_cancellable());
     }
-    sqlx::query(
+    let event_id: i64 = sqlx::query_scalar(
         "INSERT INTO tracking_events (shipment_id, status, occurred_at, source, note, created_at) \
-         SELECT id, $1, $2, 'customer', NULL, $2 FROM shipments WHERE tracking_number = $3",
+         SELECT id, $1, $2, 'customer', NULL, $2 FROM shipments WHERE tracking_number = $3 \
+         RETURNING id",
     )
     .bind(ShipmentStatus::Cancelled.as_str())
     .bind(now)
     .bind(shipment.tracking_number.clone())
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
+    let event = ShipmentEvent {
+        status: ShipmentStatus::Cancelled,
+        time: now,
+        place: None,
+        note: None,
+    };
+    crate::tracking::service::announce(db, &shipment.tracking_number, event_id, event).await;
     get(db, customer_id, &shipment.tracking_number).await
 }
 

@@ -26,7 +26,14 @@ impl DbKind {
 pub struct Db {
     pub pool: AnyPool,
     pub kind: DbKind,
+    /// Announcements (JSON) for live pages. On PostgreSQL they travel through NOTIFY, so every
+    /// instance sharing the database hears every instance's; on SQLite (one instance) they stay
+    /// in the process.
+    pub announcements: tokio::sync::broadcast::Sender<String>,
 }
+
+/// The PostgreSQL channel announcements travel on.
+const CHANNEL: &str = "parcelport_live";
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -78,7 +85,15 @@ impl Db {
                     .await?
             }
         };
-        let db = Db { pool, kind };
+        let (announcements, _) = tokio::sync::broadcast::channel(1024);
+        if kind == DbKind::Postgres {
+            tokio::spawn(relay_notifications(url.to_string(), announcements.clone()));
+        }
+        let db = Db {
+            pool,
+            kind,
+            announcements,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -94,6 +109,27 @@ impl Db {
             .map_err(|e| sqlx::Error::Migrate(Box::new(e)))
     }
 
+    /// Tells every live page (on every instance) about a change. Sent after the change is
+    /// committed; a failure to announce is logged, never undoes the change.
+    pub async fn announce(&self, payload: String) {
+        match self.kind {
+            DbKind::Sqlite => {
+                // No receiver (nobody watching) is not an error.
+                let _ = self.announcements.send(payload);
+            }
+            DbKind::Postgres => {
+                if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(payload)
+                    .execute(&self.pool)
+                    .await
+                {
+                    tracing::warn!("announcement not sent: {e}");
+                }
+            }
+        }
+    }
+
     /// A real round trip, for the health check.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         let one: i64 = sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
@@ -106,5 +142,30 @@ impl Db {
     /// True when the error is a unique-constraint violation (both backends).
     pub fn is_unique_violation(err: &sqlx::Error) -> bool {
         matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+    }
+}
+
+/// Forwards the database's notifications to this instance's live pages, reconnecting after a
+/// lost connection.
+async fn relay_notifications(url: String, to: tokio::sync::broadcast::Sender<String>) {
+    loop {
+        match sqlx::postgres::PgListener::connect(&url).await {
+            Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(()) => loop {
+                    match listener.recv().await {
+                        Ok(n) => {
+                            let _ = to.send(n.payload().to_string());
+                        }
+                        Err(e) => {
+                            tracing::warn!("live notifications interrupted: {e}");
+                            break;
+                        }
+                    }
+                },
+                Err(e) => tracing::warn!("LISTEN failed: {e}"),
+            },
+            Err(e) => tracing::warn!("live notifications unavailable: {e}"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

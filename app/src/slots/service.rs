@@ -1291,15 +1291,15 @@ pub async fn change_delivery(
             FieldError::ChangedMeanwhile,
         )])));
     }
-    sqlx::query(
+    let event_id: i64 = sqlx::query_scalar(
         "INSERT INTO tracking_events (shipment_id, status, occurred_at, source, note, created_at) \
-         VALUES ($1, $2, $3, 'customer', $4, $3)",
+         VALUES ($1, $2, $3, 'customer', $4, $3) RETURNING id",
     )
     .bind(c.id)
     .bind(c.status.as_str())
     .bind(now)
     .bind(&note)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     let payload = serde_json::json!({
         "tracking_number": c.tracking_number,
@@ -1317,6 +1317,13 @@ pub async fn change_delivery(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    let event = crate::orders::ShipmentEvent {
+        status: c.status,
+        time: now,
+        place: None,
+        note: Some(note),
+    };
+    crate::tracking::service::announce(db, &c.tracking_number, event_id, event).await;
     Ok(())
 }
 

@@ -189,7 +189,7 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppEr
     let inserted = sqlx::query(
         "INSERT INTO tracking_events (shipment_id, status, occurred_at, place, lat, lon, note, \
          source, created_at, carrier_id, event_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'scan', $8, $9, $10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'scan', $8, $9, $10) RETURNING id",
     )
     .bind(id)
     .bind(e.status.as_str())
@@ -201,11 +201,19 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppEr
     .bind(now)
     .bind(carrier_id)
     .bind(&e.event_id)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await;
     match inserted {
-        Ok(_) => {
+        Ok(row) => {
+            let event_id: i64 = row.try_get(0)?;
             tx.commit().await?;
+            let event = crate::orders::ShipmentEvent {
+                status: e.status,
+                time: e.time_ms,
+                place: e.place.clone(),
+                note: e.note.clone(),
+            };
+            super::service::announce(db, &e.tracking_number, event_id, event).await;
             Ok(Stored::Recorded)
         }
         // The same event arrived on another connection a moment ago: it is stored, once.

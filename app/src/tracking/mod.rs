@@ -55,6 +55,15 @@ pub async fn track_shipment(tracking_number: String) -> Result<Option<PublicShip
     }
 }
 
+/// A new tracking event, as announced to open tracking pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub tracking_number: String,
+    /// The event's row id: a reconnecting stream resumes after it (`Last-Event-ID`).
+    pub id: i64,
+    pub event: ShipmentEvent,
+}
+
 /// One scan from a carrier (`POST /api/v1/carrier/events`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

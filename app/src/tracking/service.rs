@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::{PublicShipment, RecipientView};
 use crate::domain::TrackingNumber;
 use crate::error::{AppError, FieldError};
-use crate::orders::{ServiceLevel, ShipmentStatus};
+use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
 use crate::platform::{now_ms, rate_limit, Db};
 use crate::slots::service::{self as slots, ChangedBy, NewDelivery};
 
@@ -78,6 +78,64 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
         phone: row.try_get("recipient_phone")?,
         postcode,
     })
+}
+
+/// Tells open tracking pages of the shipment about a new event (after it is committed).
+pub async fn announce(db: &Db, tracking_number: &str, id: i64, event: ShipmentEvent) {
+    let live = super::LiveEvent {
+        tracking_number: tracking_number.to_string(),
+        id,
+        event,
+    };
+    match serde_json::to_string(&live) {
+        Ok(payload) => db.announce(payload).await,
+        Err(e) => tracing::error!("announcement not encoded: {e}"),
+    }
+}
+
+/// The shipment's events after `after_id` (oldest first): what a reconnecting stream missed.
+pub async fn events_after(
+    db: &Db,
+    tracking_number: &str,
+    after_id: i64,
+) -> Result<Vec<super::LiveEvent>, AppError> {
+    let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
+    sqlx::query(
+        "SELECT e.id, e.status, e.occurred_at, e.place, e.note FROM tracking_events e \
+         JOIN shipments s ON s.id = e.shipment_id WHERE s.tracking_number = $1 AND e.id > $2 \
+         ORDER BY e.id",
+    )
+    .bind(tn.as_str().to_string())
+    .bind(after_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(super::LiveEvent {
+            tracking_number: tn.as_str().to_string(),
+            id: r.try_get(0)?,
+            event: ShipmentEvent {
+                status: ShipmentStatus::parse(&r.try_get::<String, _>(1)?)
+                    .ok_or(AppError::Internal)?,
+                time: r.try_get(2)?,
+                place: r.try_get(3)?,
+                note: r.try_get(4)?,
+            },
+        })
+    })
+    .collect()
+}
+
+/// Whether anyone booked this number (a stream for an unknown one is a 404).
+pub async fn exists(db: &Db, tracking_number: &str) -> Result<bool, AppError> {
+    let Ok(tn) = TrackingNumber::parse(tracking_number) else {
+        return Ok(false);
+    };
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM shipments WHERE tracking_number = $1")
+        .bind(tn.as_str().to_string())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(found.is_some())
 }
 
 pub async fn public(db: &Db, tracking_number: &str) -> Result<PublicShipment, AppError> {

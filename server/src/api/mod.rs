@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(slots::update_template))
         .routes(routes!(slots::update_slot))
         .routes(routes!(tracking::carrier_events))
+        .routes(routes!(tracking::stream))
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router

@@ -1,10 +1,17 @@
+use std::convert::Infallible;
+
+use app::error::AppError;
 use app::i18n::locale_from_headers;
 use app::platform::AppState;
 use app::tracking::carrier::{record, require_carrier};
-use app::tracking::{CarrierBatch, CarrierBatchResult};
-use axum::extract::State;
+use app::tracking::service;
+use app::tracking::{CarrierBatch, CarrierBatchResult, LiveEvent};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
+use futures::{Stream, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
 
 use super::{ApiError, ApiJson, ErrorBody};
 
@@ -24,4 +31,59 @@ pub async fn carrier_events(
     let carrier = require_carrier(&state.db, &headers).await?;
     let locale = locale_from_headers(&headers);
     Ok(Json(record(&state.db, carrier, &batch, locale).await?))
+}
+
+/// Live updates of one parcel as server-sent events: each `tracking` event's `data` is the JSON
+/// of the new tracking event (`status`, `time`, `place`, `note`) and its `id` the event's id.
+/// A reconnecting client sends `Last-Event-ID` and first gets what it missed. Public, like the
+/// tracking page; an unknown number is a 404.
+#[utoipa::path(get, path = "/api/v1/track/{tracking_number}/stream", tag = "tracking",
+    params(("tracking_number" = String, Path)),
+    responses((status = 200, content_type = "text/event-stream", description = "Events as they happen"),
+        (status = 404, body = ErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(tracking_number): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let tn = tracking_number.trim().to_ascii_uppercase();
+    // Subscribed before the catch-up query, so nothing falls between the two.
+    let live = state.db.announcements.subscribe();
+    if !service::exists(&state.db, &tn).await? {
+        return Err(AppError::NotFound.into());
+    }
+    let missed = match headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+    {
+        Some(after) => service::events_after(&state.db, &tn, after).await?,
+        None => Vec::new(),
+    };
+    let last_sent = missed.last().map_or(0, |e| e.id);
+    let catch_up = futures::stream::iter(missed.into_iter().map(|e| Ok(sse_event(&e))));
+    let updates = futures::stream::unfold((live, tn, last_sent), |(mut rx, tn, last)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(payload) => match serde_json::from_str::<LiveEvent>(&payload) {
+                    Ok(e) if e.tracking_number == tn && e.id > last => {
+                        let event = sse_event(&e);
+                        return Some((Ok(event), (rx, tn, e.id)));
+                    }
+                    _ => continue,
+                },
+                // A slow reader skipped some announcements; the page refetches on any event.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(catch_up.chain(updates)).keep_alive(KeepAlive::default()))
+}
+
+fn sse_event(e: &LiveEvent) -> Event {
+    Event::default()
+        .event("tracking")
+        .id(e.id.to_string())
+        .data(serde_json::to_string(&e.event).unwrap_or_default())
 }

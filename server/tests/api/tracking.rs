@@ -141,3 +141,89 @@ async fn carrier_scans_move_shipments_and_bad_ones_are_refused_one_by_one() {
     .unwrap();
     assert_eq!(out["results"][0]["code"], "transition_illegal");
 }
+
+/// The `data` of the next server-sent event on an open stream.
+async fn next_data(res: &mut reqwest::Response) -> Value {
+    let mut buf = String::new();
+    loop {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), res.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        if let Some(line) = buf.lines().find(|l| l.starts_with("data:")) {
+            return serde_json::from_str(line["data:".len()..].trim()).unwrap();
+        }
+    }
+}
+
+async fn booked(app: &TestApp) -> String {
+    let shipper = customer(app, "shipper@example.com").await;
+    let res = book(app, &shipper, "k1", &booking("PO-1")).await;
+    res.json::<Value>().await.unwrap()["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn open_stream(app: &TestApp, tn: &str) -> reqwest::Response {
+    let res = client()
+        .get(app.url(&format!("/api/v1/track/{tn}/stream")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    res
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_stream_receives_an_event_posted_after_it_connected() {
+    let app = spawn_app().await;
+    let tn = booked(&app).await;
+    let res = get_as(&app, "/api/v1/track/RR473124829FR/stream", None).await;
+    error_body(res, 404, "not_found").await;
+    let mut stream = open_stream(&app, &tn).await;
+    let carrier = app::tracking::carrier::create_token(&app.db, "Test Courier")
+        .await
+        .unwrap();
+    let batch = json!({"events": [scan("live-1", &tn, "picked_up", &at(0))]});
+    assert_eq!(carrier_post(&app, Some(&carrier), &batch).await.status(), 200);
+    let event = next_data(&mut stream).await;
+    assert_eq!(event["status"], "picked_up");
+    assert_eq!(event["place"], "Shanghai hub");
+
+    // A reconnecting client gets what it missed after the id it last saw.
+    let batch = json!({"events": [scan("live-2", &tn, "in_transit", &at(1))]});
+    carrier_post(&app, Some(&carrier), &batch).await;
+    let mut again = client()
+        .get(app.url(&format!("/api/v1/track/{tn}/stream")))
+        .header("Last-Event-ID", "0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(next_data(&mut again).await["status"], "created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_an_event_posted_to_one_instance_reaches_a_stream_on_another() {
+    let first = spawn_app().await;
+    if first.db.kind != app::platform::DbKind::Postgres {
+        // One SQLite file has one server instance; the same-process path is tested above.
+        return;
+    }
+    let url = first.database_url.clone();
+    let second = spawn_app_with(|s| s.database_url = url).await;
+    let tn = booked(&first).await;
+    let mut stream = open_stream(&second, &tn).await;
+    let carrier = app::tracking::carrier::create_token(&first.db, "Test Courier")
+        .await
+        .unwrap();
+    let batch = json!({"events": [scan("x-1", &tn, "picked_up", &at(0))]});
+    assert_eq!(carrier_post(&first, Some(&carrier), &batch).await.status(), 200);
+    assert_eq!(next_data(&mut stream).await["status"], "picked_up");
+}
