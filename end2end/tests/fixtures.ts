@@ -1,4 +1,4 @@
-import { test as base, expect, Page } from "@playwright/test";
+import { test as base, expect, Page, APIRequestContext } from "@playwright/test";
 
 // Every test fails if the browser logs an error or a script throws.
 export const test = base.extend<{ consoleErrors: string[] }>({
@@ -29,4 +29,11 @@ let counter = 0;
 export function uniqueEmail(project: string): string {
   counter += 1;
   return `e2e-${project}-${Date.now()}-${counter}@example.com`;
+}
+
+/** A bearer token for a demo user (every demo password is the same). */
+export async function bearer(request: APIRequestContext, email: string): Promise<string> {
+  const res = await request.post("/api/v1/tokens", { data: { email, password: "parcelport-demo" } });
+  expect(res.status()).toBe(201);
+  return (await res.json()).token;
 }

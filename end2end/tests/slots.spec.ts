@@ -1,4 +1,4 @@
-import { test, expect, open } from "./fixtures";
+import { test, expect, open, bearer } from "./fixtures";
 import type { APIRequestContext, Page } from "@playwright/test";
 
 const PASSWORD = "parcelport-demo";
@@ -11,12 +11,6 @@ const SENDER = {
   name: "Alice Chen", phone: "+86 21 5555 0101", line1: "1 Factory Road, Pudong",
   city: "Shanghai", postcode: "200120", country: "CN",
 };
-
-async function bearer(request: APIRequestContext, email: string): Promise<string> {
-  const res = await request.post("/api/v1/tokens", { data: { email, password: PASSWORD } });
-  expect(res.status()).toBe(201);
-  return (await res.json()).token;
-}
 
 async function guangzhouSlots(request: APIRequestContext, token: string) {
   const res = await request.get("/api/v1/slots?postcode=510620&days=14", {

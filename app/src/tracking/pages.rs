@@ -88,10 +88,44 @@ pub fn TrackShipmentPage() -> impl IntoView {
     }
 }
 
+/// Follows the parcel's live stream: each new event refetches the public view, so status,
+/// window and history update without a reload. The browser reconnects by itself after a
+/// network drop, and the stream replays what was missed (`Last-Event-ID`).
+#[cfg(feature = "hydrate")]
+fn follow_live(tracking_number: String, current: RwSignal<PublicShipment>) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let url = format!("/api/v1/track/{tracking_number}/stream");
+    let Ok(source) = web_sys::EventSource::new(&url) else {
+        return;
+    };
+    let tn = tracking_number.clone();
+    let on_event =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+            let tn = tn.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(Some(s)) = track_shipment(tn).await {
+                    current.set(s);
+                }
+            });
+        });
+    if source
+        .add_event_listener_with_callback("tracking", on_event.as_ref().unchecked_ref())
+        .is_err()
+    {
+        return;
+    }
+    // The listener lives as long as the source, which the page closes when it goes away.
+    on_event.forget();
+    let source = send_wrapper::SendWrapper::new(source);
+    on_cleanup(move || source.close());
+}
+
 #[component]
 fn Tracked(s: PublicShipment) -> impl IntoView {
     let i18n = use_i18n();
     let current = RwSignal::new(s.clone());
+    #[cfg(feature = "hydrate")]
+    follow_live(s.tracking_number.clone(), current);
     let recipient = RwSignal::new(None::<RecipientView>);
     let route = (s.origin_city.clone(), s.destination_city.clone());
     view! {

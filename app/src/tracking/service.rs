@@ -131,10 +131,11 @@ pub async fn exists(db: &Db, tracking_number: &str) -> Result<bool, AppError> {
     let Ok(tn) = TrackingNumber::parse(tracking_number) else {
         return Ok(false);
     };
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM shipments WHERE tracking_number = $1")
-        .bind(tn.as_str().to_string())
-        .fetch_optional(&db.pool)
-        .await?;
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM shipments WHERE tracking_number = $1")
+            .bind(tn.as_str().to_string())
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(found.is_some())
 }
 

@@ -192,7 +192,10 @@ async fn an_open_stream_receives_an_event_posted_after_it_connected() {
         .await
         .unwrap();
     let batch = json!({"events": [scan("live-1", &tn, "picked_up", &at(0))]});
-    assert_eq!(carrier_post(&app, Some(&carrier), &batch).await.status(), 200);
+    assert_eq!(
+        carrier_post(&app, Some(&carrier), &batch).await.status(),
+        200
+    );
     let event = next_data(&mut stream).await;
     assert_eq!(event["status"], "picked_up");
     assert_eq!(event["place"], "Shanghai hub");
@@ -224,6 +227,9 @@ async fn on_postgresql_an_event_posted_to_one_instance_reaches_a_stream_on_anoth
         .await
         .unwrap();
     let batch = json!({"events": [scan("x-1", &tn, "picked_up", &at(0))]});
-    assert_eq!(carrier_post(&first, Some(&carrier), &batch).await.status(), 200);
+    assert_eq!(
+        carrier_post(&first, Some(&carrier), &batch).await.status(),
+        200
+    );
     assert_eq!(next_data(&mut stream).await["status"], "picked_up");
 }
