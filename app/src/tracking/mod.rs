@@ -16,6 +16,7 @@ use crate::slots::{Slot, SlotList};
 
 /// A shipment as the public sees it: status, cities, times; no names or street addresses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PublicShipment {
     pub tracking_number: String,
     pub status: ShipmentStatus,
@@ -32,6 +33,7 @@ pub struct PublicShipment {
 
 /// What the recipient sees and may change once they proved who they are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RecipientView {
     pub shipment: PublicShipment,
     pub recipient_name: String,

@@ -37,7 +37,7 @@ use utoipa_axum::routes;
                        `POST /api/v1/tokens`. Errors share one shape (ErrorBody)."
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(ErrorBody, ErrorDetail))
+    components(schemas(ErrorBody, ErrorDetail, app::tracking::PublicShipment))
 )]
 struct ApiDoc;
 
@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(slots::update_template))
         .routes(routes!(slots::update_slot))
         .routes(routes!(tracking::carrier_events))
+        .routes(routes!(tracking::track))
         .routes(routes!(tracking::stream))
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);

@@ -5,15 +5,16 @@ use app::i18n::locale_from_headers;
 use app::platform::AppState;
 use app::tracking::carrier::{record, require_carrier};
 use app::tracking::service;
-use app::tracking::{CarrierBatch, CarrierBatchResult, LiveEvent};
+use app::tracking::{CarrierBatch, CarrierBatchResult, LiveEvent, RecipientView};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{ApiError, ApiJson, ErrorBody};
+use super::{ApiError, ApiJson, ApiQuery, ClientIp, ErrorBody};
 
 /// Scans from a carrier, in order. Each event is recorded with the shipment's new status, or
 /// refused on its own (an illegal transition, an unknown number, a malformed field) while the
@@ -31,6 +32,38 @@ pub async fn carrier_events(
     let carrier = require_carrier(&state.db, &headers).await?;
     let locale = locale_from_headers(&headers);
     Ok(Json(record(&state.db, carrier, &batch, locale).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct TrackQuery {
+    /// The recipient's postcode, or at least the last four digits of their phone number.
+    #[serde(default)]
+    pub verify: Option<String>,
+}
+
+/// One parcel for anyone holding its number: status, cities, the promised window and the
+/// history. With `verify`, the recipient's view: name, address, the windows it may move to and
+/// the pickup points. Wrong proofs are rate limited, and an unknown number with `verify` is
+/// refused exactly like a wrong proof.
+#[utoipa::path(get, path = "/api/v1/track/{tracking_number}", tag = "tracking",
+    params(("tracking_number" = String, Path), TrackQuery),
+    responses((status = 200, body = RecipientView,
+            description = "With `verify`; without it, the public view (PublicShipment)"),
+        (status = 404, description = "Unknown number (without `verify`)", body = ErrorBody),
+        (status = 422, description = "`proof_wrong`", body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn track(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(tracking_number): Path<String>,
+    ApiQuery(q): ApiQuery<TrackQuery>,
+) -> Result<Response, ApiError> {
+    Ok(match q.verify.filter(|v| !v.trim().is_empty()) {
+        Some(proof) => {
+            Json(service::open(&state.db, &tracking_number, &proof, ip).await?).into_response()
+        }
+        None => Json(service::public(&state.db, &tracking_number).await?).into_response(),
+    })
 }
 
 /// Live updates of one parcel as server-sent events: each `tracking` event's `data` is the JSON

@@ -233,3 +233,48 @@ async fn on_postgresql_an_event_posted_to_one_instance_reaches_a_stream_on_anoth
     );
     assert_eq!(next_data(&mut stream).await["status"], "picked_up");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_view_hides_the_recipient_until_the_proof_and_limits_guesses() {
+    let app = spawn_app().await;
+    let tn = booked(&app).await;
+    error_body(
+        get_as(&app, "/api/v1/track/RR473124829FR", None).await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    let public: Value = get_as(&app, &format!("/api/v1/track/{tn}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["status"], "created");
+    assert_eq!(public["destination_city"], "Beijing");
+    let text = public.to_string();
+    for secret in ["李雷", "13800138000", "Xinhua", "100080"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+
+    // Right proof: postcode, or the phone's last digits.
+    for proof in ["100080", "8000"] {
+        let res = get_as(&app, &format!("/api/v1/track/{tn}?verify={proof}"), None).await;
+        let view: Value = res.json().await.unwrap();
+        assert_eq!(view["recipient_name"], "李雷");
+        assert!(view["address"].as_str().unwrap().contains("9 Xinhua Road"));
+    }
+    // An unknown number with a proof is refused like a wrong proof.
+    let res = get_as(&app, "/api/v1/track/RR473124829FR?verify=100080", None).await;
+    error_body(res, 422, "validation_failed").await;
+    for _ in 0..4 {
+        let res = get_as(&app, &format!("/api/v1/track/{tn}?verify=999999"), None).await;
+        let body = error_body(res, 422, "validation_failed").await;
+        assert!(body["error"]["fields"]["proof"].is_string());
+    }
+    // Five wrong guesses for this parcel: even the right one waits now.
+    let res = get_as(&app, &format!("/api/v1/track/{tn}?verify=999999"), None).await;
+    error_body(res, 422, "validation_failed").await;
+    let res = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None).await;
+    error_body(res, 429, "rate_limited").await;
+}
