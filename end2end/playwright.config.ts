@@ -60,6 +60,8 @@ export default defineConfig({
       DATABASE_URL: "sqlite://.run/e2e.db",
       LEPTOS_SITE_ROOT: "../target/site",
       DEMO_DATA: "true",
+      // Tests decide what happens to their parcels; the demo simulator would move them too.
+      SIMULATOR_SPEED: "0",
       RUST_LOG: "warn",
     },
   },

@@ -126,6 +126,14 @@ pub async fn spawn(
     let state = prepare(settings).await?;
     if demo {
         demo::seed_if_empty(&state.db).await?;
+        let speed = state.settings.simulator_speed;
+        if speed > 0 {
+            tokio::spawn(app::tracking::simulator::run(
+                state.db.clone(),
+                speed,
+                std::time::Duration::from_secs(15),
+            ));
+        }
     }
     let app = router(state.clone());
     let handle = tokio::spawn(async move {

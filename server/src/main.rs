@@ -36,6 +36,15 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Move parcels along their routes as a carrier would scan them (demo and load testing),
+    /// `speed` times faster than real, until stopped.
+    Simulate {
+        #[arg(long, default_value_t = 60)]
+        speed: u32,
+        /// Seconds between steps.
+        #[arg(long, default_value_t = 5)]
+        every: u64,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -94,6 +103,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             match service::create_staff(&state.db, &email, &name, &password, role).await {
                 Ok(user) => println!("created {} {} (id {})", role.as_str(), user.email, user.id),
                 Err(e) => return Err(explain(&e).into()),
+            }
+        }
+        Command::Simulate { speed, every } => {
+            let state = server::prepare(settings).await?;
+            println!("simulating at {speed}x; Ctrl-C stops");
+            tokio::select! {
+                _ = app::tracking::simulator::run(
+                    state.db.clone(),
+                    speed,
+                    std::time::Duration::from_secs(every.max(1)),
+                ) => {}
+                _ = tokio::signal::ctrl_c() => {}
             }
         }
         Command::CreateCarrierToken { name } => {

@@ -79,6 +79,23 @@ impl Gazetteer {
             .map(|i| &self.cities[*i])
     }
 
+    /// The most populous city of the country within `radius_km` of a point: where a hub would be.
+    pub fn hub_near(&self, country: &str, lat: f64, lon: f64, radius_km: f64) -> Option<&City> {
+        let here = City {
+            geonames_id: 0,
+            name: String::new(),
+            country: country.to_string(),
+            admin1: String::new(),
+            population: 0,
+            lat,
+            lon,
+        };
+        self.cities
+            .iter()
+            .filter(|c| c.country == country && distance_m(&here, c) as f64 / 1000.0 <= radius_km)
+            .max_by_key(|c| c.population)
+    }
+
     pub fn is_remote(&self, city: &City) -> bool {
         let nearest_metropolis = self
             .cities

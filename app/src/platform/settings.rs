@@ -28,6 +28,9 @@ pub struct Settings {
     pub rate_limit_window: Duration,
     /// `DEMO_DATA`: create demo customers and staff on first start.
     pub demo_data: bool,
+    /// `SIMULATOR_SPEED`: with demo data, demo parcels travel this many times faster than real
+    /// parcels would (a two-day route takes under an hour at 60); 0 turns the simulator off.
+    pub simulator_speed: u32,
     /// `SMTP_URL`: the mail relay, e.g. `smtp://127.0.0.1:2525`; unset means email is not sent.
     pub smtp_url: Option<String>,
     /// `MAIL_FROM`: the sender address of notification email.
@@ -52,6 +55,7 @@ impl Default for Settings {
             sign_up_limit: 20,
             rate_limit_window: Duration::from_secs(15 * 60),
             demo_data: true,
+            simulator_speed: 60,
             smtp_url: None,
             mail_from: "Parcelport <no-reply@parcelport.test>".into(),
             map_tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
@@ -142,6 +146,7 @@ impl Settings {
                 d.rate_limit_window.as_secs(),
             )?),
             demo_data: parse("DEMO_DATA", get("DEMO_DATA"), d.demo_data)?,
+            simulator_speed: parse("SIMULATOR_SPEED", get("SIMULATOR_SPEED"), d.simulator_speed)?,
             smtp_url: get("SMTP_URL"),
             mail_from: get("MAIL_FROM").unwrap_or(d.mail_from),
             map_tile_url: get("MAP_TILE_URL").unwrap_or(d.map_tile_url),

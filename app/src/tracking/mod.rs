@@ -6,6 +6,8 @@ pub mod carrier;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod simulator;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -278,3 +278,29 @@ async fn the_public_view_hides_the_recipient_until_the_proof_and_limits_guesses(
     let res = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None).await;
     error_body(res, 429, "rate_limited").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_moves_parcels_to_delivery_once() {
+    let app = spawn_app().await;
+    let tn = booked(&app).await;
+    // At 100,000x the whole route takes a second or two: a minute on, every scan is due, the
+    // parcel arrives, and a second step records nothing twice.
+    let later = app::platform::now_ms() + 60_000;
+    let first = app::tracking::simulator::step(&app.db, 100_000, later)
+        .await
+        .unwrap();
+    assert!(first >= 6, "{first}");
+    assert_eq!(
+        app::tracking::simulator::step(&app.db, 100_000, later)
+            .await
+            .unwrap(),
+        0
+    );
+    let public: Value = get_as(&app, &format!("/api/v1/track/{tn}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["status"], "delivered");
+    assert_eq!(public["events"][0]["place"], "Beijing");
+}
