@@ -395,6 +395,8 @@ texts! {
     slots_reopen: "Reopen", "重新开放";
     slots_set_capacity: "Set", "设置";
     slots_done: "Done", "完成";
+    slots_close_day: "Close day", "关闭当天";
+    slots_reopen_day: "Reopen day", "重新开放当天";
     track_details: "Details and delivery options", "详情与派送选项";
     ship_window_is: "Delivery window: {window}", "派送时段：{window}";
     fe_cancelled: "This shipment was cancelled.", "该货件已取消。";

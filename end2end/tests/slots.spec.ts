@@ -132,3 +132,29 @@ test("the recipient reschedules from the tracking page after proving the postcod
   await page.getByRole("link", { name: "Details and delivery options" }).click();
   await expect(page.getByTestId("track-number")).toHaveText(tn);
 });
+
+test("a manager defines an area's template and closes a day", async ({ page }) => {
+  await signIn(page, "manager@parcelport.example");
+  await open(page, "/staff/slots");
+  await page.getByTestId("new-template").click();
+  const form = page.getByTestId("template-form");
+  const area = `cd-${Date.now()}`;
+  await form.getByLabel("Area code").fill(area);
+  await form.getByLabel("Area name").fill("Chengdu");
+  await form.getByLabel("Cities (comma separated)").fill("Chengdu");
+  await form.getByLabel("Windows, e.g. 09:00-11:00, 14:00-18:00").fill("09:00-11:00, 13:00-12:00");
+  await form.getByRole("button", { name: "Save template" }).click();
+  // The server names the bad window next to the field.
+  await expect(page.locator("#t-windows-error")).toHaveText("A window must end after it starts.");
+  await form.getByLabel("Windows, e.g. 09:00-11:00, 14:00-18:00").fill("09:00-11:00, 14:00-18:00");
+  await form.getByRole("button", { name: "Save template" }).click();
+  await expect(form.getByRole("status")).toHaveText("Template saved; windows regenerated.");
+
+  const card = page.getByTestId("slot-template").filter({ hasText: area });
+  await card.getByRole("button", { name: "Windows" }).click();
+  const table = page.getByTestId("template-windows");
+  await expect(table.getByTestId("template-window").first()).toBeVisible();
+  await table.getByTestId("close-day").first().click();
+  await expect(table.getByTestId("close-day").first()).toHaveText("Reopen day");
+  await expect(table.getByTestId("template-window").first()).toContainText("Closed");
+});

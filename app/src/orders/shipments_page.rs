@@ -428,7 +428,7 @@ fn ChangeWindow(
                         <crate::slots::pages::SlotPicker list=list selected=selected name="shipment-window" />
                     })}
                 </Suspense>
-                <button type="button" data-testid="save-window"
+                <button type="button" class="button button-primary" data-testid="save-window"
                     disabled=move || save.pending().get() || selected.get().is_none() || selected.get() == current
                     on:click=move |_| { if let Some(id) = selected.get_untracked() { save.dispatch(id); } }>
                     {t!(i18n, ship_save_window)}

@@ -15,9 +15,9 @@ use crate::ui::{error_for, FormError, Input, RequireRole};
 
 /// `YYYY-MM-DD` -> ISO weekday (1 = Monday), without a date library in the wasm.
 fn weekday(day: &str) -> Option<i64> {
-    let ms = crate::ui::parse_date(day)?;
+    let days = crate::ui::parse_date(day)?;
     // 1970-01-01 was a Thursday.
-    Some((ms.div_euclid(86_400_000) + 3).rem_euclid(7) + 1)
+    Some((days + 3).rem_euclid(7) + 1)
 }
 
 fn weekday_name(t: &Texts, day: &str) -> &'static str {
@@ -236,8 +236,8 @@ fn TemplatesEditor() -> impl IntoView {
                                     <p><strong>{t.template.name.clone()}</strong> " " <span class="mono muted">{t.template.area.clone()}</span></p>
                                     <p class="muted small">{summary}</p>
                                     <p class="actions">
-                                        <button type="button" class="button-secondary" on:click=move |_| editing.set(Some(form.clone()))>{t!(i18n, slots_edit)}</button>
-                                        <button type="button" class="button-secondary" on:click=move |_| viewing.set(Some(id))>{t!(i18n, slots_view)}</button>
+                                        <button type="button" class="button button-secondary" on:click=move |_| editing.set(Some(form.clone()))>{t!(i18n, slots_edit)}</button>
+                                        <button type="button" class="button button-secondary" on:click=move |_| viewing.set(Some(id))>{t!(i18n, slots_view)}</button>
                                     </p>
                                 </li>
                             }
@@ -246,7 +246,7 @@ fn TemplatesEditor() -> impl IntoView {
                 }.into_any(),
             })}
         </Suspense>
-        <p><button type="button" data-testid="new-template" on:click=move |_| editing.set(Some(new_form()))>{t!(i18n, slots_new)}</button></p>
+        <p><button type="button" class="button button-primary" data-testid="new-template" on:click=move |_| editing.set(Some(new_form()))>{t!(i18n, slots_new)}</button></p>
         {move || editing.get().map(|form| view! { <TemplateEditor form=form editing=editing reload=reload /> })}
         {move || viewing.get().map(|id| view! { <TemplateWindows template_id=id /> })}
     }
@@ -382,8 +382,8 @@ fn TemplateEditor(
                 <p class="banner banner-ok" role="status">{t!(i18n, slots_saved)}</p>
             </Show>
             <p class="actions">
-                <button type="submit" disabled=move || save.pending().get()>{t!(i18n, slots_save)}</button>
-                <button type="button" class="button-secondary" on:click=move |_| editing.set(None)>{t!(i18n, slots_done)}</button>
+                <button type="submit" class="button button-primary" disabled=move || save.pending().get()>{t!(i18n, slots_save)}</button>
+                <button type="button" class="button button-secondary" on:click=move |_| editing.set(None)>{t!(i18n, slots_done)}</button>
             </p>
         </form>
     }
@@ -421,15 +421,41 @@ fn TemplateWindows(template_id: i64) -> impl IntoView {
                 {move || slots.get().map(|r| match r.and_then(|x| x) {
                     Err(e) => view! { <p class="banner banner-error">{e.message(i18n.locale.get())}</p> }.into_any(),
                     Ok(list) => view! {
-                        <table class="table" data-testid="template-windows">
+                        <div class="table-wrap">
+                        <table class="table windows-table" data-testid="template-windows">
                             <tbody>
-                                {list.slots.into_iter().map(|s| {
+                                {
+                                let all = list.slots.clone();
+                                let mut seen_day = String::new();
+                                list.slots.into_iter().map(|s| {
+                                    // A day's heading row, with one button for all its windows.
+                                    let heading = (s.day != seen_day).then(|| {
+                                        seen_day = s.day.clone();
+                                        let day_slots: Vec<(i64, bool)> = all.iter().filter(|x| x.day == s.day).map(|x| (x.id, x.closed)).collect();
+                                        let all_closed = day_slots.iter().all(|(_, c)| *c);
+                                        let day = s.day.clone();
+                                        view! {
+                                            <tr class="day-row">
+                                                <th colspan="2">{move || format!("{} {}", weekday_name(i18n.get(), &day), day)}</th>
+                                                <td>
+                                                    <button type="button" class="button button-secondary" data-testid="close-day"
+                                                        on:click=move |_| {
+                                                            for (id, _) in &day_slots {
+                                                                change.dispatch((*id, SlotUpdate { capacity: None, closed: Some(!all_closed) }));
+                                                            }
+                                                        }>
+                                                        {move || if all_closed { i18n.get().slots_reopen_day } else { i18n.get().slots_close_day }}
+                                                    </button>
+                                                </td>
+                                            </tr>
+                                        }
+                                    });
                                     let cap = RwSignal::new(s.capacity.to_string());
                                     let id = s.id;
                                     let closed = s.closed;
                                     let (booked, capacity) = (s.capacity - s.remaining, s.capacity);
                                     let when = s.clone();
-                                    view! {
+                                    let row = view! {
                                         <tr data-testid="template-window">
                                             <td>{move || window_text(i18n.get(), &when)}</td>
                                             <td>{move || fill(i18n.get().slots_booked, &[("booked", &booked.to_string()), ("capacity", &capacity.to_string())])}
@@ -437,23 +463,40 @@ fn TemplateWindows(template_id: i64) -> impl IntoView {
                                             <td class="inline-form">
                                                 <input type="number" min="0" class="capacity-input" aria-label=t!(i18n, slots_f_capacity)
                                                     prop:value=move || cap.get() on:input=move |ev| cap.set(event_target_value(&ev)) />
-                                                <button type="button" class="button-secondary" on:click=move |_| {
+                                                <button type="button" class="button button-secondary" on:click=move |_| {
                                                     if let Ok(c) = cap.get_untracked().trim().parse::<i64>() {
                                                         change.dispatch((id, SlotUpdate { capacity: Some(c), closed: None }));
                                                     }
                                                 }>{t!(i18n, slots_set_capacity)}</button>
-                                                <button type="button" class="button-secondary" on:click=move |_| {
+                                                <button type="button" class="button button-secondary" on:click=move |_| {
                                                     change.dispatch((id, SlotUpdate { capacity: None, closed: Some(!closed) }));
                                                 }>{move || if closed { i18n.get().slots_reopen } else { i18n.get().slots_close }}</button>
                                             </td>
                                         </tr>
-                                    }
-                                }).collect_view()}
+                                    };
+                                    view! { {heading} {row} }
+                                }).collect_view()
+                                }
                             </tbody>
                         </table>
+                        </div>
                     }.into_any(),
                 })}
             </Suspense>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekdays_come_from_the_date() {
+        assert_eq!(weekday("2026-11-25"), Some(3));
+        assert_eq!(weekday("2026-11-30"), Some(1));
+        assert_eq!(weekday("2026-12-06"), Some(7));
+        assert_eq!(weekday("1970-01-01"), Some(4));
+        assert_eq!(weekday("2026-02-30"), None);
     }
 }

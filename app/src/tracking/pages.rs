@@ -229,7 +229,7 @@ fn ManageDelivery(
                         <Input id="proof" value=proof inputmode="text" autocomplete="postal-code"
                             label=Signal::derive(move || i18n.get().trk_proof)
                             error=error_for(errors, "proof".into()) required=true maxlength=20 />
-                        <button type="submit" data-testid="proof-submit" disabled=move || open.pending().get()>{t!(i18n, trk_continue)}</button>
+                        <button type="submit" class="button button-primary" data-testid="proof-submit" disabled=move || open.pending().get()>{t!(i18n, trk_continue)}</button>
                     </form>
                 }.into_any(),
                 Some(v) => view! { <RecipientPanel v=v change=change done=done change_error=change_error /> }.into_any(),
@@ -262,12 +262,18 @@ fn RecipientPanel(
         })}
         <p class="field-error" role="alert" data-testid="change-error">{move || change_error.get()}</p>
         {if !v.can_change {
-            view! { <p class="muted" data-testid="cannot-change">{t!(i18n, trk_cannot_change)}</p> }.into_any()
+            // Still on its way but nobody offers windows there: say so, not "too late".
+            let no_area = v.shipment.status.reschedulable() && v.slots.area.is_none();
+            view! {
+                <p class="muted" data-testid="cannot-change">
+                    {move || if no_area { i18n.get().slot_none_in_area } else { i18n.get().trk_cannot_change }}
+                </p>
+            }.into_any()
         } else {
             view! {
                 <h3>{t!(i18n, slot_delivery_window)}</h3>
                 <SlotPicker list=v.slots.clone() selected=selected name="reschedule" />
-                <button type="button" data-testid="move-delivery"
+                <button type="button" class="button button-primary" data-testid="move-delivery"
                     disabled=move || change.pending().get() || selected.get().is_none() || selected.get() == current_slot
                     on:click=move |_| { change.dispatch((selected.get_untracked(), None)); }>
                     {t!(i18n, trk_move_here)}
@@ -289,7 +295,7 @@ fn RecipientPanel(
                             }
                         }).collect_view()}
                     </fieldset>
-                    <button type="button" class="button-secondary" data-testid="collect-here"
+                    <button type="button" class="button button-secondary" data-testid="collect-here"
                         disabled=move || change.pending().get() || point.get().is_none()
                         on:click=move |_| { change.dispatch((None, point.get_untracked())); }>
                         {t!(i18n, trk_collect_here)}
