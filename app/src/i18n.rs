@@ -395,6 +395,15 @@ texts! {
     slots_reopen: "Reopen", "重新开放";
     slots_set_capacity: "Set", "设置";
     slots_done: "Done", "完成";
+    note_title: "Notifications", "通知";
+    note_none: "No notifications yet.", "暂无通知。";
+    note_unread: "{n} unread", "{n} 条未读";
+    note_mark_read: "Mark all read", "全部标为已读";
+    note_booking_confirmed: "{tn} is booked.", "{tn} 已下单。";
+    note_delivery_changed: "{tn}: the recipient changed the delivery. {change}", "{tn}：收件人更改了派送。{change}";
+    note_out_for_delivery: "{tn} is out for delivery.", "{tn} 正在派送。";
+    note_delivered: "{tn} was delivered.", "{tn} 已送达。";
+    note_exception: "{tn}: {status}", "{tn}：{status}";
     slots_close_day: "Close day", "关闭当天";
     slots_reopen_day: "Reopen day", "重新开放当天";
     track_details: "Details and delivery options", "详情与派送选项";

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 
 mod layout;
+pub mod notifications;
 pub mod orders;
 mod pages;
 #[cfg(feature = "ssr")]

@@ -131,6 +131,10 @@ test("the recipient reschedules from the tracking page after proving the postcod
   await expect(page.getByTestId("track-result")).toContainText(window);
   await page.getByRole("link", { name: "Details and delivery options" }).click();
   await expect(page.getByTestId("track-number")).toHaveText(tn);
+
+  // The shipper finds a message about it on its dashboard.
+  await signIn(page, "shipper@acme.example");
+  await expect(page.getByTestId("notifications")).toContainText(`${tn}: the recipient changed the delivery.`);
 });
 
 test("a manager defines an area's template and closes a day", async ({ page }) => {

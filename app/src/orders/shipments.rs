@@ -171,6 +171,14 @@ async fn insert(
     .bind(s.city.lon)
     .execute(&mut **tx)
     .await?;
+    crate::notifications::service::record(
+        tx,
+        customer_id,
+        id,
+        crate::notifications::NotificationKind::BookingConfirmed,
+        serde_json::json!({ "tracking_number": tracking.as_str() }),
+    )
+    .await?;
     Ok((id, option.earliest_delivery.clone()))
 }
 

@@ -38,6 +38,7 @@ fn CustomerDashboard(user: User) -> impl IntoView {
             <a class="button button-secondary" href="/shipments">{t!(i18n, shipments_title)}</a>
             <a class="button button-secondary" href="/shipments/import">{t!(i18n, nav_import)}</a>
         </div>
+        <NotificationsCard />
         <div class="grid-2">
             <section class="card">
                 <h2>{t!(i18n, dashboard_track_parcel)}</h2>
@@ -61,5 +62,50 @@ fn CustomerDashboard(user: User) -> impl IntoView {
                 <a class="button button-secondary" href="/account">{t!(i18n, nav_account)}</a>
             </section>
         </div>
+    }
+}
+
+/// The customer's latest messages, unread ones marked, with "mark all read".
+#[component]
+fn NotificationsCard() -> impl IntoView {
+    let i18n = use_i18n();
+    let read = Action::new(|_: &()| crate::notifications::mark_all_read());
+    let list = Resource::new(
+        move || read.version().get(),
+        |_| crate::notifications::my_notifications(),
+    );
+    view! {
+        <section class="card" data-testid="notifications">
+            <h2>{t!(i18n, note_title)}</h2>
+            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                {move || list.get().map(|r| match r {
+                    Err(e) => view! { <p class="banner banner-error">{e.message(i18n.locale.get())}</p> }.into_any(),
+                    Ok(l) if l.notifications.is_empty() => view! { <p class="muted">{t!(i18n, note_none)}</p> }.into_any(),
+                    Ok(l) => {
+                        let unread = l.unread;
+                        view! {
+                            <p class="muted" data-testid="unread">{move || fill(i18n.get().note_unread, &[("n", &unread.to_string())])}</p>
+                            <ul class="plain notification-list">
+                                {l.notifications.into_iter().map(|n| {
+                                    let href = n.tracking_number.clone().map(|tn| format!("/shipments/{tn}"));
+                                    let when = format_date(n.created_at);
+                                    let unread = !n.read;
+                                    view! {
+                                        <li class:unread=unread data-testid="notification">
+                                            <a href=href>{move || n.text(i18n.get())}</a>
+                                            <span class="muted small">" · " {when}</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            {(unread > 0).then(|| view! {
+                                <button type="button" class="button button-secondary" data-testid="mark-read"
+                                    on:click=move |_| { read.dispatch(()); }>{t!(i18n, note_mark_read)}</button>
+                            })}
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }

@@ -1306,16 +1306,17 @@ pub async fn change_delivery(
         "change": note,
         "by": by.as_str(),
     });
-    sqlx::query(
-        "INSERT INTO notifications (customer_id, kind, shipment_id, payload, created_at) \
-         VALUES ($1, 'delivery_changed', $2, $3, $4)",
-    )
-    .bind(c.customer_id)
-    .bind(c.id)
-    .bind(payload.to_string())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    // The shipper hears about the recipient's changes; its own need no message.
+    if by == ChangedBy::Recipient {
+        crate::notifications::service::record(
+            &mut tx,
+            c.customer_id,
+            c.id,
+            crate::notifications::NotificationKind::DeliveryChanged,
+            payload,
+        )
+        .await?;
+    }
     tx.commit().await?;
     let event = crate::orders::ShipmentEvent {
         status: c.status,

@@ -155,12 +155,14 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppEr
     if duplicate(db, carrier_id, &e.event_id).await? {
         return Ok(Stored::Duplicate);
     }
-    let row = sqlx::query("SELECT id, status FROM shipments WHERE tracking_number = $1")
-        .bind(&e.tracking_number)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
+    let row =
+        sqlx::query("SELECT id, status, customer_id FROM shipments WHERE tracking_number = $1")
+            .bind(&e.tracking_number)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
     let id: i64 = row.try_get(0)?;
+    let customer_id: i64 = row.try_get(2)?;
     let current = ShipmentStatus::parse(&row.try_get::<String, _>(1)?).ok_or(AppError::Internal)?;
     if !current.can_become(e.status) {
         return Err(AppError::Conflict(FieldErrors::from([(
@@ -206,6 +208,14 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppEr
     match inserted {
         Ok(row) => {
             let event_id: i64 = row.try_get(0)?;
+            if let Some(kind) = crate::notifications::NotificationKind::for_status(e.status) {
+                let payload = serde_json::json!({
+                    "tracking_number": e.tracking_number,
+                    "status": e.status.as_str(),
+                });
+                crate::notifications::service::record(&mut tx, customer_id, id, kind, payload)
+                    .await?;
+            }
             tx.commit().await?;
             let event = crate::orders::ShipmentEvent {
                 status: e.status,

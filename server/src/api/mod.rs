@@ -6,6 +6,7 @@ mod accounts;
 mod addresses;
 mod crm;
 mod health;
+mod notifications;
 mod orders;
 mod slots;
 mod tracking;
@@ -81,6 +82,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(slots::update_template))
         .routes(routes!(slots::update_slot))
         .routes(routes!(tracking::carrier_events))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::read_all))
         .routes(routes!(tracking::track))
         .routes(routes!(tracking::stream))
         .split_for_parts();

@@ -6,6 +6,7 @@
 mod accounts;
 mod addresses;
 mod helpers;
+mod notifications;
 mod orders;
 mod pages;
 mod security;
