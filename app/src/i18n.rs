@@ -403,7 +403,7 @@ texts! {
     note_delivery_changed: "{tn}: the recipient changed the delivery. {change}", "{tn}：收件人更改了派送。{change}";
     note_out_for_delivery: "{tn} is out for delivery.", "{tn} 正在派送。";
     note_delivered: "{tn} was delivered.", "{tn} 已送达。";
-    note_exception: "{tn}: {status}", "{tn}：{status}";
+    note_exception: "{tn} needs attention: {status}", "{tn} 出现异常：{status}";
     slots_close_day: "Close day", "关闭当天";
     slots_reopen_day: "Reopen day", "重新开放当天";
     track_details: "Details and delivery options", "详情与派送选项";
