@@ -342,6 +342,17 @@ impl AppError {
         }
     }
 
+    /// Each refused field with its message in `locale`: the `fields` of the API's error shape.
+    pub fn field_messages(&self, locale: Locale) -> BTreeMap<String, String> {
+        self.fields()
+            .map(|f| {
+                f.iter()
+                    .map(|(k, v)| (k.clone(), v.message(locale)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The error for one field, to show next to it.
     pub fn field_error(&self, name: &str) -> Option<FieldError> {
         self.fields().and_then(|f| f.get(name)).copied()

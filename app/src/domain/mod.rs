@@ -16,5 +16,5 @@ pub use parcel::{Dimensions, Side, Weight};
 pub use password::Password;
 pub use phone::PhoneNumber;
 pub use postcode::Postcode;
-pub use text::{single_line, CompanyName, PersonName};
+pub use text::{fold_key, single_line, CompanyName, PersonName};
 pub use tracking_number::TrackingNumber;

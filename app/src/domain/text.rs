@@ -22,6 +22,15 @@ pub fn single_line(input: &str, max: usize, required: bool) -> Result<Option<Str
     Ok(Some(value.to_string()))
 }
 
+/// Case, spaces and punctuation folded away, for comparing what people type with what is
+/// stored: postcodes, postcode prefixes, city names, tracking numbers.
+pub fn fold_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 /// A person's name as they write it: any script, trimmed, one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonName(String);

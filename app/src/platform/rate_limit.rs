@@ -7,11 +7,16 @@ use crate::error::AppError;
 
 use super::{now_ms, Db};
 
+/// The window's length in milliseconds and the start of the window `now` falls in.
+fn current_window(window: Duration, now: i64) -> (i64, i64) {
+    let window_ms = window.as_millis().max(1) as i64;
+    (window_ms, now - now % window_ms)
+}
+
 /// Counts one attempt against `bucket`; refuses once more than `limit` fall in the window.
 pub async fn hit(db: &Db, bucket: &str, limit: u32, window: Duration) -> Result<(), AppError> {
-    let window_ms = window.as_millis().max(1) as i64;
     let now = now_ms();
-    let window_start = now - now % window_ms;
+    let (window_ms, window_start) = current_window(window, now);
     // One statement: the check and the increment cannot interleave between instances.
     let hits: i64 = sqlx::query_scalar(
         "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
@@ -43,12 +48,11 @@ pub async fn exhausted(
     limit: u32,
     window: Duration,
 ) -> Result<bool, AppError> {
-    let window_ms = window.as_millis().max(1) as i64;
-    let now = now_ms();
+    let (_, window_start) = current_window(window, now_ms());
     let hits: Option<i64> =
         sqlx::query_scalar("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
             .bind(bucket)
-            .bind(now - now % window_ms)
+            .bind(window_start)
             .fetch_optional(&db.pool)
             .await?;
     Ok(hits.unwrap_or(0) >= i64::from(limit))

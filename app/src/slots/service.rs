@@ -13,7 +13,7 @@ use super::{
     TemplateForm, WindowInput,
 };
 use crate::accounts::{service::require_role, Role};
-use crate::domain::single_line;
+use crate::domain::{fold_key, single_line};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::orders::{BookingDraft, DraftStage, ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::Gazetteer;
@@ -101,10 +101,7 @@ pub fn generate(p: &Pattern, from: Date, to: Date) -> Vec<NewSlot> {
 
 /// Today's date in the zone.
 pub fn today(tz: &TimeZone, now_ms: i64) -> Date {
-    Timestamp::from_millisecond(now_ms)
-        .unwrap_or(Timestamp::UNIX_EPOCH)
-        .to_zoned(tz.clone())
-        .date()
+    local(tz, now_ms).date()
 }
 
 /// Why a window cannot be taken now, if it cannot. Bookable strictly before the cut-off.
@@ -159,13 +156,6 @@ fn parse_day(s: &str) -> Result<Date, FieldError> {
         .map_err(|_| FieldError::DateInvalid)
 }
 
-fn fold(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_uppercase)
-        .collect()
-}
-
 /// Checks a template and every field of it at once; returns it tidied and its pattern.
 fn put(errors: &mut FieldErrors, field: String, e: FieldError) {
     errors.entry(field).or_insert(e);
@@ -216,7 +206,7 @@ pub fn parse_template(input: &SlotTemplateInput) -> Result<(SlotTemplateInput, P
     }
     let mut prefixes = Vec::new();
     for (i, p) in input.postcode_prefixes.iter().enumerate() {
-        let p = fold(p);
+        let p = fold_key(p);
         if p.is_empty() {
             continue;
         }
@@ -701,7 +691,7 @@ pub fn area_for<'a>(
     postcode: &str,
 ) -> Option<&'a Stored> {
     let country = country.trim().to_ascii_uppercase();
-    let postcode = fold(postcode);
+    let postcode = fold_key(postcode);
     let in_country = || templates.iter().filter(|t| t.input.country == country);
     let by_postcode = in_country()
         .filter_map(|t| {
@@ -715,9 +705,10 @@ pub fn area_for<'a>(
         })
         .max_by_key(|(len, _)| *len)
         .map(|(_, t)| t);
-    let city = fold(city);
+    let city = fold_key(city);
     by_postcode.or_else(|| {
-        in_country().find(|t| !city.is_empty() && t.input.cities.iter().any(|c| fold(c) == city))
+        in_country()
+            .find(|t| !city.is_empty() && t.input.cities.iter().any(|c| fold_key(c) == city))
     })
 }
 
@@ -730,18 +721,19 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn local_day_hm(tz: &TimeZone, ms: i64) -> String {
-    let z = Timestamp::from_millisecond(ms)
+fn local(tz: &TimeZone, ms: i64) -> jiff::Zoned {
+    Timestamp::from_millisecond(ms)
         .unwrap_or(Timestamp::UNIX_EPOCH)
-        .to_zoned(tz.clone());
-    format!("{} {:02}:{:02}", z.date(), z.hour(), z.minute())
+        .to_zoned(tz.clone())
 }
 
 fn local_hm(tz: &TimeZone, ms: i64) -> String {
-    let z = Timestamp::from_millisecond(ms)
-        .unwrap_or(Timestamp::UNIX_EPOCH)
-        .to_zoned(tz.clone());
+    let z = local(tz, ms);
     format!("{:02}:{:02}", z.hour(), z.minute())
+}
+
+fn local_day_hm(tz: &TimeZone, ms: i64) -> String {
+    format!("{} {}", local(tz, ms).date(), local_hm(tz, ms))
 }
 
 fn slot_from_row(t: &Stored, row: &sqlx::any::AnyRow, now: i64) -> Result<Slot, AppError> {
@@ -1125,10 +1117,6 @@ pub async fn attach(
     Ok(())
 }
 
-pub fn reschedulable(status: ShipmentStatus) -> bool {
-    status.reschedulable()
-}
-
 /// Who changed a delivery, for the event and the shipper's notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangedBy {
@@ -1185,7 +1173,10 @@ async fn current(db: &Db, shipment_id: i64) -> Result<Current, AppError> {
 
 /// The template serving a shipment's destination, for the windows it may move to.
 pub async fn destination_area(db: &Db, shipment_id: i64) -> Result<Option<Stored>, AppError> {
-    let c = current(db, shipment_id).await?;
+    area_of(db, &current(db, shipment_id).await?).await
+}
+
+async fn area_of(db: &Db, c: &Current) -> Result<Option<Stored>, AppError> {
     let templates = load_templates(db).await?;
     Ok(area_for(&templates, &c.country, &c.city, &c.postcode).cloned())
 }
@@ -1201,13 +1192,13 @@ pub async fn change_delivery(
     by: ChangedBy,
 ) -> Result<(), AppError> {
     let c = current(db, shipment_id).await?;
-    if !reschedulable(c.status) {
+    if !c.status.reschedulable() {
         return Err(AppError::Conflict(FieldErrors::from([(
             "status".to_string(),
             FieldError::NotReschedulable,
         )])));
     }
-    let area = destination_area(db, shipment_id).await?;
+    let area = area_of(db, &c).await?;
     let field = match &to {
         NewDelivery::Window(_) => "slot_id",
         NewDelivery::PickupPoint(_) => "pickup_point",
@@ -1362,17 +1353,17 @@ pub async fn for_own_shipment(
     tracking_number: &str,
 ) -> Result<SlotList, AppError> {
     let id = own_shipment_id(db, customer_id, tracking_number).await?;
-    destination_slots(db, id).await
+    area_slots(db, destination_area(db, id).await?.as_ref()).await
 }
 
-/// The windows of a shipment's destination area over the template's horizon.
-pub async fn destination_slots(db: &Db, shipment_id: i64) -> Result<SlotList, AppError> {
-    let Some(t) = destination_area(db, shipment_id).await? else {
+/// The windows of an area (a shipment's destination) over the template's horizon.
+pub async fn area_slots(db: &Db, area: Option<&Stored>) -> Result<SlotList, AppError> {
+    let Some(t) = area else {
         return Ok(list_of(None, Vec::new()));
     };
     let now = now_ms();
-    let (from, to) = range(&t, "", t.pattern.days_ahead, now)?;
-    Ok(list_of(Some(&t), between(db, &t, from, to, now).await?))
+    let (from, to) = range(t, "", t.pattern.days_ahead, now)?;
+    Ok(list_of(Some(t), between(db, t, from, to, now).await?))
 }
 
 /// Frees a cancelled shipment's windows, inside the cancellation's transaction.

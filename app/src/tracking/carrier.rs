@@ -237,14 +237,7 @@ fn refused(event_id: &str, error: &AppError, locale: Locale) -> CarrierEventResu
         event_id: event_id.to_string(),
         outcome: "refused".into(),
         code: Some(error.code().to_string()),
-        fields: error
-            .fields()
-            .map(|f| {
-                f.iter()
-                    .map(|(k, v)| (k.clone(), v.message(locale)))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        fields: error.field_messages(locale),
     }
 }
 

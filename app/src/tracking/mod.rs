@@ -52,11 +52,7 @@ pub struct RecipientView {
 pub async fn track_shipment(tracking_number: String) -> Result<Option<PublicShipment>, AppError> {
     use crate::platform::request::*;
     let (state, _) = respond(server_fn_context())?;
-    match service::public(&state.db, &tracking_number).await {
-        Ok(s) => Ok(Some(s)),
-        Err(AppError::NotFound) => Ok(None),
-        Err(e) => respond(Err(e)),
-    }
+    respond(service::find_public(&state.db, &tracking_number).await)
 }
 
 /// A new tracking event, as announced to open tracking pages.
@@ -132,11 +128,7 @@ pub async fn track_many(numbers: Vec<String>) -> Result<Vec<Option<PublicShipmen
     }
     let mut out = Vec::with_capacity(numbers.len());
     for n in &numbers {
-        out.push(match service::public(&state.db, n).await {
-            Ok(s) => Some(s),
-            Err(AppError::NotFound) => None,
-            Err(e) => return respond(Err(e)),
-        });
+        out.push(respond(service::find_public(&state.db, n).await)?);
     }
     Ok(out)
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::Row;
 
 use super::{PublicShipment, RecipientView};
-use crate::domain::TrackingNumber;
+use crate::domain::{fold_key, TrackingNumber};
 use crate::error::{AppError, FieldError};
 use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
 use crate::platform::{now_ms, rate_limit, Db};
@@ -143,21 +143,26 @@ pub async fn public(db: &Db, tracking_number: &str) -> Result<PublicShipment, Ap
     Ok(load(db, tracking_number).await?.public)
 }
 
-fn folded(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_uppercase)
-        .collect()
+/// The public view, or `None` for a number nobody booked (the track box and page).
+pub async fn find_public(
+    db: &Db,
+    tracking_number: &str,
+) -> Result<Option<PublicShipment>, AppError> {
+    match public(db, tracking_number).await {
+        Ok(s) => Ok(Some(s)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The recipient's postcode (spacing and case ignored), or at least the last four digits of
 /// their phone number.
 pub fn proves(proof: &str, postcode: &str, phone: &str) -> bool {
-    let proof = folded(proof);
+    let proof = fold_key(proof);
     if proof.is_empty() {
         return false;
     }
-    if proof == folded(postcode) {
+    if proof == fold_key(postcode) {
         return true;
     }
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
@@ -169,7 +174,7 @@ pub fn proves(proof: &str, postcode: &str, phone: &str) -> bool {
 /// Checks a proof. An unknown number and a wrong proof get the same answer, and both count
 /// against the limits; a right proof is never counted.
 async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Result<Row_, AppError> {
-    let key = folded(tracking_number);
+    let key = fold_key(tracking_number);
     let buckets = [
         (format!("proof:{key}"), PROOF_LIMIT_PER_SHIPMENT),
         (format!("proof-ip:{ip}"), PROOF_LIMIT_PER_CLIENT),
@@ -200,14 +205,15 @@ async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Resu
 
 async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
     let area = slots::destination_area(db, r.id).await?;
+    let slots = slots::area_slots(db, area.as_ref()).await?;
     let before_cutoff = r
         .public
         .delivery_slot
         .as_ref()
         .is_none_or(|s| s.unavailable != Some(crate::slots::SlotUnavailable::CutoffPassed));
     Ok(RecipientView {
-        can_change: slots::reschedulable(r.public.status) && before_cutoff && area.is_some(),
-        slots: slots::destination_slots(db, r.id).await?,
+        can_change: r.public.status.reschedulable() && before_cutoff && area.is_some(),
+        slots,
         pickup_points: area.map(|a| a.input.pickup_points).unwrap_or_default(),
         recipient_name: r.recipient_name,
         address: r.address,

@@ -129,18 +129,18 @@ pub fn journey(
 /// The simulator's own carrier identity, made once.
 async fn carrier_id(db: &Db) -> Result<i64, crate::error::AppError> {
     const NAME: &str = "Parcelport demo simulator";
-    let existing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM carrier_tokens WHERE name = $1 ORDER BY id LIMIT 1")
-            .bind(NAME)
-            .fetch_optional(&db.pool)
-            .await?;
-    match existing {
-        Some(id) => Ok(id),
-        None => {
-            carrier::create_token(db, NAME).await?;
-            Box::pin(carrier_id(db)).await
-        }
+    let find = || {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM carrier_tokens WHERE name = $1 ORDER BY id LIMIT 1",
+        )
+        .bind(NAME)
+        .fetch_optional(&db.pool)
+    };
+    if let Some(id) = find().await? {
+        return Ok(id);
     }
+    carrier::create_token(db, NAME).await?;
+    find().await?.ok_or(crate::error::AppError::Internal)
 }
 
 /// Records every scan that is due by `now` for parcels still on their way; returns how many

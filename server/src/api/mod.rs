@@ -140,14 +140,7 @@ pub fn error_response(err: &AppError, locale: Locale) -> Response {
         error: ErrorDetail {
             code: err.code().to_string(),
             message: err.message(locale),
-            fields: err
-                .fields()
-                .map(|f| {
-                    f.iter()
-                        .map(|(k, v)| (k.clone(), v.message(locale)))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            fields: err.field_messages(locale),
         },
     };
     let mut response = (err.status(), Json(body)).into_response();
