@@ -88,6 +88,16 @@ pub enum FieldError {
     CapacityBelowBooked {
         booked: usize,
     },
+    /// Not an absolute `http`/`https` URL.
+    UrlInvalid,
+    /// A loopback, private or link-local address: the portal does not call into networks
+    /// behind it.
+    UrlNotPublic,
+    TooMany {
+        max: usize,
+    },
+    LocaleUnknown,
+    KindUnknown,
 }
 
 impl FieldError {
@@ -146,6 +156,11 @@ impl FieldError {
             FieldError::StatusUnknown => "status_unknown",
             FieldError::NotForCarriers => "not_for_carriers",
             FieldError::CapacityBelowBooked { .. } => "capacity_below_booked",
+            FieldError::UrlInvalid => "url_invalid",
+            FieldError::UrlNotPublic => "url_not_public",
+            FieldError::TooMany { .. } => "too_many",
+            FieldError::LocaleUnknown => "locale_unknown",
+            FieldError::KindUnknown => "kind_unknown",
         }
     }
 
@@ -218,6 +233,11 @@ impl FieldError {
                 t.fe_capacity_below_booked,
                 &[("booked", &booked.to_string())],
             ),
+            FieldError::UrlInvalid => t.fe_url_invalid.into(),
+            FieldError::UrlNotPublic => t.fe_url_not_public.into(),
+            FieldError::TooMany { max } => fill(t.fe_too_many, &[("max", &max.to_string())]),
+            FieldError::LocaleUnknown => t.fe_locale_unknown.into(),
+            FieldError::KindUnknown => t.fe_kind_unknown.into(),
         }
     }
 }

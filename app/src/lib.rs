@@ -123,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/shipments/import") view=orders::import_page::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/shipments/:tracking_number") view=orders::shipments_page::ShipmentPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/notifications") view=notifications::pages::NotificationSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/customers") view=crm::pages::CustomersPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/slots") view=slots::pages::SlotTemplatesPage ssr=SsrMode::Async />
                 </Routes>

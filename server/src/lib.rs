@@ -135,6 +135,14 @@ pub async fn spawn(
             ));
         }
     }
+    // Background work every instance does; both are safe to run on several instances at once.
+    tokio::spawn(
+        app::notifications::sender::Sender::new(state.db.clone(), state.settings.clone()).run(),
+    );
+    tokio::spawn(app::tracking::delays::run(
+        state.db.clone(),
+        state.settings.delay_sweep,
+    ));
     let app = router(state.clone());
     let handle = tokio::spawn(async move {
         axum::serve(

@@ -1,14 +1,18 @@
 //! Notifications: an outbox row per message, written in the same transaction as the change that
-//! causes it (a booking, a carrier scan, a recipient's change). The in-app centre reads it; the
-//! email and webhook senders will work from the same rows.
+//! causes it (a booking, a carrier scan, a recipient's change, a delay), with one delivery row
+//! per channel the customer chose for that kind. The in-app centre reads the messages; the
+//! sender works through the deliveries (email over SMTP, signed webhooks).
 
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod sender;
 #[cfg(feature = "ssr")]
 pub mod service;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::i18n::{fill, Texts};
 use crate::orders::ShipmentStatus;
 
@@ -21,8 +25,13 @@ pub enum NotificationKind {
     DeliveryChanged,
     OutForDelivery,
     Delivered,
-    /// Delayed, failed attempt, damaged, lost or returned: `status` says which.
+    /// Damaged, lost or returned: `status` says which.
     Exception,
+    /// The parcel will miss its promised window: `cause` says why (`eta`, `delayed`,
+    /// `delivery_failed`), once per cause.
+    DelayAlert,
+    /// After a delay alert, the parcel is back within its promised window.
+    DelayRecovered,
 }
 
 impl NotificationKind {
@@ -33,31 +42,47 @@ impl NotificationKind {
             NotificationKind::OutForDelivery => "out_for_delivery",
             NotificationKind::Delivered => "delivered",
             NotificationKind::Exception => "exception",
+            NotificationKind::DelayAlert => "delay_alert",
+            NotificationKind::DelayRecovered => "delay_recovered",
         }
     }
 
+    pub const ALL: [NotificationKind; 7] = [
+        NotificationKind::BookingConfirmed,
+        NotificationKind::DeliveryChanged,
+        NotificationKind::OutForDelivery,
+        NotificationKind::Delivered,
+        NotificationKind::DelayAlert,
+        NotificationKind::DelayRecovered,
+        NotificationKind::Exception,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            NotificationKind::BookingConfirmed,
-            NotificationKind::DeliveryChanged,
-            NotificationKind::OutForDelivery,
-            NotificationKind::Delivered,
-            NotificationKind::Exception,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// The message a carrier scan of this status sends, if any.
+    /// The kind's name in the settings.
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            NotificationKind::BookingConfirmed => t.kind_booking_confirmed,
+            NotificationKind::DeliveryChanged => t.kind_delivery_changed,
+            NotificationKind::OutForDelivery => t.kind_out_for_delivery,
+            NotificationKind::Delivered => t.kind_delivered,
+            NotificationKind::Exception => t.kind_exception,
+            NotificationKind::DelayAlert => t.kind_delay_alert,
+            NotificationKind::DelayRecovered => t.kind_delay_recovered,
+        }
+    }
+
+    /// The message a carrier scan of this status sends, if any. Delays and failed attempts
+    /// are not here: the delay rules send one alert per cause (`tracking::delays`).
     pub fn for_status(status: ShipmentStatus) -> Option<Self> {
         match status {
             ShipmentStatus::OutForDelivery => Some(NotificationKind::OutForDelivery),
             ShipmentStatus::Delivered => Some(NotificationKind::Delivered),
-            ShipmentStatus::Delayed
-            | ShipmentStatus::DeliveryFailed
-            | ShipmentStatus::Damaged
-            | ShipmentStatus::Lost
-            | ShipmentStatus::ReturnedToSender => Some(NotificationKind::Exception),
+            ShipmentStatus::Damaged | ShipmentStatus::Lost | ShipmentStatus::ReturnedToSender => {
+                Some(NotificationKind::Exception)
+            }
             _ => None,
         }
     }
@@ -74,6 +99,10 @@ pub struct Notification {
     pub status: Option<ShipmentStatus>,
     /// What changed (`delivery_changed`): `slot:<day> <from>-<to>` or `pickup_point:<name>`.
     pub change: Option<String>,
+    /// Why a delay alert was raised: `eta`, `delayed` or `delivery_failed`.
+    pub cause: Option<String>,
+    /// The latest expected arrival (Unix milliseconds) when the message was written.
+    pub eta: Option<i64>,
     /// Unix milliseconds.
     pub created_at: i64,
     pub read: bool,
@@ -110,7 +139,28 @@ impl Notification {
                     ),
                 ],
             ),
+            NotificationKind::DelayAlert => {
+                let cause = match self.cause.as_deref() {
+                    Some("delayed") => t.delay_cause_delayed,
+                    Some("delivery_failed") => t.delay_cause_delivery_failed,
+                    _ => t.delay_cause_eta,
+                };
+                fill(
+                    t.note_delay_alert,
+                    &[("tn", tn), ("cause", cause), ("eta", &self.eta_text(t))],
+                )
+            }
+            NotificationKind::DelayRecovered => fill(
+                t.note_delay_recovered,
+                &[("tn", tn), ("eta", &self.eta_text(t))],
+            ),
         }
+    }
+
+    fn eta_text(&self, t: &Texts) -> String {
+        self.eta
+            .map(crate::ui::format_date)
+            .unwrap_or_else(|| t.eta_unknown.to_string())
     }
 }
 
@@ -139,4 +189,135 @@ pub async fn mark_all_read() -> Result<NotificationList, AppError> {
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
     respond(service::mark_all_read(&state.db, customer_id).await)?;
     respond(service::list(&state.db, customer_id, 20).await)
+}
+
+/// The channels a customer wants for one kind of message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct KindChannels {
+    pub kind: NotificationKind,
+    pub email: bool,
+    pub webhook: bool,
+    pub in_app: bool,
+}
+
+/// Every kind's channels and the language of email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NotificationPreferences {
+    /// `en` or `zh-CN`.
+    pub locale: String,
+    /// One entry per kind; kinds left out keep their setting.
+    pub kinds: Vec<KindChannels>,
+}
+
+/// A customer's webhook endpoint (its secret is shown once, at creation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewWebhook {
+    pub url: String,
+}
+
+/// The answer to creating a webhook: the only time the signing secret is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreatedWebhook {
+    pub webhook: Webhook,
+    pub secret: String,
+}
+
+/// One attempt to deliver a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeliveryAttempt {
+    pub attempt: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub duration_ms: i64,
+    pub ok: bool,
+    /// The endpoint's HTTP status, when it answered.
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// One message sent (or being sent) to one webhook, with its attempts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WebhookDelivery {
+    /// The `Parcelport-Event-Id` header: the same on every retry.
+    pub event_id: String,
+    pub kind: NotificationKind,
+    pub tracking_number: Option<String>,
+    /// `pending` (retrying), `sent`, `failed` (gave up) or `skipped`.
+    pub status: String,
+    pub created_at: i64,
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+#[server(prefix = "/rpc", endpoint = "notifications/preferences", input = server_fn::codec::Json)]
+pub async fn my_preferences() -> Result<NotificationPreferences, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    respond(service::preferences(&state.db, customer_id).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "notifications/save-preferences", input = server_fn::codec::Json)]
+pub async fn save_preferences(
+    preferences: NotificationPreferences,
+) -> Result<Reply<NotificationPreferences>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(service::save_preferences(&state.db, customer_id, &preferences).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "notifications/webhooks", input = server_fn::codec::Json)]
+pub async fn my_webhooks() -> Result<Vec<(Webhook, Vec<WebhookDelivery>)>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let hooks = respond(service::webhooks(&state.db, customer_id).await)?;
+    let mut out = Vec::with_capacity(hooks.len());
+    for h in hooks {
+        let deliveries =
+            respond(service::webhook_deliveries(&state.db, customer_id, h.id, 10).await)?;
+        out.push((h, deliveries));
+    }
+    Ok(out)
+}
+
+#[server(prefix = "/rpc", endpoint = "notifications/add-webhook", input = server_fn::codec::Json)]
+pub async fn add_webhook(url: String) -> Result<Reply<CreatedWebhook>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(service::create_webhook(
+        &state.db,
+        customer_id,
+        &NewWebhook { url },
+        state.settings.webhook_allow_private,
+    )
+    .await)
+}
+
+#[server(prefix = "/rpc", endpoint = "notifications/remove-webhook", input = server_fn::codec::Json)]
+pub async fn remove_webhook(id: i64) -> Result<(), AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    respond(service::delete_webhook(&state.db, customer_id, id).await)
 }

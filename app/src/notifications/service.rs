@@ -1,14 +1,25 @@
-//! The outbox and the in-app centre's queries.
+//! The outbox, the customer's channel choices, webhook endpoints and the delivery log.
+
+use std::net::IpAddr;
 
 use sqlx::Row;
 
-use super::{Notification, NotificationKind, NotificationList};
-use crate::error::AppError;
+use super::{
+    CreatedWebhook, DeliveryAttempt, KindChannels, NewWebhook, Notification, NotificationKind,
+    NotificationList, NotificationPreferences, Webhook, WebhookDelivery,
+};
+use crate::error::{AppError, FieldError};
+use crate::i18n::Locale;
 use crate::orders::ShipmentStatus;
 use crate::platform::{now_ms, Db};
 
-/// Writes one message inside the caller's transaction, so it exists exactly when the change
-/// that caused it does.
+/// Endpoints one customer may register.
+pub const MAX_WEBHOOKS: usize = 5;
+const MAX_URL_LEN: usize = 500;
+
+/// Writes one message inside the caller's transaction, with a delivery row for each channel
+/// the customer wants for this kind, so the message and its sending exist exactly when the
+/// change that caused it does.
 pub async fn record(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     customer_id: i64,
@@ -16,53 +27,146 @@ pub async fn record(
     kind: NotificationKind,
     payload: serde_json::Value,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    let now = now_ms();
+    let notification_id: i64 = sqlx::query_scalar(
         "INSERT INTO notifications (customer_id, kind, shipment_id, payload, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(customer_id)
     .bind(kind.as_str())
     .bind(shipment_id)
     .bind(payload.to_string())
-    .bind(now_ms())
-    .execute(&mut **tx)
+    .bind(now)
+    .fetch_one(&mut **tx)
     .await?;
+    let channels = channels_for(&mut **tx, customer_id, kind).await?;
+    let mut targets: Vec<(&str, Option<i64>, String)> = Vec::new();
+    if channels.email {
+        let emails: Vec<String> = sqlx::query_scalar(
+            "SELECT email FROM users WHERE customer_id = $1 AND role = 'customer' ORDER BY id",
+        )
+        .bind(customer_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        targets.extend(emails.into_iter().map(|e| ("email", None, e)));
+    }
+    if channels.webhook {
+        let hooks: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM webhooks WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY id",
+        )
+        .bind(customer_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        targets.extend(
+            hooks
+                .into_iter()
+                .map(|id| ("webhook", Some(id), format!("webhook:{id}"))),
+        );
+    }
+    for (channel, webhook_id, target) in targets {
+        sqlx::query(
+            "INSERT INTO notification_deliveries (notification_id, channel, webhook_id, target, \
+             status, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
+        )
+        .bind(notification_id)
+        .bind(channel)
+        .bind(webhook_id)
+        .bind(target)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 
+/// Every channel is on until the customer turns it off.
+fn default_channels(kind: NotificationKind) -> KindChannels {
+    KindChannels {
+        kind,
+        email: true,
+        webhook: true,
+        in_app: true,
+    }
+}
+
+async fn channels_for(
+    conn: &mut sqlx::AnyConnection,
+    customer_id: i64,
+    kind: NotificationKind,
+) -> Result<KindChannels, AppError> {
+    let row = sqlx::query(
+        "SELECT email, webhook, in_app FROM notification_preferences \
+         WHERE customer_id = $1 AND kind = $2",
+    )
+    .bind(customer_id)
+    .bind(kind.as_str())
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        None => default_channels(kind),
+        Some(r) => KindChannels {
+            kind,
+            email: r.try_get::<i64, _>(0)? != 0,
+            webhook: r.try_get::<i64, _>(1)? != 0,
+            in_app: r.try_get::<i64, _>(2)? != 0,
+        },
+    })
+}
+
+/// A stored message as the customer reads it; `None` for a kind this version does not know.
+pub fn notification_from(
+    id: i64,
+    kind: &str,
+    payload: &str,
+    created_at: i64,
+    read: bool,
+) -> Option<Notification> {
+    let kind = NotificationKind::parse(kind)?;
+    let payload: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+    let text = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(String::from);
+    Some(Notification {
+        id,
+        kind,
+        tracking_number: text("tracking_number"),
+        status: text("status").and_then(|s| ShipmentStatus::parse(&s)),
+        change: text("change"),
+        cause: text("cause"),
+        eta: payload.get("eta").and_then(|v| v.as_i64()),
+        created_at,
+        read,
+    })
+}
+
+/// Messages of kinds the customer turned off for the portal stay out of the centre.
+const SHOWN_IN_APP: &str = "NOT EXISTS (SELECT 1 FROM notification_preferences p \
+     WHERE p.customer_id = n.customer_id AND p.kind = n.kind AND p.in_app = 0)";
+
 /// The customer's latest messages and how many are unread.
 pub async fn list(db: &Db, customer_id: i64, limit: i64) -> Result<NotificationList, AppError> {
-    let unread: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM notifications WHERE customer_id = $1 AND read_at IS NULL",
-    )
+    let unread: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM notifications n WHERE n.customer_id = $1 AND n.read_at IS NULL \
+         AND {SHOWN_IN_APP}"
+    ))
     .bind(customer_id)
     .fetch_one(&db.pool)
     .await?;
-    let rows = sqlx::query(
-        "SELECT id, kind, payload, created_at, read_at FROM notifications \
-         WHERE customer_id = $1 ORDER BY id DESC LIMIT $2",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT n.id, n.kind, n.payload, n.created_at, n.read_at FROM notifications n \
+         WHERE n.customer_id = $1 AND {SHOWN_IN_APP} ORDER BY n.id DESC LIMIT $2"
+    ))
     .bind(customer_id)
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
     let mut notifications = Vec::with_capacity(rows.len());
     for r in rows {
-        let Some(kind) = NotificationKind::parse(&r.try_get::<String, _>(1)?) else {
-            continue;
-        };
-        let payload: serde_json::Value =
-            serde_json::from_str(&r.try_get::<String, _>(2)?).unwrap_or_default();
-        let text = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(String::from);
-        notifications.push(Notification {
-            id: r.try_get(0)?,
-            kind,
-            tracking_number: text("tracking_number"),
-            status: text("status").and_then(|s| ShipmentStatus::parse(&s)),
-            change: text("change"),
-            created_at: r.try_get(3)?,
-            read: r.try_get::<Option<i64>, _>(4)?.is_some(),
-        });
+        notifications.extend(notification_from(
+            r.try_get(0)?,
+            &r.try_get::<String, _>(1)?,
+            &r.try_get::<String, _>(2)?,
+            r.try_get(3)?,
+            r.try_get::<Option<i64>, _>(4)?.is_some(),
+        ));
     }
     Ok(NotificationList {
         unread,
@@ -77,4 +181,302 @@ pub async fn mark_all_read(db: &Db, customer_id: i64) -> Result<(), AppError> {
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+pub async fn preferences(db: &Db, customer_id: i64) -> Result<NotificationPreferences, AppError> {
+    let mut conn = db.pool.acquire().await?;
+    let mut kinds = Vec::with_capacity(NotificationKind::ALL.len());
+    for kind in NotificationKind::ALL {
+        kinds.push(channels_for(&mut conn, customer_id, kind).await?);
+    }
+    let locale: String =
+        sqlx::query_scalar("SELECT notification_locale FROM customers WHERE id = $1")
+            .bind(customer_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(NotificationPreferences { locale, kinds })
+}
+
+/// Saves the given kinds' channels and the email language in one transaction.
+pub async fn save_preferences(
+    db: &Db,
+    customer_id: i64,
+    prefs: &NotificationPreferences,
+) -> Result<NotificationPreferences, AppError> {
+    let locale = Locale::from_tag(&prefs.locale)
+        .ok_or_else(|| AppError::field("locale", FieldError::LocaleUnknown))?;
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE customers SET notification_locale = $1 WHERE id = $2")
+        .bind(locale.tag())
+        .bind(customer_id)
+        .execute(&mut *tx)
+        .await?;
+    for k in &prefs.kinds {
+        sqlx::query(
+            "INSERT INTO notification_preferences (customer_id, kind, email, webhook, in_app) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, kind) DO UPDATE SET \
+             email = excluded.email, webhook = excluded.webhook, in_app = excluded.in_app",
+        )
+        .bind(customer_id)
+        .bind(k.kind.as_str())
+        .bind(i64::from(k.email))
+        .bind(i64::from(k.webhook))
+        .bind(i64::from(k.in_app))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    preferences(db, customer_id).await
+}
+
+/// Whether an address is one the portal must not call: loopback, private, link-local,
+/// unspecified (and their IPv6 kin). Hosts given by name are resolved by the sender.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                // 100.64.0.0/10, carrier-grade NAT.
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                // fc00::/7 unique local, fe80::/10 link-local.
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Parses an endpoint: absolute http(s), no credentials, and (unless allowed) not a private
+/// or loopback address.
+pub fn parse_webhook_url(input: &str, allow_private: bool) -> Result<reqwest::Url, FieldError> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if input.len() > MAX_URL_LEN {
+        return Err(FieldError::TooLong { max: MAX_URL_LEN });
+    }
+    let url = reqwest::Url::parse(input).map_err(|_| FieldError::UrlInvalid)?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host().is_none()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(FieldError::UrlInvalid);
+    }
+    if !allow_private {
+        let private = match url.host() {
+            Some(url::Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
+            Some(url::Host::Domain(d)) => {
+                let d = d.to_ascii_lowercase();
+                d == "localhost" || d.ends_with(".localhost") || d.ends_with(".local")
+            }
+            None => true,
+        };
+        if private {
+            return Err(FieldError::UrlNotPublic);
+        }
+    }
+    Ok(url)
+}
+
+pub async fn webhooks(db: &Db, customer_id: i64) -> Result<Vec<Webhook>, AppError> {
+    sqlx::query(
+        "SELECT id, url, created_at FROM webhooks WHERE customer_id = $1 AND deleted_at IS NULL \
+         ORDER BY id",
+    )
+    .bind(customer_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(Webhook {
+            id: r.try_get(0)?,
+            url: r.try_get(1)?,
+            created_at: r.try_get(2)?,
+        })
+    })
+    .collect()
+}
+
+pub async fn create_webhook(
+    db: &Db,
+    customer_id: i64,
+    input: &NewWebhook,
+    allow_private: bool,
+) -> Result<CreatedWebhook, AppError> {
+    let url =
+        parse_webhook_url(&input.url, allow_private).map_err(|e| AppError::field("url", e))?;
+    if webhooks(db, customer_id).await?.len() >= MAX_WEBHOOKS {
+        return Err(AppError::field(
+            "url",
+            FieldError::TooMany { max: MAX_WEBHOOKS },
+        ));
+    }
+    let secret = format!("whsec_{}", crate::accounts::service::random_token());
+    let now = now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO webhooks (customer_id, url, secret, created_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
+    )
+    .bind(customer_id)
+    .bind(url.as_str())
+    .bind(&secret)
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(CreatedWebhook {
+        webhook: Webhook {
+            id,
+            url: url.to_string(),
+            created_at: now,
+        },
+        secret,
+    })
+}
+
+/// Stops sending to an endpoint (its log stays readable to nobody; pending sends stop).
+pub async fn delete_webhook(db: &Db, customer_id: i64, id: i64) -> Result<(), AppError> {
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE webhooks SET deleted_at = $1 WHERE id = $2 AND customer_id = $3 \
+         AND deleted_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(customer_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done != 1 {
+        return Err(AppError::NotFound);
+    }
+    sqlx::query(
+        "UPDATE notification_deliveries SET status = 'skipped', last_error = 'webhook removed' \
+         WHERE webhook_id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The latest messages sent to one of the customer's endpoints, with every attempt; another
+/// customer's endpoint is not found.
+pub async fn webhook_deliveries(
+    db: &Db,
+    customer_id: i64,
+    webhook_id: i64,
+    limit: i64,
+) -> Result<Vec<WebhookDelivery>, AppError> {
+    let owned: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM webhooks WHERE id = $1 AND customer_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(webhook_id)
+    .bind(customer_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    if owned.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let rows = sqlx::query(
+        "SELECT d.id, n.id, n.kind, n.payload, d.status, d.created_at \
+         FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id \
+         WHERE d.webhook_id = $1 ORDER BY d.id DESC LIMIT $2",
+    )
+    .bind(webhook_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let delivery_id: i64 = r.try_get(0)?;
+        let notification_id: i64 = r.try_get(1)?;
+        let Some(n) = notification_from(
+            notification_id,
+            &r.try_get::<String, _>(2)?,
+            &r.try_get::<String, _>(3)?,
+            0,
+            false,
+        ) else {
+            continue;
+        };
+        let attempts = sqlx::query(
+            "SELECT attempt, started_at, duration_ms, ok, status_code, error \
+             FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id",
+        )
+        .bind(delivery_id)
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(|a| {
+            Ok(DeliveryAttempt {
+                attempt: a.try_get(0)?,
+                at: a.try_get(1)?,
+                duration_ms: a.try_get(2)?,
+                ok: a.try_get::<i64, _>(3)? != 0,
+                status_code: a.try_get(4)?,
+                error: a.try_get(5)?,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+        out.push(WebhookDelivery {
+            event_id: super::sender::event_id(notification_id),
+            kind: n.kind,
+            tracking_number: n.tracking_number,
+            status: r.try_get(4)?,
+            created_at: r.try_get(5)?,
+            attempts,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_urls_must_be_absolute_http_and_public() {
+        assert!(parse_webhook_url("https://hooks.example.com/parcelport", false).is_ok());
+        assert_eq!(
+            parse_webhook_url("ftp://example.com/x", false),
+            Err(FieldError::UrlInvalid)
+        );
+        assert_eq!(
+            parse_webhook_url("example.com/x", false),
+            Err(FieldError::UrlInvalid)
+        );
+        assert_eq!(
+            parse_webhook_url("https://user:pw@example.com/", false),
+            Err(FieldError::UrlInvalid)
+        );
+        assert_eq!(parse_webhook_url(" ", false), Err(FieldError::Required));
+        for private in [
+            "http://127.0.0.1:8080/",
+            "http://10.1.2.3/",
+            "http://192.168.0.10/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://localhost:3000/",
+            "http://100.64.1.1/",
+        ] {
+            assert_eq!(
+                parse_webhook_url(private, false),
+                Err(FieldError::UrlNotPublic),
+                "{private}"
+            );
+        }
+        assert!(parse_webhook_url("http://127.0.0.1:8080/", true).is_ok());
+    }
 }

@@ -106,6 +106,7 @@ fn NotificationsCard() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <p><a class="small" href="/settings/notifications" data-testid="settings-link">{t!(i18n, settings_link)}</a></p>
         </section>
     }
 }

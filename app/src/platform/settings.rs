@@ -39,6 +39,15 @@ pub struct Settings {
     pub map_tile_url: String,
     /// `PUBLIC_URL`: where customers reach the portal; printed in label QR codes and emails.
     pub public_url: String,
+    /// `NOTIFY_POLL_MS`: how often the sender looks for messages due.
+    pub notify_poll: Duration,
+    /// `NOTIFY_RETRY_BASE_MS`: the first pause after a failed send; it doubles per try.
+    pub notify_retry_base: Duration,
+    /// `WEBHOOK_ALLOW_PRIVATE`: accept webhook endpoints on loopback and private networks
+    /// (development and tests only).
+    pub webhook_allow_private: bool,
+    /// `DELAY_SWEEP_SECS`: how often parcels near their promised window are checked for delays.
+    pub delay_sweep: Duration,
 }
 
 impl Default for Settings {
@@ -60,6 +69,10 @@ impl Default for Settings {
             mail_from: "Parcelport <no-reply@parcelport.test>".into(),
             map_tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
             public_url: "http://127.0.0.1:3000".into(),
+            notify_poll: Duration::from_millis(1000),
+            notify_retry_base: Duration::from_secs(30),
+            webhook_allow_private: false,
+            delay_sweep: Duration::from_secs(60),
         }
     }
 }
@@ -153,6 +166,26 @@ impl Settings {
             public_url: get("PUBLIC_URL")
                 .map(|u| u.trim().trim_end_matches('/').to_string())
                 .unwrap_or(d.public_url),
+            notify_poll: Duration::from_millis(parse(
+                "NOTIFY_POLL_MS",
+                get("NOTIFY_POLL_MS"),
+                1000,
+            )?),
+            notify_retry_base: Duration::from_millis(parse(
+                "NOTIFY_RETRY_BASE_MS",
+                get("NOTIFY_RETRY_BASE_MS"),
+                30_000,
+            )?),
+            webhook_allow_private: parse(
+                "WEBHOOK_ALLOW_PRIVATE",
+                get("WEBHOOK_ALLOW_PRIVATE"),
+                d.webhook_allow_private,
+            )?,
+            delay_sweep: Duration::from_secs(parse(
+                "DELAY_SWEEP_SECS",
+                get("DELAY_SWEEP_SECS"),
+                60,
+            )?),
         })
     }
 }

@@ -216,6 +216,7 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppEr
                 crate::notifications::service::record(&mut tx, customer_id, id, kind, payload)
                     .await?;
             }
+            super::delays::evaluate(&mut tx, id, now).await?;
             tx.commit().await?;
             let event = crate::orders::ShipmentEvent {
                 status: e.status,

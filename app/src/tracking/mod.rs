@@ -3,6 +3,9 @@
 
 #[cfg(feature = "ssr")]
 pub mod carrier;
+#[cfg(feature = "ssr")]
+pub mod delays;
+pub mod eta;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -30,6 +33,12 @@ pub struct PublicShipment {
     pub promised_to: String,
     pub delivery_slot: Option<Slot>,
     pub pickup_point: Option<String>,
+    /// The expected arrival window from the parcel's progress (Unix milliseconds); none once
+    /// it is delivered or has ended.
+    pub eta_earliest: Option<i64>,
+    pub eta_latest: Option<i64>,
+    /// At its current progress, or by a reported delay, it misses the promised window.
+    pub running_late: bool,
     pub events: Vec<ShipmentEvent>,
 }
 

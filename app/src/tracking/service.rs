@@ -45,6 +45,10 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
         Some(s) => slots::slot_by_id(db, s, now_ms()).await?,
         None => None,
     };
+    let standing = {
+        let mut conn = db.pool.acquire().await?;
+        super::delays::standing(&mut conn, id, now_ms()).await?
+    };
     let city: String = row.try_get("recipient_city")?;
     let postcode: String = row.try_get("recipient_postcode")?;
     let line2: Option<String> = row.try_get("recipient_line2")?;
@@ -71,6 +75,9 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
             promised_to: row.try_get("promised_to")?,
             delivery_slot: slot,
             pickup_point: row.try_get("pickup_point")?,
+            eta_earliest: standing.as_ref().and_then(|s| s.eta).map(|e| e.earliest),
+            eta_latest: standing.as_ref().and_then(|s| s.eta).map(|e| e.latest),
+            running_late: standing.is_some_and(|s| !s.causes().is_empty()),
             events: crate::orders::shipments::events(db, id).await?,
         },
         recipient_name: row.try_get("recipient_name")?,

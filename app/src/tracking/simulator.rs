@@ -6,6 +6,7 @@
 
 use sqlx::Row;
 
+use super::eta::{AIR_KMH, ROAD_KMH};
 use super::{carrier, CarrierBatch, CarrierEvent};
 use crate::i18n::Locale;
 use crate::orders::ServiceLevel;
@@ -13,9 +14,6 @@ use crate::platform::gazetteer::{distance_m, City, Gazetteer};
 use crate::platform::Db;
 
 const HOUR_MS: i64 = 3_600_000;
-/// Carriers' road and air speeds, in km per hour, door to door with sorting.
-const ROAD_KMH: f64 = 55.0;
-const AIR_KMH: f64 = 350.0;
 /// Routes longer than this pass a hub on the way.
 const VIA_HUB_KM: f64 = 600.0;
 

@@ -84,6 +84,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(tracking::carrier_events))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::read_all))
+        .routes(routes!(
+            notifications::preferences,
+            notifications::save_preferences
+        ))
+        .routes(routes!(
+            notifications::webhooks,
+            notifications::create_webhook
+        ))
+        .routes(routes!(notifications::delete_webhook))
+        .routes(routes!(notifications::webhook_deliveries))
         .routes(routes!(tracking::track))
         .routes(routes!(tracking::stream))
         .split_for_parts();

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod addresses;
+mod delivery;
 mod helpers;
 mod notifications;
 mod orders;

@@ -78,18 +78,20 @@ async fn bookings_scans_and_changes_leave_a_message_for_the_shipper_only() {
         kinds(&list),
         [
             "delivered",
+            "delay_recovered",
             "out_for_delivery",
-            "exception",
+            "delay_alert",
             "delivery_changed",
             "booking_confirmed"
         ]
     );
-    assert_eq!(list["unread"], 5);
+    assert_eq!(list["unread"], 6);
     assert_eq!(
-        list["notifications"][3]["change"],
+        list["notifications"][4]["change"],
         "pickup_point:Haidian locker"
     );
-    assert_eq!(list["notifications"][2]["status"], "delayed");
+    assert_eq!(list["notifications"][3]["status"], "delayed");
+    assert_eq!(list["notifications"][3]["cause"], "delayed");
     assert_eq!(list["notifications"][0]["tracking_number"], tn.as_str());
     assert_eq!(
         notifications(&app, &other).await["notifications"],

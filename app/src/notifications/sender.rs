@@ -1,0 +1,525 @@
+//! The sender: works through pending deliveries, by email (SMTP) and signed webhooks.
+//!
+//! A delivery is claimed with a compare-and-set lease (`locked_until`) so instances sharing a
+//! database never work on the same row at once. If a sender dies between sending and recording,
+//! the lease lapses and the message goes again: nothing is lost, and a webhook receiver sees the
+//! same `Parcelport-Event-Id` and can drop the repeat. Failures are retried with growing pauses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sha2::Sha256;
+use sqlx::Row;
+
+use super::service::notification_from;
+use super::{Notification, NotificationKind};
+use crate::error::AppError;
+use crate::i18n::{fill, Locale};
+use crate::platform::{now_ms, Db, Settings};
+
+/// Tries before a delivery is given up as failed (the last pause is hours long).
+pub const MAX_ATTEMPTS: i64 = 8;
+/// The longest pause between tries.
+const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+/// How long a claim lasts: longer than any one send may take.
+const LEASE_MS: i64 = 60_000;
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deliveries taken per round.
+const BATCH: i64 = 50;
+
+/// The id a webhook receiver sees for a message: the same on every retry.
+pub fn event_id(notification_id: i64) -> String {
+    format!("ntf_{notification_id}")
+}
+
+/// HMAC-SHA256 of `"{timestamp}.{body}"` with the endpoint's secret, in lower-case hex.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// What a receiver does: checks the `Parcelport-Signature` header (`v1=<hex>`) in constant time.
+pub fn verify_signature(secret: &str, timestamp: i64, body: &str, header: &str) -> bool {
+    let Some(given) = header
+        .trim()
+        .strip_prefix("v1=")
+        .and_then(|h| hex::decode(h).ok())
+    else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    mac.verify_slice(&given).is_ok()
+}
+
+/// The pause after the `attempts`-th failed try: `base`, doubling, at most six hours.
+pub fn backoff(base: Duration, attempts: i64) -> Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(20);
+    base.saturating_mul(1 << doublings).min(MAX_BACKOFF)
+}
+
+enum Outcome {
+    Sent {
+        status_code: Option<i64>,
+    },
+    Failed {
+        status_code: Option<i64>,
+        error: String,
+    },
+    Skipped(String),
+}
+
+/// One delivery with its message, as the sender needs it.
+struct Pending {
+    id: i64,
+    channel: String,
+    target: String,
+    attempts: i64,
+    notification: Notification,
+    payload: serde_json::Value,
+    locale: Locale,
+    webhook: Option<(String, String, bool)>,
+}
+
+#[derive(Clone)]
+pub struct Sender {
+    db: Db,
+    settings: Arc<Settings>,
+    http: reqwest::Client,
+    mailer: Option<AsyncSmtpTransport<Tokio1Executor>>,
+}
+
+/// An SMTP relay from `smtp://[user:password@]host[:port]` (port 25 by default).
+fn mailer(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let url = url::Url::parse(url).map_err(|e| e.to_string())?;
+    if url.scheme() != "smtp" {
+        return Err("SMTP_URL must start with smtp://".into());
+    }
+    let host = url.host_str().ok_or("SMTP_URL has no host")?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(url.port().unwrap_or(25))
+        .timeout(Some(Duration::from_secs(20)));
+    if !url.username().is_empty() {
+        builder = builder.credentials(Credentials::new(
+            url.username().to_string(),
+            url.password().unwrap_or_default().to_string(),
+        ));
+    }
+    Ok(builder.build())
+}
+
+impl Sender {
+    pub fn new(db: Db, settings: Arc<Settings>) -> Self {
+        let mailer = settings.smtp_url.as_deref().and_then(|u| match mailer(u) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::error!("SMTP_URL not usable, email is not sent: {e}");
+                None
+            }
+        });
+        let http = reqwest::Client::builder()
+            .timeout(WEBHOOK_TIMEOUT)
+            // A redirect could lead anywhere, including inside our network: it counts as a failure.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("Parcelport-Webhooks/1")
+            .build()
+            .expect("HTTP client");
+        Self {
+            db,
+            settings,
+            http,
+            mailer,
+        }
+    }
+
+    /// Sends whatever is due, every `NOTIFY_POLL_MS`, until the process ends.
+    pub async fn run(self) {
+        loop {
+            if let Err(e) = self.tick(now_ms()).await {
+                tracing::warn!("notification round failed: {e:?}");
+            }
+            tokio::time::sleep(self.settings.notify_poll).await;
+        }
+    }
+
+    /// One round: claims and sends the deliveries due at `now`; returns how many it handled.
+    pub async fn tick(&self, now: i64) -> Result<usize, AppError> {
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM notification_deliveries WHERE status = 'pending' \
+             AND next_attempt_at <= $1 AND locked_until <= $1 ORDER BY next_attempt_at, id \
+             LIMIT $2",
+        )
+        .bind(now)
+        .bind(BATCH)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut set = tokio::task::JoinSet::new();
+        for id in due {
+            let me = self.clone();
+            set.spawn(async move { me.deliver(id, now).await });
+        }
+        let mut handled = 0;
+        while let Some(done) = set.join_next().await {
+            match done {
+                Ok(Ok(true)) => handled += 1,
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => tracing::warn!("delivery failed to record: {e:?}"),
+                Err(e) => tracing::error!("delivery task panicked: {e}"),
+            }
+        }
+        Ok(handled)
+    }
+
+    /// Claims one delivery; false when another sender has it or it is no longer due.
+    async fn claim(&self, id: i64, now: i64) -> Result<bool, AppError> {
+        let claimed = sqlx::query(
+            "UPDATE notification_deliveries SET locked_until = $1, attempts = attempts + 1 \
+             WHERE id = $2 AND status = 'pending' AND locked_until <= $3 AND next_attempt_at <= $3",
+        )
+        .bind(now + LEASE_MS)
+        .bind(id)
+        .bind(now)
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
+    }
+
+    async fn load(&self, id: i64) -> Result<Option<Pending>, AppError> {
+        let r = sqlx::query(
+            "SELECT d.channel, d.target, d.attempts, n.id, n.kind, n.payload, n.created_at, \
+             c.notification_locale, w.url, w.secret, w.deleted_at \
+             FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id \
+             JOIN customers c ON c.id = n.customer_id \
+             LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let payload_text: String = r.try_get(5)?;
+        let Some(notification) = notification_from(
+            r.try_get(3)?,
+            &r.try_get::<String, _>(4)?,
+            &payload_text,
+            r.try_get(6)?,
+            false,
+        ) else {
+            return Ok(None);
+        };
+        let webhook = match r.try_get::<Option<String>, _>(8)? {
+            Some(url) => Some((
+                url,
+                r.try_get::<String, _>(9)?,
+                r.try_get::<Option<i64>, _>(10)?.is_some(),
+            )),
+            None => None,
+        };
+        Ok(Some(Pending {
+            id,
+            channel: r.try_get(0)?,
+            target: r.try_get(1)?,
+            attempts: r.try_get(2)?,
+            notification,
+            payload: serde_json::from_str(&payload_text).unwrap_or_default(),
+            locale: Locale::from_tag(&r.try_get::<String, _>(7)?).unwrap_or_default(),
+            webhook,
+        }))
+    }
+
+    async fn deliver(&self, id: i64, now: i64) -> Result<bool, AppError> {
+        if !self.claim(id, now).await? {
+            return Ok(false);
+        }
+        let started = std::time::Instant::now();
+        let Some(p) = self.load(id).await? else {
+            self.record(id, 1, now, 0, Outcome::Skipped("unknown kind".into()))
+                .await?;
+            return Ok(true);
+        };
+        let outcome = match p.channel.as_str() {
+            "email" => self.send_email(&p).await,
+            _ => self.send_webhook(&p).await,
+        };
+        let took = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.record(p.id, p.attempts, now, took, outcome).await?;
+        Ok(true)
+    }
+
+    /// Stores the try and the delivery's next state in one transaction.
+    async fn record(
+        &self,
+        id: i64,
+        attempt: i64,
+        started_at: i64,
+        duration_ms: i64,
+        outcome: Outcome,
+    ) -> Result<(), AppError> {
+        let (ok, status_code, error) = match &outcome {
+            Outcome::Sent { status_code } => (true, *status_code, None),
+            Outcome::Failed { status_code, error } => (false, *status_code, Some(error.clone())),
+            Outcome::Skipped(reason) => (false, None, Some(reason.clone())),
+        };
+        let now = now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, ok, \
+             status_code, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(attempt)
+        .bind(started_at)
+        .bind(duration_ms)
+        .bind(i64::from(ok))
+        .bind(status_code)
+        .bind(error.clone())
+        .execute(&mut *tx)
+        .await?;
+        let (status, next) = match outcome {
+            Outcome::Sent { .. } => ("sent", now),
+            Outcome::Skipped(_) => ("skipped", now),
+            Outcome::Failed { .. } if attempt >= MAX_ATTEMPTS => ("failed", now),
+            Outcome::Failed { .. } => {
+                let pause = backoff(self.settings.notify_retry_base, attempt);
+                (
+                    "pending",
+                    now + i64::try_from(pause.as_millis()).unwrap_or(i64::MAX / 2),
+                )
+            }
+        };
+        sqlx::query(
+            "UPDATE notification_deliveries SET status = $1, next_attempt_at = $2, \
+             locked_until = 0, last_error = $3, sent_at = $4 WHERE id = $5 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error)
+        .bind((status == "sent").then_some(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn send_email(&self, p: &Pending) -> Outcome {
+        let Some(mailer) = &self.mailer else {
+            return Outcome::Skipped("SMTP_URL is not set".into());
+        };
+        let (subject, body) = email_text(&p.notification, p.locale, &self.settings.public_url);
+        let message = (|| -> Result<Message, String> {
+            Message::builder()
+                .from(
+                    self.settings
+                        .mail_from
+                        .parse()
+                        .map_err(|e| format!("{e}"))?,
+                )
+                .to(p.target.parse().map_err(|e| format!("{e}"))?)
+                .subject(subject)
+                // Stable per delivery: a repeat after a crash is recognisable as the same mail.
+                .message_id(Some(format!("<delivery-{}@parcelport>", p.id)))
+                .header(ContentType::TEXT_PLAIN)
+                .body(body)
+                .map_err(|e| e.to_string())
+        })();
+        let message = match message {
+            Ok(m) => m,
+            Err(e) => return Outcome::Skipped(format!("message not built: {e}")),
+        };
+        match mailer.send(message).await {
+            Ok(r) => Outcome::Sent {
+                status_code: Some(i64::from(u16::from(r.code()))),
+            },
+            Err(e) => Outcome::Failed {
+                status_code: e.status().map(|c| i64::from(u16::from(c))),
+                error: e.to_string(),
+            },
+        }
+    }
+
+    async fn send_webhook(&self, p: &Pending) -> Outcome {
+        let Some((url, secret, deleted)) = &p.webhook else {
+            return Outcome::Skipped("no webhook".into());
+        };
+        if *deleted {
+            return Outcome::Skipped("webhook removed".into());
+        }
+        let event_id = event_id(p.notification.id);
+        let body = webhook_body(&event_id, &p.notification, &p.payload);
+        let timestamp = now_ms() / 1000;
+        let sent = self
+            .http
+            .post(url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header("Parcelport-Event-Id", &event_id)
+            .header("Parcelport-Timestamp", timestamp.to_string())
+            .header(
+                "Parcelport-Signature",
+                format!("v1={}", signature(secret, timestamp, &body)),
+            )
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(res) if res.status().is_success() => Outcome::Sent {
+                status_code: Some(i64::from(res.status().as_u16())),
+            },
+            Ok(res) => Outcome::Failed {
+                status_code: Some(i64::from(res.status().as_u16())),
+                error: format!("HTTP {}", res.status()),
+            },
+            Err(e) => Outcome::Failed {
+                status_code: None,
+                error: if e.is_timeout() {
+                    "timed out".into()
+                } else if e.is_connect() {
+                    "could not connect".into()
+                } else {
+                    "request failed".into()
+                },
+            },
+        }
+    }
+}
+
+/// The JSON a webhook receives.
+pub fn webhook_body(event_id: &str, n: &Notification, payload: &serde_json::Value) -> String {
+    serde_json::json!({
+        "id": event_id,
+        "type": n.kind,
+        "created_at": jiff::Timestamp::from_millisecond(n.created_at)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        "data": payload,
+    })
+    .to_string()
+}
+
+/// Subject and plain-text body in the customer's language.
+pub fn email_text(n: &Notification, locale: Locale, public_url: &str) -> (String, String) {
+    let t = locale.texts();
+    let text = n.text(t);
+    let mut body = format!("{}\n\n{text}\n", t.email_greeting);
+    if let Some(tn) = &n.tracking_number {
+        let page = format!("{public_url}/track/{tn}");
+        body.push('\n');
+        body.push_str(&fill(t.email_track_link, &[("url", &page)]));
+        body.push('\n');
+        if n.kind == NotificationKind::Delivered {
+            body.push_str(&fill(t.email_rate_link, &[("url", &page)]));
+            body.push('\n');
+        }
+    }
+    body.push_str("\n-- \n");
+    body.push_str(&fill(
+        t.email_prefs_link,
+        &[("url", &format!("{public_url}/settings/notifications"))],
+    ));
+    body.push('\n');
+    (format!("Parcelport · {text}"), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_sha256_matches_rfc_4231() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?". Our message is
+        // "{timestamp}.{body}", so split the data at a dot-free point by hand.
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
+        mac.update(b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(mac.finalize().into_bytes()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // The same primitive over "1700000000.{}".
+        let sig = signature("whsec_test", 1_700_000_000, "{}");
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"whsec_test").unwrap();
+        mac.update(b"1700000000.{}");
+        assert_eq!(sig, hex::encode(mac.finalize().into_bytes()));
+    }
+
+    #[test]
+    fn signatures_verify_and_any_change_breaks_them() {
+        let sig = format!("v1={}", signature("s3cret", 1_700_000_000, r#"{"a":1}"#));
+        assert!(verify_signature(
+            "s3cret",
+            1_700_000_000,
+            r#"{"a":1}"#,
+            &sig
+        ));
+        assert!(!verify_signature(
+            "s3cret",
+            1_700_000_001,
+            r#"{"a":1}"#,
+            &sig
+        ));
+        assert!(!verify_signature(
+            "s3cret",
+            1_700_000_000,
+            r#"{"a":2}"#,
+            &sig
+        ));
+        assert!(!verify_signature(
+            "other",
+            1_700_000_000,
+            r#"{"a":1}"#,
+            &sig
+        ));
+        assert!(!verify_signature(
+            "s3cret",
+            1_700_000_000,
+            r#"{"a":1}"#,
+            "v1=zz"
+        ));
+        assert!(!verify_signature(
+            "s3cret",
+            1_700_000_000,
+            r#"{"a":1}"#,
+            sig.trim_start_matches("v1=")
+        ));
+    }
+
+    #[test]
+    fn retries_back_off_doubling_up_to_six_hours() {
+        let base = Duration::from_secs(30);
+        assert_eq!(backoff(base, 1), Duration::from_secs(30));
+        assert_eq!(backoff(base, 2), Duration::from_secs(60));
+        assert_eq!(backoff(base, 4), Duration::from_secs(240));
+        assert_eq!(backoff(base, 30), MAX_BACKOFF);
+        assert_eq!(backoff(base, 0), base);
+    }
+
+    #[test]
+    fn email_is_in_the_customers_language_with_links() {
+        let n = Notification {
+            id: 7,
+            kind: NotificationKind::Delivered,
+            tracking_number: Some("CP123456785CN".into()),
+            status: None,
+            change: None,
+            cause: None,
+            eta: None,
+            created_at: 0,
+            read: false,
+        };
+        let (subject, body) = email_text(&n, Locale::ZhCn, "https://portal.example");
+        assert!(subject.contains("CP123456785CN 已送达"), "{subject}");
+        assert!(body.contains("https://portal.example/track/CP123456785CN"));
+        assert!(body.contains("评分"), "a rating invitation: {body}");
+        let (subject, _) = email_text(&n, Locale::En, "https://portal.example");
+        assert!(subject.contains("was delivered"), "{subject}");
+    }
+}

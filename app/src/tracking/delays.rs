@@ -1,0 +1,216 @@
+//! Delay detection: after every scan (in the scan's transaction) and in a periodic sweep of
+//! parcels near their promised window, the ETA rules decide whether the parcel is late. Each
+//! cause alerts the shipper once; when the parcel is back on time a recovery notice follows.
+
+use sqlx::Row;
+
+use super::eta::{self, DelayCause, Eta, Progress};
+use crate::error::AppError;
+use crate::notifications::{service as notifications, NotificationKind};
+use crate::orders::{ServiceLevel, ShipmentStatus};
+use crate::platform::gazetteer::{distance_m, Gazetteer};
+use crate::platform::{now_ms, Db};
+
+/// A parcel's standing at one moment.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub customer_id: i64,
+    pub tracking_number: String,
+    pub status: ShipmentStatus,
+    pub eta: Option<Eta>,
+    pub window_end: Option<i64>,
+}
+
+impl Standing {
+    pub fn causes(&self) -> Vec<DelayCause> {
+        match self.window_end {
+            Some(end) => eta::delay_causes(self.status, self.eta.as_ref(), end),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Reads what the ETA needs: the shipment, its window, its latest scan and last known position.
+pub async fn standing(
+    conn: &mut sqlx::AnyConnection,
+    shipment_id: i64,
+    now: i64,
+) -> Result<Option<Standing>, AppError> {
+    let Some(s) = sqlx::query(
+        "SELECT s.customer_id, s.tracking_number, s.status, s.service, s.sender_city, \
+         s.sender_country, s.recipient_city, s.recipient_country, s.promised_to, s.created_at, \
+         sl.ends_at FROM shipments s LEFT JOIN slots sl ON sl.id = s.delivery_slot_id \
+         WHERE s.id = $1",
+    )
+    .bind(shipment_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let status = ShipmentStatus::parse(&s.try_get::<String, _>(2)?).ok_or(AppError::Internal)?;
+    let service =
+        ServiceLevel::parse(&s.try_get::<String, _>(3)?).unwrap_or(ServiceLevel::Standard);
+    let last_scan: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(occurred_at) FROM tracking_events WHERE shipment_id = $1")
+            .bind(shipment_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let position = sqlx::query(
+        "SELECT lat, lon FROM tracking_events WHERE shipment_id = $1 AND lat IS NOT NULL \
+         AND lon IS NOT NULL ORDER BY occurred_at DESC, id DESC LIMIT 1",
+    )
+    .bind(shipment_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| Ok::<_, sqlx::Error>((r.try_get::<f64, _>(0)?, r.try_get::<f64, _>(1)?)))
+    .transpose()?;
+    let g = Gazetteer::bundled();
+    let destination = g.find(&s.try_get::<String, _>(7)?, &s.try_get::<String, _>(6)?);
+    let origin = g.find(&s.try_get::<String, _>(5)?, &s.try_get::<String, _>(4)?);
+    let eta = destination.and_then(|to| {
+        let from = match (position, origin) {
+            (Some((lat, lon)), _) => crate::platform::gazetteer::City {
+                lat,
+                lon,
+                ..to.clone()
+            },
+            (None, Some(o)) => o.clone(),
+            (None, None) => return None,
+        };
+        let progress = Progress {
+            status,
+            service,
+            last_scan_ms: last_scan.unwrap_or(s.try_get(9).ok()?),
+            remaining_km: distance_m(&from, to) as f64 / 1000.0,
+        };
+        eta::estimate(&progress, now)
+    });
+    Ok(Some(Standing {
+        customer_id: s.try_get(0)?,
+        tracking_number: s.try_get(1)?,
+        status,
+        eta,
+        window_end: eta::window_end(s.try_get(10)?, &s.try_get::<String, _>(8)?),
+    }))
+}
+
+fn finished(status: ShipmentStatus) -> bool {
+    matches!(
+        status,
+        ShipmentStatus::Delivered
+            | ShipmentStatus::Lost
+            | ShipmentStatus::ReturnedToSender
+            | ShipmentStatus::Cancelled
+    )
+}
+
+/// Applies the delay rules inside the caller's transaction: a new cause raises its alert, a
+/// parcel back on time gets one recovery notice. Safe to run from several places at once: the
+/// alert row's key lets only one of them send.
+pub async fn evaluate(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    shipment_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let Some(st) = standing(&mut **tx, shipment_id, now).await? else {
+        return Ok(());
+    };
+    if finished(st.status) {
+        return Ok(());
+    }
+    let causes = st.causes();
+    let eta = st.eta.map(|e| e.latest);
+    for cause in &causes {
+        let raised = sqlx::query(
+            "INSERT INTO delay_alerts (shipment_id, cause, raised_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (shipment_id, cause) DO NOTHING",
+        )
+        .bind(shipment_id)
+        .bind(cause.as_str())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if raised == 1 {
+            let payload = serde_json::json!({
+                "tracking_number": st.tracking_number,
+                "status": st.status.as_str(),
+                "cause": cause.as_str(),
+                "eta": eta,
+            });
+            notifications::record(
+                tx,
+                st.customer_id,
+                shipment_id,
+                NotificationKind::DelayAlert,
+                payload,
+            )
+            .await?;
+        }
+    }
+    if causes.is_empty() {
+        let recovered = sqlx::query(
+            "UPDATE delay_alerts SET recovered_at = $1 WHERE shipment_id = $2 \
+             AND recovered_at IS NULL",
+        )
+        .bind(now)
+        .bind(shipment_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if recovered > 0 {
+            let payload = serde_json::json!({
+                "tracking_number": st.tracking_number,
+                "status": st.status.as_str(),
+                "eta": eta,
+            });
+            notifications::record(
+                tx,
+                st.customer_id,
+                shipment_id,
+                NotificationKind::DelayRecovered,
+                payload,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Statuses of parcels still on their way.
+const ON_THE_WAY: &str = "('created', 'picked_up', 'in_transit', 'at_hub', 'out_for_delivery', \
+     'delayed', 'delivery_failed', 'damaged')";
+/// Parcels checked per sweep.
+const SWEEP_BATCH: i64 = 2_000;
+
+/// Checks parcels whose promised window ends by tomorrow (so an alert goes out before the
+/// window closes, even without new scans) and those with an open alert (for their recovery).
+pub async fn sweep(db: &Db, now: i64) -> Result<usize, AppError> {
+    let tomorrow = crate::ui::format_date(now + 86_400_000);
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM shipments WHERE status IN {ON_THE_WAY} AND promised_to <= $1 \
+         UNION SELECT shipment_id FROM delay_alerts WHERE recovered_at IS NULL \
+         ORDER BY 1 LIMIT $2"
+    ))
+    .bind(tomorrow)
+    .bind(SWEEP_BATCH)
+    .fetch_all(&db.pool)
+    .await?;
+    for id in &ids {
+        let mut tx = db.pool.begin().await?;
+        evaluate(&mut tx, *id, now).await?;
+        tx.commit().await?;
+    }
+    Ok(ids.len())
+}
+
+/// Runs `sweep` every `every` until the process ends.
+pub async fn run(db: Db, every: std::time::Duration) {
+    loop {
+        if let Err(e) = sweep(&db, now_ms()).await {
+            tracing::warn!("delay sweep failed: {e:?}");
+        }
+        tokio::time::sleep(every).await;
+    }
+}
