@@ -39,7 +39,7 @@ pub async fn record(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    let channels = channels_for(&mut **tx, customer_id, kind).await?;
+    let channels = channels_for(tx, customer_id, kind).await?;
     let mut targets: Vec<(&str, Option<i64>, String)> = Vec::new();
     if channels.email {
         let emails: Vec<String> = sqlx::query_scalar(

@@ -113,7 +113,7 @@ pub async fn evaluate(
     shipment_id: i64,
     now: i64,
 ) -> Result<(), AppError> {
-    let Some(st) = standing(&mut **tx, shipment_id, now).await? else {
+    let Some(st) = standing(tx, shipment_id, now).await? else {
         return Ok(());
     };
     if finished(st.status) {
