@@ -6,6 +6,7 @@ source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
 setup_build_tools
 setup_release_tools
+setup_site_assets
 mkdir -p data
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/parcelport.db}"
 exec cargo leptos serve --release

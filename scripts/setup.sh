@@ -53,6 +53,17 @@ setup_release_tools() {
   export PATH="$ROOT/tools/node_modules/.bin:$PATH"
 }
 
+# Leaflet for the tracking map comes from npm and is served from the site's /vendor/leaflet.
+setup_site_assets() {
+  npm_install tools
+  local from="$ROOT/tools/node_modules/leaflet/dist" to="$ROOT/public/vendor/leaflet"
+  if [ ! -f "$to/leaflet.js" ] || [ "$from/leaflet.js" -nt "$to/leaflet.js" ]; then
+    log "copying Leaflet into public/vendor"
+    rm -rf "$to" && mkdir -p "$to"
+    cp -r "$from/leaflet.js" "$from/leaflet.css" "$from/images" "$to/"
+  fi
+}
+
 setup_e2e_tools() {
   if [ ! -x /usr/bin/chromium ]; then
     log "installing Debian's Chromium"

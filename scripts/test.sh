@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
 setup_build_tools
+setup_site_assets
 setup_e2e_tools
 
 PG_URL="${TEST_DATABASE_URL:-}"

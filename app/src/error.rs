@@ -98,6 +98,7 @@ pub enum FieldError {
     },
     LocaleUnknown,
     KindUnknown,
+    NotOutForDelivery,
 }
 
 impl FieldError {
@@ -161,6 +162,7 @@ impl FieldError {
             FieldError::TooMany { .. } => "too_many",
             FieldError::LocaleUnknown => "locale_unknown",
             FieldError::KindUnknown => "kind_unknown",
+            FieldError::NotOutForDelivery => "not_out_for_delivery",
         }
     }
 
@@ -238,6 +240,7 @@ impl FieldError {
             FieldError::TooMany { max } => fill(t.fe_too_many, &[("max", &max.to_string())]),
             FieldError::LocaleUnknown => t.fe_locale_unknown.into(),
             FieldError::KindUnknown => t.fe_kind_unknown.into(),
+            FieldError::NotOutForDelivery => t.fe_not_out_for_delivery.into(),
         }
     }
 }

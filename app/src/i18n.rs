@@ -409,6 +409,12 @@ texts! {
     fe_too_many: "At most {max} are allowed.", "最多允许 {max} 个。";
     fe_locale_unknown: "Choose English or Simplified Chinese.", "请选择英文或简体中文。";
     fe_kind_unknown: "Unknown message kind.", "未知的消息类型。";
+    fe_not_out_for_delivery: "Courier positions are taken only while the parcel is out for delivery.", "仅在包裹派送中时接收快递员位置。";
+    track_map: "Map of the route", "路线地图";
+    track_map_origin: "From", "寄出地";
+    track_map_destination: "To", "目的地";
+    track_map_courier: "Courier", "快递员";
+    track_courier_seen: "Courier last seen {time}", "快递员最新位置：{time}";
     note_delay_alert: "{tn} is running late: {cause}. New estimate: {eta}.", "{tn} 可能延误：{cause}。新的预计送达：{eta}。";
     note_delay_recovered: "{tn} is back on time. Expected: {eta}.", "{tn} 已恢复准时。预计送达：{eta}。";
     delay_cause_eta: "at its current progress it will miss the promised window", "按目前进度将错过承诺的送达时间";

@@ -43,6 +43,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#0b5cad" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" href="/pkg/parcelport.css" />
+                // Leaflet for the tracking map: deferred, so it never holds up the first paint,
+                // and run before the wasm (module scripts wait for deferred ones).
+                <link rel="stylesheet" href="/vendor/leaflet/leaflet.css" />
+                <script defer src="/vendor/leaflet/leaflet.js"></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

@@ -204,6 +204,17 @@ pub fn format_date(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `YYYY-MM-DD HH:MM` (UTC) of Unix milliseconds.
+pub fn format_time(ms: i64) -> String {
+    let minutes = ms.div_euclid(60_000).rem_euclid(24 * 60);
+    format!(
+        "{} {:02}:{:02} UTC",
+        format_date(ms),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
 /// `YYYY-MM-DD` to Unix days (the inverse of `format_date`); `None` for anything else,
 /// including impossible dates like 2026-02-30.
 pub fn parse_date(input: &str) -> Option<i64> {

@@ -69,3 +69,13 @@ CREATE TABLE delay_alerts (
 
 -- The delay sweep reads parcels still on their way whose promised window is near or past.
 CREATE INDEX shipments_status_window ON shipments (status, promised_to);
+
+-- A courier's latest position for a parcel out for delivery (only the latest is kept; the
+-- recipient sees it after proving who they are).
+CREATE TABLE courier_positions (
+    shipment_id BIGINT PRIMARY KEY REFERENCES shipments (id) ON DELETE CASCADE,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    recorded_at BIGINT NOT NULL,
+    carrier_id BIGINT NOT NULL REFERENCES carrier_tokens (id)
+);

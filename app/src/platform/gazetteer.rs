@@ -109,12 +109,17 @@ impl Gazetteer {
 
 /// Great-circle distance in whole metres (haversine, mean Earth radius).
 pub fn distance_m(a: &City, b: &City) -> u64 {
-    const R: f64 = 6_371_008.8;
-    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
+    (distance_km((a.lat, a.lon), (b.lat, b.lon)) * 1000.0).round() as u64
+}
+
+/// Great-circle distance between two (latitude, longitude) points in kilometres.
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    const R_KM: f64 = 6_371.008_8;
+    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
     let dlat = la2 - la1;
-    let dlon = (b.lon - a.lon).to_radians();
+    let dlon = (b.1 - a.1).to_radians();
     let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
-    (2.0 * R * h.sqrt().asin()).round() as u64
+    2.0 * R_KM * h.sqrt().asin()
 }
 
 #[cfg(test)]

@@ -85,6 +85,12 @@ pub struct SettingsError {
 }
 
 impl Settings {
+    /// The tile template, or `None` when `MAP_TILE_URL` is `none` (offline: no tiles).
+    pub fn map_tiles(&self) -> Option<String> {
+        let url = self.map_tile_url.trim();
+        (!url.eq_ignore_ascii_case("none")).then(|| url.to_string())
+    }
+
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }

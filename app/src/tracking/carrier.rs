@@ -4,7 +4,10 @@
 
 use sqlx::Row;
 
-use super::{CarrierBatch, CarrierBatchResult, CarrierEvent, CarrierEventResult};
+use super::{
+    CarrierBatch, CarrierBatchResult, CarrierEvent, CarrierEventResult, CourierBatch,
+    CourierBatchResult, CourierPing, LivePosition,
+};
 use crate::accounts::service::{random_token, token_hash};
 use crate::domain::{single_line, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -293,6 +296,131 @@ pub async fn record(
     Ok(out)
 }
 
+/// A checked courier position.
+#[derive(Debug, PartialEq)]
+pub struct ValidPing {
+    pub tracking_number: String,
+    pub time_ms: i64,
+    pub lat: f64,
+    pub lng: f64,
+}
+
+pub fn validate_ping(p: &CourierPing, now_ms: i64) -> Result<ValidPing, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let tn = TrackingNumber::parse(&p.tracking_number);
+    if let Err(err) = &tn {
+        errors.insert("tracking_number".into(), *err);
+    }
+    let time_ms = match p.time.trim().parse::<jiff::Timestamp>() {
+        Ok(t) if t.as_millisecond() <= now_ms + FUTURE_SLACK_MS => Some(t.as_millisecond()),
+        Ok(_) => {
+            errors.insert("time".into(), FieldError::InFuture);
+            None
+        }
+        Err(_) => {
+            errors.insert("time".into(), FieldError::DateTimeInvalid);
+            None
+        }
+    };
+    if !(-90.0..=90.0).contains(&p.lat) || !(-180.0..=180.0).contains(&p.lng) {
+        errors.insert("lat".into(), FieldError::Invalid);
+    }
+    match (tn, time_ms) {
+        (Ok(tn), Some(time_ms)) if errors.is_empty() => Ok(ValidPing {
+            tracking_number: tn.as_str().to_string(),
+            time_ms,
+            lat: p.lat,
+            lng: p.lng,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Keeps the newest position of a parcel out for delivery; an older one than held is stale.
+async fn store_ping(db: &Db, carrier_id: i64, p: &ValidPing) -> Result<bool, AppError> {
+    let row = sqlx::query("SELECT id, status FROM shipments WHERE tracking_number = $1")
+        .bind(&p.tracking_number)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
+    let id: i64 = row.try_get(0)?;
+    if row.try_get::<String, _>(1)? != ShipmentStatus::OutForDelivery.as_str() {
+        return Err(AppError::Conflict(FieldErrors::from([(
+            "status".to_string(),
+            FieldError::NotOutForDelivery,
+        )])));
+    }
+    let stored = sqlx::query(
+        "INSERT INTO courier_positions (shipment_id, lat, lon, recorded_at, carrier_id) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shipment_id) DO UPDATE SET lat = excluded.lat, \
+         lon = excluded.lon, recorded_at = excluded.recorded_at, carrier_id = excluded.carrier_id \
+         WHERE courier_positions.recorded_at < excluded.recorded_at",
+    )
+    .bind(id)
+    .bind(p.lat)
+    .bind(p.lng)
+    .bind(p.time_ms)
+    .bind(carrier_id)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    if stored == 1 {
+        let live = LivePosition {
+            tracking_number: p.tracking_number.clone(),
+            position_at: p.time_ms,
+        };
+        if let Ok(payload) = serde_json::to_string(&live) {
+            db.announce(payload).await;
+        }
+    }
+    Ok(stored == 1)
+}
+
+/// Records courier positions in order; each succeeds or is refused on its own.
+pub async fn record_positions(
+    db: &Db,
+    carrier_id: i64,
+    batch: &CourierBatch,
+    locale: Locale,
+) -> Result<CourierBatchResult, AppError> {
+    if batch.positions.len() > MAX_BATCH {
+        return Err(AppError::field(
+            "positions",
+            FieldError::TooLarge { max: MAX_BATCH },
+        ));
+    }
+    let now = now_ms();
+    let mut out = CourierBatchResult {
+        recorded: 0,
+        refused: 0,
+        results: Vec::with_capacity(batch.positions.len()),
+    };
+    for (i, p) in batch.positions.iter().enumerate() {
+        let label = format!("{i}");
+        let result = match validate_ping(p, now) {
+            Err(fields) => Err(AppError::Validation(fields)),
+            Ok(valid) => store_ping(db, carrier_id, &valid).await,
+        };
+        match result {
+            Ok(fresh) => {
+                out.recorded += usize::from(fresh);
+                out.results.push(CarrierEventResult {
+                    event_id: label,
+                    outcome: if fresh { "recorded" } else { "stale" }.into(),
+                    code: None,
+                    fields: Default::default(),
+                });
+            }
+            Err(AppError::Internal) => return Err(AppError::Internal),
+            Err(err) => {
+                out.refused += 1;
+                out.results.push(refused(&label, &err, locale));
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +451,27 @@ mod tests {
         assert_eq!(v.status, ShipmentStatus::InTransit);
         assert_eq!(v.point, Some((31.2, 121.5)));
         assert_eq!(v.place.as_deref(), Some("Shanghai hub"));
+    }
+
+    #[test]
+    fn positions_are_checked_field_by_field() {
+        let ping = CourierPing {
+            tracking_number: event().tracking_number,
+            time: "2026-11-18T00:00:00Z".into(),
+            lat: 39.9,
+            lng: 116.4,
+        };
+        assert_eq!(validate_ping(&ping, NOW + 1).unwrap().lat, 39.9);
+        let bad = CourierPing {
+            tracking_number: "nope".into(),
+            time: "noon".into(),
+            lat: 100.0,
+            lng: 0.0,
+        };
+        let f = validate_ping(&bad, NOW).unwrap_err();
+        assert!(f.contains_key("tracking_number"));
+        assert_eq!(f["time"], FieldError::DateTimeInvalid);
+        assert_eq!(f["lat"], FieldError::Invalid);
     }
 
     #[test]

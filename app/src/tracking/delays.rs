@@ -8,7 +8,7 @@ use super::eta::{self, DelayCause, Eta, Progress};
 use crate::error::AppError;
 use crate::notifications::{service as notifications, NotificationKind};
 use crate::orders::{ServiceLevel, ShipmentStatus};
-use crate::platform::gazetteer::{distance_m, Gazetteer};
+use crate::platform::gazetteer::distance_km;
 use crate::platform::{now_ms, Db};
 
 /// A parcel's standing at one moment.
@@ -37,8 +37,8 @@ pub async fn standing(
     now: i64,
 ) -> Result<Option<Standing>, AppError> {
     let Some(s) = sqlx::query(
-        "SELECT s.customer_id, s.tracking_number, s.status, s.service, s.sender_city, \
-         s.sender_country, s.recipient_city, s.recipient_country, s.promised_to, s.created_at, \
+        "SELECT s.customer_id, s.tracking_number, s.status, s.service, s.sender_lat, \
+         s.sender_lon, s.recipient_lat, s.recipient_lon, s.promised_to, s.created_at, \
          sl.ends_at FROM shipments s LEFT JOIN slots sl ON sl.id = s.delivery_slot_id \
          WHERE s.id = $1",
     )
@@ -65,27 +65,21 @@ pub async fn standing(
     .await?
     .map(|r| Ok::<_, sqlx::Error>((r.try_get::<f64, _>(0)?, r.try_get::<f64, _>(1)?)))
     .transpose()?;
-    let g = Gazetteer::bundled();
-    let destination = g.find(&s.try_get::<String, _>(7)?, &s.try_get::<String, _>(6)?);
-    let origin = g.find(&s.try_get::<String, _>(5)?, &s.try_get::<String, _>(4)?);
-    let eta = destination.and_then(|to| {
-        let from = match (position, origin) {
-            (Some((lat, lon)), _) => crate::platform::gazetteer::City {
-                lat,
-                lon,
-                ..to.clone()
-            },
-            (None, Some(o)) => o.clone(),
-            (None, None) => return None,
-        };
-        let progress = Progress {
-            status,
-            service,
-            last_scan_ms: last_scan.unwrap_or(s.try_get(9).ok()?),
-            remaining_km: distance_m(&from, to) as f64 / 1000.0,
-        };
-        eta::estimate(&progress, now)
-    });
+    let from = match position {
+        Some(p) => p,
+        None => (s.try_get::<f64, _>(4)?, s.try_get::<f64, _>(5)?),
+    };
+    let to = (s.try_get::<f64, _>(6)?, s.try_get::<f64, _>(7)?);
+    let progress = Progress {
+        status,
+        service,
+        last_scan_ms: match last_scan {
+            Some(t) => t,
+            None => s.try_get(9)?,
+        },
+        remaining_km: distance_km(from, to),
+    };
+    let eta = eta::estimate(&progress, now);
     Ok(Some(Standing {
         customer_id: s.try_get(0)?,
         tracking_number: s.try_get(1)?,

@@ -39,7 +39,105 @@ pub struct PublicShipment {
     pub eta_latest: Option<i64>,
     /// At its current progress, or by a reported delay, it misses the promised window.
     pub running_late: bool,
+    pub map: RouteMap,
     pub events: Vec<ShipmentEvent>,
+}
+
+/// A point on the map.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lng: f64,
+}
+
+/// What the map draws for everyone: the two cities and the scans' path, at city precision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RouteMap {
+    /// The tile template (`{z}/{x}/{y}`); none when the portal runs without tiles, and the
+    /// route and markers draw on a plain background.
+    pub tile_url: Option<String>,
+    pub origin: GeoPoint,
+    pub destination: GeoPoint,
+    /// Where the parcel was scanned, oldest first.
+    pub path: Vec<GeoPoint>,
+}
+
+/// The courier's last reported position (recipients only).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CourierPosition {
+    pub point: GeoPoint,
+    /// Unix milliseconds.
+    pub time: i64,
+}
+
+/// One courier position from a carrier (`POST /api/v1/carrier/positions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CourierPing {
+    pub tracking_number: String,
+    /// RFC 3339.
+    pub time: String,
+    pub lat: f64,
+    pub lng: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CourierBatch {
+    pub positions: Vec<CourierPing>,
+}
+
+/// What became of each position, in the order of the request: `recorded`, `stale` (an older
+/// position than the one held) or `refused` with the reason by field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CourierBatchResult {
+    pub recorded: usize,
+    pub refused: usize,
+    pub results: Vec<CarrierEventResult>,
+}
+
+/// The map's centre and zoom so every point fits a phone-wide map (about 300 px of 256 px
+/// tiles): the middle of their bounding box, zoomed out until its wider side fits.
+pub fn map_view(points: &[GeoPoint]) -> (GeoPoint, f64) {
+    if points.is_empty() {
+        return (GeoPoint { lat: 0.0, lng: 0.0 }, 2.0);
+    }
+    let (mut south, mut north, mut west, mut east) = (90.0_f64, -90.0_f64, 180.0_f64, -180.0_f64);
+    for p in points {
+        south = south.min(p.lat);
+        north = north.max(p.lat);
+        west = west.min(p.lng);
+        east = east.max(p.lng);
+    }
+    let centre = GeoPoint {
+        lat: (south + north) / 2.0,
+        lng: (west + east) / 2.0,
+    };
+    // Degrees of longitude one tile-width spans at zoom z: 360 / 2^z; latitude is stretched
+    // by 1/cos(lat) in Web Mercator.
+    let stretch = 1.0 / centre.lat.to_radians().cos().max(0.2);
+    let span = (east - west).max((north - south) * stretch);
+    let zoom = if span <= 0.0 {
+        11.0
+    } else {
+        (300.0 / 256.0 * 360.0 / span)
+            .log2()
+            .floor()
+            .clamp(2.0, 11.0)
+    };
+    (centre, zoom)
+}
+
+/// A courier moved: announced to open pages without the position itself (the stream is
+/// public); a verified recipient's page fetches it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LivePosition {
+    pub tracking_number: String,
+    pub position_at: i64,
 }
 
 /// What the recipient sees and may change once they proved who they are.
@@ -54,6 +152,8 @@ pub struct RecipientView {
     pub can_change: bool,
     pub slots: SlotList,
     pub pickup_points: Vec<String>,
+    /// While out for delivery.
+    pub courier: Option<CourierPosition>,
 }
 
 /// The public view of a shipment, or `None` for a number nobody booked.
@@ -61,7 +161,8 @@ pub struct RecipientView {
 pub async fn track_shipment(tracking_number: String) -> Result<Option<PublicShipment>, AppError> {
     use crate::platform::request::*;
     let (state, _) = respond(server_fn_context())?;
-    respond(service::find_public(&state.db, &tracking_number).await)
+    let found = respond(service::find_public(&state.db, &tracking_number).await)?;
+    Ok(found.map(|s| s.with_tiles(&state.settings)))
 }
 
 /// A new tracking event, as announced to open tracking pages.
@@ -124,6 +225,34 @@ pub struct CarrierBatchResult {
     pub results: Vec<CarrierEventResult>,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_map_fits_the_route() {
+        let shanghai = GeoPoint {
+            lat: 31.22,
+            lng: 121.46,
+        };
+        let beijing = GeoPoint {
+            lat: 39.91,
+            lng: 116.40,
+        };
+        let (centre, zoom) = map_view(&[shanghai, beijing]);
+        assert!((centre.lat - 35.565).abs() < 1e-9 && (centre.lng - 118.93).abs() < 1e-9);
+        // About 10.7 degrees of (stretched) latitude: zoom 5 shows 11.25 degrees per tile.
+        assert_eq!(zoom, 5.0);
+        assert_eq!(map_view(&[beijing, beijing]).1, 11.0);
+        assert_eq!(map_view(&[]).1, 2.0);
+        let far = GeoPoint {
+            lat: 40.7,
+            lng: -74.0,
+        };
+        assert_eq!(map_view(&[beijing, far]).1, 2.0);
+    }
+}
+
 /// Numbers one look-up may ask for, as with the big carriers' multi-track boxes.
 pub const MAX_NUMBERS: usize = 20;
 
@@ -137,7 +266,10 @@ pub async fn track_many(numbers: Vec<String>) -> Result<Vec<Option<PublicShipmen
     }
     let mut out = Vec::with_capacity(numbers.len());
     for n in &numbers {
-        out.push(respond(service::find_public(&state.db, n).await)?);
+        out.push(
+            respond(service::find_public(&state.db, n).await)?
+                .map(|s| s.with_tiles(&state.settings)),
+        );
     }
     Ok(out)
 }
@@ -151,7 +283,9 @@ pub async fn open_delivery(
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let ip = client_ip(&parts, state.settings.trust_proxy);
-    Ok(service::open(&state.db, &tracking_number, &proof, ip).await)
+    Ok(service::open(&state.db, &tracking_number, &proof, ip)
+        .await
+        .map(|v| v.with_tiles(&state.settings)))
 }
 
 /// The recipient moves the delivery to another window (`slot_id`) or to a pickup point.
@@ -173,5 +307,23 @@ pub async fn change_delivery(
         slot_id,
         pickup_point,
     )
-    .await)
+    .await
+    .map(|v| v.with_tiles(&state.settings)))
+}
+
+#[cfg(feature = "ssr")]
+impl PublicShipment {
+    /// Adds the configured map tiles (the service layer knows no settings).
+    pub fn with_tiles(mut self, settings: &crate::platform::Settings) -> Self {
+        self.map.tile_url = settings.map_tiles();
+        self
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl RecipientView {
+    pub fn with_tiles(mut self, settings: &crate::platform::Settings) -> Self {
+        self.shipment = self.shipment.with_tiles(settings);
+        self
+    }
 }

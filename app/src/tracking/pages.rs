@@ -5,12 +5,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::{change_delivery, open_delivery, track_shipment, PublicShipment, RecipientView};
+use leptos_leaflet::prelude::*;
+
+use super::{
+    change_delivery, map_view, open_delivery, track_shipment, CourierPosition, GeoPoint,
+    PublicShipment, RecipientView,
+};
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::orders::ShipmentEvent;
 use crate::slots::pages::{window_text, SlotPicker};
-use crate::ui::{error_for, format_date, FormError, Input};
+use crate::ui::{error_for, format_date, format_time, FormError, Input};
 
 /// An event's note in the reader's language: changes to the delivery are stored as
 /// `slot:<day> <from>-<to>` or `pickup_point:<name>`.
@@ -59,6 +64,16 @@ pub fn promised_text(
     }
 }
 
+/// The expected arrival by day: one date, or the first and last when the window spans days.
+pub fn eta_text(earliest: Option<i64>, latest: Option<i64>) -> String {
+    match (earliest.map(format_date), latest.map(format_date)) {
+        (Some(a), Some(b)) if a != b => format!("{a} – {b}"),
+        (_, Some(b)) => b,
+        (Some(a), None) => a,
+        (None, None) => String::new(),
+    }
+}
+
 #[component]
 pub fn TrackShipmentPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -89,10 +104,11 @@ pub fn TrackShipmentPage() -> impl IntoView {
 }
 
 /// Follows the parcel's live stream: each new event refetches the public view, so status,
-/// window and history update without a reload. The browser reconnects by itself after a
-/// network drop, and the stream replays what was missed (`Last-Event-ID`).
+/// window and history update without a reload; each event and each courier position also bump
+/// `pings`, which a verified recipient's panel follows. The browser reconnects by itself after
+/// a network drop, and the stream replays what was missed (`Last-Event-ID`).
 #[cfg(feature = "hydrate")]
-fn follow_live(tracking_number: String, current: RwSignal<PublicShipment>) {
+fn follow_live(tracking_number: String, current: RwSignal<PublicShipment>, pings: RwSignal<u32>) {
     use wasm_bindgen::{closure::Closure, JsCast};
     let url = format!("/api/v1/track/{tracking_number}/stream");
     let Ok(source) = web_sys::EventSource::new(&url) else {
@@ -106,27 +122,95 @@ fn follow_live(tracking_number: String, current: RwSignal<PublicShipment>) {
                 if let Ok(Some(s)) = track_shipment(tn).await {
                     current.set(s);
                 }
+                pings.update(|n| *n += 1);
             });
+        });
+    let on_position =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+            pings.update(|n| *n += 1);
         });
     if source
         .add_event_listener_with_callback("tracking", on_event.as_ref().unchecked_ref())
         .is_err()
+        || source
+            .add_event_listener_with_callback("position", on_position.as_ref().unchecked_ref())
+            .is_err()
     {
         return;
     }
-    // The listener lives as long as the source, which the page closes when it goes away.
+    // The listeners live as long as the source, which the page closes when it goes away.
     on_event.forget();
+    on_position.forget();
     let source = send_wrapper::SendWrapper::new(source);
     on_cleanup(move || source.close());
+}
+
+fn position(p: GeoPoint) -> Position {
+    Position::new(p.lat, p.lng)
+}
+
+/// The route on a map: origin, destination, the scans so far (solid) and the way left
+/// (dashed), and the courier while out for delivery (recipients only). Without tiles the
+/// lines and markers still draw.
+#[component]
+fn TrackMap(
+    current: RwSignal<PublicShipment>,
+    courier: Signal<Option<CourierPosition>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let map = current.with_untracked(|c| c.map.clone());
+    let (centre, zoom) = map_view(&[map.origin, map.destination]);
+    let travelled = Signal::derive(move || {
+        current.with(|c| {
+            std::iter::once(c.map.origin)
+                .chain(c.map.path.iter().copied())
+                .map(position)
+                .collect::<Vec<_>>()
+        })
+    });
+    let remaining = Signal::derive(move || {
+        current.with(|c| {
+            let last = c.map.path.last().copied().unwrap_or(c.map.origin);
+            vec![position(last), position(c.map.destination)]
+        })
+    });
+    let pin = |class: &str| Some(format!("map-pin {class}"));
+    view! {
+        <section class="card map-card" aria-label=move || i18n.get().track_map>
+            <MapContainer class="track-map" center=position(centre) zoom=zoom scroll_wheel_zoom=false>
+                {map.tile_url.map(|url| view! {
+                    <TileLayer url=url attribution="&copy; OpenStreetMap contributors" />
+                })}
+                <Polyline positions=travelled color="#0b5cad" weight=Some(4.0) />
+                <Polyline positions=remaining color="#0b5cad" weight=Some(2.0) dash_array="6 8" opacity=Some(0.6) />
+                <Marker position=position(map.origin) icon_class=pin("map-pin-origin")
+                    icon_size=Some((16.0, 16.0)) icon_anchor=Some((8.0, 8.0))
+                    title=Signal::derive(move || i18n.get().track_map_origin.to_string()) />
+                <Marker position=position(map.destination) icon_class=pin("map-pin-destination")
+                    icon_size=Some((20.0, 20.0)) icon_anchor=Some((10.0, 10.0))
+                    title=Signal::derive(move || i18n.get().track_map_destination.to_string()) />
+                {move || courier.get().map(|c| view! {
+                    <Marker position=position(c.point) icon_class=pin("map-pin-courier")
+                        icon_size=Some((22.0, 22.0)) icon_anchor=Some((11.0, 11.0))
+                        title=Signal::derive(move || i18n.get().track_map_courier.to_string()) />
+                })}
+            </MapContainer>
+        </section>
+    }
 }
 
 #[component]
 fn Tracked(s: PublicShipment) -> impl IntoView {
     let i18n = use_i18n();
     let current = RwSignal::new(s.clone());
+    let pings = RwSignal::new(0_u32);
     #[cfg(feature = "hydrate")]
-    follow_live(s.tracking_number.clone(), current);
+    follow_live(s.tracking_number.clone(), current, pings);
     let recipient = RwSignal::new(None::<RecipientView>);
+    let courier = Signal::derive(move || {
+        let out = current.with(|c| c.status == crate::orders::ShipmentStatus::OutForDelivery);
+        recipient.with(|r| r.as_ref().and_then(|r| r.courier).filter(|_| out))
+    });
     let route = (s.origin_city.clone(), s.destination_city.clone());
     view! {
         <div class="page-head">
@@ -140,9 +224,24 @@ fn Tracked(s: PublicShipment) -> impl IntoView {
             <div><dt>{t!(i18n, trk_expected)}</dt>
                 <dd data-testid="track-promised">{move || current.with(|c| promised_text(
                     i18n.get(), c.delivery_slot.as_ref(), c.pickup_point.as_deref(), &c.promised_from, &c.promised_to))}</dd></div>
+            <Show when=move || current.with(|c| c.eta_latest.is_some())>
+                <div><dt>{t!(i18n, track_eta)}</dt>
+                    <dd data-testid="track-eta">
+                        {move || current.with(|c| eta_text(c.eta_earliest, c.eta_latest))}
+                        <Show when=move || current.with(|c| c.running_late)>
+                            " " <span class="badge badge-warning" data-testid="track-late">{t!(i18n, track_running_late)}</span>
+                        </Show>
+                    </dd></div>
+            </Show>
             <div><dt>{t!(i18n, shipments_service)}</dt><dd>{move || current.with(|c| c.service.label(i18n.get()))}</dd></div>
         </dl>
-        <ManageDelivery tn=s.tracking_number.clone() current=current recipient=recipient />
+        <TrackMap current=current courier=courier />
+        {move || courier.get().map(|c| view! {
+            <p class="muted small" data-testid="courier-seen">
+                {move || fill(i18n.get().track_courier_seen, &[("time", &format_time(c.time))])}
+            </p>
+        })}
+        <ManageDelivery tn=s.tracking_number.clone() current=current recipient=recipient pings=pings />
         <section class="card">
             <h2>{t!(i18n, trk_history)}</h2>
             {move || view! { <Timeline events=current.with(|c| c.events.clone()) /> }}
@@ -155,6 +254,7 @@ fn ManageDelivery(
     tn: String,
     current: RwSignal<PublicShipment>,
     recipient: RwSignal<Option<RecipientView>>,
+    pings: RwSignal<u32>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let proof = RwSignal::new(String::new());
@@ -184,6 +284,14 @@ fn ManageDelivery(
         if let Some(r) = open.value().get() {
             settle(r, None);
         }
+    });
+    // Something happened to the parcel: a verified recipient's view (courier, windows) follows.
+    Effect::new(move |seen: Option<u32>| {
+        let now = pings.get();
+        if seen.is_some_and(|n| n != now) && recipient.with_untracked(Option::is_some) {
+            open.dispatch(proof.get_untracked());
+        }
+        now
     });
     Effect::new(move |_| {
         if let Some(r) = change.value().get() {

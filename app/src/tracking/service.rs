@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::Row;
 
-use super::{PublicShipment, RecipientView};
+use super::{CourierPosition, GeoPoint, PublicShipment, RecipientView, RouteMap};
 use crate::domain::{fold_key, TrackingNumber};
 use crate::error::{AppError, FieldError};
 use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
@@ -33,8 +33,8 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
     let row = sqlx::query(
         "SELECT id, tracking_number, status, service, sender_city, recipient_city, \
          promised_from, promised_to, delivery_slot_id, pickup_point, recipient_name, \
-         recipient_line1, recipient_line2, recipient_postcode, recipient_phone \
-         FROM shipments WHERE tracking_number = $1",
+         recipient_line1, recipient_line2, recipient_postcode, recipient_phone, sender_lat, \
+         sender_lon, recipient_lat, recipient_lon FROM shipments WHERE tracking_number = $1",
     )
     .bind(tn.as_str().to_string())
     .fetch_optional(&db.pool)
@@ -78,6 +78,18 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
             eta_earliest: standing.as_ref().and_then(|s| s.eta).map(|e| e.earliest),
             eta_latest: standing.as_ref().and_then(|s| s.eta).map(|e| e.latest),
             running_late: standing.is_some_and(|s| !s.causes().is_empty()),
+            map: RouteMap {
+                tile_url: None,
+                origin: GeoPoint {
+                    lat: row.try_get("sender_lat")?,
+                    lng: row.try_get("sender_lon")?,
+                },
+                destination: GeoPoint {
+                    lat: row.try_get("recipient_lat")?,
+                    lng: row.try_get("recipient_lon")?,
+                },
+                path: scan_path(db, id).await?,
+            },
             events: crate::orders::shipments::events(db, id).await?,
         },
         recipient_name: row.try_get("recipient_name")?,
@@ -85,6 +97,59 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
         phone: row.try_get("recipient_phone")?,
         postcode,
     })
+}
+
+/// Where a parcel's scans were made, oldest first, rounded to about ten kilometres (city
+/// level: the public sees no more), repeats of the same place dropped.
+async fn scan_path(db: &Db, shipment_id: i64) -> Result<Vec<GeoPoint>, AppError> {
+    let rows = sqlx::query(
+        "SELECT lat, lon FROM tracking_events WHERE shipment_id = $1 AND lat IS NOT NULL \
+         AND lon IS NOT NULL ORDER BY occurred_at, id",
+    )
+    .bind(shipment_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut path: Vec<GeoPoint> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let point = city_level(r.try_get(0)?, r.try_get(1)?);
+        if path.last() != Some(&point) {
+            path.push(point);
+        }
+    }
+    Ok(path)
+}
+
+/// A position rounded to 0.1 degree.
+pub fn city_level(lat: f64, lng: f64) -> GeoPoint {
+    GeoPoint {
+        lat: (lat * 10.0).round() / 10.0,
+        lng: (lng * 10.0).round() / 10.0,
+    }
+}
+
+/// The courier's latest position while the parcel is out for delivery.
+async fn courier(
+    db: &Db,
+    shipment_id: i64,
+    status: ShipmentStatus,
+) -> Result<Option<CourierPosition>, AppError> {
+    if status != ShipmentStatus::OutForDelivery {
+        return Ok(None);
+    }
+    sqlx::query("SELECT lat, lon, recorded_at FROM courier_positions WHERE shipment_id = $1")
+        .bind(shipment_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| {
+            Ok(CourierPosition {
+                point: GeoPoint {
+                    lat: r.try_get(0)?,
+                    lng: r.try_get(1)?,
+                },
+                time: r.try_get(2)?,
+            })
+        })
+        .transpose()
 }
 
 /// Tells open tracking pages of the shipment about a new event (after it is committed).
@@ -218,7 +283,9 @@ async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
         .delivery_slot
         .as_ref()
         .is_none_or(|s| s.unavailable != Some(crate::slots::SlotUnavailable::CutoffPassed));
+    let courier = courier(db, r.id, r.public.status).await?;
     Ok(RecipientView {
+        courier,
         can_change: r.public.status.reschedulable() && before_cutoff && area.is_some(),
         slots,
         pickup_points: area.map(|a| a.input.pickup_points).unwrap_or_default(),

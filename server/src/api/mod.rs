@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(slots::update_template))
         .routes(routes!(slots::update_slot))
         .routes(routes!(tracking::carrier_events))
+        .routes(routes!(tracking::carrier_positions))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::read_all))
         .routes(routes!(

@@ -3,9 +3,12 @@ use std::convert::Infallible;
 use app::error::AppError;
 use app::i18n::locale_from_headers;
 use app::platform::AppState;
-use app::tracking::carrier::{record, require_carrier};
+use app::tracking::carrier::{record, record_positions, require_carrier};
 use app::tracking::service;
-use app::tracking::{CarrierBatch, CarrierBatchResult, LiveEvent, RecipientView};
+use app::tracking::{
+    CarrierBatch, CarrierBatchResult, CourierBatch, CourierBatchResult, LiveEvent, LivePosition,
+    RecipientView,
+};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -34,6 +37,26 @@ pub async fn carrier_events(
     Ok(Json(record(&state.db, carrier, &batch, locale).await?))
 }
 
+/// Couriers' positions for parcels out for delivery, in order; only the newest per parcel is
+/// kept (an older one is `stale`). Open tracking pages are told a position arrived; only a
+/// verified recipient sees where.
+#[utoipa::path(post, path = "/api/v1/carrier/positions", tag = "tracking", request_body = CourierBatch,
+    security(("bearer" = [])),
+    responses((status = 200, body = CourierBatchResult, description = "One result per position"),
+        (status = 401, description = "No valid carrier token", body = ErrorBody),
+        (status = 422, description = "More than 1,000 positions", body = ErrorBody)))]
+pub async fn carrier_positions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(batch): ApiJson<CourierBatch>,
+) -> Result<Json<CourierBatchResult>, ApiError> {
+    let carrier = require_carrier(&state.db, &headers).await?;
+    let locale = locale_from_headers(&headers);
+    Ok(Json(
+        record_positions(&state.db, carrier, &batch, locale).await?,
+    ))
+}
+
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct TrackQuery {
     /// The recipient's postcode, or at least the last four digits of their phone number.
@@ -60,14 +83,19 @@ pub async fn track(
 ) -> Result<Response, ApiError> {
     Ok(match q.verify.filter(|v| !v.trim().is_empty()) {
         Some(proof) => {
-            Json(service::open(&state.db, &tracking_number, &proof, ip).await?).into_response()
+            let view = service::open(&state.db, &tracking_number, &proof, ip).await?;
+            Json(view.with_tiles(&state.settings)).into_response()
         }
-        None => Json(service::public(&state.db, &tracking_number).await?).into_response(),
+        None => {
+            let public = service::public(&state.db, &tracking_number).await?;
+            Json(public.with_tiles(&state.settings)).into_response()
+        }
     })
 }
 
 /// Live updates of one parcel as server-sent events: each `tracking` event's `data` is the JSON
-/// of the new tracking event (`status`, `time`, `place`, `note`) and its `id` the event's id.
+/// of the new tracking event (`status`, `time`, `place`, `note`) and its `id` the event's id;
+/// a `position` event (`{"time"}`) says the courier reported a new position.
 /// A reconnecting client sends `Last-Event-ID` and first gets what it missed. Public, like the
 /// tracking page; an unknown number is a 404.
 #[utoipa::path(get, path = "/api/v1/track/{tracking_number}/stream", tag = "tracking",
@@ -98,13 +126,21 @@ pub async fn stream(
     let updates = futures::stream::unfold((live, tn, last_sent), |(mut rx, tn, last)| async move {
         loop {
             match rx.recv().await {
-                Ok(payload) => match serde_json::from_str::<LiveEvent>(&payload) {
-                    Ok(e) if e.tracking_number == tn && e.id > last => {
-                        let event = sse_event(&e);
-                        return Some((Ok(event), (rx, tn, e.id)));
+                Ok(payload) => {
+                    if let Ok(e) = serde_json::from_str::<LiveEvent>(&payload) {
+                        if e.tracking_number == tn && e.id > last {
+                            let event = sse_event(&e);
+                            return Some((Ok(event), (rx, tn, e.id)));
+                        }
+                    } else if let Ok(p) = serde_json::from_str::<LivePosition>(&payload) {
+                        if p.tracking_number == tn {
+                            let event = Event::default()
+                                .event("position")
+                                .data(format!("{{\"time\":{}}}", p.position_at));
+                            return Some((Ok(event), (rx, tn, last)));
+                        }
                     }
-                    _ => continue,
-                },
+                }
                 // A slow reader skipped some announcements; the page refetches on any event.
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return None,

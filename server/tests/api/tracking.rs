@@ -304,3 +304,87 @@ async fn the_simulator_moves_parcels_to_delivery_once() {
     assert_eq!(public["status"], "delivered");
     assert_eq!(public["events"][0]["place"], "Beijing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_shows_cities_to_all_and_the_courier_to_the_recipient_only() {
+    let app = spawn_app_with(|s| s.map_tile_url = "none".into()).await;
+    let tn = booked(&app).await;
+    let carrier = app::tracking::carrier::create_token(&app.db, "Test Courier")
+        .await
+        .unwrap();
+    let position = |lat: f64, minutes: i64| json!({"positions": [{"tracking_number": tn, "time": at(minutes), "lat": lat, "lng": 116.3123}]});
+    let post_positions = |body: Value| {
+        client()
+            .post(app.url("/api/v1/carrier/positions"))
+            .bearer_auth(&carrier)
+            .json(&body)
+            .send()
+    };
+    // Not out for delivery yet: refused, and nothing stored.
+    let out: Value = post_positions(position(39.98, 0))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["refused"], 1);
+    assert_eq!(out["results"][0]["code"], "not_out_for_delivery");
+
+    let mut stream = open_stream(&app, &tn).await;
+    let scans = json!({"events": [
+        scan("m-1", &tn, "picked_up", &at(1)),
+        {"event_id": "m-2", "tracking_number": tn, "status": "in_transit", "time": at(2),
+         "place": "Jinan hub", "lat": 36.6512, "lng": 117.1201},
+        {"event_id": "m-3", "tracking_number": tn, "status": "out_for_delivery", "time": at(3),
+         "place": "Beijing", "lat": 39.9075, "lng": 116.3972},
+    ]});
+    let res = carrier_post(&app, Some(&carrier), &scans).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["recorded"], 3);
+    for _ in 0..3 {
+        next_data(&mut stream).await;
+    }
+    let out: Value = post_positions(position(39.9812, 5))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["recorded"], 1, "{out}");
+    // Open pages hear that the courier moved, but not where.
+    let ping = next_data(&mut stream).await;
+    assert!(ping["time"].is_i64(), "{ping}");
+    assert!(ping.get("lat").is_none());
+    // An older position than the one held changes nothing.
+    let out: Value = post_positions(position(10.0, 4))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["results"][0]["outcome"], "stale");
+
+    let public: Value = get_as(&app, &format!("/api/v1/track/{tn}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let map = &public["map"];
+    assert!(map["tile_url"].is_null(), "MAP_TILE_URL=none: no tiles");
+    assert!((map["origin"]["lat"].as_f64().unwrap() - 31.2).abs() < 0.5);
+    assert!((map["destination"]["lat"].as_f64().unwrap() - 39.9).abs() < 0.5);
+    // The scans' path at city precision: one decimal.
+    assert_eq!(
+        map["path"],
+        json!([{"lat": 31.2, "lng": 121.5}, {"lat": 36.7, "lng": 117.1}, {"lat": 39.9, "lng": 116.4}])
+    );
+    assert!(public.get("courier").is_none());
+    assert!(public["eta_latest"].as_i64().is_some());
+
+    let verified: Value = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["courier"]["point"]["lat"], 39.9812);
+    assert_eq!(verified["courier"]["point"]["lng"], 116.3123);
+}
