@@ -62,6 +62,8 @@ export default defineConfig({
       DEMO_DATA: "true",
       // Tests decide what happens to their parcels; the demo simulator would move them too.
       SIMULATOR_SPEED: "0",
+      // No internet here: the map draws its route and markers without tiles.
+      MAP_TILE_URL: "none",
       RUST_LOG: "warn",
     },
   },

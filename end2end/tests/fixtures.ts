@@ -37,3 +37,12 @@ export async function bearer(request: APIRequestContext, email: string): Promise
   expect(res.status()).toBe(201);
   return (await res.json()).token;
 }
+
+/** Signs a demo user in through the sign-in page; lands on the dashboard. */
+export async function signIn(page: Page, email: string) {
+  await open(page, "/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("parcelport-demo");
+  await page.getByTestId("sign-in-submit").click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+}

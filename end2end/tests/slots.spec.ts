@@ -1,7 +1,6 @@
-import { test, expect, open, bearer } from "./fixtures";
+import { test, expect, open, bearer, signIn } from "./fixtures";
 import type { APIRequestContext, Page } from "@playwright/test";
 
-const PASSWORD = "parcelport-demo";
 // Acme's saved recipient in Guangzhou, an area with demo slot templates.
 const RECIPIENT = {
   name: "陈静", phone: "13700137000", line1: "天河区体育西路 103 号",
@@ -20,14 +19,6 @@ async function guangzhouSlots(request: APIRequestContext, token: string) {
   const list = await res.json();
   expect(list.area).toBe("guangzhou");
   return list.slots as Array<{ id: number; day: string; bookable: boolean }>;
-}
-
-async function signIn(page: Page, email: string) {
-  await open(page, "/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByTestId("sign-in-submit").click();
-  await expect(page).toHaveURL(/\/dashboard$/);
 }
 
 /** Through the booking flow to the service step, with the scheduled service chosen. */

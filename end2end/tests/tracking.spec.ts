@@ -40,3 +40,68 @@ test("a carrier scan appears on an open tracking page without a reload", async (
   await expect(page.getByTestId("track-status")).toHaveText("Picked up");
   await expect(page.getByTestId("timeline")).toContainText("Shanghai Pudong depot");
 });
+
+test("the map shows the route, and the courier appears for the verified recipient without a reload", async ({ page, request }) => {
+  const shipper = await bearer(request, "shipper@acme.example");
+  const booked = await request.post("/api/v1/shipments", {
+    headers: { authorization: `Bearer ${shipper}`, "idempotency-key": `e2e-map-${Date.now()}` },
+    data: {
+      sender: { name: "Alice Chen", phone: "+86 21 5555 0101", line1: "1 Factory Road",
+                city: "Shanghai", postcode: "200120", country: "CN" },
+      recipient: { name: "李雷", phone: "13800138000", line1: "海淀区中关村大街 27 号",
+                   city: "Beijing", postcode: "100080", country: "CN" },
+      service: "standard",
+      parcels: [{ weight_g: 1200, length_cm: 25, width_cm: 20, height_cm: 10, contents: "Books" }],
+    },
+  });
+  expect(booked.status()).toBe(201);
+  const tn = (await booked.json()).tracking_number;
+  const carrier = carrierToken();
+  const now = Date.now();
+  const iso = (minutes: number) => new Date(now + minutes * 60_000).toISOString();
+  const scans = await request.post("/api/v1/carrier/events", {
+    headers: { authorization: `Bearer ${carrier}` },
+    data: { events: [
+      { event_id: `map-1-${tn}`, tracking_number: tn, status: "picked_up", time: iso(0),
+        place: "Shanghai", lat: 31.22, lng: 121.46 },
+      { event_id: `map-2-${tn}`, tracking_number: tn, status: "in_transit", time: iso(1),
+        place: "Jinan hub", lat: 36.65, lng: 117.12 },
+    ] },
+  });
+  expect((await scans.json()).recorded).toBe(2);
+
+  await open(page, `/track/${tn}`);
+  const map = page.locator(".track-map");
+  await expect(map.locator(".map-pin-origin")).toBeVisible();
+  await expect(map.locator(".map-pin-destination")).toBeVisible();
+  // The scanned path and the dashed way still to go, drawn without any tiles.
+  await expect(map.locator(".leaflet-overlay-pane path")).toHaveCount(2);
+  await expect(map.locator(".leaflet-tile")).toHaveCount(0);
+  await expect(page.getByTestId("track-eta")).not.toBeEmpty();
+  await expect(page.getByTestId("timeline")).toContainText("Jinan hub");
+  await expect(map.locator(".map-pin-courier")).toHaveCount(0);
+
+  // The recipient proves the postcode: the address shows.
+  await page.getByLabel("Postcode or last 4 digits of phone").fill("100080");
+  await page.getByTestId("proof-submit").click();
+  await expect(page.getByTestId("recipient-name")).toHaveText("李雷");
+  await expect(page.getByTestId("manage-delivery")).toContainText("海淀区中关村大街 27 号");
+
+  // Out for delivery, then the courier reports in: the pin appears without a reload.
+  const out = await request.post("/api/v1/carrier/events", {
+    headers: { authorization: `Bearer ${carrier}` },
+    data: { events: [{ event_id: `map-3-${tn}`, tracking_number: tn, status: "out_for_delivery",
+                       time: iso(2), place: "Beijing", lat: 39.91, lng: 116.40 }] },
+  });
+  expect((await out.json()).recorded).toBe(1);
+  await expect(page.getByTestId("track-status")).toHaveText("Out for delivery");
+  const ping = await request.post("/api/v1/carrier/positions", {
+    headers: { authorization: `Bearer ${carrier}` },
+    data: { positions: [{ tracking_number: tn, time: iso(3), lat: 39.98, lng: 116.31 }] },
+  });
+  expect((await ping.json()).recorded).toBe(1);
+  await expect(map.locator(".map-pin-courier")).toBeVisible();
+  await expect(page.getByTestId("courier-seen")).toBeVisible();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(page.viewportSize()!.width);
+});
