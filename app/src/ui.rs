@@ -189,6 +189,22 @@ fn SignInPrompt() -> impl IntoView {
     }
 }
 
+/// A page title that follows the language in the browser. On the server it is read once, while
+/// the page renders: leptos_meta reads titles again when it assembles the response, possibly on
+/// another thread after the page's reactive owner is gone (seen under concurrent renders).
+pub fn page_title(
+    text: impl Fn() -> String + Send + Sync + 'static,
+) -> leptos::text_prop::TextProp {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::text_prop::TextProp::from(untrack(text))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        leptos::text_prop::TextProp::from(text)
+    }
+}
+
 pub fn format_date(ms: i64) -> String {
     // Civil date from Unix days (Howard Hinnant's algorithm), UTC; no time crate in the wasm.
     let days = ms.div_euclid(86_400_000);

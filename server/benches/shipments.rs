@@ -7,44 +7,14 @@
 
 use std::time::{Duration, Instant};
 
-use app::accounts::service::{parse_sign_up, register_customer};
-use app::accounts::SignUpRequest;
 use app::i18n::Locale;
 use app::orders::{import, shipments, ShipmentQuery};
-use common::database;
+use common::{bench_customer, database, shipments_csv};
 
 mod common;
 
 const ROWS: usize = 10_000;
 const TARGET: i64 = 100_000;
-
-fn csv() -> String {
-    let header: Vec<&str> = import::COLUMNS.iter().map(|(c, _)| *c).collect();
-    let cities = [
-        ("Beijing", "100080"),
-        ("Guangzhou", "510620"),
-        ("Chengdu", "610041"),
-        ("Lhasa", "850000"),
-        ("Harbin", "150001"),
-    ];
-    let services = ["standard", "express", "scheduled", "pickup_point"];
-    let mut out = header.join(",");
-    for i in 0..ROWS {
-        let (city, postcode) = cities[i % cities.len()];
-        out.push_str(&format!(
-            "\nORDER-{i:05},{},Alice Chen,Acme,+86 21 5555 0000,1 Factory Road,,Shanghai,200120,CN,\
-             Recipient {i},,13800138000,{} Example Road,,{city},{postcode},CN,{}.{},{},{},{},,Goods,no",
-            services[i % services.len()],
-            i % 500,
-            1 + i % 20,
-            i % 10,
-            20 + i % 30,
-            15 + i % 20,
-            5 + i % 15,
-        ));
-    }
-    out
-}
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -55,22 +25,9 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 async fn main() {
     let db = database().await;
     println!("backend: {}", db.kind.as_str());
-    let user = register_customer(
-        &db,
-        parse_sign_up(&SignUpRequest {
-            email: "bench@example.com".into(),
-            password: "bench-password-123".into(),
-            name: "Bench".into(),
-            company: "Bench Co".into(),
-            industry: "retail".into(),
-        })
-        .unwrap(),
-    )
-    .await
-    .unwrap();
-    let customer = user.customer.unwrap().id;
+    let customer = bench_customer(&db).await;
 
-    let file = csv();
+    let file = shipments_csv(ROWS);
     let started = Instant::now();
     let preview = import::preview(file.as_bytes(), "new", Locale::En).unwrap();
     let checked = started.elapsed();

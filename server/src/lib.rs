@@ -139,10 +139,12 @@ pub async fn spawn(
     tokio::spawn(
         app::notifications::sender::Sender::new(state.db.clone(), state.settings.clone()).run(),
     );
-    tokio::spawn(app::tracking::delays::run(
-        state.db.clone(),
-        state.settings.delay_sweep,
-    ));
+    if !state.settings.delay_sweep.is_zero() {
+        tokio::spawn(app::tracking::delays::run(
+            state.db.clone(),
+            state.settings.delay_sweep,
+        ));
+    }
     let app = router(state.clone());
     let handle = tokio::spawn(async move {
         axum::serve(

@@ -13,7 +13,7 @@ pub fn SignInPage() -> impl IntoView {
     let action = use_auth().sign_in;
     let value = action.value();
     view! {
-        <Title text=t!(i18n, sign_in_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().sign_in_title.to_string()) />
         <section class="card narrow">
             <h1>{t!(i18n, sign_in_title)}</h1>
             <ActionForm action=action attr:novalidate="true">
@@ -68,7 +68,7 @@ pub fn SignUpPage() -> impl IntoView {
     let action = use_auth().sign_up;
     let value = action.value();
     view! {
-        <Title text=t!(i18n, sign_up_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().sign_up_title.to_string()) />
         <section class="card narrow">
             <h1>{t!(i18n, sign_up_title)}</h1>
             <p class="muted">{t!(i18n, sign_up_lead)}</p>
@@ -105,7 +105,7 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, account_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().account_title.to_string()) />
         <h1>{t!(i18n, account_title)}</h1>
         <RequireRole roles=&[Role::Customer, Role::Agent, Role::Manager]
             children=|user: User| view! { <ProfileForm user=user /> <PasswordForm /> } />

@@ -10,7 +10,7 @@ use crate::ui::{field_error, form_error, Field, FormError, RequireRole};
 pub fn AddressBookPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, addresses_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().addresses_title.to_string()) />
         <h1>{t!(i18n, addresses_title)}</h1>
         <p class="lead">{t!(i18n, addresses_lead)}</p>
         <RequireRole roles=&[Role::Customer] children=|_| view! { <AddressBook /> } />

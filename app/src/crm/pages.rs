@@ -84,7 +84,7 @@ pub fn StaffDashboard() -> impl IntoView {
 pub fn CustomersPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, customers_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().customers_title.to_string()) />
         <h1>{t!(i18n, customers_title)}</h1>
         <RequireRole roles=&[Role::Agent, Role::Manager] children=move |_| {
             let customers = Resource::new(|| (), |_| list_customers());

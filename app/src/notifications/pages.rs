@@ -17,7 +17,7 @@ use crate::ui::{error_for, format_date, FormError, Input, RequireRole};
 pub fn NotificationSettingsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, settings_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().settings_title.to_string()) />
         <h1>{t!(i18n, settings_title)}</h1>
         <p class="lead">{t!(i18n, settings_lead)}</p>
         <RequireRole roles=&[Role::Customer] children=|_| view! {
@@ -127,7 +127,7 @@ fn PreferencesForm(initial: NotificationPreferences) -> impl IntoView {
                                     view! {
                                         <td>
                                             <input type="checkbox" class="check" aria-label=label
-                                                prop:checked=move || s.get()
+                                                checked=move || s.get()
                                                 on:change=move |ev| { s.set(event_target_checked(&ev)); saved.set(false); } />
                                         </td>
                                     }

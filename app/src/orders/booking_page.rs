@@ -278,7 +278,7 @@ impl Flow {
 pub fn BookingPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, book_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().book_title.to_string()) />
         <h1>{t!(i18n, book_title)}</h1>
         <RequireRole roles=&[Role::Customer] children=|_| view! { <BookingLoader /> } />
     }

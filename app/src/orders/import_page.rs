@@ -19,7 +19,7 @@ const SHOWN_VALID: usize = 20;
 pub fn ImportPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, import_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().import_title.to_string()) />
         <h1>{t!(i18n, import_title)}</h1>
         <p class="lead">{t!(i18n, import_lead)}</p>
         <RequireRole roles=&[Role::Customer] children=|_| view! { <Importer /> } />

@@ -59,7 +59,7 @@ fn line_label(t: &Texts, line: &PriceLine) -> String {
 pub fn QuotePage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, quote_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().quote_title.to_string()) />
         <h1>{t!(i18n, quote_title)}</h1>
         <p class="lead">{t!(i18n, quote_lead)} " "
             <a href="/ship">{t!(i18n, quote_several_parcels)}</a>

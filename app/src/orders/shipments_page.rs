@@ -76,7 +76,7 @@ fn encode(v: &str) -> String {
 pub fn ShipmentsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, shipments_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().shipments_title.to_string()) />
         <div class="page-head">
             <h1>{t!(i18n, shipments_title)}</h1>
             <div class="actions">
@@ -225,7 +225,7 @@ fn ShipmentRow(s: ShipmentSummary) -> impl IntoView {
 pub fn ShipmentPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, shipment_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().shipment_title.to_string()) />
         <RequireRole roles=&[Role::Customer] children=|_| view! { <ShipmentDetail /> } />
     }
 }

@@ -10,7 +10,7 @@ use crate::ui::{format_date, RequireRole};
 pub fn DashboardPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, nav_dashboard) />
+        <Title text=crate::ui::page_title(move || i18n.get().nav_dashboard.to_string()) />
         <RequireRole roles=&[Role::Customer, Role::Agent, Role::Manager] children=move |user: User| {
             let name = user.name.clone();
             let welcome = move || fill(i18n.get().dashboard_welcome, &[("name", &name)]);

@@ -19,7 +19,7 @@ fn ErrorPage(code: u16, test_id: &'static str, title: Text, body: Text) -> impl 
     set_status(code);
     let i18n = use_i18n();
     view! {
-        <Title text=move || title(i18n.get()) />
+        <Title text=crate::ui::page_title(move || title(i18n.get()).to_string()) />
         <section class="card narrow error-page" data-testid=test_id>
             <p class="error-code">{code}</p>
             <h1>{move || title(i18n.get())}</h1>

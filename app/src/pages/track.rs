@@ -28,7 +28,7 @@ pub fn TrackPage() -> impl IntoView {
     let query = use_query_map();
     let raw = move || query.with(|q| q.get("q").unwrap_or_default());
     view! {
-        <Title text=t!(i18n, track_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().track_title.to_string()) />
         <section class="hero hero-compact">
             <h1>{t!(i18n, track_title)}</h1>
             {move || view! { <TrackBox initial=raw() /> }}

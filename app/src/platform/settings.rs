@@ -46,7 +46,8 @@ pub struct Settings {
     /// `WEBHOOK_ALLOW_PRIVATE`: accept webhook endpoints on loopback and private networks
     /// (development and tests only).
     pub webhook_allow_private: bool,
-    /// `DELAY_SWEEP_SECS`: how often parcels near their promised window are checked for delays.
+    /// `DELAY_SWEEP_SECS`: how often parcels near their promised window are checked for delays
+    /// (zero: no sweep; every scan is still checked).
     pub delay_sweep: Duration,
 }
 

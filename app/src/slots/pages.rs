@@ -200,7 +200,7 @@ fn new_form() -> TemplateForm {
 pub fn SlotTemplatesPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=t!(i18n, slots_title) />
+        <Title text=crate::ui::page_title(move || i18n.get().slots_title.to_string()) />
         <h1>{t!(i18n, slots_title)}</h1>
         <p class="muted">{t!(i18n, slots_intro)}</p>
         <RequireRole roles=&[Role::Manager] children=|_| view! { <TemplatesEditor /> } />

@@ -5,11 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use leptos_leaflet::prelude::*;
-
 use super::{
-    change_delivery, map_view, open_delivery, track_shipment, CourierPosition, GeoPoint,
-    PublicShipment, RecipientView,
+    change_delivery, open_delivery, track_shipment, CourierPosition, PublicShipment, RecipientView,
 };
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
@@ -87,7 +84,7 @@ pub fn TrackShipmentPage() -> impl IntoView {
     });
     let shipment = Resource::new(move || tn.get(), track_shipment);
     view! {
-        <Title text=move || fill(i18n.get().trk_title, &[("tn", &tn.get())]) />
+        <Title text=crate::ui::page_title(move || fill(i18n.get().trk_title, &[("tn", &tn.get())])) />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match shipment.await {
@@ -145,10 +142,6 @@ fn follow_live(tracking_number: String, current: RwSignal<PublicShipment>, pings
     on_cleanup(move || source.close());
 }
 
-fn position(p: GeoPoint) -> Position {
-    Position::new(p.lat, p.lng)
-}
-
 /// The route on a map: origin, destination, the scans so far (solid) and the way left
 /// (dashed), and the courier while out for delivery (recipients only). Without tiles the
 /// lines and markers still draw.
@@ -158,6 +151,34 @@ fn TrackMap(
     courier: Signal<Option<CourierPosition>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    // Leaflet lives in the browser only: its components hold thread-bound handles that a
+    // multi-threaded server render must never make or drop. The server sends the map's empty
+    // frame (the same on both sides, for hydration); the map fills it once the page is live.
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
+    view! {
+        <section class="card map-card" aria-label=move || i18n.get().track_map>
+            <Show when=move || mounted.get() fallback=|| view! { <div class="track-map"></div> }>
+                {move || leaflet_map(current, courier)}
+            </Show>
+        </section>
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn leaflet_map(_: RwSignal<PublicShipment>, _: Signal<Option<CourierPosition>>) -> AnyView {
+    view! { <div class="track-map"></div> }.into_any()
+}
+
+#[cfg(feature = "hydrate")]
+fn leaflet_map(
+    current: RwSignal<PublicShipment>,
+    courier: Signal<Option<CourierPosition>>,
+) -> AnyView {
+    use super::{map_view, GeoPoint};
+    use leptos_leaflet::prelude::*;
+    let i18n = use_i18n();
+    let position = |p: GeoPoint| Position::new(p.lat, p.lng);
     let map = current.with_untracked(|c| c.map.clone());
     let (centre, zoom) = map_view(&[map.origin, map.destination]);
     let travelled = Signal::derive(move || {
@@ -176,27 +197,26 @@ fn TrackMap(
     });
     let pin = |class: &str| Some(format!("map-pin {class}"));
     view! {
-        <section class="card map-card" aria-label=move || i18n.get().track_map>
-            <MapContainer class="track-map" center=position(centre) zoom=zoom scroll_wheel_zoom=false>
-                {map.tile_url.map(|url| view! {
-                    <TileLayer url=url attribution="&copy; OpenStreetMap contributors" />
-                })}
-                <Polyline positions=travelled color="#0b5cad" weight=Some(4.0) />
-                <Polyline positions=remaining color="#0b5cad" weight=Some(2.0) dash_array="6 8" opacity=Some(0.6) />
-                <Marker position=position(map.origin) icon_class=pin("map-pin-origin")
-                    icon_size=Some((16.0, 16.0)) icon_anchor=Some((8.0, 8.0))
-                    title=Signal::derive(move || i18n.get().track_map_origin.to_string()) />
-                <Marker position=position(map.destination) icon_class=pin("map-pin-destination")
-                    icon_size=Some((20.0, 20.0)) icon_anchor=Some((10.0, 10.0))
-                    title=Signal::derive(move || i18n.get().track_map_destination.to_string()) />
-                {move || courier.get().map(|c| view! {
-                    <Marker position=position(c.point) icon_class=pin("map-pin-courier")
-                        icon_size=Some((22.0, 22.0)) icon_anchor=Some((11.0, 11.0))
-                        title=Signal::derive(move || i18n.get().track_map_courier.to_string()) />
-                })}
-            </MapContainer>
-        </section>
+        <MapContainer class="track-map" center=position(centre) zoom=zoom scroll_wheel_zoom=false>
+            {map.tile_url.map(|url| view! {
+                <TileLayer url=url attribution="&copy; OpenStreetMap contributors" />
+            })}
+            <Polyline positions=travelled color="#0b5cad" weight=Some(4.0) />
+            <Polyline positions=remaining color="#0b5cad" weight=Some(2.0) dash_array="6 8" opacity=Some(0.6) />
+            <Marker position=position(map.origin) icon_class=pin("map-pin-origin")
+                icon_size=Some((16.0, 16.0)) icon_anchor=Some((8.0, 8.0))
+                title=Signal::derive(move || i18n.get().track_map_origin.to_string()) />
+            <Marker position=position(map.destination) icon_class=pin("map-pin-destination")
+                icon_size=Some((20.0, 20.0)) icon_anchor=Some((10.0, 10.0))
+                title=Signal::derive(move || i18n.get().track_map_destination.to_string()) />
+            {move || courier.get().map(|c| view! {
+                <Marker position=position(c.point) icon_class=pin("map-pin-courier")
+                    icon_size=Some((22.0, 22.0)) icon_anchor=Some((11.0, 11.0))
+                    title=Signal::derive(move || i18n.get().track_map_courier.to_string()) />
+            })}
+        </MapContainer>
     }
+    .into_any()
 }
 
 #[component]
@@ -224,15 +244,19 @@ fn Tracked(s: PublicShipment) -> impl IntoView {
             <div><dt>{t!(i18n, trk_expected)}</dt>
                 <dd data-testid="track-promised">{move || current.with(|c| promised_text(
                     i18n.get(), c.delivery_slot.as_ref(), c.pickup_point.as_deref(), &c.promised_from, &c.promised_to))}</dd></div>
-            <Show when=move || current.with(|c| c.eta_latest.is_some())>
-                <div><dt>{t!(i18n, track_eta)}</dt>
-                    <dd data-testid="track-eta">
-                        {move || current.with(|c| eta_text(c.eta_earliest, c.eta_latest))}
-                        <Show when=move || current.with(|c| c.running_late)>
-                            " " <span class="badge badge-warning" data-testid="track-late">{t!(i18n, track_running_late)}</span>
-                        </Show>
-                    </dd></div>
-            </Show>
+            {move || current.with(|c| c.eta_latest.map(|_| {
+                let eta = eta_text(c.eta_earliest, c.eta_latest);
+                let late = c.running_late;
+                view! {
+                    <div><dt>{t!(i18n, track_eta)}</dt>
+                        <dd data-testid="track-eta">
+                            {eta}
+                            {late.then(|| view! {
+                                " " <span class="badge badge-warning" data-testid="track-late">{t!(i18n, track_running_late)}</span>
+                            })}
+                        </dd></div>
+                }
+            }))}
             <div><dt>{t!(i18n, shipments_service)}</dt><dd>{move || current.with(|c| c.service.label(i18n.get()))}</dd></div>
         </dl>
         <TrackMap current=current courier=courier />

@@ -116,3 +116,33 @@ async fn shipment_pages_show_the_owner_its_shipments_and_nobody_else() {
     let (_, html) = as_user(&other, "/shipments").await;
     assert!(!html.contains(tn));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracking_pages_render_server_side_under_concurrency() {
+    let app = spawn_app().await;
+    let token = crate::shipments::customer(&app, "shipper@example.com").await;
+    let res = crate::shipments::book(&app, &token, "k1", &crate::shipments::booking("PO-1")).await;
+    let tn = res.json::<serde_json::Value>().await.unwrap()["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Many renders at once on a multi-threaded runtime: the map is the browser's alone, so
+    // nothing thread-bound is made or dropped on whichever thread a render lands on.
+    let renders: Vec<_> = (0..24)
+        .map(|_| {
+            let url = app.url(&format!("/track/{tn}"));
+            tokio::spawn(async move { client().get(url).send().await.unwrap() })
+        })
+        .collect();
+    for r in renders {
+        let res = r.await.unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(html.contains(&tn));
+
+        assert!(
+            html.contains("Estimated delivery"),
+            "the ETA is server-rendered"
+        );
+    }
+}
