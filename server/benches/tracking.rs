@@ -75,7 +75,7 @@ async fn seed(db: &Db, total: u32) {
             .unwrap();
         serial += n;
         statement += 1;
-        if serial % 100_000 == 0 {
+        if serial.is_multiple_of(100_000) {
             println!(
                 "  {serial} shipments copied ({:.0} s)",
                 started.elapsed().as_secs_f64()
