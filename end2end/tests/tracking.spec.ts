@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import type { APIRequestContext } from "@playwright/test";
 import { test, expect, open, bearer } from "./fixtures";
 
 /** A carrier token made by the server's own subcommand, on the e2e server's database. */
@@ -12,21 +13,26 @@ function carrierToken(): string {
   return token!;
 }
 
-test("a carrier scan appears on an open tracking page without a reload", async ({ page, request }) => {
+/** Books a parcel from Shanghai to Beijing as Acme; returns its tracking number. */
+async function bookToBeijing(request: APIRequestContext, service: string, key: string): Promise<string> {
   const shipper = await bearer(request, "shipper@acme.example");
   const booked = await request.post("/api/v1/shipments", {
-    headers: { authorization: `Bearer ${shipper}`, "idempotency-key": `e2e-live-${Date.now()}` },
+    headers: { authorization: `Bearer ${shipper}`, "idempotency-key": `${key}-${Date.now()}` },
     data: {
       sender: { name: "Alice Chen", phone: "+86 21 5555 0101", line1: "1 Factory Road",
                 city: "Shanghai", postcode: "200120", country: "CN" },
       recipient: { name: "李雷", phone: "13800138000", line1: "海淀区中关村大街 27 号",
                    city: "Beijing", postcode: "100080", country: "CN" },
-      service: "express",
+      service,
       parcels: [{ weight_g: 800, length_cm: 20, width_cm: 15, height_cm: 10, contents: "Tea" }],
     },
   });
   expect(booked.status()).toBe(201);
-  const tn = (await booked.json()).tracking_number;
+  return (await booked.json()).tracking_number;
+}
+
+test("a carrier scan appears on an open tracking page without a reload", async ({ page, request }) => {
+  const tn = await bookToBeijing(request, "express", "e2e-live");
 
   await open(page, `/track/${tn}`);
   await expect(page.getByTestId("track-status")).toHaveText("Booked");
@@ -42,20 +48,7 @@ test("a carrier scan appears on an open tracking page without a reload", async (
 });
 
 test("the map shows the route, and the courier appears for the verified recipient without a reload", async ({ page, request }) => {
-  const shipper = await bearer(request, "shipper@acme.example");
-  const booked = await request.post("/api/v1/shipments", {
-    headers: { authorization: `Bearer ${shipper}`, "idempotency-key": `e2e-map-${Date.now()}` },
-    data: {
-      sender: { name: "Alice Chen", phone: "+86 21 5555 0101", line1: "1 Factory Road",
-                city: "Shanghai", postcode: "200120", country: "CN" },
-      recipient: { name: "李雷", phone: "13800138000", line1: "海淀区中关村大街 27 号",
-                   city: "Beijing", postcode: "100080", country: "CN" },
-      service: "standard",
-      parcels: [{ weight_g: 1200, length_cm: 25, width_cm: 20, height_cm: 10, contents: "Books" }],
-    },
-  });
-  expect(booked.status()).toBe(201);
-  const tn = (await booked.json()).tracking_number;
+  const tn = await bookToBeijing(request, "standard", "e2e-map");
   const carrier = carrierToken();
   const now = Date.now();
   const iso = (minutes: number) => new Date(now + minutes * 60_000).toISOString();
@@ -72,14 +65,14 @@ test("the map shows the route, and the courier appears for the verified recipien
 
   await open(page, `/track/${tn}`);
   const map = page.locator(".track-map");
-  await expect(map.locator(".map-pin-origin")).toBeVisible();
-  await expect(map.locator(".map-pin-destination")).toBeVisible();
+  await expect(map.locator('.leaflet-marker-icon[title="From"]')).toBeVisible();
+  await expect(map.locator('.leaflet-marker-icon[title="To"]')).toBeVisible();
   // The scanned path and the dashed way still to go, drawn without any tiles.
   await expect(map.locator(".leaflet-overlay-pane path")).toHaveCount(2);
   await expect(map.locator(".leaflet-tile")).toHaveCount(0);
   await expect(page.getByTestId("track-eta")).not.toBeEmpty();
   await expect(page.getByTestId("timeline")).toContainText("Jinan hub");
-  await expect(map.locator(".map-pin-courier")).toHaveCount(0);
+  await expect(map.locator('.leaflet-marker-icon[title="Courier"]')).toHaveCount(0);
 
   // The recipient proves the postcode: the address shows.
   await page.getByLabel("Postcode or last 4 digits of phone").fill("100080");
@@ -100,7 +93,7 @@ test("the map shows the route, and the courier appears for the verified recipien
     data: { positions: [{ tracking_number: tn, time: iso(3), lat: 39.98, lng: 116.31 }] },
   });
   expect((await ping.json()).recorded).toBe(1);
-  await expect(map.locator(".map-pin-courier")).toBeVisible();
+  await expect(map.locator('.leaflet-marker-icon[title="Courier"]')).toBeVisible();
   await expect(page.getByTestId("courier-seen")).toBeVisible();
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(page.viewportSize()!.width);

@@ -62,6 +62,15 @@ pub struct ValidEvent {
     pub note: Option<String>,
 }
 
+/// An RFC 3339 time from a carrier, in Unix milliseconds; not (much) in the future.
+fn scan_time(input: &str, now_ms: i64) -> Result<i64, FieldError> {
+    match input.trim().parse::<jiff::Timestamp>() {
+        Ok(t) if t.as_millisecond() <= now_ms + FUTURE_SLACK_MS => Ok(t.as_millisecond()),
+        Ok(_) => Err(FieldError::InFuture),
+        Err(_) => Err(FieldError::DateTimeInvalid),
+    }
+}
+
 /// Checks one event's fields, all at once.
 pub fn validate(e: &CarrierEvent, now_ms: i64) -> Result<ValidEvent, FieldErrors> {
     let mut errors = FieldErrors::new();
@@ -86,17 +95,9 @@ pub fn validate(e: &CarrierEvent, now_ms: i64) -> Result<ValidEvent, FieldErrors
             None
         }
     };
-    let time_ms = match e.time.trim().parse::<jiff::Timestamp>() {
-        Ok(t) if t.as_millisecond() <= now_ms + FUTURE_SLACK_MS => Some(t.as_millisecond()),
-        Ok(_) => {
-            errors.insert("time".into(), FieldError::InFuture);
-            None
-        }
-        Err(_) => {
-            errors.insert("time".into(), FieldError::DateTimeInvalid);
-            None
-        }
-    };
+    let time_ms = scan_time(&e.time, now_ms)
+        .map_err(|err| errors.insert("time".into(), err))
+        .ok();
     let point = match (e.lat, e.lng) {
         (None, None) => None,
         (Some(lat), Some(lng))
@@ -311,17 +312,9 @@ pub fn validate_ping(p: &CourierPing, now_ms: i64) -> Result<ValidPing, FieldErr
     if let Err(err) = &tn {
         errors.insert("tracking_number".into(), *err);
     }
-    let time_ms = match p.time.trim().parse::<jiff::Timestamp>() {
-        Ok(t) if t.as_millisecond() <= now_ms + FUTURE_SLACK_MS => Some(t.as_millisecond()),
-        Ok(_) => {
-            errors.insert("time".into(), FieldError::InFuture);
-            None
-        }
-        Err(_) => {
-            errors.insert("time".into(), FieldError::DateTimeInvalid);
-            None
-        }
-    };
+    let time_ms = scan_time(&p.time, now_ms)
+        .map_err(|err| errors.insert("time".into(), err))
+        .ok();
     if !(-90.0..=90.0).contains(&p.lat) || !(-180.0..=180.0).contains(&p.lng) {
         errors.insert("lat".into(), FieldError::Invalid);
     }

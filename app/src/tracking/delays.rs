@@ -178,8 +178,49 @@ const ON_THE_WAY: &str = "('created', 'picked_up', 'in_transit', 'at_hub', 'out_
 /// Parcels checked per sweep.
 const SWEEP_BATCH: i64 = 2_000;
 
+/// Whether the rules would change anything for this parcel now: a cause without its alert, or
+/// an open alert while on time. Read-only, so the sweep writes only where there is work.
+async fn needs_action(db: &Db, shipment_id: i64, now: i64) -> Result<bool, AppError> {
+    let mut conn = db.pool.acquire().await?;
+    let Some(st) = standing(&mut conn, shipment_id, now).await? else {
+        return Ok(false);
+    };
+    if finished(st.status) {
+        return Ok(false);
+    }
+    let alerts: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT cause, recovered_at FROM delay_alerts WHERE shipment_id = $1")
+            .bind(shipment_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let causes = st.causes();
+    let new_cause = causes
+        .iter()
+        .any(|c| !alerts.iter().any(|(raised, _)| raised == c.as_str()));
+    let recovered = causes.is_empty() && alerts.iter().any(|(_, at)| at.is_none());
+    Ok(new_cause || recovered)
+}
+
+async fn sweep_one(db: &Db, shipment_id: i64, now: i64) -> Result<(), AppError> {
+    if !needs_action(db, shipment_id, now).await? {
+        return Ok(());
+    }
+    let mut tx = db.pool.begin().await?;
+    // The shipment's row first: on SQLite the write lock up front (a transaction that read
+    // first could not upgrade beside another writer), on PostgreSQL a row lock that orders this
+    // with a scan of the same parcel.
+    sqlx::query("UPDATE shipments SET updated_at = updated_at WHERE id = $1")
+        .bind(shipment_id)
+        .execute(&mut *tx)
+        .await?;
+    evaluate(&mut tx, shipment_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Checks parcels whose promised window ends by tomorrow (so an alert goes out before the
 /// window closes, even without new scans) and those with an open alert (for their recovery).
+/// Returns how many were checked; one parcel's failure does not stop the others.
 pub async fn sweep(db: &Db, now: i64) -> Result<usize, AppError> {
     let tomorrow = crate::ui::format_date(now + 86_400_000);
     let ids: Vec<i64> = sqlx::query_scalar(&format!(
@@ -192,9 +233,9 @@ pub async fn sweep(db: &Db, now: i64) -> Result<usize, AppError> {
     .fetch_all(&db.pool)
     .await?;
     for id in &ids {
-        let mut tx = db.pool.begin().await?;
-        evaluate(&mut tx, *id, now).await?;
-        tx.commit().await?;
+        if let Err(e) = sweep_one(db, *id, now).await {
+            tracing::warn!("delay check of shipment {id} failed: {e:?}");
+        }
     }
     Ok(ids.len())
 }

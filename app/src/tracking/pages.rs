@@ -195,7 +195,16 @@ fn leaflet_map(
             vec![position(last), position(c.map.destination)]
         })
     });
-    let pin = |class: &str| Some(format!("map-pin {class}"));
+    // Round pins as SVG images (Leaflet's own icon, which needs an image URL).
+    let pin = |fill: &str, size: f64| {
+        let r = size / 2.0 - 2.0;
+        let c = size / 2.0;
+        Some(format!(
+            "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='{size}' \
+             height='{size}'%3E%3Ccircle cx='{c}' cy='{c}' r='{r}' fill='%23{fill}' \
+             stroke='white' stroke-width='3'/%3E%3C/svg%3E"
+        ))
+    };
     view! {
         <MapContainer class="track-map" center=position(centre) zoom=zoom scroll_wheel_zoom=false>
             {map.tile_url.map(|url| view! {
@@ -203,15 +212,15 @@ fn leaflet_map(
             })}
             <Polyline positions=travelled color="#0b5cad" weight=Some(4.0) />
             <Polyline positions=remaining color="#0b5cad" weight=Some(2.0) dash_array="6 8" opacity=Some(0.6) />
-            <Marker position=position(map.origin) icon_class=pin("map-pin-origin")
-                icon_size=Some((16.0, 16.0)) icon_anchor=Some((8.0, 8.0))
+            <Marker position=position(map.origin) icon_url=pin("6b7a8c", 18.0)
+                icon_size=Some((18.0, 18.0)) icon_anchor=Some((9.0, 9.0))
                 title=Signal::derive(move || i18n.get().track_map_origin.to_string()) />
-            <Marker position=position(map.destination) icon_class=pin("map-pin-destination")
-                icon_size=Some((20.0, 20.0)) icon_anchor=Some((10.0, 10.0))
+            <Marker position=position(map.destination) icon_url=pin("0b5cad", 22.0)
+                icon_size=Some((22.0, 22.0)) icon_anchor=Some((11.0, 11.0))
                 title=Signal::derive(move || i18n.get().track_map_destination.to_string()) />
             {move || courier.get().map(|c| view! {
-                <Marker position=position(c.point) icon_class=pin("map-pin-courier")
-                    icon_size=Some((22.0, 22.0)) icon_anchor=Some((11.0, 11.0))
+                <Marker position=position(c.point) icon_url=pin("1f8a4c", 24.0)
+                    icon_size=Some((24.0, 24.0)) icon_anchor=Some((12.0, 12.0))
                     title=Signal::derive(move || i18n.get().track_map_courier.to_string()) />
             })}
         </MapContainer>

@@ -99,15 +99,7 @@ fn at(minutes: i64) -> String {
 }
 
 async fn kinds(app: &TestApp, token: &str) -> Vec<String> {
-    let res = get_as(app, "/api/v1/notifications", Some(token)).await;
-    assert_eq!(res.status(), 200);
-    let list: Value = res.json().await.unwrap();
-    list["notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["kind"].as_str().unwrap().to_string())
-        .collect()
+    crate::notifications::kinds(&crate::notifications::notifications(app, token).await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,13 +3,13 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 use crate::shipments::{book, booking, customer};
 
-async fn notifications(app: &TestApp, token: &str) -> Value {
+pub async fn notifications(app: &TestApp, token: &str) -> Value {
     let res = get_as(app, "/api/v1/notifications", Some(token)).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
 
-fn kinds(list: &Value) -> Vec<String> {
+pub fn kinds(list: &Value) -> Vec<String> {
     list["notifications"]
         .as_array()
         .unwrap()
