@@ -100,8 +100,9 @@ pub struct CourierBatchResult {
     pub results: Vec<CarrierEventResult>,
 }
 
-/// The map's centre and zoom so every point fits a phone-wide map (about 300 px of 256 px
-/// tiles): the middle of their bounding box, zoomed out until its wider side fits.
+/// The map's centre and zoom so every point fits a phone's map (260 px high; 200 px leaves
+/// room for the pins) of 256 px tiles: the middle of their bounding box, zoomed out until its
+/// longer side fits.
 pub fn map_view(points: &[GeoPoint]) -> (GeoPoint, f64) {
     if points.is_empty() {
         return (GeoPoint { lat: 0.0, lng: 0.0 }, 2.0);
@@ -124,7 +125,7 @@ pub fn map_view(points: &[GeoPoint]) -> (GeoPoint, f64) {
     let zoom = if span <= 0.0 {
         11.0
     } else {
-        (300.0 / 256.0 * 360.0 / span)
+        (200.0 / 256.0 * 360.0 / span)
             .log2()
             .floor()
             .clamp(2.0, 11.0)
@@ -241,8 +242,8 @@ mod tests {
         };
         let (centre, zoom) = map_view(&[shanghai, beijing]);
         assert!((centre.lat - 35.565).abs() < 1e-9 && (centre.lng - 118.93).abs() < 1e-9);
-        // About 10.7 degrees of (stretched) latitude: zoom 5 shows 11.25 degrees per tile.
-        assert_eq!(zoom, 5.0);
+        // About 10.7 degrees of (stretched) latitude: 200 px span 14 degrees at zoom 4.
+        assert_eq!(zoom, 4.0);
         assert_eq!(map_view(&[beijing, beijing]).1, 11.0);
         assert_eq!(map_view(&[]).1, 2.0);
         let far = GeoPoint {
