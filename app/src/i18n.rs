@@ -436,13 +436,13 @@ texts! {
     settings_lead: "Choose how each message reaches you. Email goes to every user of your account.", "选择每类消息的接收方式。邮件将发送给您账户的所有用户。";
     settings_kind: "Message", "消息";
     settings_email: "Email", "邮件";
-    settings_webhook: "Webhook", "Webhook";
+    settings_webhook: "Webhook", "Webhook 回调";
     settings_in_app: "In the portal", "站内";
     settings_language: "Email language", "邮件语言";
     settings_save: "Save settings", "保存设置";
     settings_saved: "Settings saved.", "设置已保存。";
     settings_link: "Notification settings", "通知设置";
-    webhooks_title: "Webhooks", "Webhooks";
+    webhooks_title: "Webhooks", "Webhook 回调地址";
     webhooks_lead: "We POST every message you chose for webhooks as JSON to each endpoint, signed with HMAC-SHA256 (header Parcelport-Signature: v1=hex of timestamp + \".\" + body), and retry with growing pauses until it answers 2xx. Parcelport-Event-Id stays the same on every retry.", "我们会将您选择通过 Webhook 接收的每条消息以 JSON 格式 POST 到每个地址，使用 HMAC-SHA256 签名（请求头 Parcelport-Signature: v1=对 时间戳 + \".\" + 请求体 的十六进制签名），未返回 2xx 时会逐步延长间隔重试。每次重试的 Parcelport-Event-Id 保持不变。";
     webhook_url: "Endpoint URL", "接收地址";
     webhook_add: "Add webhook", "添加 Webhook";
