@@ -318,11 +318,19 @@ fn ManageDelivery(
             settle(r, None);
         }
     });
-    // Something happened to the parcel: a verified recipient's view (courier, windows) follows.
+    // Something happened to the parcel: a verified recipient's view (courier, windows) follows,
+    // quietly: what the recipient was just told stays on screen.
+    let refresh = Action::new(move |p: &String| open_delivery(tn.get_value(), p.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(Ok(v))) = refresh.value().get() {
+            current.set(v.shipment.clone());
+            recipient.set(Some(v));
+        }
+    });
     Effect::new(move |seen: Option<u32>| {
         let now = pings.get();
         if seen.is_some_and(|n| n != now) && recipient.with_untracked(Option::is_some) {
-            open.dispatch(proof.get_untracked());
+            refresh.dispatch(proof.get_untracked());
         }
         now
     });
