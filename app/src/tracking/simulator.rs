@@ -7,7 +7,7 @@
 use sqlx::Row;
 
 use super::eta::{AIR_KMH, ROAD_KMH};
-use super::{carrier, CarrierBatch, CarrierEvent};
+use super::{carrier, CarrierBatch, CarrierEvent, CourierBatch, CourierPing};
 use crate::i18n::Locale;
 use crate::orders::ServiceLevel;
 use crate::platform::gazetteer::{distance_m, City, Gazetteer};
@@ -164,22 +164,53 @@ pub async fn step(db: &Db, speed: u32, now: i64) -> Result<usize, crate::error::
         ) else {
             continue;
         };
-        let due: Vec<CarrierEvent> = journey(&tn, service, row.try_get(2)?, from, to, speed)
-            .into_iter()
-            .filter(|e| {
-                e.time
-                    .parse::<jiff::Timestamp>()
-                    .is_ok_and(|t| t.as_millisecond() <= now)
-            })
-            .collect();
-        if due.is_empty() {
+        let scans = journey(&tn, service, row.try_get(2)?, from, to, speed);
+        let at = |e: &CarrierEvent| {
+            e.time
+                .parse::<jiff::Timestamp>()
+                .map_or(i64::MAX, |t| t.as_millisecond())
+        };
+        let due: Vec<CarrierEvent> = scans.iter().filter(|e| at(e) <= now).cloned().collect();
+        let Some(last) = due.last() else {
             continue;
-        }
+        };
+        // On the van: the courier's position between the depot and the door, reported as the
+        // round goes on (recipients who prove the postcode see it on the map).
+        let courier = (last.status == "out_for_delivery")
+            .then(|| scans.get(due.len()).map(|next| (at(last), at(next))))
+            .flatten()
+            .map(|(left, arrives)| courier_ping(&tn, to, left, arrives, now));
         let result =
             carrier::record(db, carrier, &CarrierBatch { events: due }, Locale::En).await?;
         recorded += result.recorded;
+        if let Some(ping) = courier {
+            carrier::record_positions(
+                db,
+                carrier,
+                &CourierBatch {
+                    positions: vec![ping],
+                },
+                Locale::En,
+            )
+            .await?;
+        }
     }
     Ok(recorded)
+}
+
+/// Where the courier is at `now` on a round that left the depot (a few kilometres out of the
+/// city centre) at `left` and reaches the door at `arrives`.
+pub fn courier_ping(tn: &str, city: &City, left: i64, arrives: i64, now: i64) -> CourierPing {
+    let done = ((now - left) as f64 / (arrives - left).max(1) as f64).clamp(0.0, 1.0);
+    let (depot_lat, depot_lng) = (city.lat + 0.06, city.lon - 0.09);
+    CourierPing {
+        tracking_number: tn.to_string(),
+        time: jiff::Timestamp::from_millisecond(now)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        lat: depot_lat + (city.lat - depot_lat) * done,
+        lng: depot_lng + (city.lon - depot_lng) * done,
+    }
 }
 
 /// Runs `step` every `every` until the process ends.
@@ -253,6 +284,17 @@ mod tests {
             assert!(e.time >= last, "times only move forward");
             (status, last) = (next, e.time.clone());
         }
+    }
+
+    #[test]
+    fn the_courier_drives_from_the_depot_to_the_door() {
+        let beijing = city("Beijing");
+        let start = courier_ping("X", beijing, 1_000, 2_000, 1_000);
+        let half = courier_ping("X", beijing, 1_000, 2_000, 1_500);
+        let end = courier_ping("X", beijing, 1_000, 2_000, 9_000);
+        assert!((end.lat - beijing.lat).abs() < 1e-9 && (end.lng - beijing.lon).abs() < 1e-9);
+        assert!((half.lat - (start.lat + end.lat) / 2.0).abs() < 1e-9);
+        assert!(start.lat > half.lat && half.lat > end.lat);
     }
 
     #[test]

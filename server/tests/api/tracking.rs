@@ -388,3 +388,46 @@ async fn the_map_shows_cities_to_all_and_the_courier_to_the_recipient_only() {
     assert_eq!(verified["courier"]["point"]["lat"], 39.9812);
     assert_eq!(verified["courier"]["point"]["lng"], 116.3123);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulated_courier_reports_positions_on_the_round() {
+    let app = spawn_app().await;
+    let tn = booked(&app).await;
+    let booked_at: i64 = sqlx::query_scalar("SELECT created_at FROM shipments")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let g = app::platform::gazetteer::Gazetteer::bundled();
+    let (from, to) = (
+        g.find("CN", "Shanghai").unwrap(),
+        g.find("CN", "Beijing").unwrap(),
+    );
+    let service = app::orders::ServiceLevel::Express;
+    let scans = app::tracking::simulator::journey(&tn, service, booked_at, from, to, 100_000);
+    let time = |i: usize| {
+        scans[i]
+            .time
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_millisecond()
+    };
+    let round = scans
+        .iter()
+        .position(|e| e.status == "out_for_delivery")
+        .unwrap();
+    let halfway = (time(round) + time(round + 1)) / 2;
+    app::tracking::simulator::step(&app.db, 100_000, halfway)
+        .await
+        .unwrap();
+    let verified: Value = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["shipment"]["status"], "out_for_delivery");
+    let lat = verified["courier"]["point"]["lat"].as_f64().unwrap();
+    assert!(
+        lat > to.lat && lat < to.lat + 0.06,
+        "between depot and door: {lat}"
+    );
+}
