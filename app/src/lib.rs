@@ -9,6 +9,7 @@
 pub mod i18n;
 pub mod accounts;
 pub mod addresses;
+pub mod complaints;
 pub mod crm;
 pub mod domain;
 pub mod error;
@@ -19,6 +20,8 @@ pub mod orders;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod platform;
+pub mod ratings;
+pub mod returns;
 pub mod slots;
 pub mod tracking;
 pub mod ui;

@@ -9,6 +9,7 @@ mod phone;
 mod postcode;
 mod text;
 mod tracking_number;
+pub mod upload;
 
 pub use email::EmailAddress;
 pub use industry::Industry;
