@@ -397,6 +397,35 @@ pub async fn webhook_deliveries(
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
+    // Every attempt of the deliveries listed, in one query (they are the webhook's newest).
+    let oldest = match rows.last() {
+        Some(r) => r.try_get::<i64, _>(0)?,
+        None => return Ok(Vec::new()),
+    };
+    let mut attempts: std::collections::HashMap<i64, Vec<DeliveryAttempt>> =
+        std::collections::HashMap::new();
+    for a in sqlx::query(
+        "SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.ok, a.status_code, \
+         a.error FROM delivery_attempts a JOIN notification_deliveries d ON d.id = a.delivery_id \
+         WHERE d.webhook_id = $1 AND d.id >= $2 ORDER BY a.id",
+    )
+    .bind(webhook_id)
+    .bind(oldest)
+    .fetch_all(&db.pool)
+    .await?
+    {
+        attempts
+            .entry(a.try_get(0)?)
+            .or_default()
+            .push(DeliveryAttempt {
+                attempt: a.try_get(1)?,
+                at: a.try_get(2)?,
+                duration_ms: a.try_get(3)?,
+                ok: a.try_get::<i64, _>(4)? != 0,
+                status_code: a.try_get(5)?,
+                error: a.try_get(6)?,
+            });
+    }
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let delivery_id: i64 = r.try_get(0)?;
@@ -410,32 +439,13 @@ pub async fn webhook_deliveries(
         ) else {
             continue;
         };
-        let attempts = sqlx::query(
-            "SELECT attempt, started_at, duration_ms, ok, status_code, error \
-             FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id",
-        )
-        .bind(delivery_id)
-        .fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .map(|a| {
-            Ok(DeliveryAttempt {
-                attempt: a.try_get(0)?,
-                at: a.try_get(1)?,
-                duration_ms: a.try_get(2)?,
-                ok: a.try_get::<i64, _>(3)? != 0,
-                status_code: a.try_get(4)?,
-                error: a.try_get(5)?,
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
         out.push(WebhookDelivery {
             event_id: super::sender::event_id(notification_id),
             kind: n.kind,
             tracking_number: n.tracking_number,
             status: r.try_get(4)?,
             created_at: r.try_get(5)?,
-            attempts,
+            attempts: attempts.remove(&delivery_id).unwrap_or_default(),
         });
     }
     Ok(out)

@@ -302,6 +302,28 @@ impl ShipmentStatus {
         )
     }
 
+    /// Still on its way: not delivered, returned, cancelled or lost. Only these have an ETA and
+    /// can be late.
+    pub fn on_the_way(self) -> bool {
+        !matches!(
+            self,
+            ShipmentStatus::Delivered
+                | ShipmentStatus::Lost
+                | ShipmentStatus::ReturnedToSender
+                | ShipmentStatus::Cancelled
+        )
+    }
+
+    /// The statuses `on_the_way`, as an SQL list: `('created', 'picked_up', ...)`.
+    pub fn on_the_way_sql() -> String {
+        let names: Vec<String> = Self::ALL
+            .into_iter()
+            .filter(|s| s.on_the_way())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!("({})", names.join(", "))
+    }
+
     /// Only a shipment the carrier has not yet collected can be called off.
     pub fn cancellable(self) -> bool {
         self == ShipmentStatus::Created

@@ -11,17 +11,46 @@ use crate::orders::{ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::distance_km;
 use crate::platform::{now_ms, Db};
 
-/// A parcel's standing at one moment.
+/// What the ETA is computed from: the shipment's own facts and its latest scan.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub status: ShipmentStatus,
+    pub service: ServiceLevel,
+    pub origin: (f64, f64),
+    pub destination: (f64, f64),
+    /// `YYYY-MM-DD`, the last promised day.
+    pub promised_to: String,
+    /// The held delivery window's end (Unix milliseconds).
+    pub slot_ends_at: Option<i64>,
+    pub booked_at: i64,
+    /// The latest scan's time and the latest scanned position, if any.
+    pub last_scan: Option<i64>,
+    pub last_position: Option<(f64, f64)>,
+}
+
+/// A parcel's standing at one moment: its ETA and the end of its promised window.
 #[derive(Debug, Clone)]
 pub struct Standing {
-    pub customer_id: i64,
-    pub tracking_number: String,
     pub status: ShipmentStatus,
     pub eta: Option<Eta>,
     pub window_end: Option<i64>,
 }
 
 impl Standing {
+    pub fn assess(f: &Facts, now: i64) -> Self {
+        let progress = Progress {
+            status: f.status,
+            service: f.service,
+            last_scan_ms: f.last_scan.unwrap_or(f.booked_at),
+            remaining_km: distance_km(f.last_position.unwrap_or(f.origin), f.destination),
+        };
+        Standing {
+            status: f.status,
+            eta: eta::estimate(&progress, now),
+            window_end: eta::window_end(f.slot_ends_at, &f.promised_to),
+        }
+    }
+
     pub fn causes(&self) -> Vec<DelayCause> {
         match self.window_end {
             Some(end) => eta::delay_causes(self.status, self.eta.as_ref(), end),
@@ -30,12 +59,12 @@ impl Standing {
     }
 }
 
-/// Reads what the ETA needs: the shipment, its window, its latest scan and last known position.
-pub async fn standing(
+/// A shipment's owner, number and standing, read for the delay rules.
+async fn load(
     conn: &mut sqlx::AnyConnection,
     shipment_id: i64,
     now: i64,
-) -> Result<Option<Standing>, AppError> {
+) -> Result<Option<(i64, String, Standing)>, AppError> {
     let Some(s) = sqlx::query(
         "SELECT s.customer_id, s.tracking_number, s.status, s.service, s.sender_lat, \
          s.sender_lon, s.recipient_lat, s.recipient_lon, s.promised_to, s.created_at, \
@@ -48,15 +77,12 @@ pub async fn standing(
     else {
         return Ok(None);
     };
-    let status = ShipmentStatus::parse(&s.try_get::<String, _>(2)?).ok_or(AppError::Internal)?;
-    let service =
-        ServiceLevel::parse(&s.try_get::<String, _>(3)?).unwrap_or(ServiceLevel::Standard);
     let last_scan: Option<i64> =
         sqlx::query_scalar("SELECT MAX(occurred_at) FROM tracking_events WHERE shipment_id = $1")
             .bind(shipment_id)
             .fetch_one(&mut *conn)
             .await?;
-    let position = sqlx::query(
+    let last_position = sqlx::query(
         "SELECT lat, lon FROM tracking_events WHERE shipment_id = $1 AND lat IS NOT NULL \
          AND lon IS NOT NULL ORDER BY occurred_at DESC, id DESC LIMIT 1",
     )
@@ -65,38 +91,22 @@ pub async fn standing(
     .await?
     .map(|r| Ok::<_, sqlx::Error>((r.try_get::<f64, _>(0)?, r.try_get::<f64, _>(1)?)))
     .transpose()?;
-    let from = match position {
-        Some(p) => p,
-        None => (s.try_get::<f64, _>(4)?, s.try_get::<f64, _>(5)?),
+    let facts = Facts {
+        status: ShipmentStatus::parse(&s.try_get::<String, _>(2)?).ok_or(AppError::Internal)?,
+        service: ServiceLevel::parse(&s.try_get::<String, _>(3)?).unwrap_or(ServiceLevel::Standard),
+        origin: (s.try_get(4)?, s.try_get(5)?),
+        destination: (s.try_get(6)?, s.try_get(7)?),
+        promised_to: s.try_get(8)?,
+        booked_at: s.try_get(9)?,
+        slot_ends_at: s.try_get(10)?,
+        last_scan,
+        last_position,
     };
-    let to = (s.try_get::<f64, _>(6)?, s.try_get::<f64, _>(7)?);
-    let progress = Progress {
-        status,
-        service,
-        last_scan_ms: match last_scan {
-            Some(t) => t,
-            None => s.try_get(9)?,
-        },
-        remaining_km: distance_km(from, to),
-    };
-    let eta = eta::estimate(&progress, now);
-    Ok(Some(Standing {
-        customer_id: s.try_get(0)?,
-        tracking_number: s.try_get(1)?,
-        status,
-        eta,
-        window_end: eta::window_end(s.try_get(10)?, &s.try_get::<String, _>(8)?),
-    }))
-}
-
-fn finished(status: ShipmentStatus) -> bool {
-    matches!(
-        status,
-        ShipmentStatus::Delivered
-            | ShipmentStatus::Lost
-            | ShipmentStatus::ReturnedToSender
-            | ShipmentStatus::Cancelled
-    )
+    Ok(Some((
+        s.try_get(0)?,
+        s.try_get(1)?,
+        Standing::assess(&facts, now),
+    )))
 }
 
 /// Applies the delay rules inside the caller's transaction: a new cause raises its alert, a
@@ -107,10 +117,10 @@ pub async fn evaluate(
     shipment_id: i64,
     now: i64,
 ) -> Result<(), AppError> {
-    let Some(st) = standing(tx, shipment_id, now).await? else {
+    let Some((customer_id, tracking_number, st)) = load(tx, shipment_id, now).await? else {
         return Ok(());
     };
-    if finished(st.status) {
+    if !st.status.on_the_way() {
         return Ok(());
     }
     let causes = st.causes();
@@ -128,14 +138,14 @@ pub async fn evaluate(
         .rows_affected();
         if raised == 1 {
             let payload = serde_json::json!({
-                "tracking_number": st.tracking_number,
+                "tracking_number": tracking_number,
                 "status": st.status.as_str(),
                 "cause": cause.as_str(),
                 "eta": eta,
             });
             notifications::record(
                 tx,
-                st.customer_id,
+                customer_id,
                 shipment_id,
                 NotificationKind::DelayAlert,
                 payload,
@@ -155,13 +165,13 @@ pub async fn evaluate(
         .rows_affected();
         if recovered > 0 {
             let payload = serde_json::json!({
-                "tracking_number": st.tracking_number,
+                "tracking_number": tracking_number,
                 "status": st.status.as_str(),
                 "eta": eta,
             });
             notifications::record(
                 tx,
-                st.customer_id,
+                customer_id,
                 shipment_id,
                 NotificationKind::DelayRecovered,
                 payload,
@@ -172,9 +182,6 @@ pub async fn evaluate(
     Ok(())
 }
 
-/// Statuses of parcels still on their way.
-const ON_THE_WAY: &str = "('created', 'picked_up', 'in_transit', 'at_hub', 'out_for_delivery', \
-     'delayed', 'delivery_failed', 'damaged')";
 /// Parcels checked per sweep.
 const SWEEP_BATCH: i64 = 2_000;
 
@@ -182,10 +189,10 @@ const SWEEP_BATCH: i64 = 2_000;
 /// an open alert while on time. Read-only, so the sweep writes only where there is work.
 async fn needs_action(db: &Db, shipment_id: i64, now: i64) -> Result<bool, AppError> {
     let mut conn = db.pool.acquire().await?;
-    let Some(st) = standing(&mut conn, shipment_id, now).await? else {
+    let Some((_, _, st)) = load(&mut conn, shipment_id, now).await? else {
         return Ok(false);
     };
-    if finished(st.status) {
+    if !st.status.on_the_way() {
         return Ok(false);
     }
     let alerts: Vec<(String, Option<i64>)> =
@@ -224,9 +231,10 @@ async fn sweep_one(db: &Db, shipment_id: i64, now: i64) -> Result<(), AppError> 
 pub async fn sweep(db: &Db, now: i64) -> Result<usize, AppError> {
     let tomorrow = crate::ui::format_date(now + 86_400_000);
     let ids: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM shipments WHERE status IN {ON_THE_WAY} AND promised_to <= $1 \
+        "SELECT id FROM shipments WHERE status IN {} AND promised_to <= $1 \
          UNION SELECT shipment_id FROM delay_alerts WHERE recovered_at IS NULL \
-         ORDER BY 1 LIMIT $2"
+         ORDER BY 1 LIMIT $2",
+        ShipmentStatus::on_the_way_sql()
     ))
     .bind(tomorrow)
     .bind(SWEEP_BATCH)

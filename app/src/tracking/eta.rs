@@ -73,14 +73,16 @@ pub fn hours_left(p: &Progress) -> Option<f64> {
     } else {
         p.remaining_km / kmh
     };
+    if !p.status.on_the_way() {
+        return None;
+    }
     use ShipmentStatus as S;
     Some(match p.status {
         S::Created => FIRST_MILE_H + line_haul + LAST_MILE_H,
-        S::PickedUp | S::InTransit | S::AtHub | S::Damaged => line_haul + LAST_MILE_H,
         S::OutForDelivery => ROUND_H,
         S::Delayed => SETBACK_H + line_haul + LAST_MILE_H,
         S::DeliveryFailed => SETBACK_H + ROUND_H,
-        S::Delivered | S::Lost | S::ReturnedToSender | S::Cancelled => return None,
+        _ => line_haul + LAST_MILE_H,
     })
 }
 

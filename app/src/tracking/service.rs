@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sqlx::Row;
 
+use super::delays::{Facts, Standing};
 use super::{CourierPosition, GeoPoint, PublicShipment, RecipientView, RouteMap};
 use crate::domain::{fold_key, TrackingNumber};
 use crate::error::{AppError, FieldError};
@@ -34,7 +35,9 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
         "SELECT id, tracking_number, status, service, sender_city, recipient_city, \
          promised_from, promised_to, delivery_slot_id, pickup_point, recipient_name, \
          recipient_line1, recipient_line2, recipient_postcode, recipient_phone, sender_lat, \
-         sender_lon, recipient_lat, recipient_lon FROM shipments WHERE tracking_number = $1",
+         sender_lon, recipient_lat, recipient_lon, created_at, \
+         (SELECT ends_at FROM slots WHERE slots.id = delivery_slot_id) AS slot_ends_at \
+         FROM shipments WHERE tracking_number = $1",
     )
     .bind(tn.as_str().to_string())
     .fetch_optional(&db.pool)
@@ -45,10 +48,35 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
         Some(s) => slots::slot_by_id(db, s, now_ms()).await?,
         None => None,
     };
-    let standing = {
-        let mut conn = db.pool.acquire().await?;
-        super::delays::standing(&mut conn, id, now_ms()).await?
+    let status =
+        ShipmentStatus::parse(&row.try_get::<String, _>("status")?).ok_or(AppError::Internal)?;
+    let service =
+        ServiceLevel::parse(&row.try_get::<String, _>("service")?).ok_or(AppError::Internal)?;
+    let origin = GeoPoint {
+        lat: row.try_get("sender_lat")?,
+        lng: row.try_get("sender_lon")?,
     };
+    let destination = GeoPoint {
+        lat: row.try_get("recipient_lat")?,
+        lng: row.try_get("recipient_lon")?,
+    };
+    // Newest first: the first is the latest scan.
+    let events = crate::orders::shipments::events(db, id).await?;
+    let (path, last_position) = scan_path(db, id).await?;
+    let standing = Standing::assess(
+        &Facts {
+            status,
+            service,
+            origin: (origin.lat, origin.lng),
+            destination: (destination.lat, destination.lng),
+            promised_to: row.try_get("promised_to")?,
+            slot_ends_at: row.try_get("slot_ends_at")?,
+            booked_at: row.try_get("created_at")?,
+            last_scan: events.first().map(|e| e.time),
+            last_position,
+        },
+        now_ms(),
+    );
     let city: String = row.try_get("recipient_city")?;
     let postcode: String = row.try_get("recipient_postcode")?;
     let line2: Option<String> = row.try_get("recipient_line2")?;
@@ -65,32 +93,24 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
         id,
         public: PublicShipment {
             tracking_number: row.try_get("tracking_number")?,
-            status: ShipmentStatus::parse(&row.try_get::<String, _>("status")?)
-                .ok_or(AppError::Internal)?,
-            service: ServiceLevel::parse(&row.try_get::<String, _>("service")?)
-                .ok_or(AppError::Internal)?,
+            status,
+            service,
             origin_city: row.try_get("sender_city")?,
             destination_city: city,
             promised_from: row.try_get("promised_from")?,
             promised_to: row.try_get("promised_to")?,
             delivery_slot: slot,
             pickup_point: row.try_get("pickup_point")?,
-            eta_earliest: standing.as_ref().and_then(|s| s.eta).map(|e| e.earliest),
-            eta_latest: standing.as_ref().and_then(|s| s.eta).map(|e| e.latest),
-            running_late: standing.is_some_and(|s| !s.causes().is_empty()),
+            eta_earliest: standing.eta.map(|e| e.earliest),
+            eta_latest: standing.eta.map(|e| e.latest),
+            running_late: !standing.causes().is_empty(),
             map: RouteMap {
                 tile_url: None,
-                origin: GeoPoint {
-                    lat: row.try_get("sender_lat")?,
-                    lng: row.try_get("sender_lon")?,
-                },
-                destination: GeoPoint {
-                    lat: row.try_get("recipient_lat")?,
-                    lng: row.try_get("recipient_lon")?,
-                },
-                path: scan_path(db, id).await?,
+                origin,
+                destination,
+                path,
             },
-            events: crate::orders::shipments::events(db, id).await?,
+            events,
         },
         recipient_name: row.try_get("recipient_name")?,
         address,
@@ -100,8 +120,12 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
 }
 
 /// Where a parcel's scans were made, oldest first, rounded to about ten kilometres (city
-/// level: the public sees no more), repeats of the same place dropped.
-async fn scan_path(db: &Db, shipment_id: i64) -> Result<Vec<GeoPoint>, AppError> {
+/// level: the public sees no more), repeats of the same place dropped; and the latest scanned
+/// position as it was reported (for the ETA).
+async fn scan_path(
+    db: &Db,
+    shipment_id: i64,
+) -> Result<(Vec<GeoPoint>, Option<(f64, f64)>), AppError> {
     let rows = sqlx::query(
         "SELECT lat, lon FROM tracking_events WHERE shipment_id = $1 AND lat IS NOT NULL \
          AND lon IS NOT NULL ORDER BY occurred_at, id",
@@ -110,13 +134,16 @@ async fn scan_path(db: &Db, shipment_id: i64) -> Result<Vec<GeoPoint>, AppError>
     .fetch_all(&db.pool)
     .await?;
     let mut path: Vec<GeoPoint> = Vec::with_capacity(rows.len());
+    let mut last = None;
     for r in rows {
-        let point = city_level(r.try_get(0)?, r.try_get(1)?);
+        let (lat, lng): (f64, f64) = (r.try_get(0)?, r.try_get(1)?);
+        last = Some((lat, lng));
+        let point = city_level(lat, lng);
         if path.last() != Some(&point) {
             path.push(point);
         }
     }
-    Ok(path)
+    Ok((path, last))
 }
 
 /// A position rounded to 0.1 degree.

@@ -9,7 +9,7 @@ use sqlx::Row;
 use super::eta::{AIR_KMH, ROAD_KMH};
 use super::{carrier, CarrierBatch, CarrierEvent, CourierBatch, CourierPing};
 use crate::i18n::Locale;
-use crate::orders::ServiceLevel;
+use crate::orders::{ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::{distance_m, City, Gazetteer};
 use crate::platform::Db;
 
@@ -145,11 +145,12 @@ async fn carrier_id(db: &Db) -> Result<i64, crate::error::AppError> {
 /// were new.
 pub async fn step(db: &Db, speed: u32, now: i64) -> Result<usize, crate::error::AppError> {
     let carrier = carrier_id(db).await?;
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT tracking_number, service, created_at, sender_city, sender_country, \
-         recipient_city, recipient_country FROM shipments WHERE status NOT IN \
-         ('delivered', 'returned_to_sender', 'cancelled', 'lost') ORDER BY id LIMIT 10000",
-    )
+         recipient_city, recipient_country FROM shipments WHERE status IN {} \
+         ORDER BY id LIMIT 10000",
+        ShipmentStatus::on_the_way_sql()
+    ))
     .fetch_all(&db.pool)
     .await?;
     let g = Gazetteer::bundled();
