@@ -99,6 +99,13 @@ pub enum FieldError {
     LocaleUnknown,
     KindUnknown,
     NotOutForDelivery,
+    LinkExpired,
+    NotDelivered,
+    RatingLocked,
+    ReturnWindowClosed,
+    AlreadyReturned,
+    NothingChosen,
+    FileType,
 }
 
 impl FieldError {
@@ -163,6 +170,13 @@ impl FieldError {
             FieldError::LocaleUnknown => "locale_unknown",
             FieldError::KindUnknown => "kind_unknown",
             FieldError::NotOutForDelivery => "not_out_for_delivery",
+            FieldError::LinkExpired => "link_expired",
+            FieldError::NotDelivered => "not_delivered",
+            FieldError::RatingLocked => "rating_locked",
+            FieldError::ReturnWindowClosed => "return_window_closed",
+            FieldError::AlreadyReturned => "already_returned",
+            FieldError::NothingChosen => "nothing_chosen",
+            FieldError::FileType => "file_type",
         }
     }
 
@@ -241,6 +255,13 @@ impl FieldError {
             FieldError::LocaleUnknown => t.fe_locale_unknown.into(),
             FieldError::KindUnknown => t.fe_kind_unknown.into(),
             FieldError::NotOutForDelivery => t.fe_not_out_for_delivery.into(),
+            FieldError::LinkExpired => t.fe_link_expired.into(),
+            FieldError::NotDelivered => t.fe_not_delivered.into(),
+            FieldError::RatingLocked => t.fe_rating_locked.into(),
+            FieldError::ReturnWindowClosed => t.fe_return_window_closed.into(),
+            FieldError::AlreadyReturned => t.fe_already_returned.into(),
+            FieldError::NothingChosen => t.fe_nothing_chosen.into(),
+            FieldError::FileType => t.fe_file_type.into(),
         }
     }
 }

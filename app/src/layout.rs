@@ -73,12 +73,15 @@ fn nav_links(role: Option<Role>) -> impl IntoView {
             {link("/shipments", |t| t.nav_shipments)}
             {link("/quote", |t| t.nav_quote)}
             {link("/addresses", |t| t.nav_addresses)}
+            {link("/returns", |t| t.returns_title)}
+            {link("/complaints", |t| t.complaints_title)}
             {link("/track", |t| t.nav_track)}
             {link("/account", |t| t.nav_account)}
         }
         .into_any(),
         Some(Role::Agent | Role::Manager) => view! {
             {link("/dashboard", |t| t.nav_dashboard)}
+            {link("/staff/queue", |t| t.queue_title)}
             {link("/staff/customers", |t| t.nav_customers)}
             {(role == Some(Role::Manager)).then(|| link("/staff/slots", |t| t.nav_slots))}
             {link("/track", |t| t.nav_track)}

@@ -133,6 +133,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/notifications") view=notifications::pages::NotificationSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/customers") view=crm::pages::CustomersPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/slots") view=slots::pages::SlotTemplatesPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/queue") view=complaints::pages::QueuePage ssr=SsrMode::Async />
+                    <Route path=path!("/rate/:tracking_number") view=ratings::pages::RatePage ssr=SsrMode::Async />
+                    <Route path=path!("/returns") view=returns::pages::ReturnsPage ssr=SsrMode::Async />
+                    <Route path=path!("/returns/new") view=returns::pages::NewReturnPage ssr=SsrMode::Async />
+                    <Route path=path!("/returns/:id") view=returns::pages::ReturnPage ssr=SsrMode::Async />
+                    <Route path=path!("/complaints") view=complaints::pages::ComplaintsPage ssr=SsrMode::Async />
+                    <Route path=path!("/complaints/new") view=complaints::pages::NewComplaintPage ssr=SsrMode::Async />
+                    <Route path=path!("/complaints/:id") view=complaints::pages::ComplaintPage ssr=SsrMode::Async />
                 </Routes>
             </layout::Shell>
         </Router>

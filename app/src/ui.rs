@@ -285,3 +285,43 @@ mod tests {
         assert_eq!(super::format_date(1_795_564_800_000), "2026-11-25");
     }
 }
+
+/// Each file chosen in the file input with this id, read and base64-encoded, in order. Files
+/// over `max_bytes` are refused here as a courtesy (the server checks again).
+#[cfg(feature = "hydrate")]
+pub async fn chosen_files_base64(
+    input_id: &str,
+    field: &str,
+    max_bytes: usize,
+) -> Result<Vec<String>, AppError> {
+    use base64::Engine;
+    use wasm_bindgen::JsCast;
+    let Some(input) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(input_id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(files) = input.files() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for i in 0..files.length() {
+        let Some(file) = files.get(i) else { continue };
+        if file.size() > max_bytes as f64 {
+            return Err(AppError::field(
+                field,
+                crate::error::FieldError::FileTooLarge {
+                    max_mb: (max_bytes / 1024 / 1024) as u32,
+                },
+            ));
+        }
+        let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+            .await
+            .map_err(|_| AppError::field(field, crate::error::FieldError::FileUnreadable))?;
+        let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+        out.push(base64::engine::general_purpose::STANDARD.encode(bytes));
+    }
+    Ok(out)
+}

@@ -83,9 +83,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/rpc/{*fn_name}",
-            // Room for a CSV import sent base64-encoded.
+            // Room for a CSV import or a photo sent base64-encoded.
             post(server_fn_handler).layer(axum::extract::DefaultBodyLimit::max(
-                app::orders::import::MAX_BYTES * 4 / 3 + 1024 * 1024,
+                app::orders::import::MAX_BYTES.max(app::domain::upload::MAX_BYTES) * 4 / 3
+                    + 1024 * 1024,
             )),
         )
         .merge(api::router(state.clone()))
@@ -135,12 +136,17 @@ pub async fn spawn(
             ));
         }
     }
-    // Background work every instance does; both are safe to run on several instances at once.
+    // Background work every instance does; all are safe to run on several instances at once.
     tokio::spawn(
         app::notifications::sender::Sender::new(state.db.clone(), state.settings.clone()).run(),
     );
     if !state.settings.delay_sweep.is_zero() {
         tokio::spawn(app::tracking::delays::run(
+            state.db.clone(),
+            state.settings.delay_sweep,
+        ));
+        // Resolved complaints nobody answered close after 7 days; minutes late is no matter.
+        tokio::spawn(app::complaints::service::run_auto_close(
             state.db.clone(),
             state.settings.delay_sweep,
         ));

@@ -1,13 +1,25 @@
-//! Complaints: categories, the status machine that closes every loop, and SLAs by customer
-//! tier (a table, as data). The storage, queues, routes and pages build on these.
+//! Complaints: categories, the status machine that closes every loop, SLAs by customer tier
+//! (a table, as data), and the pages and server functions of the complaint loop: the customer
+//! files and follows, an agent takes it up, answers and resolves, the customer confirms or
+//! reopens, and silence closes it after seven days.
 
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, Reply};
+use crate::i18n::Texts;
+use crate::ratings::Csat;
 
 const HOUR_MS: i64 = 3_600_000;
 /// A resolved complaint the customer neither confirms nor reopens closes by itself after this.
 pub const AUTO_CLOSE_MS: i64 = 7 * 24 * HOUR_MS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintCategory {
     Delay,
@@ -45,9 +57,22 @@ impl ComplaintCategory {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            ComplaintCategory::Delay => t.cat_delay,
+            ComplaintCategory::Damage => t.cat_damage,
+            ComplaintCategory::Loss => t.cat_loss,
+            ComplaintCategory::WrongDelivery => t.cat_wrong_delivery,
+            ComplaintCategory::CourierConduct => t.cat_courier_conduct,
+            ComplaintCategory::Billing => t.cat_billing,
+            ComplaintCategory::Other => t.cat_other,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintStatus {
     Open,
@@ -80,6 +105,24 @@ impl ComplaintStatus {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            ComplaintStatus::Open => t.cs_open,
+            ComplaintStatus::InProgress => t.cs_in_progress,
+            ComplaintStatus::Resolved => t.cs_resolved,
+            ComplaintStatus::Closed => t.cs_closed,
+            ComplaintStatus::Reopened => t.cs_reopened,
+        }
+    }
+
+    /// Waiting on the care team (in the agents' queue).
+    pub fn with_agents(self) -> bool {
+        matches!(
+            self,
+            ComplaintStatus::Open | ComplaintStatus::InProgress | ComplaintStatus::Reopened
+        )
+    }
+
     /// An agent takes it up (`in_progress`) and resolves it; the customer confirms (`closed`)
     /// or reopens it, and a reopened one is worked again. Closed is final.
     pub fn can_become(self, next: ComplaintStatus) -> bool {
@@ -102,10 +145,45 @@ pub fn auto_closes(status: ComplaintStatus, resolved_at: i64, now: i64) -> bool 
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     High,
     Normal,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::High => "high",
+            Priority::Normal => "normal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Priority::High, Priority::Normal]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            Priority::High => t.priority_high,
+            Priority::Normal => t.priority_normal,
+        }
+    }
+}
+
+/// A notification's step in words: a status, or `received` / `agent_reply` / `auto_closed`.
+pub fn step_label(t: &Texts, step: &str) -> &'static str {
+    match step {
+        "received" => t.cstep_received,
+        "agent_reply" => t.cstep_agent_reply,
+        "auto_closed" => t.cstep_auto_closed,
+        other => ComplaintStatus::parse(other)
+            .map(|s| s.label(t))
+            .unwrap_or_default(),
+    }
 }
 
 /// What a tier is promised: priority, hours to the first answer and to the resolution.
@@ -169,6 +247,203 @@ pub fn due_times(tier: &str, opened_at: i64) -> (i64, i64) {
         opened_at + sla.first_response_hours * HOUR_MS,
         opened_at + sla.resolution_hours * HOUR_MS,
     )
+}
+
+/// The longest description or message kept.
+pub const MAX_TEXT_CHARS: usize = 4000;
+
+/// `POST /api/v1/complaints`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewComplaint {
+    /// One of the caller's shipments (optional for billing and other matters).
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    pub category: ComplaintCategory,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ComplaintMessage {
+    /// `customer`, `agent` or `system`.
+    pub author: String,
+    pub author_name: Option<String>,
+    pub body: String,
+    /// The status the complaint moved to with this message.
+    pub status: Option<ComplaintStatus>,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
+/// One complaint with its thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Complaint {
+    pub id: i64,
+    pub tracking_number: Option<String>,
+    pub category: ComplaintCategory,
+    pub description: String,
+    pub status: ComplaintStatus,
+    pub priority: Priority,
+    pub tier: String,
+    /// Unix milliseconds: when the first answer and the resolution are due.
+    pub first_response_due: i64,
+    pub resolution_due: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    /// `customer` (confirmed) or `auto` (no answer within 7 days).
+    pub closed_by: Option<String>,
+    pub resolution_note: Option<String>,
+    pub reopen_count: i64,
+    /// The customer's satisfaction with the resolution, 1-5, asked on close.
+    pub follow_up: Option<Csat>,
+    pub assignee: Option<String>,
+    pub customer_name: String,
+    pub messages: Vec<ComplaintMessage>,
+    /// Ids of the attachments (`GET /api/v1/complaints/{id}/attachments/{attachment_id}`).
+    pub attachments: Vec<i64>,
+    pub created_at: i64,
+    /// Past a due time with the care team still to act.
+    pub overdue: bool,
+}
+
+/// A line in a list or the agents' queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ComplaintSummary {
+    pub id: i64,
+    pub tracking_number: Option<String>,
+    pub category: ComplaintCategory,
+    pub status: ComplaintStatus,
+    pub priority: Priority,
+    pub tier: String,
+    pub customer_name: String,
+    pub assignee: Option<String>,
+    /// The next due time: the first answer until given, then the resolution.
+    pub due_at: i64,
+    pub overdue: bool,
+    pub created_at: i64,
+}
+
+/// `POST /api/v1/complaints/{id}/messages`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MessageInput {
+    pub body: String,
+}
+
+/// `POST /api/v1/complaints/{id}/confirm`: the resolution is accepted; `satisfaction` answers
+/// the follow-up question (1-5), now or after an automatic close.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConfirmInput {
+    #[serde(default)]
+    pub satisfaction: Option<Csat>,
+}
+
+#[server(prefix = "/rpc", endpoint = "complaints/create", input = server_fn::codec::Json)]
+pub async fn file_complaint(input: NewComplaint) -> Result<Reply<Complaint>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer = respond(require_customer(&state.db, &parts.headers).await)?;
+    Ok(service::create(&state.db, customer, &input).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "complaints/get", input = server_fn::codec::Json)]
+pub async fn get_complaint(id: i64) -> Result<Complaint, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let caller = respond(service::caller(&state.db, &parts.headers).await)?;
+    respond(service::get(&state.db, &caller, id).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "complaints/mine", input = server_fn::codec::Json)]
+pub async fn my_complaints() -> Result<Vec<ComplaintSummary>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer = respond(require_customer(&state.db, &parts.headers).await)?;
+    respond(service::list(&state.db, Some(customer)).await)
+}
+
+/// What an agent's queues hold: complaints to work and returns to decide or refund, each ordered
+/// by due time (overdue first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentQueues {
+    pub complaints: Vec<ComplaintSummary>,
+    pub returns: Vec<crate::returns::ReturnSummary>,
+    /// Unix milliseconds, to tell overdue from due.
+    pub now: i64,
+}
+
+#[server(prefix = "/rpc", endpoint = "care/queues", input = server_fn::codec::Json)]
+pub async fn load_agent_queues() -> Result<AgentQueues, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    respond(crate::returns::service::require_agent(&state.db, &parts.headers).await)?;
+    Ok(AgentQueues {
+        complaints: respond(service::list(&state.db, None).await)?,
+        returns: respond(crate::returns::service::list(&state.db, None).await)?,
+        now: crate::platform::now_ms(),
+    })
+}
+
+/// What the people on a complaint can do to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ComplaintAction {
+    Reply(String),
+    /// Agents: take it up.
+    Assign,
+    /// Agents: resolve with a note to the customer.
+    Resolve(String),
+    /// The customer accepts the resolution (and may answer the follow-up).
+    Confirm(Option<Csat>),
+    /// The customer reopens, saying why.
+    Reopen(String),
+}
+
+#[server(prefix = "/rpc", endpoint = "complaints/act", input = server_fn::codec::Json)]
+pub async fn act_on_complaint(
+    id: i64,
+    action: ComplaintAction,
+) -> Result<Reply<Complaint>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let caller = respond(service::caller(&state.db, &parts.headers).await)?;
+    let now = crate::platform::now_ms();
+    Ok(match action {
+        ComplaintAction::Reply(body) => service::message(&state.db, &caller, id, &body, now).await,
+        ComplaintAction::Assign => service::assign(&state.db, &caller, id, now).await,
+        ComplaintAction::Resolve(note) => {
+            service::resolve(&state.db, &caller, id, &note, now).await
+        }
+        ComplaintAction::Confirm(s) => service::confirm(&state.db, &caller, id, s, now).await,
+        ComplaintAction::Reopen(reason) => {
+            service::reopen(&state.db, &caller, id, &reason, now).await
+        }
+    })
+}
+
+/// Adds one attachment (base64 of the file's bytes; the type is read from the bytes).
+#[server(prefix = "/rpc", endpoint = "complaints/attach", input = server_fn::codec::Json)]
+pub async fn attach_to_complaint(
+    id: i64,
+    data_base64: String,
+) -> Result<Reply<Complaint>, AppError> {
+    use crate::platform::request::*;
+    use base64::Engine;
+    let (state, parts) = respond(server_fn_context())?;
+    let caller = respond(service::caller(&state.db, &parts.headers).await)?;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data_base64.trim()) else {
+        return Ok(Err(AppError::field(
+            "attachment",
+            crate::error::FieldError::FileUnreadable,
+        )));
+    };
+    Ok(service::attach(&state.db, &state.settings, &caller, id, &bytes).await)
 }
 
 #[cfg(test)]

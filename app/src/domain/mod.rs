@@ -17,5 +17,5 @@ pub use parcel::{Dimensions, Side, Weight};
 pub use password::Password;
 pub use phone::PhoneNumber;
 pub use postcode::Postcode;
-pub use text::{fold_key, single_line, CompanyName, PersonName};
+pub use text::{fold_key, free_text, single_line, CompanyName, PersonName};
 pub use tracking_number::TrackingNumber;

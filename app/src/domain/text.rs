@@ -22,6 +22,30 @@ pub fn single_line(input: &str, max: usize, required: bool) -> Result<Option<Str
     Ok(Some(value.to_string()))
 }
 
+/// Several lines of free text (a comment, a complaint): trimmed, at most `max` characters, line
+/// breaks and tabs allowed but no other control characters; `None` when empty and not
+/// `required`.
+pub fn free_text(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
+    let value = input.trim().replace("\r\n", "\n");
+    if value.is_empty() {
+        return if required {
+            Err(FieldError::Required)
+        } else {
+            Ok(None)
+        };
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::TooLong { max });
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(FieldError::ControlCharacters);
+    }
+    Ok(Some(value))
+}
+
 /// Case, spaces and punctuation folded away, for comparing what people type with what is
 /// stored: postcodes, postcode prefixes, city names, tracking numbers.
 pub fn fold_key(s: &str) -> String {
@@ -65,6 +89,25 @@ impl CompanyName {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn free_text_keeps_line_breaks_and_refuses_other_controls() {
+        assert_eq!(
+            free_text(" a\r\nb\tc ", 10, true),
+            Ok(Some("a\nb\tc".into()))
+        );
+        assert_eq!(free_text("  ", 10, true), Err(FieldError::Required));
+        assert_eq!(free_text("", 10, false), Ok(None));
+        assert_eq!(
+            free_text("a\u{7}b", 10, false),
+            Err(FieldError::ControlCharacters)
+        );
+        assert_eq!(
+            free_text("abcdef", 5, false),
+            Err(FieldError::TooLong { max: 5 })
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -48,7 +48,7 @@ pub fn check_image(bytes: &[u8]) -> Result<ImageKind, FieldError> {
     if bytes.len() > MAX_BYTES {
         return Err(FieldError::FileTooLarge { max_mb: 10 });
     }
-    ImageKind::sniff(bytes).ok_or(FieldError::Invalid)
+    ImageKind::sniff(bytes).ok_or(FieldError::FileType)
 }
 
 #[cfg(test)]
@@ -87,6 +87,6 @@ mod tests {
         );
         big.truncate(MAX_BYTES);
         assert_eq!(check_image(&big), Ok(ImageKind::Jpeg));
-        assert_eq!(check_image(b"MZ\x90\0"), Err(FieldError::Invalid));
+        assert_eq!(check_image(b"MZ\x90\0"), Err(FieldError::FileType));
     }
 }

@@ -32,6 +32,10 @@ pub enum NotificationKind {
     DelayAlert,
     /// After a delay alert, the parcel is back within its promised window.
     DelayRecovered,
+    /// A return moved a step: `step` says which, `return_id` which return.
+    ReturnUpdate,
+    /// A complaint moved or was answered: `step` says how, `complaint_id` which one.
+    ComplaintUpdate,
 }
 
 impl NotificationKind {
@@ -44,10 +48,12 @@ impl NotificationKind {
             NotificationKind::Exception => "exception",
             NotificationKind::DelayAlert => "delay_alert",
             NotificationKind::DelayRecovered => "delay_recovered",
+            NotificationKind::ReturnUpdate => "return_update",
+            NotificationKind::ComplaintUpdate => "complaint_update",
         }
     }
 
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 9] = [
         NotificationKind::BookingConfirmed,
         NotificationKind::DeliveryChanged,
         NotificationKind::OutForDelivery,
@@ -55,6 +61,8 @@ impl NotificationKind {
         NotificationKind::DelayAlert,
         NotificationKind::DelayRecovered,
         NotificationKind::Exception,
+        NotificationKind::ReturnUpdate,
+        NotificationKind::ComplaintUpdate,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -71,6 +79,8 @@ impl NotificationKind {
             NotificationKind::Exception => t.kind_exception,
             NotificationKind::DelayAlert => t.kind_delay_alert,
             NotificationKind::DelayRecovered => t.kind_delay_recovered,
+            NotificationKind::ReturnUpdate => t.kind_return_update,
+            NotificationKind::ComplaintUpdate => t.kind_complaint_update,
         }
     }
 
@@ -103,6 +113,12 @@ pub struct Notification {
     pub cause: Option<String>,
     /// The latest expected arrival (Unix milliseconds) when the message was written.
     pub eta: Option<i64>,
+    /// The return or complaint a `return_update` or `complaint_update` is about.
+    #[serde(default)]
+    pub subject_id: Option<i64>,
+    /// The step a return or complaint took (`approved`, `resolved`, `agent_reply`, ...).
+    #[serde(default)]
+    pub step: Option<String>,
     /// Unix milliseconds.
     pub created_at: i64,
     pub read: bool,
@@ -154,6 +170,42 @@ impl Notification {
                 t.note_delay_recovered,
                 &[("tn", tn), ("eta", &self.eta_text(t))],
             ),
+            NotificationKind::ReturnUpdate => {
+                let step = self
+                    .step
+                    .as_deref()
+                    .and_then(crate::returns::ReturnStatus::parse)
+                    .map(|s| s.label(t))
+                    .unwrap_or_default();
+                fill(
+                    t.note_return_update,
+                    &[("tn", tn), ("id", &self.subject_text()), ("step", step)],
+                )
+            }
+            NotificationKind::ComplaintUpdate => {
+                let step = self
+                    .step
+                    .as_deref()
+                    .map(|s| crate::complaints::step_label(t, s))
+                    .unwrap_or_default();
+                fill(
+                    t.note_complaint_update,
+                    &[("id", &self.subject_text()), ("step", step)],
+                )
+            }
+        }
+    }
+
+    fn subject_text(&self) -> String {
+        self.subject_id.map(|i| i.to_string()).unwrap_or_default()
+    }
+
+    /// The portal page the message is about, if it is not a shipment's tracking page.
+    pub fn page(&self) -> Option<String> {
+        match (self.kind, self.subject_id) {
+            (NotificationKind::ReturnUpdate, Some(id)) => Some(format!("/returns/{id}")),
+            (NotificationKind::ComplaintUpdate, Some(id)) => Some(format!("/complaints/{id}")),
+            _ => None,
         }
     }
 

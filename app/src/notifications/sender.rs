@@ -316,7 +316,21 @@ impl Sender {
         let Some(mailer) = &self.mailer else {
             return Outcome::Skipped("SMTP_URL is not set".into());
         };
-        let (subject, body) = email_text(&p.notification, p.locale, &self.settings.public_url);
+        // The rating invitation carries a signed link, so it works on a phone without signing in.
+        let rate_path = match (&p.notification.kind, &p.notification.tracking_number) {
+            (NotificationKind::Delivered, Some(tn)) => {
+                crate::ratings::service::link(&self.db, tn, now_ms())
+                    .await
+                    .ok()
+            }
+            _ => None,
+        };
+        let (subject, body) = email_text(
+            &p.notification,
+            p.locale,
+            &self.settings.public_url,
+            rate_path.as_deref(),
+        );
         let message = (|| -> Result<Message, String> {
             Message::builder()
                 .from(
@@ -407,17 +421,32 @@ pub fn webhook_body(event_id: &str, n: &Notification, payload: &serde_json::Valu
 }
 
 /// Subject and plain-text body in the customer's language.
-pub fn email_text(n: &Notification, locale: Locale, public_url: &str) -> (String, String) {
+pub fn email_text(
+    n: &Notification,
+    locale: Locale,
+    public_url: &str,
+    rate_path: Option<&str>,
+) -> (String, String) {
     let t = locale.texts();
     let text = n.text(t);
     let mut body = format!("{}\n\n{text}\n", t.email_greeting);
-    if let Some(tn) = &n.tracking_number {
+    if let Some(page) = n.page() {
+        body.push('\n');
+        body.push_str(&fill(
+            t.email_open_link,
+            &[("url", &format!("{public_url}{page}"))],
+        ));
+        body.push('\n');
+    } else if let Some(tn) = &n.tracking_number {
         let page = format!("{public_url}/track/{tn}");
         body.push('\n');
         body.push_str(&fill(t.email_track_link, &[("url", &page)]));
         body.push('\n');
-        if n.kind == NotificationKind::Delivered {
-            body.push_str(&fill(t.email_rate_link, &[("url", &page)]));
+        if let Some(rate) = rate_path.filter(|_| n.kind == NotificationKind::Delivered) {
+            body.push_str(&fill(
+                t.email_rate_link,
+                &[("url", &format!("{public_url}{rate}"))],
+            ));
             body.push('\n');
         }
     }
@@ -512,14 +541,21 @@ mod tests {
             change: None,
             cause: None,
             eta: None,
+            subject_id: None,
+            step: None,
             created_at: 0,
             read: false,
         };
-        let (subject, body) = email_text(&n, Locale::ZhCn, "https://portal.example");
+        let rate = "/rate/CP123456785CN?exp=1&sig=ab";
+        let (subject, body) = email_text(&n, Locale::ZhCn, "https://portal.example", Some(rate));
         assert!(subject.contains("CP123456785CN 已送达"), "{subject}");
         assert!(body.contains("https://portal.example/track/CP123456785CN"));
         assert!(body.contains("评分"), "a rating invitation: {body}");
-        let (subject, _) = email_text(&n, Locale::En, "https://portal.example");
+        assert!(
+            body.contains(&format!("https://portal.example{rate}")),
+            "{body}"
+        );
+        let (subject, _) = email_text(&n, Locale::En, "https://portal.example", None);
         assert!(subject.contains("was delivered"), "{subject}");
     }
 }

@@ -23,7 +23,7 @@ const MAX_URL_LEN: usize = 500;
 pub async fn record(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     customer_id: i64,
-    shipment_id: i64,
+    shipment_id: Option<i64>,
     kind: NotificationKind,
     payload: serde_json::Value,
 ) -> Result<(), AppError> {
@@ -132,6 +132,11 @@ pub fn notification_from(
         change: text("change"),
         cause: text("cause"),
         eta: payload.get("eta").and_then(|v| v.as_i64()),
+        subject_id: payload
+            .get("return_id")
+            .or_else(|| payload.get("complaint_id"))
+            .and_then(|v| v.as_i64()),
+        step: text("step"),
         created_at,
         read,
     })

@@ -85,8 +85,8 @@ pub fn validate(req: &BookingRequest) -> Result<ValidBooking, AppError> {
 }
 
 /// Numbers, prices and stores one checked booking with its first tracking event, inside the
-/// caller's transaction.
-async fn insert(
+/// caller's transaction (a booking, or the way back of an approved return).
+pub(crate) async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     customer_id: i64,
     v: &ValidBooking,
@@ -174,7 +174,7 @@ async fn insert(
     crate::notifications::service::record(
         tx,
         customer_id,
-        id,
+        Some(id),
         crate::notifications::NotificationKind::BookingConfirmed,
         serde_json::json!({ "tracking_number": tracking.as_str() }),
     )

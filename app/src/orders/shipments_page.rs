@@ -320,6 +320,13 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
                 </Show>
             })}
             {can_reschedule.then(|| view! { <ChangeWindow tracking_number=tn_window current=current_window reload=reload /> })}
+            {(s.status == ShipmentStatus::Delivered).then(|| view! {
+                <a class="button button-secondary" href=format!("/rate/{tn}") data-testid="rate-delivery">{t!(i18n, rate_title)}</a>
+                <a class="button button-secondary" href=format!("/returns/new?tn={tn}") data-testid="request-return">{t!(i18n, return_new_title)}</a>
+            })}
+            {(!cancelled).then(|| view! {
+                <a class="button button-secondary" href=format!("/complaints/new?tn={tn}") data-testid="open-complaint">{t!(i18n, complaint_new_title)}</a>
+            })}
         </div>
         <dl class="fact-grid card">
             <div><dt>{t!(i18n, shipments_service)}</dt><dd>{move || service.label(i18n.get())}</dd></div>

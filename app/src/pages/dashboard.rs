@@ -37,6 +37,8 @@ fn CustomerDashboard(user: User) -> impl IntoView {
             <a class="button button-primary" href="/ship" data-testid="dashboard-ship">{t!(i18n, book_title)}</a>
             <a class="button button-secondary" href="/shipments">{t!(i18n, shipments_title)}</a>
             <a class="button button-secondary" href="/shipments/import">{t!(i18n, nav_import)}</a>
+            <a class="button button-secondary" href="/returns">{t!(i18n, returns_title)}</a>
+            <a class="button button-secondary" href="/complaints">{t!(i18n, complaints_title)}</a>
         </div>
         <NotificationsCard />
         <div class="grid-2">
@@ -87,7 +89,7 @@ fn NotificationsCard() -> impl IntoView {
                             <p class="muted" data-testid="unread">{move || fill(i18n.get().note_unread, &[("n", &unread.to_string())])}</p>
                             <ul class="plain notification-list">
                                 {l.notifications.into_iter().map(|n| {
-                                    let href = n.tracking_number.clone().map(|tn| format!("/shipments/{tn}"));
+                                    let href = n.page().or_else(|| n.tracking_number.clone().map(|tn| format!("/shipments/{tn}")));
                                     let when = format_date(n.created_at);
                                     let unread = !n.read;
                                     view! {

@@ -3,9 +3,11 @@
 
 pub mod db;
 pub mod gazetteer;
+pub mod links;
 pub mod rate_limit;
 pub mod request;
 pub mod settings;
+pub mod uploads;
 
 use std::sync::Arc;
 

@@ -49,6 +49,11 @@ pub struct Settings {
     /// `DELAY_SWEEP_SECS`: how often parcels near their promised window are checked for delays
     /// (zero: no sweep; every scan is still checked).
     pub delay_sweep: Duration,
+    /// `UPLOAD_DIR`: where return photos and complaint attachments are kept (outside the
+    /// database; served only to their owner and staff).
+    pub upload_dir: std::path::PathBuf,
+    /// `RETURN_WINDOW_DAYS`: days after delivery a return may be requested.
+    pub return_window_days: u32,
 }
 
 impl Default for Settings {
@@ -74,6 +79,8 @@ impl Default for Settings {
             notify_retry_base: Duration::from_secs(30),
             webhook_allow_private: false,
             delay_sweep: Duration::from_secs(60),
+            upload_dir: "data/uploads".into(),
+            return_window_days: crate::returns::DEFAULT_WINDOW_DAYS,
         }
     }
 }
@@ -193,6 +200,15 @@ impl Settings {
                 get("DELAY_SWEEP_SECS"),
                 60,
             )?),
+            upload_dir: get("UPLOAD_DIR")
+                .filter(|d| !d.trim().is_empty())
+                .map(Into::into)
+                .unwrap_or(d.upload_dir),
+            return_window_days: parse(
+                "RETURN_WINDOW_DAYS",
+                get("RETURN_WINDOW_DAYS"),
+                d.return_window_days,
+            )?,
         })
     }
 }

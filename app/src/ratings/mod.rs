@@ -1,20 +1,29 @@
 //! Ratings after delivery: CSAT 1-5 and NPS 0-10, their arithmetic (DESIGN.md's KPI table),
-//! and how long a rating stays editable. The storage, routes and pages build on these.
+//! how long a rating stays editable, the signed link that lets a customer rate on a phone
+//! without signing in, and the rating page.
 
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::error::{AppError, FieldError, Reply};
+use crate::i18n::Texts;
 
 /// How long after it is first given a rating may still be changed.
 pub const EDIT_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
 
 /// Customer satisfaction, 1 (very dissatisfied) to 5 (very satisfied).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(try_from = "i64", into = "i64")]
 pub struct Csat(u8);
 
 /// Net Promoter answer: how likely, 0 to 10, the customer is to recommend the carrier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(try_from = "i64", into = "i64")]
 pub struct Nps(u8);
 
@@ -107,6 +116,152 @@ pub fn net_promoter_score(scores: &[Nps]) -> Option<f64> {
     let promoters = scores.iter().filter(|s| s.promoter()).count() as f64;
     let detractors = scores.iter().filter(|s| s.detractor()).count() as f64;
     Some((promoters - detractors) * 100.0 / n)
+}
+
+/// What a customer may say about a delivery, beside the stars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RatingTag {
+    OnTime,
+    CourteousCourier,
+    GoodPackaging,
+    EasyTracking,
+    Late,
+    Damaged,
+    Rude,
+    WrongPlace,
+}
+
+impl RatingTag {
+    pub const ALL: [RatingTag; 8] = [
+        RatingTag::OnTime,
+        RatingTag::CourteousCourier,
+        RatingTag::GoodPackaging,
+        RatingTag::EasyTracking,
+        RatingTag::Late,
+        RatingTag::Damaged,
+        RatingTag::Rude,
+        RatingTag::WrongPlace,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RatingTag::OnTime => "on_time",
+            RatingTag::CourteousCourier => "courteous_courier",
+            RatingTag::GoodPackaging => "good_packaging",
+            RatingTag::EasyTracking => "easy_tracking",
+            RatingTag::Late => "late",
+            RatingTag::Damaged => "damaged",
+            RatingTag::Rude => "rude",
+            RatingTag::WrongPlace => "wrong_place",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            RatingTag::OnTime => t.tag_on_time,
+            RatingTag::CourteousCourier => t.tag_courteous_courier,
+            RatingTag::GoodPackaging => t.tag_good_packaging,
+            RatingTag::EasyTracking => t.tag_easy_tracking,
+            RatingTag::Late => t.tag_late,
+            RatingTag::Damaged => t.tag_damaged,
+            RatingTag::Rude => t.tag_rude,
+            RatingTag::WrongPlace => t.tag_wrong_place,
+        }
+    }
+}
+
+/// The longest comment kept.
+pub const MAX_COMMENT_CHARS: usize = 1000;
+
+/// `PUT /api/v1/shipments/{tracking_number}/rating`. Scores outside their scales are refused
+/// as they are read (422 naming the field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RatingInput {
+    pub csat: Csat,
+    /// The recommendation question may be skipped.
+    #[serde(default)]
+    pub nps: Option<Nps>,
+    #[serde(default)]
+    pub tags: Vec<RatingTag>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A delivery's rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Rating {
+    pub csat: Csat,
+    pub nps: Option<Nps>,
+    pub tags: Vec<RatingTag>,
+    pub comment: Option<String>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Until when it may be changed.
+    pub editable_until: i64,
+}
+
+/// What the rating page and `GET .../rating` show: the shipment, its rating if given, and the
+/// signed link to rate it without signing in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RatingView {
+    pub tracking_number: String,
+    pub origin_city: String,
+    pub destination_city: String,
+    /// When it was delivered (Unix milliseconds); ratings open then.
+    pub delivered_at: Option<i64>,
+    pub rating: Option<Rating>,
+    /// False before delivery and after the edit window.
+    pub can_rate: bool,
+    /// A low score was given: the page offers a complaint with the shipment filled in.
+    pub offers_complaint: bool,
+    /// Path and query of the signed rating link (valid for 30 days).
+    pub rate_link: String,
+}
+
+/// The signature of a rating link, as it arrives in its query string.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams, utoipa::ToSchema))]
+pub struct LinkProof {
+    #[serde(default)]
+    pub exp: Option<i64>,
+    #[serde(default)]
+    pub sig: Option<String>,
+}
+
+/// The rating page's data, authorised by the signed link (or the owner's session).
+#[server(prefix = "/rpc", endpoint = "ratings/get", input = server_fn::codec::Json)]
+pub async fn load_rating(
+    tracking_number: String,
+    proof: LinkProof,
+) -> Result<RatingView, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let access =
+        respond(service::authorize(&state.db, &parts.headers, &tracking_number, &proof).await)?;
+    respond(service::view(&state.db, &access).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "ratings/save", input = server_fn::codec::Json)]
+pub async fn save_rating(
+    tracking_number: String,
+    proof: LinkProof,
+    input: RatingInput,
+) -> Result<Reply<RatingView>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let access =
+        respond(service::authorize(&state.db, &parts.headers, &tracking_number, &proof).await)?;
+    Ok(service::save(&state.db, &access, &input, crate::platform::now_ms()).await)
 }
 
 #[cfg(test)]

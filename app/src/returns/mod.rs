@@ -1,13 +1,28 @@
-//! Returns: the reasons a customer may give, the return window after delivery, and the
-//! status machine of DESIGN.md. The storage, labels, routes and pages build on these.
+//! Returns: the reasons a customer may give, the return window after delivery, the status
+//! machine of DESIGN.md, and the pages and server functions of the return loop. A return
+//! travels as a shipment of its own (own S10 number, label, tracking page and notifications),
+//! booked through the same code as any other when an agent approves it.
 
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, Reply};
+use crate::i18n::Texts;
+use crate::slots::{Slot, SlotList};
+
+/// Photos one return may hold.
+pub const MAX_PHOTOS: usize = 5;
 
 /// Days after delivery a return may be requested, unless configured otherwise.
 pub const DEFAULT_WINDOW_DAYS: u32 = 30;
 const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnReason {
     Damaged,
@@ -39,9 +54,20 @@ impl ReturnReason {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            ReturnReason::Damaged => t.reason_damaged,
+            ReturnReason::WrongItem => t.reason_wrong_item,
+            ReturnReason::NotAsDescribed => t.reason_not_as_described,
+            ReturnReason::NoLongerNeeded => t.reason_no_longer_needed,
+            ReturnReason::Other => t.reason_other,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnStatus {
     Requested,
@@ -99,6 +125,19 @@ impl ReturnStatus {
         )
     }
 
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            ReturnStatus::Requested => t.rs_requested,
+            ReturnStatus::Approved => t.rs_approved,
+            ReturnStatus::Rejected => t.rs_rejected,
+            ReturnStatus::LabelIssued => t.rs_label_issued,
+            ReturnStatus::InTransit => t.rs_in_transit,
+            ReturnStatus::Received => t.rs_received,
+            ReturnStatus::Refunded => t.rs_refunded,
+            ReturnStatus::Closed => t.rs_closed,
+        }
+    }
+
     /// Still open: a second return of the same items is refused while one of these exists.
     pub fn open(self) -> bool {
         !matches!(
@@ -112,6 +151,261 @@ impl ReturnStatus {
 /// and including the last moment of the window.
 pub fn within_window(delivered_at: i64, now: i64, window_days: u32) -> bool {
     now >= delivered_at && now <= delivered_at + i64::from(window_days) * DAY_MS
+}
+
+/// How the parcel goes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnMethod {
+    /// A courier collects it in a window (the delivery slots of the recipient's area).
+    Pickup,
+    /// The customer drops it at one of the area's points.
+    DropOff,
+}
+
+impl ReturnMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnMethod::Pickup => "pickup",
+            ReturnMethod::DropOff => "drop_off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [ReturnMethod::Pickup, ReturnMethod::DropOff]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
+/// `POST /api/v1/shipments/{tracking_number}/returns`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnRequest {
+    /// Indexes (from 0) of the shipment's parcels going back.
+    pub items: Vec<u32>,
+    pub reason: ReturnReason,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub method: ReturnMethod,
+    /// With `pickup`: a window from the return options.
+    #[serde(default)]
+    pub pickup_slot_id: Option<i64>,
+    /// With `drop_off`: one of the area's points.
+    #[serde(default)]
+    pub drop_off_point: Option<String>,
+}
+
+/// One parcel of the shipment, as a return sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnItem {
+    pub index: u32,
+    pub contents: String,
+    pub weight_g: i64,
+    /// Minor units; what a refund of this item pays.
+    pub declared_value: i64,
+    /// Already in a return (it cannot go back twice).
+    pub in_return: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnStep {
+    pub status: ReturnStatus,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub note: Option<String>,
+}
+
+/// One return with everything its pages show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Return {
+    pub id: i64,
+    /// The delivered shipment going back.
+    pub tracking_number: String,
+    /// The return's own number, once the label is issued.
+    pub return_tracking_number: Option<String>,
+    pub status: ReturnStatus,
+    pub reason: ReturnReason,
+    pub note: Option<String>,
+    pub method: ReturnMethod,
+    pub pickup_slot: Option<Slot>,
+    pub drop_off_point: Option<String>,
+    pub items: Vec<ReturnItem>,
+    /// Ids of the photos (`GET /api/v1/returns/{id}/photos/{photo_id}`).
+    pub photos: Vec<i64>,
+    /// Set when refunded (minor units).
+    pub refund_amount: Option<i64>,
+    /// What a refund would pay: the declared value of the items.
+    pub refundable: i64,
+    pub currency: String,
+    /// Why it was rejected, or the agent's note.
+    pub decision_note: Option<String>,
+    /// `shipper` or `recipient`.
+    pub requested_by: String,
+    pub customer_name: String,
+    pub tier: String,
+    /// When an agent should have decided (by the customer's tier).
+    pub decision_due: i64,
+    pub steps: Vec<ReturnStep>,
+    pub created_at: i64,
+    /// Path of the signed link that opens this return without signing in (for a recipient).
+    pub view_link: Option<String>,
+}
+
+/// A line in a list or queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnSummary {
+    pub id: i64,
+    pub tracking_number: String,
+    pub return_tracking_number: Option<String>,
+    pub status: ReturnStatus,
+    pub reason: ReturnReason,
+    pub customer_name: String,
+    pub tier: String,
+    /// When the next step is due from the care team (decision, or refund once received).
+    pub due_at: i64,
+    pub created_at: i64,
+}
+
+/// What a return of one shipment may choose from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnOptions {
+    pub tracking_number: String,
+    pub delivered_at: Option<i64>,
+    /// The last moment a return may be requested.
+    pub window_ends_at: Option<i64>,
+    pub items: Vec<ReturnItem>,
+    pub slots: SlotList,
+    pub drop_off_points: Vec<String>,
+}
+
+/// `POST /api/v1/returns/{id}/decision` (agents).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnDecision {
+    pub approve: bool,
+    /// Required when rejecting: the customer is told why.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `POST /api/v1/returns/{id}/refund` (agents), once the parcel is received: `refund` pays the
+/// items' declared value; `false` closes the return without a refund.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RefundInput {
+    pub refund: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// How a caller reaches a return's pages: signed in, or by a signed link (a recipient).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReturnLink {
+    #[serde(default)]
+    pub exp: Option<i64>,
+    #[serde(default)]
+    pub sig: Option<String>,
+}
+
+impl ReturnLink {
+    /// The signature carried by a link's path (`/returns/7?exp=..&sig=..`).
+    pub fn from_path(path: Option<&str>) -> Option<ReturnLink> {
+        let query = path?.split_once('?')?.1;
+        let mut link = ReturnLink::default();
+        for (k, v) in query.split('&').filter_map(|kv| kv.split_once('=')) {
+            match k {
+                "exp" => link.exp = v.parse().ok(),
+                "sig" => link.sig = Some(v.to_string()),
+                _ => {}
+            }
+        }
+        link.sig.is_some().then_some(link)
+    }
+}
+
+#[server(prefix = "/rpc", endpoint = "returns/options", input = server_fn::codec::Json)]
+pub async fn load_return_options(
+    tracking_number: String,
+    link: ReturnLink,
+) -> Result<Reply<ReturnOptions>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let who =
+        respond(service::requester(&state.db, &parts.headers, &tracking_number, &link).await)?;
+    Ok(service::options(&state.db, &who, &tracking_number, &state.settings).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "returns/create", input = server_fn::codec::Json)]
+pub async fn request_return(
+    tracking_number: String,
+    link: ReturnLink,
+    request: ReturnRequest,
+) -> Result<Reply<Return>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let who =
+        respond(service::requester(&state.db, &parts.headers, &tracking_number, &link).await)?;
+    Ok(service::create(&state.db, &who, &tracking_number, &request, &state.settings).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "returns/get", input = server_fn::codec::Json)]
+pub async fn get_return(id: i64, link: ReturnLink) -> Result<Return, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let caller = respond(service::caller(&state.db, &parts.headers, id, &link).await)?;
+    respond(service::get(&state.db, &caller, id).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "returns/mine", input = server_fn::codec::Json)]
+pub async fn my_returns() -> Result<Vec<ReturnSummary>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer = respond(require_customer(&state.db, &parts.headers).await)?;
+    respond(service::list(&state.db, Some(customer)).await)
+}
+
+/// Adds one photo (base64 of the file's bytes; the type is read from the bytes).
+#[server(prefix = "/rpc", endpoint = "returns/photo", input = server_fn::codec::Json)]
+pub async fn add_return_photo(
+    id: i64,
+    link: ReturnLink,
+    data_base64: String,
+) -> Result<Reply<Return>, AppError> {
+    use crate::platform::request::*;
+    use base64::Engine;
+    let (state, parts) = respond(server_fn_context())?;
+    let caller = respond(service::caller(&state.db, &parts.headers, id, &link).await)?;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data_base64.trim()) else {
+        return Ok(Err(AppError::field(
+            "photo",
+            crate::error::FieldError::FileUnreadable,
+        )));
+    };
+    Ok(service::add_photo(&state.db, &state.settings, &caller, id, &bytes).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "returns/decide", input = server_fn::codec::Json)]
+pub async fn decide_return(id: i64, decision: ReturnDecision) -> Result<Reply<Return>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let agent = respond(service::require_agent(&state.db, &parts.headers).await)?;
+    Ok(service::decide(&state.db, &agent, id, &decision).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "returns/refund", input = server_fn::codec::Json)]
+pub async fn refund_return(id: i64, input: RefundInput) -> Result<Reply<Return>, AppError> {
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let agent = respond(service::require_agent(&state.db, &parts.headers).await)?;
+    Ok(service::refund(&state.db, &agent, id, &input).await)
 }
 
 #[cfg(test)]

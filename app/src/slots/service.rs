@@ -1302,7 +1302,7 @@ pub async fn change_delivery(
         crate::notifications::service::record(
             &mut tx,
             c.customer_id,
-            c.id,
+            Some(c.id),
             crate::notifications::NotificationKind::DeliveryChanged,
             payload,
         )

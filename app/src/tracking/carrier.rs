@@ -217,10 +217,17 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppEr
                     "tracking_number": e.tracking_number,
                     "status": e.status.as_str(),
                 });
-                crate::notifications::service::record(&mut tx, customer_id, id, kind, payload)
-                    .await?;
+                crate::notifications::service::record(
+                    &mut tx,
+                    customer_id,
+                    Some(id),
+                    kind,
+                    payload,
+                )
+                .await?;
             }
             super::delays::evaluate(&mut tx, id, now).await?;
+            crate::returns::service::follow_scan(&mut tx, id, e.status, now).await?;
             tx.commit().await?;
             let event = crate::orders::ShipmentEvent {
                 status: e.status,

@@ -146,7 +146,7 @@ pub async fn evaluate(
             notifications::record(
                 tx,
                 customer_id,
-                shipment_id,
+                Some(shipment_id),
                 NotificationKind::DelayAlert,
                 payload,
             )
@@ -172,7 +172,7 @@ pub async fn evaluate(
             notifications::record(
                 tx,
                 customer_id,
-                shipment_id,
+                Some(shipment_id),
                 NotificationKind::DelayRecovered,
                 payload,
             )

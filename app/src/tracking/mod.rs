@@ -155,6 +155,11 @@ pub struct RecipientView {
     pub pickup_points: Vec<String>,
     /// While out for delivery.
     pub courier: Option<CourierPosition>,
+    /// Once delivered: the signed links to rate the delivery and to return items.
+    #[serde(default)]
+    pub rate_link: Option<String>,
+    #[serde(default)]
+    pub return_link: Option<String>,
 }
 
 /// The public view of a shipment, or `None` for a number nobody booked.

@@ -410,6 +410,16 @@ fn RecipientPanel(
             <p class="banner banner-ok" role="status" data-testid="delivery-changed">{m}</p>
         })}
         <p class="field-error" role="alert" data-testid="change-error">{move || change_error.get()}</p>
+        {(v.rate_link.is_some() || v.return_link.is_some()).then(|| view! {
+            <div class="actions" data-testid="after-delivery">
+                {v.rate_link.clone().map(|href| view! {
+                    <a class="button button-primary" href=href data-testid="trk-rate">{t!(i18n, rate_title)}</a>
+                })}
+                {v.return_link.clone().map(|href| view! {
+                    <a class="button button-secondary" href=href data-testid="trk-return">{t!(i18n, return_new_title)}</a>
+                })}
+            </div>
+        })}
         {if !v.can_change {
             // Still on its way but nobody offers windows there: say so, not "too late".
             let no_area = v.shipment.status.reschedulable() && v.slots.area.is_none();

@@ -311,8 +311,19 @@ async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
         .as_ref()
         .is_none_or(|s| s.unavailable != Some(crate::slots::SlotUnavailable::CutoffPassed));
     let courier = courier(db, r.id, r.public.status).await?;
+    let (rate_link, return_link) = if r.public.status == ShipmentStatus::Delivered {
+        let tn = &r.public.tracking_number;
+        (
+            Some(crate::ratings::service::link(db, tn, now_ms()).await?),
+            Some(crate::returns::service::request_link(db, tn, now_ms()).await?),
+        )
+    } else {
+        (None, None)
+    };
     Ok(RecipientView {
         courier,
+        rate_link,
+        return_link,
         can_change: r.public.status.reschedulable() && before_cutoff && area.is_some(),
         slots,
         pickup_points: area.map(|a| a.input.pickup_points).unwrap_or_default(),

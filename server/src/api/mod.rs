@@ -4,10 +4,13 @@
 
 mod accounts;
 mod addresses;
+mod complaints;
 mod crm;
 mod health;
 mod notifications;
 mod orders;
+mod ratings;
+mod returns;
 mod slots;
 mod tracking;
 
@@ -95,6 +98,24 @@ pub fn router(state: AppState) -> Router<AppState> {
         ))
         .routes(routes!(notifications::delete_webhook))
         .routes(routes!(notifications::webhook_deliveries))
+        .routes(routes!(returns::create))
+        .routes(routes!(returns::list))
+        .routes(routes!(returns::get))
+        .routes(routes!(returns::label))
+        .routes(routes!(returns::add_photos))
+        .routes(routes!(returns::photo))
+        .routes(routes!(returns::decide))
+        .routes(routes!(returns::refund))
+        .routes(routes!(ratings::get, ratings::put))
+        .routes(routes!(complaints::create, complaints::list))
+        .routes(routes!(complaints::get))
+        .routes(routes!(complaints::message))
+        .routes(routes!(complaints::confirm))
+        .routes(routes!(complaints::reopen))
+        .routes(routes!(complaints::assign))
+        .routes(routes!(complaints::resolve))
+        .routes(routes!(complaints::attach))
+        .routes(routes!(complaints::attachment))
         .routes(routes!(tracking::track))
         .routes(routes!(tracking::stream))
         .split_for_parts();
@@ -112,9 +133,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             any(|| async { ApiError(AppError::NotFound) }),
         )
         .layer(axum::middleware::from_fn(localise_errors))
-        // A CSV import of 10,000 rows is a few megabytes; JSON bodies are far smaller.
+        // A CSV import of 10,000 rows or a photo is a few megabytes; JSON bodies are far
+        // smaller.
         .layer(axum::extract::DefaultBodyLimit::max(
-            app::orders::import::MAX_BYTES + 1024 * 1024,
+            app::orders::import::MAX_BYTES.max(app::domain::upload::MAX_BYTES) + 1024 * 1024,
         ))
         .with_state::<AppState>(state.clone())
         .with_state(state)

@@ -1,0 +1,421 @@
+//! Complaint pages: the customer's list, the form (the shipment filled in from a low rating or
+//! a shipment page), one complaint's thread with the customer's confirm / reopen and the
+//! follow-up question, and the agents' queues.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+use super::{
+    act_on_complaint, attach_to_complaint, file_complaint, get_complaint, load_agent_queues,
+    my_complaints, Complaint, ComplaintAction, ComplaintCategory, ComplaintStatus,
+    ComplaintSummary, NewComplaint,
+};
+use crate::accounts::Role;
+use crate::error::AppError;
+use crate::i18n::{fill, use_i18n};
+use crate::ratings::Csat;
+use crate::ui::{error_for, format_time, FormError, RequireRole};
+use crate::use_auth;
+
+const ATTACH_INPUT: &str = "complaint-attachments";
+
+#[component]
+pub fn ComplaintsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=crate::ui::page_title(move || i18n.get().complaints_title.to_string()) />
+        <h1>{t!(i18n, complaints_title)}</h1>
+        <RequireRole roles=&[Role::Customer] children=move |_| {
+            let list = Resource::new(|| (), |_| my_complaints());
+            view! {
+                <p><a class="button primary" href="/complaints/new" data-testid="complaint-new">{t!(i18n, complaint_new_title)}</a></p>
+                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                    <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                        {move || Suspend::new(async move {
+                            list.await.map(|rows| view! { <ComplaintList rows=rows /> })
+                        })}
+                    </ErrorBoundary>
+                </Suspense>
+            }
+        } />
+    }
+}
+
+#[component]
+fn ComplaintList(rows: Vec<ComplaintSummary>, #[prop(optional)] queue: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    if rows.is_empty() {
+        return view! { <p class="muted" data-testid="complaints-empty">{t!(i18n, complaints_none)}</p> }.into_any();
+    }
+    view! {
+        <ul class="cards" data-testid="complaints-list">
+            {rows.into_iter().map(|c| view! {
+                <li class="card row-card" class:overdue=c.overdue>
+                    <a href=format!("/complaints/{}", c.id) data-testid="complaint-link">
+                        <strong>{move || fill(i18n.get().complaint_number, &[("id", &c.id.to_string())])}</strong>
+                    </a>
+                    <span class="badge">{move || c.status.label(i18n.get())}</span>
+                    <span class="muted">
+                        {move || c.category.label(i18n.get())}
+                        {c.tracking_number.clone().map(|t| format!(" · {t}"))}
+                    </span>
+                    {queue.then(|| view! {
+                        <span class="muted">
+                            {c.customer_name.clone()} " · " {c.tier.clone()} " · "
+                            {move || c.priority.label(i18n.get())}
+                            {c.assignee.clone().map(|a| format!(" · {a}"))}
+                        </span>
+                        <span class:due-overdue=c.overdue data-testid="complaint-due">
+                            {move || if c.overdue { i18n.get().queue_overdue } else { i18n.get().queue_due }}
+                            " " {format_time(c.due_at)}
+                        </span>
+                    })}
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn NewComplaintPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=crate::ui::page_title(move || i18n.get().complaint_new_title.to_string()) />
+        <h1>{t!(i18n, complaint_new_title)}</h1>
+        <p class="lead">{t!(i18n, complaint_new_lead)}</p>
+        <RequireRole roles=&[Role::Customer] children=|_| view! { <ComplaintForm /> } />
+    }
+}
+
+#[component]
+fn ComplaintForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let tn = RwSignal::new(query.with_untracked(|q| q.get("tn").unwrap_or_default()));
+    let category = RwSignal::new(
+        query
+            .with_untracked(|q| q.get("category"))
+            .and_then(|c| ComplaintCategory::parse(&c))
+            .unwrap_or(ComplaintCategory::Delay),
+    );
+    let description = RwSignal::new(String::new());
+    let errors = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = NewComplaint {
+            tracking_number: Some(tn.get_untracked()),
+            category: category.get_untracked(),
+            description: description.get_untracked(),
+        };
+        let navigate = navigate.clone();
+        busy.set(true);
+        errors.set(None);
+        leptos::task::spawn_local(async move {
+            #[cfg(feature = "hydrate")]
+            let files = match crate::ui::chosen_files_base64(
+                ATTACH_INPUT,
+                "attachment",
+                crate::domain::upload::MAX_BYTES,
+            )
+            .await
+            {
+                Ok(f) => f,
+                Err(e) => {
+                    errors.set(Some(e));
+                    busy.set(false);
+                    return;
+                }
+            };
+            #[cfg(not(feature = "hydrate"))]
+            let files: Vec<String> = Vec::new();
+            match file_complaint(input).await {
+                Ok(Ok(c)) => {
+                    for f in files {
+                        let _ = attach_to_complaint(c.id, f).await;
+                    }
+                    navigate(&format!("/complaints/{}", c.id), Default::default());
+                }
+                Ok(Err(AppError::NotFound)) => errors.set(Some(AppError::field(
+                    "tracking_number",
+                    crate::error::FieldError::Unknown,
+                ))),
+                Ok(Err(e)) | Err(e) => errors.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let form_error = Signal::derive(move || {
+        errors.with(|e| {
+            e.as_ref()
+                .filter(|e| e.fields().is_none())
+                .map(|e| e.message(i18n.locale.get()))
+        })
+    });
+    let tn_error = error_for(errors, "tracking_number".into());
+    let description_error = error_for(errors, "description".into());
+    let attach_error = error_for(errors, "attachment".into());
+    view! {
+        <form class="card" on:submit=submit novalidate data-testid="complaint-form">
+            <FormError message=form_error />
+            <div class="field" class:has-error=move || tn_error.get().is_some()>
+                <label for="complaint-tn">{t!(i18n, complaint_shipment)}</label>
+                <input id="complaint-tn" type="text" autocomplete="off" bind:value=tn />
+                <p class="field-error" aria-live="polite">{move || tn_error.get()}</p>
+            </div>
+            <div class="field">
+                <label for="complaint-category">{t!(i18n, complaint_category)}</label>
+                <select id="complaint-category" on:change=move |ev| {
+                    if let Some(c) = ComplaintCategory::parse(&event_target_value(&ev)) { category.set(c) }
+                }>
+                    {ComplaintCategory::ALL.into_iter().map(|c| view! {
+                        <option value=c.as_str() selected=move || category.get() == c>{move || c.label(i18n.get())}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field" class:has-error=move || description_error.get().is_some()>
+                <label for="complaint-description">{t!(i18n, complaint_description)}</label>
+                <textarea id="complaint-description" rows="5" maxlength="4000" prop:value=move || description.get()
+                    on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <p class="field-error" aria-live="polite">{move || description_error.get()}</p>
+            </div>
+            <div class="field" class:has-error=move || attach_error.get().is_some()>
+                <label for=ATTACH_INPUT>{t!(i18n, complaint_attachments)}</label>
+                <input id=ATTACH_INPUT type="file" multiple accept="image/jpeg,image/png,image/webp" />
+                <p class="hint">{t!(i18n, return_photos_hint)}</p>
+                <p class="field-error" aria-live="polite">{move || attach_error.get()}</p>
+            </div>
+            <button type="submit" class="button primary" data-testid="complaint-submit" disabled=move || busy.get()>
+                {t!(i18n, complaint_submit)}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+pub fn ComplaintPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params.with(|p| p.get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0))
+    });
+    view! {
+        <Title text=crate::ui::page_title(move || fill(i18n.get().complaint_number, &[("id", &id.get().to_string())])) />
+        <RequireRole roles=&[Role::Customer, Role::Agent, Role::Manager] children=move |_| {
+            let loaded = Resource::new(move || id.get(), get_complaint);
+            view! {
+                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                    {move || Suspend::new(async move {
+                        match loaded.await {
+                            Ok(c) => view! { <ComplaintDetail initial=c /> }.into_any(),
+                            Err(e) => view! { <p class="banner banner-error">{move || e.message(i18n.locale.get())}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            }
+        } />
+    }
+}
+
+#[component]
+fn ComplaintDetail(initial: Complaint) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let current = RwSignal::new(initial);
+    let text = RwSignal::new(String::new());
+    let satisfaction = RwSignal::new(None::<u8>);
+    let errors = RwSignal::new(None::<AppError>);
+    let is_staff = Signal::derive(move || {
+        auth.user
+            .get()
+            .and_then(|u| u.ok())
+            .flatten()
+            .is_some_and(|u| u.role.is_staff())
+    });
+    let act = Action::new(move |a: &ComplaintAction| {
+        let (id, a) = (current.get_untracked().id, a.clone());
+        async move { act_on_complaint(id, a).await }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = act.value().get() {
+            match result.and_then(|r| r) {
+                Ok(c) => {
+                    errors.set(None);
+                    text.set(String::new());
+                    current.set(c)
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        }
+    });
+    let form_error = Signal::derive(move || {
+        errors.with(|e| {
+            e.as_ref()
+                .filter(|e| e.fields().is_none() || e.field_error("status").is_some())
+                .map(|e| e.message(i18n.locale.get()))
+        })
+    });
+    let text_error = Signal::derive(move || {
+        let locale = i18n.locale.get();
+        errors.with(|e| {
+            e.as_ref()
+                .and_then(|e| {
+                    ["body", "note", "reason"]
+                        .iter()
+                        .find_map(|f| e.field_error(f))
+                })
+                .map(|f| f.message(locale))
+        })
+    });
+    let stars = move || {
+        satisfaction
+            .get_untracked()
+            .and_then(|s| Csat::parse(i64::from(s)).ok())
+    };
+    let status = move || current.with(|c| c.status);
+    view! {
+        <h1>{move || fill(i18n.get().complaint_number, &[("id", &current.with(|c| c.id).to_string())])}</h1>
+        <section class="card" data-testid="complaint-detail">
+            <p>
+                <span class="badge" data-testid="complaint-status">{move || status().label(i18n.get())}</span>
+                " "
+                <span class="badge" class:badge-high=move || current.with(|c| c.priority == super::Priority::High)>
+                    {move || current.with(|c| c.priority.label(i18n.get()))}
+                </span>
+                <Show when=move || current.with(|c| c.overdue)>
+                    " " <span class="badge badge-late">{t!(i18n, queue_overdue)}</span>
+                </Show>
+            </p>
+            <dl class="facts">
+                <dt>{t!(i18n, complaint_category)}</dt>
+                <dd>{move || current.with(|c| c.category.label(i18n.get()))}</dd>
+                {move || current.with(|c| c.tracking_number.clone()).map(|t| view! {
+                    <dt>{t!(i18n, complaint_shipment)}</dt><dd><a href=format!("/track/{t}")>{t.clone()}</a></dd>
+                })}
+                <dt>{t!(i18n, complaint_first_due)}</dt>
+                <dd>{move || current.with(|c| match c.first_response_at {
+                    Some(at) => fill(i18n.get().complaint_answered_at, &[("time", &format_time(at))]),
+                    None => format_time(c.first_response_due),
+                })}</dd>
+                <dt>{t!(i18n, complaint_resolution_due)}</dt>
+                <dd>{move || current.with(|c| format_time(c.resolution_due))}</dd>
+                {move || current.with(|c| c.assignee.clone()).map(|a| view! { <dt>{t!(i18n, complaint_assignee)}</dt><dd>{a}</dd> })}
+                {move || current.with(|c| c.follow_up).map(|f| view! { <dt>{t!(i18n, complaint_follow_up)}</dt><dd data-testid="complaint-follow-up">{"★".repeat(f.get() as usize)}</dd> })}
+            </dl>
+        </section>
+        <section class="card">
+            <h2>{t!(i18n, complaint_thread)}</h2>
+            <ol class="thread" data-testid="complaint-thread">
+                {move || current.with(|c| c.messages.clone()).into_iter().map(|m| {
+                    let who = m.author.clone();
+                    let name = m.author_name.clone();
+                    let class = format!("msg msg-{who}");
+                    view! {
+                        <li class=class>
+                            <p class="muted">
+                                {move || match who.as_str() {
+                                    "agent" => name.clone().unwrap_or_else(|| i18n.get().complaint_agent.to_string()),
+                                    "customer" => i18n.get().complaint_you.to_string(),
+                                    _ => i18n.get().complaint_system.to_string(),
+                                }}
+                                " · " {format_time(m.at)}
+                                {m.status.map(|s| view! { " · " <span class="badge">{move || s.label(i18n.get())}</span> })}
+                            </p>
+                            {(!m.body.is_empty()).then(|| view! { <p class="pre">{m.body.clone()}</p> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+        <section class="card" data-testid="complaint-actions">
+            <FormError message=form_error />
+            <Show when=move || status() != ComplaintStatus::Closed>
+                <div class="field" class:has-error=move || text_error.get().is_some()>
+                    <label for="complaint-text">{move || if status() == ComplaintStatus::Resolved && !is_staff.get() { i18n.get().complaint_reopen_reason } else { i18n.get().complaint_message }}</label>
+                    <textarea id="complaint-text" rows="3" maxlength="4000" prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                    <p class="field-error" aria-live="polite">{move || text_error.get()}</p>
+                </div>
+            </Show>
+            <div class="actions">
+                <Show when=move || status() != ComplaintStatus::Closed && !(status() == ComplaintStatus::Resolved && !is_staff.get())>
+                    <button class="button" data-testid="complaint-reply" disabled=move || act.pending().get()
+                        on:click=move |_| { act.dispatch(ComplaintAction::Reply(text.get_untracked())); }>
+                        {t!(i18n, complaint_send)}
+                    </button>
+                </Show>
+                <Show when=move || is_staff.get() && status().with_agents()>
+                    <button class="button" data-testid="complaint-assign" disabled=move || act.pending().get()
+                        on:click=move |_| { act.dispatch(ComplaintAction::Assign); }>
+                        {t!(i18n, complaint_assign)}
+                    </button>
+                    <button class="button primary" data-testid="complaint-resolve" disabled=move || act.pending().get()
+                        on:click=move |_| { act.dispatch(ComplaintAction::Resolve(text.get_untracked())); }>
+                        {t!(i18n, complaint_resolve)}
+                    </button>
+                </Show>
+            </div>
+            <Show when=move || !is_staff.get() && (status() == ComplaintStatus::Resolved || (status() == ComplaintStatus::Closed && current.with(|c| c.follow_up.is_none())))>
+                <fieldset class="field" data-testid="complaint-follow-up-question">
+                    <legend>{t!(i18n, complaint_follow_up_question)}</legend>
+                    <div class="stars" role="radiogroup">
+                        {(1u8..=5).map(|n| view! {
+                            <button type="button" class="star" role="radio"
+                                aria-checked=move || if satisfaction.get() == Some(n) { "true" } else { "false" }
+                                class:on=move || satisfaction.get().is_some_and(|s| s >= n)
+                                aria-label=move || fill(i18n.get().rate_stars, &[("n", &n.to_string())])
+                                data-testid=format!("follow-up-{n}")
+                                on:click=move |_| satisfaction.set(Some(n))>"★"</button>
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <div class="actions">
+                    <button class="button primary" data-testid="complaint-confirm" disabled=move || act.pending().get()
+                        on:click=move |_| { act.dispatch(ComplaintAction::Confirm(stars())); }>
+                        {move || if status() == ComplaintStatus::Closed { i18n.get().complaint_answer } else { i18n.get().complaint_confirm }}
+                    </button>
+                    <Show when=move || status() == ComplaintStatus::Resolved>
+                        <button class="button" data-testid="complaint-reopen" disabled=move || act.pending().get()
+                            on:click=move |_| { act.dispatch(ComplaintAction::Reopen(text.get_untracked())); }>
+                            {t!(i18n, complaint_reopen)}
+                        </button>
+                    </Show>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+/// The agents' queues: complaints to work and returns to decide or refund, overdue first.
+#[component]
+pub fn QueuePage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=crate::ui::page_title(move || i18n.get().queue_title.to_string()) />
+        <h1>{t!(i18n, queue_title)}</h1>
+        <RequireRole roles=&[Role::Agent, Role::Manager] children=move |_| {
+            let queues = Resource::new(|| (), |_| load_agent_queues());
+            view! {
+                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                    <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                        {move || Suspend::new(async move {
+                            queues.await.map(|q| view! {
+                                <section data-testid="queue-returns">
+                                    <h2>{t!(i18n, queue_returns)}</h2>
+                                    <crate::returns::pages::ReturnList rows=q.returns queue_now=q.now />
+                                </section>
+                                <section data-testid="queue-complaints">
+                                    <h2>{t!(i18n, queue_complaints)}</h2>
+                                    <ComplaintList rows=q.complaints queue=true />
+                                </section>
+                            })
+                        })}
+                    </ErrorBoundary>
+                </Suspense>
+            }
+        } />
+    }
+}

@@ -1,0 +1,660 @@
+//! The complaint loop in the database: every step is a message with its time (and the status it
+//! moved to), so first-response and resolution times are read from data, never typed in.
+
+use sqlx::Row;
+
+use super::{
+    due_times, sla_for, Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus,
+    ComplaintSummary, NewComplaint, Priority, AUTO_CLOSE_MS, MAX_TEXT_CHARS,
+};
+use crate::accounts::service::require_user;
+use crate::accounts::User;
+use crate::domain::{free_text, TrackingNumber};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::notifications::NotificationKind;
+use crate::platform::uploads::{self, Owner};
+use crate::platform::{now_ms, Db, Settings};
+use crate::ratings::Csat;
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+pub enum Caller {
+    Customer(i64),
+    Agent(User),
+}
+
+pub async fn caller(db: &Db, headers: &http::HeaderMap) -> Result<Caller, AppError> {
+    let user = require_user(db, headers).await?;
+    Ok(match (user.role.is_staff(), user.customer.as_ref()) {
+        (true, _) => Caller::Agent(user),
+        (false, Some(c)) => Caller::Customer(c.id),
+        (false, None) => return Err(AppError::Forbidden),
+    })
+}
+
+fn conflict(field: &str, error: FieldError) -> AppError {
+    AppError::Conflict(FieldErrors::from([(field.to_string(), error)]))
+}
+
+fn text(field: &str, input: &str) -> Result<String, AppError> {
+    free_text(input, MAX_TEXT_CHARS, true)
+        .map_err(|e| AppError::field(field, e))
+        .map(Option::unwrap_or_default)
+}
+
+/// Files a complaint. The shipment, if named, must be the caller's (else "not found"); the
+/// priority and due times come from the customer's tier through the SLA table.
+pub async fn create(
+    db: &Db,
+    customer_id: i64,
+    input: &NewComplaint,
+) -> Result<Complaint, AppError> {
+    let now = now_ms();
+    let description = text("description", &input.description)?;
+    let shipment_id = match input.tracking_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(tn) => {
+            let tn =
+                TrackingNumber::parse(tn).map_err(|e| AppError::field("tracking_number", e))?;
+            let id: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM shipments WHERE tracking_number = $1 AND customer_id = $2",
+            )
+            .bind(tn.as_str().to_string())
+            .bind(customer_id)
+            .fetch_optional(&db.pool)
+            .await?;
+            Some(id.ok_or(AppError::NotFound)?)
+        }
+    };
+    let tier = crate::crm::service::tier(customer_id);
+    let sla = sla_for(tier);
+    let (first_due, resolution_due) = due_times(tier, now);
+    let mut tx = db.pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO complaints (customer_id, shipment_id, category, description, tier, priority, \
+         status, first_response_due, resolution_due, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(customer_id)
+    .bind(shipment_id)
+    .bind(input.category.as_str())
+    .bind(&description)
+    .bind(tier)
+    .bind(sla.priority.as_str())
+    .bind(ComplaintStatus::Open.as_str())
+    .bind(first_due)
+    .bind(resolution_due)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    add_message(
+        &mut tx,
+        id,
+        "customer",
+        None,
+        &description,
+        Some(ComplaintStatus::Open),
+        now,
+    )
+    .await?;
+    notify(&mut tx, id, "received").await?;
+    tx.commit().await?;
+    get(db, &Caller::Customer(customer_id), id).await
+}
+
+async fn add_message(
+    tx: &mut Tx<'_>,
+    complaint_id: i64,
+    author: &str,
+    user_id: Option<i64>,
+    body: &str,
+    status: Option<ComplaintStatus>,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO complaint_messages (complaint_id, author, user_id, body, status, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(complaint_id)
+    .bind(author)
+    .bind(user_id)
+    .bind(body)
+    .bind(status.map(|s| s.as_str()))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Tells the customer about a step, in the step's transaction.
+async fn notify(tx: &mut Tx<'_>, complaint_id: i64, step: &str) -> Result<(), AppError> {
+    let row = sqlx::query(
+        "SELECT c.customer_id, c.shipment_id, s.tracking_number FROM complaints c \
+         LEFT JOIN shipments s ON s.id = c.shipment_id WHERE c.id = $1",
+    )
+    .bind(complaint_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    crate::notifications::service::record(
+        tx,
+        row.try_get(0)?,
+        row.try_get(1)?,
+        NotificationKind::ComplaintUpdate,
+        serde_json::json!({
+            "complaint_id": complaint_id,
+            "step": step,
+            "tracking_number": row.try_get::<Option<String>, _>(2)?,
+        }),
+    )
+    .await
+}
+
+/// Moves the complaint from `from` (as just read) to `to`; someone else's change in between
+/// refuses it. The first write of every step, so SQLite takes its write lock first.
+async fn advance(
+    tx: &mut Tx<'_>,
+    id: i64,
+    from: ComplaintStatus,
+    to: ComplaintStatus,
+    now: i64,
+) -> Result<(), AppError> {
+    if !from.can_become(to) {
+        return Err(conflict("status", FieldError::TransitionIllegal));
+    }
+    let changed = sqlx::query(
+        "UPDATE complaints SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(id)
+    .bind(from.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(conflict("status", FieldError::ChangedMeanwhile))
+    }
+}
+
+fn agent(caller: &Caller) -> Result<&User, AppError> {
+    match caller {
+        Caller::Agent(u) => Ok(u),
+        Caller::Customer(_) => Err(AppError::Forbidden),
+    }
+}
+
+fn customer(caller: &Caller) -> Result<i64, AppError> {
+    match caller {
+        Caller::Customer(c) => Ok(*c),
+        Caller::Agent(_) => Err(AppError::Forbidden),
+    }
+}
+
+/// A reply in the thread. An agent's first one is the first response, and takes the complaint
+/// up if nobody had.
+pub async fn message(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+    body: &str,
+    now: i64,
+) -> Result<Complaint, AppError> {
+    let c = get(db, caller, id).await?;
+    let body = text("body", body)?;
+    if c.status == ComplaintStatus::Closed {
+        return Err(conflict("status", FieldError::TransitionIllegal));
+    }
+    let mut tx = db.pool.begin().await?;
+    match caller {
+        Caller::Agent(user) => {
+            let to = (c.status == ComplaintStatus::Open).then_some(ComplaintStatus::InProgress);
+            match to {
+                Some(to) => advance(&mut tx, id, c.status, to, now).await?,
+                None => touch(&mut tx, id, now).await?,
+            }
+            sqlx::query(
+                "UPDATE complaints SET first_response_at = COALESCE(first_response_at, $1), \
+                 assignee_id = COALESCE(assignee_id, $2) WHERE id = $3",
+            )
+            .bind(now)
+            .bind(user.id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            add_message(&mut tx, id, "agent", Some(user.id), &body, to, now).await?;
+            notify(&mut tx, id, "agent_reply").await?;
+        }
+        Caller::Customer(_) => {
+            touch(&mut tx, id, now).await?;
+            add_message(&mut tx, id, "customer", None, &body, None, now).await?;
+        }
+    }
+    tx.commit().await?;
+    get(db, caller, id).await
+}
+
+async fn touch(tx: &mut Tx<'_>, id: i64, now: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE complaints SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// An agent takes the complaint: it is theirs, and in progress.
+pub async fn assign(db: &Db, caller: &Caller, id: i64, now: i64) -> Result<Complaint, AppError> {
+    let user = agent(caller)?;
+    let c = get(db, caller, id).await?;
+    let mut tx = db.pool.begin().await?;
+    let to = match c.status {
+        ComplaintStatus::Open | ComplaintStatus::Reopened => Some(ComplaintStatus::InProgress),
+        ComplaintStatus::InProgress => None,
+        _ => return Err(conflict("status", FieldError::TransitionIllegal)),
+    };
+    match to {
+        Some(to) => advance(&mut tx, id, c.status, to, now).await?,
+        None => touch(&mut tx, id, now).await?,
+    }
+    sqlx::query("UPDATE complaints SET assignee_id = $1 WHERE id = $2")
+        .bind(user.id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(to) = to {
+        add_message(&mut tx, id, "system", Some(user.id), "", Some(to), now).await?;
+        notify(&mut tx, id, to.as_str()).await?;
+    }
+    tx.commit().await?;
+    get(db, caller, id).await
+}
+
+/// An agent resolves it with a note to the customer, who then confirms or reopens.
+pub async fn resolve(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+    note: &str,
+    now: i64,
+) -> Result<Complaint, AppError> {
+    let user = agent(caller)?;
+    let c = get(db, caller, id).await?;
+    let note = text("note", note)?;
+    let mut tx = db.pool.begin().await?;
+    let mut from = c.status;
+    if from == ComplaintStatus::Open {
+        advance(&mut tx, id, from, ComplaintStatus::InProgress, now).await?;
+        add_message(
+            &mut tx,
+            id,
+            "system",
+            Some(user.id),
+            "",
+            Some(ComplaintStatus::InProgress),
+            now,
+        )
+        .await?;
+        from = ComplaintStatus::InProgress;
+    }
+    advance(&mut tx, id, from, ComplaintStatus::Resolved, now).await?;
+    sqlx::query(
+        "UPDATE complaints SET resolved_at = $1, resolution_note = $2, \
+         first_response_at = COALESCE(first_response_at, $1), \
+         assignee_id = COALESCE(assignee_id, $3) WHERE id = $4",
+    )
+    .bind(now)
+    .bind(&note)
+    .bind(user.id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    add_message(
+        &mut tx,
+        id,
+        "agent",
+        Some(user.id),
+        &note,
+        Some(ComplaintStatus::Resolved),
+        now,
+    )
+    .await?;
+    notify(&mut tx, id, ComplaintStatus::Resolved.as_str()).await?;
+    tx.commit().await?;
+    get(db, caller, id).await
+}
+
+/// The customer accepts the resolution, answering the follow-up question if they like; on a
+/// complaint already closed (automatically), only the follow-up answer is recorded, once.
+pub async fn confirm(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+    satisfaction: Option<Csat>,
+    now: i64,
+) -> Result<Complaint, AppError> {
+    customer(caller)?;
+    let c = get(db, caller, id).await?;
+    let follow_up = satisfaction.map(|s| i64::from(s.get()));
+    let mut tx = db.pool.begin().await?;
+    if c.status == ComplaintStatus::Closed {
+        let Some(answer) = follow_up else {
+            return Err(conflict("status", FieldError::TransitionIllegal));
+        };
+        let changed = sqlx::query(
+            "UPDATE complaints SET follow_up = $1, updated_at = $2 WHERE id = $3 \
+             AND follow_up IS NULL",
+        )
+        .bind(answer)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(conflict("satisfaction", FieldError::TransitionIllegal));
+        }
+    } else {
+        advance(&mut tx, id, c.status, ComplaintStatus::Closed, now).await?;
+        sqlx::query(
+            "UPDATE complaints SET closed_at = $1, closed_by = 'customer', follow_up = $2 \
+             WHERE id = $3",
+        )
+        .bind(now)
+        .bind(follow_up)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        add_message(
+            &mut tx,
+            id,
+            "customer",
+            None,
+            "",
+            Some(ComplaintStatus::Closed),
+            now,
+        )
+        .await?;
+        notify(&mut tx, id, ComplaintStatus::Closed.as_str()).await?;
+    }
+    tx.commit().await?;
+    get(db, caller, id).await
+}
+
+/// The customer is not satisfied: back to the care team, with the reason in the thread.
+pub async fn reopen(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<Complaint, AppError> {
+    customer(caller)?;
+    let c = get(db, caller, id).await?;
+    let reason = text("reason", reason)?;
+    let mut tx = db.pool.begin().await?;
+    advance(&mut tx, id, c.status, ComplaintStatus::Reopened, now).await?;
+    sqlx::query(
+        "UPDATE complaints SET reopen_count = reopen_count + 1, resolved_at = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    add_message(
+        &mut tx,
+        id,
+        "customer",
+        None,
+        &reason,
+        Some(ComplaintStatus::Reopened),
+        now,
+    )
+    .await?;
+    notify(&mut tx, id, ComplaintStatus::Reopened.as_str()).await?;
+    tx.commit().await?;
+    get(db, caller, id).await
+}
+
+/// Closes every complaint resolved at least seven days before `now` that the customer neither
+/// confirmed nor reopened. Each closes in its own transaction, and only if still resolved.
+pub async fn auto_close(db: &Db, now: i64) -> Result<usize, AppError> {
+    let due: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM complaints WHERE status = 'resolved' AND resolved_at <= $1 ORDER BY id",
+    )
+    .bind(now - AUTO_CLOSE_MS)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut closed = 0;
+    for id in due {
+        let mut tx = db.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE complaints SET status = 'closed', closed_at = $1, closed_by = 'auto', \
+             updated_at = $1 WHERE id = $2 AND status = 'resolved' AND resolved_at <= $3",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(now - AUTO_CLOSE_MS)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            add_message(
+                &mut tx,
+                id,
+                "system",
+                None,
+                "",
+                Some(ComplaintStatus::Closed),
+                now,
+            )
+            .await?;
+            notify(&mut tx, id, "auto_closed").await?;
+            tx.commit().await?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// Runs `auto_close` every `every`, for the life of the server.
+pub async fn run_auto_close(db: Db, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match auto_close(&db, now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} resolved complaints closed after 7 days without answer"),
+            Err(e) => tracing::warn!("complaint auto-close failed: {e}"),
+        }
+    }
+}
+
+const COMPLAINT_COLUMNS: &str = "c.id, s.tracking_number, c.category, c.description, c.status, \
+     c.priority, c.tier, c.first_response_due, c.resolution_due, c.first_response_at, \
+     c.resolved_at, c.closed_at, c.closed_by, c.resolution_note, c.reopen_count, c.follow_up, \
+     u.name AS assignee, k.name AS customer_name, c.created_at, c.customer_id";
+
+fn due_and_overdue(
+    status: ComplaintStatus,
+    first_due: i64,
+    resolution_due: i64,
+    first_response_at: Option<i64>,
+    now: i64,
+) -> (i64, bool) {
+    let due = if first_response_at.is_none() {
+        first_due
+    } else {
+        resolution_due
+    };
+    (due, status.with_agents() && now > due)
+}
+
+pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Complaint, AppError> {
+    let r = sqlx::query(&format!(
+        "SELECT {COMPLAINT_COLUMNS} FROM complaints c LEFT JOIN shipments s \
+         ON s.id = c.shipment_id LEFT JOIN users u ON u.id = c.assignee_id \
+         JOIN customers k ON k.id = c.customer_id WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if let Caller::Customer(c) = caller {
+        if *c != r.try_get::<i64, _>("customer_id")? {
+            return Err(AppError::NotFound);
+        }
+    }
+    let messages = sqlx::query(
+        "SELECT m.author, u.name, m.body, m.status, m.at FROM complaint_messages m \
+         LEFT JOIN users u ON u.id = m.user_id WHERE m.complaint_id = $1 ORDER BY m.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|m| {
+        Ok(ComplaintMessage {
+            author: m.try_get(0)?,
+            author_name: m.try_get(1)?,
+            body: m.try_get(2)?,
+            status: m
+                .try_get::<Option<String>, _>(3)?
+                .and_then(|s| ComplaintStatus::parse(&s)),
+            at: m.try_get(4)?,
+        })
+    })
+    .collect::<Result<Vec<_>, AppError>>()?;
+    let status = status_of(&r.try_get::<String, _>("status")?)?;
+    let (first_due, resolution_due): (i64, i64) = (
+        r.try_get("first_response_due")?,
+        r.try_get("resolution_due")?,
+    );
+    let first_response_at: Option<i64> = r.try_get("first_response_at")?;
+    let (_, overdue) = due_and_overdue(
+        status,
+        first_due,
+        resolution_due,
+        first_response_at,
+        now_ms(),
+    );
+    Ok(Complaint {
+        id,
+        tracking_number: r.try_get(1)?,
+        category: category_of(&r.try_get::<String, _>("category")?)?,
+        description: r.try_get("description")?,
+        status,
+        priority: Priority::parse(&r.try_get::<String, _>("priority")?)
+            .ok_or(AppError::Internal)?,
+        tier: r.try_get("tier")?,
+        first_response_due: first_due,
+        resolution_due,
+        first_response_at,
+        resolved_at: r.try_get("resolved_at")?,
+        closed_at: r.try_get("closed_at")?,
+        closed_by: r.try_get("closed_by")?,
+        resolution_note: r.try_get("resolution_note")?,
+        reopen_count: r.try_get("reopen_count")?,
+        follow_up: r
+            .try_get::<Option<i64>, _>("follow_up")?
+            .and_then(|v| Csat::parse(v).ok()),
+        assignee: r.try_get("assignee")?,
+        customer_name: r.try_get("customer_name")?,
+        messages,
+        attachments: uploads::list(db, Owner::Complaint(id)).await?,
+        created_at: r.try_get("created_at")?,
+        overdue,
+    })
+}
+
+fn status_of(s: &str) -> Result<ComplaintStatus, AppError> {
+    ComplaintStatus::parse(s).ok_or(AppError::Internal)
+}
+
+fn category_of(s: &str) -> Result<ComplaintCategory, AppError> {
+    ComplaintCategory::parse(s).ok_or(AppError::Internal)
+}
+
+/// A customer's complaints (newest first), or with `None` the agents' queue: complaints waiting
+/// on the care team, by due time, so overdue ones come first.
+pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ComplaintSummary>, AppError> {
+    let filter = match customer {
+        Some(_) => "c.customer_id = $1",
+        None => "c.status IN ('open', 'in_progress', 'reopened') AND $1 = 0",
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT c.id, s.tracking_number, c.category, c.status, c.priority, c.tier, \
+         k.name, u.name, c.first_response_due, c.resolution_due, c.first_response_at, \
+         c.created_at FROM complaints c LEFT JOIN shipments s ON s.id = c.shipment_id \
+         LEFT JOIN users u ON u.id = c.assignee_id JOIN customers k ON k.id = c.customer_id \
+         WHERE {filter} ORDER BY c.id DESC LIMIT 500"
+    ))
+    .bind(customer.unwrap_or(0))
+    .fetch_all(&db.pool)
+    .await?;
+    let now = now_ms();
+    let mut out = rows
+        .into_iter()
+        .map(|r| {
+            let status = status_of(&r.try_get::<String, _>(3)?)?;
+            let (due_at, overdue) =
+                due_and_overdue(status, r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, now);
+            Ok(ComplaintSummary {
+                id: r.try_get(0)?,
+                tracking_number: r.try_get(1)?,
+                category: category_of(&r.try_get::<String, _>(2)?)?,
+                status,
+                priority: Priority::parse(&r.try_get::<String, _>(4)?).ok_or(AppError::Internal)?,
+                tier: r.try_get(5)?,
+                customer_name: r.try_get(6)?,
+                assignee: r.try_get(7)?,
+                due_at,
+                overdue,
+                created_at: r.try_get(11)?,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    if customer.is_none() {
+        out.sort_by_key(|c| (c.due_at, c.id));
+    }
+    Ok(out)
+}
+
+pub async fn attach(
+    db: &Db,
+    settings: &Settings,
+    caller: &Caller,
+    id: i64,
+    bytes: &[u8],
+) -> Result<Complaint, AppError> {
+    let c = get(db, caller, id).await?;
+    if c.status == ComplaintStatus::Closed {
+        return Err(conflict("attachment", FieldError::TransitionIllegal));
+    }
+    uploads::save(
+        db,
+        &settings.upload_dir,
+        Owner::Complaint(id),
+        "attachment",
+        bytes,
+    )
+    .await?;
+    get(db, caller, id).await
+}
+
+pub async fn attachment(
+    db: &Db,
+    settings: &Settings,
+    caller: &Caller,
+    id: i64,
+    attachment_id: i64,
+) -> Result<(String, Vec<u8>), AppError> {
+    get(db, caller, id).await?;
+    uploads::read(
+        db,
+        &settings.upload_dir,
+        Owner::Complaint(id),
+        attachment_id,
+    )
+    .await
+}

@@ -1,0 +1,183 @@
+//! Storing ratings, and who may give one: the shipment's owner signed in, or anyone holding the
+//! signed link from the delivered notification.
+
+use sqlx::Row;
+
+use super::{editable, offers_complaint, LinkProof, Rating, RatingInput, RatingTag, RatingView};
+use super::{Csat, Nps, EDIT_WINDOW_MS, MAX_COMMENT_CHARS};
+use crate::accounts::service::require_customer;
+use crate::domain::{free_text, TrackingNumber};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::orders::ShipmentStatus;
+use crate::platform::{links, now_ms, Db};
+
+/// How long a rating link works.
+pub const LINK_TTL_MS: i64 = 30 * 24 * 3_600_000;
+const PURPOSE: &str = "rate";
+
+/// The shipment a caller may rate.
+pub struct Access {
+    pub shipment_id: i64,
+    pub customer_id: i64,
+    pub tracking_number: String,
+    status: ShipmentStatus,
+    origin_city: String,
+    destination_city: String,
+}
+
+/// The rating page's signed link for a shipment: path and query.
+pub async fn link(db: &Db, tracking_number: &str, now: i64) -> Result<String, AppError> {
+    let key = links::key(db).await?;
+    let exp = now + LINK_TTL_MS;
+    let sig = links::sign(&key, PURPOSE, tracking_number, exp);
+    Ok(format!("/rate/{tracking_number}?exp={exp}&sig={sig}"))
+}
+
+/// The signed link, or else the owner's session. A bad or expired link is refused as such (so
+/// the page can say so); an unknown number or another customer's shipment is "not found".
+pub async fn authorize(
+    db: &Db,
+    headers: &http::HeaderMap,
+    tracking_number: &str,
+    proof: &LinkProof,
+) -> Result<Access, AppError> {
+    let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
+    let row = sqlx::query(
+        "SELECT id, customer_id, status, sender_city, recipient_city FROM shipments \
+         WHERE tracking_number = $1",
+    )
+    .bind(tn.as_str().to_string())
+    .fetch_optional(&db.pool)
+    .await?;
+    let caller = match (&proof.exp, &proof.sig) {
+        (Some(exp), Some(sig)) => {
+            let key = links::key(db).await?;
+            if !links::verify(&key, PURPOSE, tn.as_str(), *exp, sig, now_ms()) {
+                return Err(AppError::field("link", FieldError::LinkExpired));
+            }
+            None
+        }
+        _ => Some(require_customer(db, headers).await?),
+    };
+    let row = row.ok_or(AppError::NotFound)?;
+    let customer_id: i64 = row.try_get(1)?;
+    if caller.is_some_and(|c| c != customer_id) {
+        return Err(AppError::NotFound);
+    }
+    Ok(Access {
+        shipment_id: row.try_get(0)?,
+        customer_id,
+        tracking_number: tn.as_str().to_string(),
+        status: ShipmentStatus::parse(&row.try_get::<String, _>(2)?).ok_or(AppError::Internal)?,
+        origin_city: row.try_get(3)?,
+        destination_city: row.try_get(4)?,
+    })
+}
+
+/// When the shipment was delivered, if it was.
+pub async fn delivered_at(db: &Db, shipment_id: i64) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT MAX(occurred_at) FROM tracking_events WHERE shipment_id = $1 \
+         AND status = 'delivered'",
+    )
+    .bind(shipment_id)
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+pub async fn find(db: &Db, shipment_id: i64) -> Result<Option<Rating>, AppError> {
+    let Some(r) = sqlx::query(
+        "SELECT csat, nps, tags, comment, created_at, updated_at FROM ratings \
+         WHERE shipment_id = $1",
+    )
+    .bind(shipment_id)
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let created_at: i64 = r.try_get(4)?;
+    let tags: String = r.try_get(2)?;
+    Ok(Some(Rating {
+        csat: Csat::parse(r.try_get(0)?).map_err(|_| AppError::Internal)?,
+        nps: r
+            .try_get::<Option<i64>, _>(1)?
+            .map(Nps::parse)
+            .transpose()
+            .map_err(|_| AppError::Internal)?,
+        tags: tags.split(',').filter_map(RatingTag::parse).collect(),
+        comment: r.try_get(3)?,
+        created_at,
+        updated_at: r.try_get(5)?,
+        editable_until: created_at + EDIT_WINDOW_MS,
+    }))
+}
+
+pub async fn view(db: &Db, a: &Access) -> Result<RatingView, AppError> {
+    let now = now_ms();
+    let rating = find(db, a.shipment_id).await?;
+    Ok(RatingView {
+        tracking_number: a.tracking_number.clone(),
+        origin_city: a.origin_city.clone(),
+        destination_city: a.destination_city.clone(),
+        delivered_at: delivered_at(db, a.shipment_id).await?,
+        can_rate: a.status == ShipmentStatus::Delivered
+            && rating.as_ref().is_none_or(|r| editable(r.created_at, now)),
+        offers_complaint: rating
+            .as_ref()
+            .is_some_and(|r| offers_complaint(r.csat, r.nps)),
+        rating,
+        rate_link: link(db, &a.tracking_number, now).await?,
+    })
+}
+
+/// Gives or changes the rating. Only a delivered shipment is rated; a rating may change for
+/// seven days after it was first given (the window is checked in the statement, so two saves
+/// at once cannot slip past it).
+pub async fn save(
+    db: &Db,
+    a: &Access,
+    input: &RatingInput,
+    now: i64,
+) -> Result<RatingView, AppError> {
+    if a.status != ShipmentStatus::Delivered {
+        return Err(AppError::Conflict(FieldErrors::from([(
+            "status".to_string(),
+            FieldError::NotDelivered,
+        )])));
+    }
+    let comment = free_text(
+        input.comment.as_deref().unwrap_or(""),
+        MAX_COMMENT_CHARS,
+        false,
+    )
+    .map_err(|e| AppError::field("comment", e))?;
+    let mut tags: Vec<&str> = input.tags.iter().map(|t| t.as_str()).collect();
+    tags.sort_unstable();
+    tags.dedup();
+    let changed = sqlx::query(
+        "INSERT INTO ratings (shipment_id, customer_id, csat, nps, tags, comment, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (shipment_id) DO UPDATE \
+         SET csat = excluded.csat, nps = excluded.nps, tags = excluded.tags, \
+         comment = excluded.comment, updated_at = excluded.updated_at \
+         WHERE ratings.created_at >= $8",
+    )
+    .bind(a.shipment_id)
+    .bind(a.customer_id)
+    .bind(i64::from(input.csat.get()))
+    .bind(input.nps.map(|n| i64::from(n.get())))
+    .bind(tags.join(","))
+    .bind(comment)
+    .bind(now)
+    .bind(now - EDIT_WINDOW_MS)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(AppError::Conflict(FieldErrors::from([(
+            "rating".to_string(),
+            FieldError::RatingLocked,
+        )])));
+    }
+    view(db, a).await
+}
