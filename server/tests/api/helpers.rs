@@ -74,6 +74,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings {
         listen_addr: "127.0.0.1:0".parse().unwrap(),
         database_url: fresh_database_url().await,
+        upload_dir: std::env::temp_dir()
+            .join("parcelport-tests")
+            .join(format!("{}-uploads", unique_name())),
         demo_data: false,
         ..Settings::default()
     };

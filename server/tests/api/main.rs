@@ -5,6 +5,7 @@
 
 mod accounts;
 mod addresses;
+mod after_delivery;
 mod delivery;
 mod helpers;
 mod notifications;
