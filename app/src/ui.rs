@@ -179,14 +179,37 @@ where
 }
 
 #[component]
-fn SignInPrompt() -> impl IntoView {
+pub fn SignInPrompt() -> impl IntoView {
     let i18n = use_i18n();
+    // Back to this very page (with its query) after signing in.
+    let location = leptos_router::hooks::use_location();
+    let href = move || {
+        // The router's `search` comes without its `?`.
+        let search = location.search.get();
+        let here = match search.trim_start_matches('?') {
+            "" => location.pathname.get(),
+            q => format!("{}?{q}", location.pathname.get()),
+        };
+        format!("/sign-in?next={}", percent_encode(&here))
+    };
     view! {
         <section class="card narrow">
             <p>{t!(i18n, error_sign_in_required)}</p>
-            <a class="button" href="/sign-in">{t!(i18n, nav_sign_in)}</a>
+            <a class="button" href=href data-testid="sign-in-prompt">{t!(i18n, nav_sign_in)}</a>
         </section>
     }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`, for a URL in a query value.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A page title that follows the language in the browser. On the server it is read once, while

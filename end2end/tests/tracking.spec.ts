@@ -1,35 +1,4 @@
-import { execFileSync } from "node:child_process";
-import type { APIRequestContext } from "@playwright/test";
-import { test, expect, open, bearer } from "./fixtures";
-
-/** A carrier token made by the server's own subcommand, on the e2e server's database. */
-function carrierToken(): string {
-  const out = execFileSync("../target/debug/server", ["create-carrier-token", "--name", "e2e courier"], {
-    env: { ...process.env, DATABASE_URL: "sqlite://.run/e2e.db", RUST_LOG: "error" },
-    encoding: "utf8",
-  });
-  const token = out.split("\n").map((l) => l.trim()).find((l) => l.startsWith("pc_"));
-  expect(token, out).toBeTruthy();
-  return token!;
-}
-
-/** Books a parcel from Shanghai to Beijing as Acme; returns its tracking number. */
-async function bookToBeijing(request: APIRequestContext, service: string, key: string): Promise<string> {
-  const shipper = await bearer(request, "shipper@acme.example");
-  const booked = await request.post("/api/v1/shipments", {
-    headers: { authorization: `Bearer ${shipper}`, "idempotency-key": `${key}-${Date.now()}` },
-    data: {
-      sender: { name: "Alice Chen", phone: "+86 21 5555 0101", line1: "1 Factory Road",
-                city: "Shanghai", postcode: "200120", country: "CN" },
-      recipient: { name: "李雷", phone: "13800138000", line1: "海淀区中关村大街 27 号",
-                   city: "Beijing", postcode: "100080", country: "CN" },
-      service,
-      parcels: [{ weight_g: 800, length_cm: 20, width_cm: 15, height_cm: 10, contents: "Tea" }],
-    },
-  });
-  expect(booked.status()).toBe(201);
-  return (await booked.json()).tracking_number;
-}
+import { test, expect, open, bearer, bookToBeijing, carrierToken } from "./fixtures";
 
 test("a carrier scan appears on an open tracking page without a reload", async ({ page, request }) => {
   const tn = await bookToBeijing(request, "express", "e2e-live");

@@ -100,9 +100,22 @@ pub struct ProfileUpdate {
     pub industry: String,
 }
 
-/// Sets the session cookie and sends the browser to its dashboard.
+/// Where to go after signing in: a path on this site (`next`), else the dashboard. Anything
+/// that could leave the site (`//host`, `https://...`, `/\\host`) is ignored.
+pub fn after_sign_in(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/dashboard",
+    }
+}
+
+/// Sets the session cookie and sends the browser on (its dashboard unless `next` says where).
 #[cfg(feature = "ssr")]
-async fn start_session(state: &crate::platform::AppState, user_id: i64) -> Reply<()> {
+async fn start_session(
+    state: &crate::platform::AppState,
+    user_id: i64,
+    next: Option<&str>,
+) -> Reply<()> {
     use crate::platform::request::*;
     let token = service::create_session(&state.db, &state.settings, user_id).await?;
     let settings = &state.settings;
@@ -114,7 +127,7 @@ async fn start_session(state: &crate::platform::AppState, user_id: i64) -> Reply
             settings.cookie_secure,
         ),
     );
-    leptos_axum::redirect("/dashboard");
+    leptos_axum::redirect(after_sign_in(next));
     Ok(())
 }
 
@@ -138,19 +151,25 @@ pub async fn sign_up(
     };
     Ok(async {
         let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
-        start_session(&state, user.id).await
+        start_session(&state, user.id, None).await
     }
     .await)
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<Reply<()>, AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    /// The page that asked the visitor to sign in.
+    #[server(default)]
+    next: Option<String>,
+) -> Result<Reply<()>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let ip = client_ip(&parts, state.settings.trust_proxy);
     Ok(async {
         let user = service::authenticate(&state.db, &state.settings, ip, &email, &password).await?;
-        start_session(&state, user.id).await
+        start_session(&state, user.id, next.as_deref()).await
     }
     .await)
 }
@@ -223,4 +242,30 @@ pub async fn change_password(
         keep,
     )
     .await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_sign_in;
+
+    #[test]
+    fn sign_in_returns_only_to_pages_of_this_site() {
+        assert_eq!(
+            after_sign_in(Some("/rate/CP1?exp=1&sig=ab")),
+            "/rate/CP1?exp=1&sig=ab"
+        );
+        assert_eq!(after_sign_in(None), "/dashboard");
+        for away in [
+            "//evil.example/x",
+            "https://evil.example",
+            "/\\evil.example",
+            "dashboard",
+        ] {
+            assert_eq!(after_sign_in(Some(away)), "/dashboard", "{away}");
+        }
+        assert_eq!(
+            crate::ui::percent_encode("/a b?x=1&y"),
+            "/a%20b%3Fx%3D1%26y"
+        );
+    }
 }

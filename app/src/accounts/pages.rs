@@ -12,11 +12,15 @@ pub fn SignInPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = use_auth().sign_in;
     let value = action.value();
+    let next = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("next"))
+        .filter(|n| super::after_sign_in(Some(n)) == n.as_str());
     view! {
         <Title text=crate::ui::page_title(move || i18n.get().sign_in_title.to_string()) />
         <section class="card narrow">
             <h1>{t!(i18n, sign_in_title)}</h1>
             <ActionForm action=action attr:novalidate="true">
+                {next.map(|n| view! { <input type="hidden" name="next" value=n /> })}
                 <FormError message=form_error(value) />
                 <Field name="email" kind="email" autocomplete="username" required=true
                     label=Signal::derive(move || i18n.get().field_email)

@@ -29,7 +29,7 @@ pub fn ComplaintsPage() -> impl IntoView {
         <RequireRole roles=&[Role::Customer] children=move |_| {
             let list = Resource::new(|| (), |_| my_complaints());
             view! {
-                <p><a class="button primary" href="/complaints/new" data-testid="complaint-new">{t!(i18n, complaint_new_title)}</a></p>
+                <p><a class="button button-primary" href="/complaints/new" data-testid="complaint-new">{t!(i18n, complaint_new_title)}</a></p>
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                     <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
                         {move || Suspend::new(async move {
@@ -188,7 +188,7 @@ fn ComplaintForm() -> impl IntoView {
                 <p class="hint">{t!(i18n, return_photos_hint)}</p>
                 <p class="field-error" aria-live="polite">{move || attach_error.get()}</p>
             </div>
-            <button type="submit" class="button primary" data-testid="complaint-submit" disabled=move || busy.get()>
+            <button type="submit" class="button button-primary" data-testid="complaint-submit" disabled=move || busy.get()>
                 {t!(i18n, complaint_submit)}
             </button>
         </form>
@@ -286,7 +286,7 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                     {move || current.with(|c| c.priority.label(i18n.get()))}
                 </span>
                 <Show when=move || current.with(|c| c.overdue)>
-                    " " <span class="badge badge-late">{t!(i18n, queue_overdue)}</span>
+                    " " <span class="badge badge-warning">{t!(i18n, queue_overdue)}</span>
                 </Show>
             </p>
             <dl class="facts">
@@ -342,17 +342,17 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
             </Show>
             <div class="actions">
                 <Show when=move || status() != ComplaintStatus::Closed && !(status() == ComplaintStatus::Resolved && !is_staff.get())>
-                    <button class="button" data-testid="complaint-reply" disabled=move || act.pending().get()
+                    <button class="button button-secondary" data-testid="complaint-reply" disabled=move || act.pending().get()
                         on:click=move |_| { act.dispatch(ComplaintAction::Reply(text.get_untracked())); }>
                         {t!(i18n, complaint_send)}
                     </button>
                 </Show>
                 <Show when=move || is_staff.get() && status().with_agents()>
-                    <button class="button" data-testid="complaint-assign" disabled=move || act.pending().get()
+                    <button class="button button-secondary" data-testid="complaint-assign" disabled=move || act.pending().get()
                         on:click=move |_| { act.dispatch(ComplaintAction::Assign); }>
                         {t!(i18n, complaint_assign)}
                     </button>
-                    <button class="button primary" data-testid="complaint-resolve" disabled=move || act.pending().get()
+                    <button class="button button-primary" data-testid="complaint-resolve" disabled=move || act.pending().get()
                         on:click=move |_| { act.dispatch(ComplaintAction::Resolve(text.get_untracked())); }>
                         {t!(i18n, complaint_resolve)}
                     </button>
@@ -373,12 +373,12 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                     </div>
                 </fieldset>
                 <div class="actions">
-                    <button class="button primary" data-testid="complaint-confirm" disabled=move || act.pending().get()
+                    <button class="button button-primary" data-testid="complaint-confirm" disabled=move || act.pending().get()
                         on:click=move |_| { act.dispatch(ComplaintAction::Confirm(stars())); }>
                         {move || if status() == ComplaintStatus::Closed { i18n.get().complaint_answer } else { i18n.get().complaint_confirm }}
                     </button>
                     <Show when=move || status() == ComplaintStatus::Resolved>
-                        <button class="button" data-testid="complaint-reopen" disabled=move || act.pending().get()
+                        <button class="button button-secondary" data-testid="complaint-reopen" disabled=move || act.pending().get()
                             on:click=move |_| { act.dispatch(ComplaintAction::Reopen(text.get_untracked())); }>
                             {t!(i18n, complaint_reopen)}
                         </button>

@@ -204,7 +204,7 @@ fn RatingForm(initial: RatingView, proof: LinkProof) -> impl IntoView {
                 </div>
                 <p class="hint nps-ends"><span>{t!(i18n, rate_nps_low)}</span><span>{t!(i18n, rate_nps_high)}</span></p>
             </fieldset>
-            <button type="submit" class="button primary" data-testid="rate-submit"
+            <button type="submit" class="button button-primary" data-testid="rate-submit"
                 disabled=move || save.pending().get() || !current.with(|c| c.can_rate)>
                 {move || if current.with(|c| c.rating.is_some()) { i18n.get().rate_update } else { i18n.get().rate_send }}
             </button>
@@ -215,7 +215,7 @@ fn RatingForm(initial: RatingView, proof: LinkProof) -> impl IntoView {
         <Show when=move || current.with(|c| c.offers_complaint)>
             <section class="card" data-testid="rate-complaint-offer">
                 <p>{t!(i18n, rate_sorry)}</p>
-                <a class="button" data-testid="rate-open-complaint"
+                <a class="button button-secondary" data-testid="rate-open-complaint"
                     href=move || format!("/complaints/new?tn={}", current.with(|c| c.tracking_number.clone()))>
                     {t!(i18n, rate_open_complaint)}
                 </a>

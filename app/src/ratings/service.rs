@@ -59,6 +59,31 @@ pub async fn authorize(
         }
         _ => Some(require_customer(db, headers).await?),
     };
+    access_from(row, tn, caller)
+}
+
+/// The owner's access to one of its shipments (another's: "not found").
+pub async fn owner_access(
+    db: &Db,
+    customer_id: i64,
+    tracking_number: &str,
+) -> Result<Access, AppError> {
+    let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
+    let row = sqlx::query(
+        "SELECT id, customer_id, status, sender_city, recipient_city FROM shipments \
+         WHERE tracking_number = $1",
+    )
+    .bind(tn.as_str().to_string())
+    .fetch_optional(&db.pool)
+    .await?;
+    access_from(row, tn, Some(customer_id))
+}
+
+fn access_from(
+    row: Option<sqlx::any::AnyRow>,
+    tn: TrackingNumber,
+    caller: Option<i64>,
+) -> Result<Access, AppError> {
     let row = row.ok_or(AppError::NotFound)?;
     let customer_id: i64 = row.try_get(1)?;
     if caller.is_some_and(|c| c != customer_id) {

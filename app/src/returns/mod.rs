@@ -339,7 +339,13 @@ pub async fn load_return_options(
     let (state, parts) = respond(server_fn_context())?;
     let who =
         respond(service::requester(&state.db, &parts.headers, &tracking_number, &link).await)?;
-    Ok(service::options(&state.db, &who, &tracking_number, &state.settings).await)
+    Ok(service::options(
+        &state.db,
+        &who,
+        &tracking_number,
+        state.settings.return_window_days,
+    )
+    .await)
 }
 
 #[server(prefix = "/rpc", endpoint = "returns/create", input = server_fn::codec::Json)]
@@ -352,7 +358,14 @@ pub async fn request_return(
     let (state, parts) = respond(server_fn_context())?;
     let who =
         respond(service::requester(&state.db, &parts.headers, &tracking_number, &link).await)?;
-    Ok(service::create(&state.db, &who, &tracking_number, &request, &state.settings).await)
+    Ok(service::create(
+        &state.db,
+        &who,
+        &tracking_number,
+        &request,
+        state.settings.return_window_days,
+    )
+    .await)
 }
 
 #[server(prefix = "/rpc", endpoint = "returns/get", input = server_fn::codec::Json)]

@@ -119,12 +119,7 @@ pub fn NewReturnPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match options.await {
                     Ok(Ok(o)) => view! { <ReturnForm options=o link=link.get_untracked() /> }.into_any(),
-                    Ok(Err(AppError::Unauthenticated)) => view! {
-                        <section class="card narrow">
-                            <p>{t!(i18n, error_sign_in_required)}</p>
-                            <a class="button" href="/sign-in">{t!(i18n, nav_sign_in)}</a>
-                        </section>
-                    }.into_any(),
+                    Ok(Err(AppError::Unauthenticated)) => view! { <crate::ui::SignInPrompt /> }.into_any(),
                     Ok(Err(e)) | Err(e) => view! {
                         <p class="banner banner-error" data-testid="return-error">
                             {move || e.field_error("link").map(|f| f.message(i18n.locale.get())).unwrap_or_else(|| e.message(i18n.locale.get()))}
@@ -314,7 +309,7 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
                 </label>
             </fieldset>
             <Show when=move || method.get() == ReturnMethod::Pickup>
-                <div class="field" class:has-error=move || slot_error.get().is_some()>
+                <div class="slot-field" class:has-error=move || slot_error.get().is_some()>
                     <SlotPicker list=slots.clone() selected=slot name="return-slot" />
                     <p class="field-error" aria-live="polite">{move || slot_error.get()}</p>
                 </div>
@@ -328,7 +323,7 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
                     <p class="field-error" aria-live="polite">{move || point_error.get()}</p>
                 </div>
             </Show>
-            <button type="submit" class="button primary" data-testid="return-submit"
+            <button type="submit" class="button button-primary" data-testid="return-submit"
                 disabled=move || busy.get() || all_returned>
                 {t!(i18n, return_submit)}
             </button>
@@ -354,12 +349,7 @@ pub fn ReturnPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok(r) => view! { <ReturnDetail initial=r link=link.get_untracked() /> }.into_any(),
-                    Err(AppError::Unauthenticated) => view! {
-                        <section class="card narrow">
-                            <p>{t!(i18n, error_sign_in_required)}</p>
-                            <a class="button" href="/sign-in">{t!(i18n, nav_sign_in)}</a>
-                        </section>
-                    }.into_any(),
+                    Err(AppError::Unauthenticated) => view! { <crate::ui::SignInPrompt /> }.into_any(),
                     Err(e) => view! { <p class="banner banner-error">{move || e.message(i18n.locale.get())}</p> }.into_any(),
                 }
             })}
@@ -451,7 +441,7 @@ fn ReturnDetail(initial: Return, link: ReturnLink) -> impl IntoView {
                     <p>{t!(i18n, return_tracking)} " "
                         <a href=format!("/track/{rtn}") data-testid="return-tracking-link">{rtn.clone()}</a>
                     </p>
-                    <a class="button primary" data-testid="return-label" rel="external" download
+                    <a class="button button-primary" data-testid="return-label" rel="external" download
                         href=format!("/api/v1/returns/{id}/label.pdf{q}")>{t!(i18n, return_label)}</a>
                 }
             })}
@@ -546,21 +536,21 @@ fn StaffReturnActions(current: RwSignal<Return>) -> impl IntoView {
             </div>
             <div class="actions">
                 <Show when=move || current.with(|r| r.status == ReturnStatus::Requested)>
-                    <button class="button primary" data-testid="return-approve"
+                    <button class="button button-primary" data-testid="return-approve"
                         on:click=move |_| { decide.dispatch(ReturnDecision { approve: true, note: Some(note.get_untracked()) }); }>
                         {t!(i18n, return_approve)}
                     </button>
-                    <button class="button" data-testid="return-reject"
+                    <button class="button button-secondary" data-testid="return-reject"
                         on:click=move |_| { decide.dispatch(ReturnDecision { approve: false, note: Some(note.get_untracked()) }); }>
                         {t!(i18n, return_reject)}
                     </button>
                 </Show>
                 <Show when=move || current.with(|r| r.status == ReturnStatus::Received)>
-                    <button class="button primary" data-testid="return-mark-refunded"
+                    <button class="button button-primary" data-testid="return-mark-refunded"
                         on:click=move |_| { refund.dispatch(RefundInput { refund: true, note: Some(note.get_untracked()) }); }>
                         {move || fill(i18n.get().return_mark_refunded, &[("amount", &current.with(|r| money(r.refundable, &r.currency)))])}
                     </button>
-                    <button class="button" data-testid="return-close"
+                    <button class="button button-secondary" data-testid="return-close"
                         on:click=move |_| { refund.dispatch(RefundInput { refund: false, note: Some(note.get_untracked()) }); }>
                         {t!(i18n, return_close_no_refund)}
                     </button>

@@ -182,16 +182,14 @@ pub async fn options(
     db: &Db,
     who: &Requester,
     tracking_number: &str,
-    settings: &Settings,
+    window_days: u32,
 ) -> Result<ReturnOptions, AppError> {
     let o = original(db, who, tracking_number).await?;
     let area = slots::destination_area(db, o.id).await?;
     Ok(ReturnOptions {
         tracking_number: o.tracking_number.clone(),
         delivered_at: o.delivered_at,
-        window_ends_at: o
-            .delivered_at
-            .map(|d| d + i64::from(settings.return_window_days) * DAY_MS),
+        window_ends_at: o.delivered_at.map(|d| d + i64::from(window_days) * DAY_MS),
         items: items_of(db, &o).await?,
         slots: slots::area_slots(db, area.as_ref()).await?,
         drop_off_points: area.map(|a| a.input.pickup_points).unwrap_or_default(),
@@ -210,7 +208,7 @@ pub async fn create(
     who: &Requester,
     tracking_number: &str,
     req: &ReturnRequest,
-    settings: &Settings,
+    window_days: u32,
 ) -> Result<Return, AppError> {
     let now = now_ms();
     let o = original(db, who, tracking_number).await?;
@@ -219,7 +217,7 @@ pub async fn create(
     }
     if !o
         .delivered_at
-        .is_some_and(|d| within_window(d, now, settings.return_window_days))
+        .is_some_and(|d| within_window(d, now, window_days))
     {
         return Err(conflict("tracking_number", FieldError::ReturnWindowClosed));
     }

@@ -46,7 +46,14 @@ pub async fn create(
     ApiJson(input): ApiJson<ReturnRequest>,
 ) -> Result<(StatusCode, Json<Return>), ApiError> {
     let who = service::requester(&state.db, &headers, &tracking_number, &link.into()).await?;
-    let r = service::create(&state.db, &who, &tracking_number, &input, &state.settings).await?;
+    let r = service::create(
+        &state.db,
+        &who,
+        &tracking_number,
+        &input,
+        state.settings.return_window_days,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
