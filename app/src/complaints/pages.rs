@@ -341,7 +341,7 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                 </div>
             </Show>
             <div class="actions">
-                <Show when=move || status() != ComplaintStatus::Closed && !(status() == ComplaintStatus::Resolved && !is_staff.get())>
+                <Show when=move || status() != ComplaintStatus::Closed && (is_staff.get() || status() != ComplaintStatus::Resolved)>
                     <button class="button button-secondary" data-testid="complaint-reply" disabled=move || act.pending().get()
                         on:click=move |_| { act.dispatch(ComplaintAction::Reply(text.get_untracked())); }>
                         {t!(i18n, complaint_send)}

@@ -116,16 +116,15 @@ async fn beijing_area(app: &TestApp) {
     .await;
 }
 
-/// The first window a return of this shipment can be picked up in.
-async fn pickup_window(app: &TestApp, token: &str, tn: &str) -> i64 {
+/// The first open window at the recipient's address, where a return is collected.
+async fn recipient_window(app: &TestApp, token: &str) -> i64 {
     let res = get(
         app,
-        &format!("/api/v1/slots?country=CN&city=Beijing&postcode=100080"),
+        "/api/v1/slots?country=CN&city=Beijing&postcode=100080",
         token,
     )
     .await;
     let list = ok_json(res, 200).await;
-    let _ = tn;
     list["slots"]
         .as_array()
         .unwrap()
@@ -176,7 +175,7 @@ async fn a_return_goes_the_whole_loop_to_refunded() {
         json!({"items": [0], "reason": "damaged", "note": "The lamp arrived cracked.",
                "method": "pickup", "pickup_slot_id": slot})
     };
-    let slot = pickup_window(&app, &shipper, &tn).await;
+    let slot = recipient_window(&app, &shipper).await;
     let path = format!("/api/v1/shipments/{tn}/returns");
 
     // Not delivered yet.
