@@ -690,6 +690,13 @@ texts! {
     queue_complaints: "Complaints to work", "待处理的投诉";
     queue_overdue: "Overdue since", "已超时，时限";
     queue_due: "Due", "时限";
+    complaint_attachment_alt: "Attachment to the complaint", "投诉附件";
+    complaint_add_attachment: "Add a photo", "添加照片";
+    tier_vip: "VIP", "VIP 客户";
+    tier_key: "Key account", "重点客户";
+    tier_at_risk: "At risk", "流失风险客户";
+    tier_new: "New customer", "新客户";
+    tier_regular: "Regular", "普通客户";
 }
 
 /// The localised name of a country offered in forms, or its code.

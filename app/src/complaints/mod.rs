@@ -174,6 +174,17 @@ impl Priority {
     }
 }
 
+/// A customer tier's name (`vip`, `key`, `regular`, `at_risk`, `new`) in the reader's language.
+pub fn tier_label(t: &Texts, tier: &str) -> &'static str {
+    match tier {
+        "vip" => t.tier_vip,
+        "key" => t.tier_key,
+        "at_risk" => t.tier_at_risk,
+        "new" => t.tier_new,
+        _ => t.tier_regular,
+    }
+}
+
 /// A notification's step in words: a status, or `received` / `agent_reply` / `auto_closed`.
 pub fn step_label(t: &Texts, step: &str) -> &'static str {
     match step {

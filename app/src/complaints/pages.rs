@@ -50,7 +50,9 @@ fn ComplaintList(rows: Vec<ComplaintSummary>, #[prop(optional)] queue: bool) -> 
     }
     view! {
         <ul class="cards" data-testid="complaints-list">
-            {rows.into_iter().map(|c| view! {
+            {rows.into_iter().map(|c| {
+                let tier = c.tier.clone();
+                view! {
                 <li class="card row-card" class:overdue=c.overdue>
                     <a href=format!("/complaints/{}", c.id) data-testid="complaint-link">
                         <strong>{move || fill(i18n.get().complaint_number, &[("id", &c.id.to_string())])}</strong>
@@ -62,7 +64,7 @@ fn ComplaintList(rows: Vec<ComplaintSummary>, #[prop(optional)] queue: bool) -> 
                     </span>
                     {queue.then(|| view! {
                         <span class="muted">
-                            {c.customer_name.clone()} " · " {c.tier.clone()} " · "
+                            {c.customer_name.clone()} " · " {move || super::tier_label(i18n.get(), &tier)} " · "
                             {move || c.priority.label(i18n.get())}
                             {c.assignee.clone().map(|a| format!(" · {a}"))}
                         </span>
@@ -72,7 +74,7 @@ fn ComplaintList(rows: Vec<ComplaintSummary>, #[prop(optional)] queue: bool) -> 
                         </span>
                     })}
                 </li>
-            }).collect_view()}
+            }}).collect_view()}
         </ul>
     }
     .into_any()
@@ -270,6 +272,37 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                 .map(|f| f.message(locale))
         })
     });
+    let add_attachment = move |_| {
+        let id = current.with_untracked(|c| c.id);
+        leptos::task::spawn_local(async move {
+            #[cfg(feature = "hydrate")]
+            let files = match crate::ui::chosen_files_base64(
+                ATTACH_INPUT,
+                "attachment",
+                crate::domain::upload::MAX_BYTES,
+            )
+            .await
+            {
+                Ok(f) => f,
+                Err(e) => {
+                    errors.set(Some(e));
+                    return;
+                }
+            };
+            #[cfg(not(feature = "hydrate"))]
+            let files: Vec<String> = Vec::new();
+            for f in files {
+                match attach_to_complaint(id, f).await {
+                    Ok(Ok(c)) => {
+                        errors.set(None);
+                        current.set(c)
+                    }
+                    Ok(Err(e)) | Err(e) => errors.set(Some(e)),
+                }
+            }
+        });
+    };
+    let attach_error = error_for(errors, "attachment".into());
     let stars = move || {
         satisfaction
             .get_untracked()
@@ -305,6 +338,26 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                 {move || current.with(|c| c.assignee.clone()).map(|a| view! { <dt>{t!(i18n, complaint_assignee)}</dt><dd>{a}</dd> })}
                 {move || current.with(|c| c.follow_up).map(|f| view! { <dt>{t!(i18n, complaint_follow_up)}</dt><dd data-testid="complaint-follow-up">{"★".repeat(f.get() as usize)}</dd> })}
             </dl>
+        </section>
+        <section class="card">
+            <h2>{t!(i18n, complaint_attachments)}</h2>
+            <div class="photos" data-testid="complaint-attachments">
+                {move || {
+                    let (id, files) = current.with(|c| (c.id, c.attachments.clone()));
+                    files.into_iter().map(|a| view! {
+                        <a href=format!("/api/v1/complaints/{id}/attachments/{a}") rel="external" target="_blank">
+                            <img src=format!("/api/v1/complaints/{id}/attachments/{a}") alt=move || i18n.get().complaint_attachment_alt loading="lazy" width="96" height="96" />
+                        </a>
+                    }).collect_view()
+                }}
+            </div>
+            <Show when=move || current.with(|c| c.status != ComplaintStatus::Closed && c.attachments.len() < crate::returns::MAX_PHOTOS)>
+                <div class="field" class:has-error=move || attach_error.get().is_some()>
+                    <label for=ATTACH_INPUT>{t!(i18n, complaint_add_attachment)}</label>
+                    <input id=ATTACH_INPUT type="file" accept="image/jpeg,image/png,image/webp" on:change=add_attachment />
+                    <p class="field-error" aria-live="polite">{move || attach_error.get()}</p>
+                </div>
+            </Show>
         </section>
         <section class="card">
             <h2>{t!(i18n, complaint_thread)}</h2>

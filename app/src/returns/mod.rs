@@ -281,6 +281,8 @@ pub struct ReturnOptions {
     /// The last moment a return may be requested.
     pub window_ends_at: Option<i64>,
     pub items: Vec<ReturnItem>,
+    /// Of the items' declared values.
+    pub currency: String,
     pub slots: SlotList,
     pub drop_off_points: Vec<String>,
 }

@@ -79,6 +79,7 @@ pub fn ReturnList(
         <ul class="cards" data-testid="returns-list">
             {rows.into_iter().map(|r| {
                 let overdue = queue && r.due_at < now;
+                let tier = r.tier.clone();
                 view! {
                     <li class="card row-card" class:overdue=overdue>
                         <a href=format!("/returns/{}", r.id) data-testid="return-link">
@@ -87,7 +88,7 @@ pub fn ReturnList(
                         <span class="badge">{move || r.status.label(i18n.get())}</span>
                         <span class="muted">{r.tracking_number.clone()} " · " {move || r.reason.label(i18n.get())}</span>
                         {queue.then(|| view! {
-                            <span class="muted">{r.customer_name.clone()} " · " {r.tier.clone()}</span>
+                            <span class="muted">{r.customer_name.clone()} " · " {move || crate::complaints::tier_label(i18n.get(), &tier)}</span>
                             <span class:due-overdue=overdue>
                                 {move || if overdue { i18n.get().queue_overdue } else { i18n.get().queue_due }}
                                 " " {format_time(r.due_at)}
@@ -156,6 +157,7 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
     let busy = RwSignal::new(false);
     let tn = options.tracking_number.clone();
     let all_returned = options.items.iter().all(|i| i.in_return);
+    let currency = options.currency.clone();
     let submit = {
         let link = link.clone();
         move |ev: leptos::ev::SubmitEvent| {
@@ -255,6 +257,7 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
                 <legend>{t!(i18n, return_items)}</legend>
                 {options.items.into_iter().map(|item| {
                     let index = item.index;
+                    let currency = currency.clone();
                     view! {
                         <label class="check-row">
                             <input type="checkbox" class="check" disabled=item.in_return
@@ -264,7 +267,7 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
                                     chosen.update(|c| { c.retain(|x| *x != index); if on { c.push(index); } });
                                 } />
                             <span>{item.contents.clone()}</span>
-                            <span class="muted">{money(item.declared_value, "CNY")}</span>
+                            <span class="muted">{money(item.declared_value, &currency)}</span>
                             {item.in_return.then(|| view! { <span class="badge">{t!(i18n, return_item_in_return)}</span> })}
                         </label>
                     }
@@ -524,7 +527,7 @@ fn StaffReturnActions(current: RwSignal<Return>) -> impl IntoView {
         <section class="card" data-testid="return-staff">
             <h2>{t!(i18n, return_staff_title)}</h2>
             <p class="muted">
-                {move || current.with(|r| format!("{} · {} · ", r.customer_name, r.tier))}
+                {move || current.with(|r| format!("{} · {} · ", r.customer_name, crate::complaints::tier_label(i18n.get(), &r.tier)))}
                 {move || fill(i18n.get().return_decision_due, &[("time", &format_time(current.with(|r| r.decision_due)))])}
             </p>
             <FormError message=form_error />

@@ -191,6 +191,7 @@ pub async fn options(
         delivered_at: o.delivered_at,
         window_ends_at: o.delivered_at.map(|d| d + i64::from(window_days) * DAY_MS),
         items: items_of(db, &o).await?,
+        currency: o.currency.clone(),
         slots: slots::area_slots(db, area.as_ref()).await?,
         drop_off_points: area.map(|a| a.input.pickup_points).unwrap_or_default(),
     })

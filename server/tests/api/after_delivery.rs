@@ -964,3 +964,95 @@ async fn nobody_reaches_another_customers_returns_ratings_or_complaints() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recipient_returns_by_the_tracking_pages_signed_link_without_an_account() {
+    let app = spawn_app().await;
+    beijing_area(&app).await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let agent = agent(&app).await;
+    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
+        .await
+        .unwrap();
+    let tn = booked(&app, &shipper, "rcpt").await;
+    deliver(&app, &carrier, &tn, 2).await;
+    // What the tracking page hands a recipient who proved the postcode.
+    let link = app::returns::service::request_link(&app.db, &tn, app::platform::now_ms())
+        .await
+        .unwrap();
+    let query = link
+        .split_once('?')
+        .unwrap()
+        .1
+        .replace(&format!("tn={tn}&"), "");
+    let body = json!({"items": [0], "reason": "not_as_described", "method": "drop_off",
+                      "drop_off_point": "Haidian locker"});
+    let path = format!("/api/v1/shipments/{tn}/returns");
+    let res = client()
+        .post(app.url(&format!("{path}?{}", query.replace("sig=", "sig=1"))))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    error_body(res, 422, "validation_failed").await;
+    let res = client()
+        .post(app.url(&format!("{path}?{query}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let r = ok_json(res, 201).await;
+    assert_eq!(r["requested_by"], "recipient");
+    let id = r["id"].as_i64().unwrap();
+    // Its own signed link follows it, photos included; it opens no other return.
+    let view = r["view_link"].as_str().unwrap().to_string();
+    let view_query = view.split_once('?').unwrap().1.to_string();
+    let r = ok_json(
+        client()
+            .get(app.url(&format!("/api/v1/returns/{id}?{view_query}")))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(r["status"], "requested");
+    let part = reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("x.png");
+    let res = client()
+        .post(app.url(&format!("/api/v1/returns/{id}/photos?{view_query}")))
+        .multipart(reqwest::multipart::Form::new().part("photo", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ok_json(res, 200).await["photos"].as_array().unwrap().len(),
+        1
+    );
+    let res = client()
+        .get(app.url(&format!("/api/v1/returns/{}?{view_query}", id + 1)))
+        .send()
+        .await
+        .unwrap();
+    error_body(res, 422, "validation_failed").await;
+    // The shipper sees it among its returns; the agent decides as for any other.
+    let mine = ok_json(get(&app, "/api/v1/returns", &shipper).await, 200).await;
+    assert_eq!(mine[0]["id"], id);
+    let r = ok_json(
+        post(
+            &app,
+            &format!("/api/v1/returns/{id}/decision"),
+            &agent,
+            &json!({"approve": true}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(r["status"], "label_issued");
+    let res = client()
+        .get(app.url(&format!("/api/v1/returns/{id}/label.pdf?{view_query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
