@@ -282,31 +282,48 @@ pub fn parse_date(input: &str) -> Option<i64> {
     (format_date(days * 86_400_000) == input.trim()).then_some(days)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn parses_iso_dates_and_refuses_impossible_ones() {
-        assert_eq!(super::parse_date("1970-01-01"), Some(0));
-        assert_eq!(super::parse_date("2026-11-25"), Some(20_782));
-        assert_eq!(super::parse_date("2000-02-29"), Some(11_016));
-        for bad in [
-            "2026-02-30",
-            "2026-13-01",
-            "26-11-25",
-            "2026/11/25",
-            "",
-            "2026-1-5x",
-        ] {
-            assert_eq!(super::parse_date(bad), None, "{bad}");
-        }
+/// The images chosen in the file input `input_id`, base64-encoded (none on the server, where
+/// nothing is chosen); a file too large is refused under `field` before anything is sent.
+pub async fn chosen_images(input_id: &str, field: &str) -> Result<Vec<String>, AppError> {
+    #[cfg(feature = "hydrate")]
+    {
+        chosen_files_base64(input_id, field, crate::domain::upload::MAX_BYTES).await
     }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (input_id, field);
+        Ok(Vec::new())
+    }
+}
 
-    #[test]
-    fn formats_unix_milliseconds_as_iso_dates() {
-        assert_eq!(super::format_date(0), "1970-01-01");
-        assert_eq!(super::format_date(951_782_400_000), "2000-02-29");
-        assert_eq!(super::format_date(1_795_564_800_000), "2026-11-25");
-    }
+/// Sends each image chosen in `input_id` through `send`, in order, keeping the latest answer
+/// in `current` and a refusal in `errors` (shown next to the field).
+pub fn upload_chosen<T, F, Fut>(
+    input_id: &'static str,
+    field: &'static str,
+    current: RwSignal<T>,
+    errors: RwSignal<Option<AppError>>,
+    send: F,
+) where
+    T: Send + Sync + 'static,
+    F: Fn(String) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<Reply<T>, AppError>> + 'static,
+{
+    leptos::task::spawn_local(async move {
+        let files = match chosen_images(input_id, field).await {
+            Ok(f) => f,
+            Err(e) => return errors.set(Some(e)),
+        };
+        for file in files {
+            match send(file).await {
+                Ok(Ok(value)) => {
+                    errors.set(None);
+                    current.set(value);
+                }
+                Ok(Err(e)) | Err(e) => errors.set(Some(e)),
+            }
+        }
+    });
 }
 
 /// Each file chosen in the file input with this id, read and base64-encoded, in order. Files
@@ -347,4 +364,31 @@ pub async fn chosen_files_base64(
         out.push(base64::engine::general_purpose::STANDARD.encode(bytes));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_iso_dates_and_refuses_impossible_ones() {
+        assert_eq!(super::parse_date("1970-01-01"), Some(0));
+        assert_eq!(super::parse_date("2026-11-25"), Some(20_782));
+        assert_eq!(super::parse_date("2000-02-29"), Some(11_016));
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "26-11-25",
+            "2026/11/25",
+            "",
+            "2026-1-5x",
+        ] {
+            assert_eq!(super::parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_unix_milliseconds_as_iso_dates() {
+        assert_eq!(super::format_date(0), "1970-01-01");
+        assert_eq!(super::format_date(951_782_400_000), "2000-02-29");
+        assert_eq!(super::format_date(1_795_564_800_000), "2026-11-25");
+    }
 }

@@ -300,7 +300,7 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
         .bind(STAFF[0].0)
         .fetch_one(&db.pool)
         .await?;
-    let agent = complaints::Caller::Agent(app::accounts::service::user_by_id(db, agent_id).await?);
+    let agent = complaints::Caller::Staff(app::accounts::service::user_by_id(db, agent_id).await?);
     complaints::assign(db, &agent, filed.id, now_ms).await?;
     let note = "Sorry about that: we refunded the shipping fee and flagged the depot.";
     complaints::resolve(db, &agent, filed.id, note, now_ms).await?;

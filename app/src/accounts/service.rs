@@ -408,6 +408,22 @@ pub async fn require_user(db: &Db, headers: &http::HeaderMap) -> Result<User, Ap
         .ok_or(AppError::Unauthenticated)
 }
 
+/// Who a signed-in caller is to a customer's objects: the customer (its account) or staff.
+pub enum Party {
+    Customer(i64),
+    Staff(User),
+}
+
+/// The signed-in caller as a `Party`, else 401.
+pub async fn require_party(db: &Db, headers: &http::HeaderMap) -> Result<Party, AppError> {
+    let user = require_user(db, headers).await?;
+    match (user.role.is_staff(), user.customer.as_ref()) {
+        (true, _) => Ok(Party::Staff(user)),
+        (false, Some(c)) => Ok(Party::Customer(c.id)),
+        (false, None) => Err(AppError::Forbidden),
+    }
+}
+
 /// Signed in with one of `roles`, else 401 / 403.
 pub async fn require_role(
     db: &Db,

@@ -297,7 +297,8 @@ pub struct Complaint {
     pub description: String,
     pub status: ComplaintStatus,
     pub priority: Priority,
-    pub tier: String,
+    /// The customer's tier when it was filed: for staff only (`null` to the customer).
+    pub tier: Option<String>,
     /// Unix milliseconds: when the first answer and the resolution are due.
     pub first_response_due: i64,
     pub resolution_due: i64,
@@ -329,7 +330,8 @@ pub struct ComplaintSummary {
     pub category: ComplaintCategory,
     pub status: ComplaintStatus,
     pub priority: Priority,
-    pub tier: String,
+    /// For staff only (`null` to the customer).
+    pub tier: Option<String>,
     pub customer_name: String,
     pub assignee: Option<String>,
     /// The next due time: the first answer until given, then the resolution.

@@ -64,7 +64,7 @@ fn ComplaintList(rows: Vec<ComplaintSummary>, #[prop(optional)] queue: bool) -> 
                     </span>
                     {queue.then(|| view! {
                         <span class="muted">
-                            {c.customer_name.clone()} " · " {move || super::tier_label(i18n.get(), &tier)} " · "
+                            {c.customer_name.clone()} " · " {move || tier.as_deref().map(|t| super::tier_label(i18n.get(), t))} " · "
                             {move || c.priority.label(i18n.get())}
                             {c.assignee.clone().map(|a| format!(" · {a}"))}
                         </span>
@@ -117,14 +117,7 @@ fn ComplaintForm() -> impl IntoView {
         busy.set(true);
         errors.set(None);
         leptos::task::spawn_local(async move {
-            #[cfg(feature = "hydrate")]
-            let files = match crate::ui::chosen_files_base64(
-                ATTACH_INPUT,
-                "attachment",
-                crate::domain::upload::MAX_BYTES,
-            )
-            .await
-            {
+            let files = match crate::ui::chosen_images(ATTACH_INPUT, "attachment").await {
                 Ok(f) => f,
                 Err(e) => {
                     errors.set(Some(e));
@@ -132,8 +125,6 @@ fn ComplaintForm() -> impl IntoView {
                     return;
                 }
             };
-            #[cfg(not(feature = "hydrate"))]
-            let files: Vec<String> = Vec::new();
             match file_complaint(input).await {
                 Ok(Ok(c)) => {
                     for f in files {
@@ -274,32 +265,8 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
     });
     let add_attachment = move |_| {
         let id = current.with_untracked(|c| c.id);
-        leptos::task::spawn_local(async move {
-            #[cfg(feature = "hydrate")]
-            let files = match crate::ui::chosen_files_base64(
-                ATTACH_INPUT,
-                "attachment",
-                crate::domain::upload::MAX_BYTES,
-            )
-            .await
-            {
-                Ok(f) => f,
-                Err(e) => {
-                    errors.set(Some(e));
-                    return;
-                }
-            };
-            #[cfg(not(feature = "hydrate"))]
-            let files: Vec<String> = Vec::new();
-            for f in files {
-                match attach_to_complaint(id, f).await {
-                    Ok(Ok(c)) => {
-                        errors.set(None);
-                        current.set(c)
-                    }
-                    Ok(Err(e)) | Err(e) => errors.set(Some(e)),
-                }
-            }
+        crate::ui::upload_chosen(ATTACH_INPUT, "attachment", current, errors, move |f| {
+            attach_to_complaint(id, f)
         });
     };
     let attach_error = error_for(errors, "attachment".into());

@@ -7,7 +7,7 @@ use super::{
     due_times, sla_for, Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus,
     ComplaintSummary, NewComplaint, Priority, AUTO_CLOSE_MS, MAX_TEXT_CHARS,
 };
-use crate::accounts::service::require_user;
+use crate::accounts::service::require_party;
 use crate::accounts::User;
 use crate::domain::{free_text, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -18,18 +18,10 @@ use crate::ratings::Csat;
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
-pub enum Caller {
-    Customer(i64),
-    Agent(User),
-}
+pub use crate::accounts::service::Party as Caller;
 
 pub async fn caller(db: &Db, headers: &http::HeaderMap) -> Result<Caller, AppError> {
-    let user = require_user(db, headers).await?;
-    Ok(match (user.role.is_staff(), user.customer.as_ref()) {
-        (true, _) => Caller::Agent(user),
-        (false, Some(c)) => Caller::Customer(c.id),
-        (false, None) => return Err(AppError::Forbidden),
-    })
+    require_party(db, headers).await
 }
 
 fn conflict(field: &str, error: FieldError) -> AppError {
@@ -180,7 +172,7 @@ async fn advance(
 
 fn agent(caller: &Caller) -> Result<&User, AppError> {
     match caller {
-        Caller::Agent(u) => Ok(u),
+        Caller::Staff(u) => Ok(u),
         Caller::Customer(_) => Err(AppError::Forbidden),
     }
 }
@@ -188,7 +180,7 @@ fn agent(caller: &Caller) -> Result<&User, AppError> {
 fn customer(caller: &Caller) -> Result<i64, AppError> {
     match caller {
         Caller::Customer(c) => Ok(*c),
-        Caller::Agent(_) => Err(AppError::Forbidden),
+        Caller::Staff(_) => Err(AppError::Forbidden),
     }
 }
 
@@ -208,7 +200,7 @@ pub async fn message(
     }
     let mut tx = db.pool.begin().await?;
     match caller {
-        Caller::Agent(user) => {
+        Caller::Staff(user) => {
             let to = (c.status == ComplaintStatus::Open).then_some(ComplaintStatus::InProgress);
             match to {
                 Some(to) => advance(&mut tx, id, c.status, to, now).await?,
@@ -546,7 +538,11 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Complaint, AppErro
         status,
         priority: Priority::parse(&r.try_get::<String, _>("priority")?)
             .ok_or(AppError::Internal)?,
-        tier: r.try_get("tier")?,
+        // Segmentation is the care team's business, not the customer's.
+        tier: match caller {
+            Caller::Staff(_) => Some(r.try_get("tier")?),
+            Caller::Customer(_) => None,
+        },
         first_response_due: first_due,
         resolution_due,
         first_response_at,
@@ -605,7 +601,10 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ComplaintSummary
                 category: category_of(&r.try_get::<String, _>(2)?)?,
                 status,
                 priority: Priority::parse(&r.try_get::<String, _>(4)?).ok_or(AppError::Internal)?,
-                tier: r.try_get(5)?,
+                tier: match customer {
+                    None => Some(r.try_get(5)?),
+                    Some(_) => None,
+                },
                 customer_name: r.try_get(6)?,
                 assignee: r.try_get(7)?,
                 due_at,

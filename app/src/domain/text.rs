@@ -5,7 +5,16 @@ use crate::error::FieldError;
 /// One line of free text: trimmed, at most `max` characters, no line breaks or control
 /// characters; `None` when empty and not `required`.
 pub fn single_line(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
-    let value = input.trim();
+    checked(input.trim().to_string(), max, required, |_| false)
+}
+
+/// Trimmed text of at most `max` characters with no control characters but those `allowed`.
+fn checked(
+    value: String,
+    max: usize,
+    required: bool,
+    allowed: impl Fn(char) -> bool,
+) -> Result<Option<String>, FieldError> {
     if value.is_empty() {
         return if required {
             Err(FieldError::Required)
@@ -16,34 +25,19 @@ pub fn single_line(input: &str, max: usize, required: bool) -> Result<Option<Str
     if value.chars().count() > max {
         return Err(FieldError::TooLong { max });
     }
-    if value.chars().any(char::is_control) {
+    if value.chars().any(|c| c.is_control() && !allowed(c)) {
         return Err(FieldError::ControlCharacters);
     }
-    Ok(Some(value.to_string()))
+    Ok(Some(value))
 }
 
 /// Several lines of free text (a comment, a complaint): trimmed, at most `max` characters, line
 /// breaks and tabs allowed but no other control characters; `None` when empty and not
 /// `required`.
 pub fn free_text(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
-    let value = input.trim().replace("\r\n", "\n");
-    if value.is_empty() {
-        return if required {
-            Err(FieldError::Required)
-        } else {
-            Ok(None)
-        };
-    }
-    if value.chars().count() > max {
-        return Err(FieldError::TooLong { max });
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(FieldError::ControlCharacters);
-    }
-    Ok(Some(value))
+    checked(input.trim().replace("\r\n", "\n"), max, required, |c| {
+        c == '\n' || c == '\t'
+    })
 }
 
 /// Case, spaces and punctuation folded away, for comparing what people type with what is

@@ -42,13 +42,6 @@ pub async fn authorize(
     proof: &LinkProof,
 ) -> Result<Access, AppError> {
     let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
-    let row = sqlx::query(
-        "SELECT id, customer_id, status, sender_city, recipient_city FROM shipments \
-         WHERE tracking_number = $1",
-    )
-    .bind(tn.as_str().to_string())
-    .fetch_optional(&db.pool)
-    .await?;
     let caller = match (&proof.exp, &proof.sig) {
         (Some(exp), Some(sig)) => {
             let key = links::key(db).await?;
@@ -59,7 +52,7 @@ pub async fn authorize(
         }
         _ => Some(require_customer(db, headers).await?),
     };
-    access_from(row, tn, caller)
+    access(db, tn, caller).await
 }
 
 /// The owner's access to one of its shipments (another's: "not found").
@@ -69,22 +62,19 @@ pub async fn owner_access(
     tracking_number: &str,
 ) -> Result<Access, AppError> {
     let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
+    access(db, tn, Some(customer_id)).await
+}
+
+/// The shipment, for `caller` (a customer) or for a link's holder (`None`).
+async fn access(db: &Db, tn: TrackingNumber, caller: Option<i64>) -> Result<Access, AppError> {
     let row = sqlx::query(
         "SELECT id, customer_id, status, sender_city, recipient_city FROM shipments \
          WHERE tracking_number = $1",
     )
     .bind(tn.as_str().to_string())
     .fetch_optional(&db.pool)
-    .await?;
-    access_from(row, tn, Some(customer_id))
-}
-
-fn access_from(
-    row: Option<sqlx::any::AnyRow>,
-    tn: TrackingNumber,
-    caller: Option<i64>,
-) -> Result<Access, AppError> {
-    let row = row.ok_or(AppError::NotFound)?;
+    .await?
+    .ok_or(AppError::NotFound)?;
     let customer_id: i64 = row.try_get(1)?;
     if caller.is_some_and(|c| c != customer_id) {
         return Err(AppError::NotFound);

@@ -247,7 +247,8 @@ pub struct Return {
     /// `shipper` or `recipient`.
     pub requested_by: String,
     pub customer_name: String,
-    pub tier: String,
+    /// For staff only (`null` to the customer).
+    pub tier: Option<String>,
     /// When an agent should have decided (by the customer's tier).
     pub decision_due: i64,
     pub steps: Vec<ReturnStep>,
@@ -266,7 +267,8 @@ pub struct ReturnSummary {
     pub status: ReturnStatus,
     pub reason: ReturnReason,
     pub customer_name: String,
-    pub tier: String,
+    /// For staff only (`null` to the customer).
+    pub tier: Option<String>,
     /// When the next step is due from the care team (decision, or refund once received).
     pub due_at: i64,
     pub created_at: i64,

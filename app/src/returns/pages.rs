@@ -88,7 +88,7 @@ pub fn ReturnList(
                         <span class="badge">{move || r.status.label(i18n.get())}</span>
                         <span class="muted">{r.tracking_number.clone()} " · " {move || r.reason.label(i18n.get())}</span>
                         {queue.then(|| view! {
-                            <span class="muted">{r.customer_name.clone()} " · " {move || crate::complaints::tier_label(i18n.get(), &tier)}</span>
+                            <span class="muted">{r.customer_name.clone()} " · " {move || tier.as_deref().map(|t| crate::complaints::tier_label(i18n.get(), t))}</span>
                             <span class:due-overdue=overdue>
                                 {move || if overdue { i18n.get().queue_overdue } else { i18n.get().queue_due }}
                                 " " {format_time(r.due_at)}
@@ -174,14 +174,7 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
             busy.set(true);
             errors.set(None);
             leptos::task::spawn_local(async move {
-                #[cfg(feature = "hydrate")]
-                let photos = match crate::ui::chosen_files_base64(
-                    PHOTO_INPUT,
-                    "photo",
-                    crate::domain::upload::MAX_BYTES,
-                )
-                .await
-                {
+                let photos = match crate::ui::chosen_images(PHOTO_INPUT, "photo").await {
                     Ok(p) => p,
                     Err(e) => {
                         errors.set(Some(e));
@@ -189,8 +182,6 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
                         return;
                     }
                 };
-                #[cfg(not(feature = "hydrate"))]
-                let photos: Vec<String> = Vec::new();
                 if photos.len() > crate::returns::MAX_PHOTOS {
                     errors.set(Some(AppError::field(
                         "photo",
@@ -377,34 +368,9 @@ fn ReturnDetail(initial: Return, link: ReturnLink) -> impl IntoView {
     let add_photo = {
         let link = link.clone();
         move |_| {
-            let link = link.clone();
-            let id = current.with_untracked(|r| r.id);
-            leptos::task::spawn_local(async move {
-                #[cfg(feature = "hydrate")]
-                let photos = match crate::ui::chosen_files_base64(
-                    PHOTO_INPUT,
-                    "photo",
-                    crate::domain::upload::MAX_BYTES,
-                )
-                .await
-                {
-                    Ok(p) => p,
-                    Err(e) => {
-                        errors.set(Some(e));
-                        return;
-                    }
-                };
-                #[cfg(not(feature = "hydrate"))]
-                let photos: Vec<String> = Vec::new();
-                for p in photos {
-                    match add_return_photo(id, link.clone(), p).await {
-                        Ok(Ok(r)) => {
-                            errors.set(None);
-                            current.set(r)
-                        }
-                        Ok(Err(e)) | Err(e) => errors.set(Some(e)),
-                    }
-                }
+            let (id, link) = (current.with_untracked(|r| r.id), link.clone());
+            crate::ui::upload_chosen(PHOTO_INPUT, "photo", current, errors, move |p| {
+                add_return_photo(id, link.clone(), p)
             });
         }
     };
@@ -527,7 +493,7 @@ fn StaffReturnActions(current: RwSignal<Return>) -> impl IntoView {
         <section class="card" data-testid="return-staff">
             <h2>{t!(i18n, return_staff_title)}</h2>
             <p class="muted">
-                {move || current.with(|r| format!("{} · {} · ", r.customer_name, crate::complaints::tier_label(i18n.get(), &r.tier)))}
+                {move || current.with(|r| format!("{} · {} · ", r.customer_name, r.tier.as_deref().map(|t| crate::complaints::tier_label(i18n.get(), t)).unwrap_or_default()))}
                 {move || fill(i18n.get().return_decision_due, &[("time", &format_time(current.with(|r| r.decision_due)))])}
             </p>
             <FormError message=form_error />

@@ -8,7 +8,7 @@ use super::{
     within_window, RefundInput, Return, ReturnDecision, ReturnItem, ReturnLink, ReturnMethod,
     ReturnOptions, ReturnReason, ReturnRequest, ReturnStatus, ReturnStep, ReturnSummary,
 };
-use crate::accounts::service::{require_customer, require_role};
+use crate::accounts::service::{require_customer, require_role, Party};
 use crate::accounts::{Role, User};
 use crate::domain::{free_text, single_line, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -109,12 +109,12 @@ pub async fn caller(
             Err(AppError::field("link", FieldError::LinkExpired))
         };
     }
-    let user = crate::accounts::service::require_user(db, headers).await?;
-    Ok(match (user.role.is_staff(), user.customer.as_ref()) {
-        (true, _) => Caller::Staff(user),
-        (false, Some(c)) => Caller::Customer(c.id),
-        (false, None) => return Err(AppError::Forbidden),
-    })
+    Ok(
+        match crate::accounts::service::require_party(db, headers).await? {
+            Party::Staff(user) => Caller::Staff(user),
+            Party::Customer(c) => Caller::Customer(c),
+        },
+    )
 }
 
 /// A delivered shipment as the return rules read it.
@@ -704,7 +704,7 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> 
         requested_by: row.try_get("requested_by")?,
         customer_name: row.try_get("customer_name")?,
         decision_due: decision_due(tier, created_at),
-        tier: tier.to_string(),
+        tier: matches!(caller, Caller::Staff(_)).then(|| tier.to_string()),
         steps,
         created_at,
         view_link: None,
@@ -757,7 +757,7 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, 
                 reason: ReturnReason::parse(&r.try_get::<String, _>(4)?)
                     .ok_or(AppError::Internal)?,
                 customer_name: r.try_get(5)?,
-                tier: tier.to_string(),
+                tier: customer.is_none().then(|| tier.to_string()),
                 due_at,
                 created_at,
             })

@@ -37,7 +37,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Complaint>), ApiError> {
     let customer = match service::caller(&state.db, &headers).await? {
         Caller::Customer(c) => c,
-        Caller::Agent(_) => return Err(AppError::Forbidden.into()),
+        Caller::Staff(_) => return Err(AppError::Forbidden.into()),
     };
     Ok((
         StatusCode::CREATED,
@@ -56,7 +56,7 @@ pub async fn list(
 ) -> Result<Json<Vec<ComplaintSummary>>, ApiError> {
     let customer = match service::caller(&state.db, &headers).await? {
         Caller::Customer(c) => Some(c),
-        Caller::Agent(_) => None,
+        Caller::Staff(_) => None,
     };
     Ok(Json(service::list(&state.db, customer).await?))
 }

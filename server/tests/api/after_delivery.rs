@@ -596,6 +596,10 @@ async fn complaints_close_with_the_customer_or_by_themselves_after_seven_days() 
     let id = c["id"].as_i64().unwrap();
     assert_eq!(c["status"], "open");
     assert_eq!(c["priority"], "normal");
+    assert!(
+        c["tier"].is_null(),
+        "segmentation is not shown to the customer"
+    );
     let created = c["created_at"].as_i64().unwrap();
     assert_eq!(
         c["first_response_due"],
@@ -605,6 +609,7 @@ async fn complaints_close_with_the_customer_or_by_themselves_after_seven_days() 
     assert_eq!(c["resolution_due"], created + 72 * 3_600_000);
     let queue = ok_json(get(&app, "/api/v1/complaints", &agent).await, 200).await;
     assert_eq!(queue[0]["id"], id);
+    assert_eq!(queue[0]["tier"], "new");
 
     // Only the customer confirms; only agents resolve.
     let at = |action: &str| format!("/api/v1/complaints/{id}/{action}");
