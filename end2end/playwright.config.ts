@@ -58,6 +58,7 @@ export default defineConfig({
     env: {
       PARCELPORT_ADDR: `127.0.0.1:${PORT}`,
       DATABASE_URL: "sqlite://.run/e2e.db",
+      UPLOAD_DIR: ".run/uploads",
       LEPTOS_SITE_ROOT: "../target/site",
       DEMO_DATA: "true",
       // Tests decide what happens to their parcels; the demo simulator would move them too.

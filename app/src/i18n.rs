@@ -357,7 +357,7 @@ texts! {
     trk_history: "History", "历史记录";
     trk_unknown: "We found no parcel with this number. Check it against your label or message.", "未找到该单号的包裹。请核对面单或通知中的单号。";
     trk_manage: "Manage delivery", "管理派送";
-    trk_manage_hint: "Receiving this parcel? Enter your postcode or the last 4 digits of your phone number to reschedule it or collect it at a pickup point.", "您是收件人吗？输入您的邮编或手机号后 4 位，即可改约派送时间或改为自提。";
+    trk_manage_hint: "Receiving this parcel? Enter your postcode or the last 4 digits of your phone number to reschedule it or collect it at a pickup point, and once it is delivered, to rate the delivery or return items.", "您是收件人吗？输入您的邮编或手机号后 4 位，即可改约派送时间或改为自提；签收后还可评价派送或申请退货。";
     trk_proof: "Postcode or last 4 digits of phone", "邮编或手机号后 4 位";
     trk_continue: "Continue", "继续";
     trk_deliver_to: "Delivering to", "派送至";
@@ -690,6 +690,7 @@ texts! {
     queue_complaints: "Complaints to work", "待处理的投诉";
     queue_overdue: "Overdue since", "已超时，时限";
     queue_due: "Due", "时限";
+    complaint_customer: "Customer", "客户";
     complaint_attachment_alt: "Attachment to the complaint", "投诉附件";
     complaint_add_attachment: "Add a photo", "添加照片";
     tier_vip: "VIP", "VIP 客户";

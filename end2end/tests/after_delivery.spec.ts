@@ -109,3 +109,24 @@ test("a return with a photo and a pickup window is approved by an agent, and its
   expect(pdf.headers()["content-type"]).toBe("application/pdf");
   expect((await pdf.body()).subarray(0, 4).toString()).toBe("%PDF");
 });
+
+test("the recipient rates and returns from the tracking page without an account", async ({ page, request }) => {
+  const tn = await bookToBeijing(request, "standard", "e2e-recipient");
+  await deliver(request, tn);
+  await open(page, `/track/${tn}`);
+  await page.getByLabel("Postcode or last 4 digits of phone").fill("100080");
+  await page.getByTestId("proof-submit").click();
+  await expect(page.getByTestId("trk-rate")).toBeVisible();
+  await page.getByTestId("trk-return").click();
+  await expect(page).toHaveURL(/\/returns\/new\?tn=.*&sig=/);
+  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await page.getByLabel("Reason").selectOption("not_as_described");
+  await page.getByLabel("Drop off at a point").check();
+  await fitsTheScreen(page);
+  await page.getByTestId("return-submit").click();
+  // Its own signed link: the recipient follows the return without signing in.
+  await expect(page).toHaveURL(/\/returns\/\d+\?exp=\d+&sig=/);
+  await expect(page.getByTestId("return-status")).toHaveText("Requested");
+  await expect(page.getByTestId("return-detail")).toContainText("Drop off at a point");
+  await expect(page.getByTestId("return-staff")).toHaveCount(0);
+});

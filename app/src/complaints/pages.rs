@@ -290,6 +290,13 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                 </Show>
             </p>
             <dl class="facts">
+                <Show when=move || is_staff.get()>
+                    <dt>{t!(i18n, complaint_customer)}</dt>
+                    <dd data-testid="complaint-customer">{move || current.with(|c| {
+                        let tier = c.tier.as_deref().map(|t| format!(" · {}", super::tier_label(i18n.get(), t)));
+                        format!("{}{}", c.customer_name, tier.unwrap_or_default())
+                    })}</dd>
+                </Show>
                 <dt>{t!(i18n, complaint_category)}</dt>
                 <dd>{move || current.with(|c| c.category.label(i18n.get()))}</dd>
                 {move || current.with(|c| c.tracking_number.clone()).map(|t| view! {

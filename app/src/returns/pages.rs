@@ -384,7 +384,10 @@ fn ReturnDetail(initial: Return, link: ReturnLink) -> impl IntoView {
             </p>
             <dl class="facts">
                 <dt>{t!(i18n, return_of)}</dt>
-                <dd>{move || current.with(|r| r.tracking_number.clone())}</dd>
+                <dd>{move || current.with(|r| {
+                    let tn = r.tracking_number.clone();
+                    view! { <a href=format!("/track/{tn}")>{tn.clone()}</a> }
+                })}</dd>
                 <dt>{t!(i18n, return_reason)}</dt>
                 <dd>{move || current.with(|r| r.reason.label(i18n.get()))}</dd>
                 {move || current.with(|r| r.note.clone()).map(|n| view! { <dt>{t!(i18n, return_note)}</dt><dd class="pre">{n}</dd> })}
