@@ -430,6 +430,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_links_signature_is_read_back_from_its_path() {
+        let link = ReturnLink::from_path(Some("/returns/7?exp=1795000000000&sig=ab12")).unwrap();
+        assert_eq!(link.exp, Some(1_795_000_000_000));
+        assert_eq!(link.sig.as_deref(), Some("ab12"));
+        assert_eq!(ReturnLink::from_path(Some("/returns/7")), None);
+        assert_eq!(ReturnLink::from_path(None), None);
+    }
+
+    #[test]
+    fn return_and_complaint_messages_read_in_both_languages() {
+        use crate::notifications::{Notification, NotificationKind};
+        let note = |kind, step: &str, id| Notification {
+            id: 1,
+            kind,
+            tracking_number: Some("CP123456785CN".into()),
+            status: None,
+            change: None,
+            cause: None,
+            eta: None,
+            subject_id: Some(id),
+            step: Some(step.into()),
+            created_at: 0,
+            read: false,
+        };
+        let r = note(NotificationKind::ReturnUpdate, "label_issued", 7);
+        assert_eq!(
+            r.text(&crate::i18n::EN),
+            "Return #7 of CP123456785CN: Label issued."
+        );
+        assert!(r.text(&crate::i18n::ZH_CN).contains("已出退货面单"));
+        assert_eq!(r.page().as_deref(), Some("/returns/7"));
+        let c = note(NotificationKind::ComplaintUpdate, "auto_closed", 3);
+        assert_eq!(
+            c.text(&crate::i18n::EN),
+            "Complaint #3: closed after 7 days without an answer."
+        );
+        assert!(c.text(&crate::i18n::ZH_CN).contains("自动关闭"));
+        assert_eq!(c.page().as_deref(), Some("/complaints/3"));
+    }
+
+    #[test]
     fn every_status_pair_follows_the_table() {
         use ReturnStatus as S;
         let legal = [
