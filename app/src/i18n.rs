@@ -689,6 +689,7 @@ texts! {
     queue_returns: "Returns to decide or refund", "待审批或退款的退货";
     queue_complaints: "Complaints to work", "待处理的投诉";
     queue_overdue: "Overdue since", "已超时，时限";
+    queue_overdue_count: "Overdue", "已超时";
     queue_due: "Due", "时限";
     complaint_customer: "Customer", "客户";
     complaint_attachment_alt: "Attachment to the complaint", "投诉附件";

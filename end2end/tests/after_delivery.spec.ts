@@ -90,7 +90,9 @@ test("a return with a photo and a pickup window is approved by an agent, and its
   agent.on("console", (m) => { if (m.type() === "error") agentErrors.push(m.text()); });
   agent.on("pageerror", (e) => agentErrors.push(e.message));
   await signIn(agent, "agent@parcelport.example");
-  await open(agent, "/staff/queue");
+  await expect(agent.getByTestId("queue-summary")).toBeVisible();
+  await agent.getByTestId("queue-summary").locator("a").first().click();
+  await expect(agent).toHaveURL(/\/staff\/queue$/);
   await agent.getByTestId("queue-returns").getByTestId("return-link").filter({ hasText: returnUrl.split("/").pop()! }).click();
   await expect(agent.getByTestId("return-staff")).toBeVisible();
   await expect(agent.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });

@@ -574,16 +574,21 @@ fn category_of(s: &str) -> Result<ComplaintCategory, AppError> {
 /// A customer's complaints (newest first), or with `None` the agents' queue: complaints waiting
 /// on the care team, by due time, so overdue ones come first.
 pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ComplaintSummary>, AppError> {
-    let filter = match customer {
-        Some(_) => "c.customer_id = $1",
-        None => "c.status IN ('open', 'in_progress', 'reopened') AND $1 = 0",
+    // The queue is read soonest-due first, so a cap never hides the most overdue.
+    let (filter, order) = match customer {
+        Some(_) => ("c.customer_id = $1", "c.id DESC"),
+        None => (
+            "c.status IN ('open', 'in_progress', 'reopened') AND $1 = 0",
+            "CASE WHEN c.first_response_at IS NULL THEN c.first_response_due \
+             ELSE c.resolution_due END, c.id",
+        ),
     };
     let rows = sqlx::query(&format!(
         "SELECT c.id, s.tracking_number, c.category, c.status, c.priority, c.tier, \
          k.name, u.name, c.first_response_due, c.resolution_due, c.first_response_at, \
          c.created_at FROM complaints c LEFT JOIN shipments s ON s.id = c.shipment_id \
          LEFT JOIN users u ON u.id = c.assignee_id JOIN customers k ON k.id = c.customer_id \
-         WHERE {filter} ORDER BY c.id DESC LIMIT 500"
+         WHERE {filter} ORDER BY {order} LIMIT 500"
     ))
     .bind(customer.unwrap_or(0))
     .fetch_all(&db.pool)

@@ -51,6 +51,7 @@ pub fn StaffDashboard() -> impl IntoView {
     let overview = Resource::new(|| (), |_| staff_overview());
     view! {
         <p class="lead">{t!(i18n, dashboard_staff_lead)}</p>
+        <crate::complaints::pages::QueueSummary />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
             <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
                 {move || Suspend::new(async move {

@@ -721,9 +721,11 @@ fn decision_due(tier: &str, created_at: i64) -> i64 {
 pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, AppError> {
     let (filter, order) = match customer {
         Some(_) => ("r.customer_id = $1", "r.id DESC"),
+        // Waiting since it was opened, or since it arrived: the longest waiting first, so a
+        // cap never hides the most overdue.
         None => (
-            "r.status IN ('requested', 'received') AND $1 = $1",
-            "r.updated_at",
+            "r.status IN ('requested', 'received') AND $1 = 0",
+            "CASE WHEN r.status = 'received' THEN r.updated_at ELSE r.created_at END, r.id",
         ),
     };
     let rows = sqlx::query(&format!(

@@ -1061,3 +1061,50 @@ async fn the_recipient_returns_by_the_tracking_pages_signed_link_without_an_acco
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_queue_puts_the_soonest_due_first_and_marks_the_overdue() {
+    let app = spawn_app().await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let agent = agent(&app).await;
+    let mut ids = Vec::new();
+    for what in ["first", "second", "third"] {
+        let c = ok_json(
+            post(
+                &app,
+                "/api/v1/complaints",
+                &shipper,
+                &json!({"category": "other", "description": what}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    // Answered: now due at its resolution (72 h), behind the unanswered ones (24 h).
+    let path = format!("/api/v1/complaints/{}/messages", ids[0]);
+    ok_json(
+        post(&app, &path, &agent, &json!({"body": "On it."})).await,
+        200,
+    )
+    .await;
+    // The third was due an hour ago.
+    sqlx::query("UPDATE complaints SET first_response_due = $1 WHERE id = $2")
+        .bind(app::platform::now_ms() - 3_600_000)
+        .bind(ids[2])
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let queue = ok_json(get(&app, "/api/v1/complaints", &agent).await, 200).await;
+    let order: Vec<i64> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [ids[2], ids[1], ids[0]]);
+    assert_eq!(queue[0]["overdue"], true);
+    assert_eq!(queue[1]["overdue"], false);
+    assert_eq!(queue[2]["status"], "in_progress");
+}
