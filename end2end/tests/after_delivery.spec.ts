@@ -132,3 +132,36 @@ test("the recipient rates and returns from the tracking page without an account"
   await expect(page.getByTestId("return-detail")).toContainText("Drop off at a point");
   await expect(page.getByTestId("return-staff")).toHaveCount(0);
 });
+
+test("an agent resolves a complaint and the customer confirms it, answering the follow-up", async ({ page, browser, request }) => {
+  const shipper = await bearer(request, "shipper@acme.example");
+  const filed = await request.post("/api/v1/complaints", {
+    headers: { authorization: `Bearer ${shipper}` },
+    data: { category: "billing", description: "Charged twice for one label." },
+  });
+  expect(filed.status()).toBe(201);
+  const id = (await filed.json()).id;
+
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+  const agent = await desk.newPage();
+  const agentErrors: string[] = [];
+  agent.on("console", (m) => { if (m.type() === "error") agentErrors.push(m.text()); });
+  agent.on("pageerror", (e) => agentErrors.push(e.message));
+  await signIn(agent, "agent@parcelport.example");
+  await open(agent, `/complaints/${id}`);
+  await expect(agent.getByTestId("complaint-customer")).toContainText("Acme Manufacturing");
+  await agent.getByLabel("Message").fill("Refunded the second charge.");
+  await agent.getByTestId("complaint-resolve").click();
+  await expect(agent.getByTestId("complaint-status")).toHaveText("Resolved");
+  expect(agentErrors).toEqual([]);
+  await desk.close();
+
+  await signIn(page, "shipper@acme.example");
+  await open(page, `/complaints/${id}`);
+  await expect(page.getByTestId("complaint-thread")).toContainText("Refunded the second charge.");
+  await fitsTheScreen(page);
+  await page.getByTestId("follow-up-4").click();
+  await page.getByTestId("complaint-confirm").click();
+  await expect(page.getByTestId("complaint-status")).toHaveText("Closed");
+  await expect(page.getByTestId("complaint-follow-up")).toHaveText("★★★★");
+});

@@ -359,6 +359,29 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
         </section>
         <section class="card" data-testid="complaint-actions">
             <FormError message=form_error />
+            // The customer's answer to a resolution comes first: confirm (with the follow-up
+            // question), or say below why it is not resolved and reopen.
+            <Show when=move || !is_staff.get() && (status() == ComplaintStatus::Resolved || (status() == ComplaintStatus::Closed && current.with(|c| c.follow_up.is_none())))>
+                <fieldset class="field" data-testid="complaint-follow-up-question">
+                    <legend>{t!(i18n, complaint_follow_up_question)}</legend>
+                    <div class="stars" role="radiogroup">
+                        {(1u8..=5).map(|n| view! {
+                            <button type="button" class="star" role="radio"
+                                aria-checked=move || if satisfaction.get() == Some(n) { "true" } else { "false" }
+                                class:on=move || satisfaction.get().is_some_and(|s| s >= n)
+                                aria-label=move || fill(i18n.get().rate_stars, &[("n", &n.to_string())])
+                                data-testid=format!("follow-up-{n}")
+                                on:click=move |_| satisfaction.set(Some(n))>"★"</button>
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <div class="actions">
+                    <button class="button button-primary" data-testid="complaint-confirm" disabled=move || act.pending().get()
+                        on:click=move |_| { act.dispatch(ComplaintAction::Confirm(stars())); }>
+                        {move || if status() == ComplaintStatus::Closed { i18n.get().complaint_answer } else { i18n.get().complaint_confirm }}
+                    </button>
+                </div>
+            </Show>
             <Show when=move || status() != ComplaintStatus::Closed>
                 <div class="field" class:has-error=move || text_error.get().is_some()>
                     <label for="complaint-text">{move || if status() == ComplaintStatus::Resolved && !is_staff.get() { i18n.get().complaint_reopen_reason } else { i18n.get().complaint_message }}</label>
@@ -384,34 +407,13 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                         {t!(i18n, complaint_resolve)}
                     </button>
                 </Show>
-            </div>
-            <Show when=move || !is_staff.get() && (status() == ComplaintStatus::Resolved || (status() == ComplaintStatus::Closed && current.with(|c| c.follow_up.is_none())))>
-                <fieldset class="field" data-testid="complaint-follow-up-question">
-                    <legend>{t!(i18n, complaint_follow_up_question)}</legend>
-                    <div class="stars" role="radiogroup">
-                        {(1u8..=5).map(|n| view! {
-                            <button type="button" class="star" role="radio"
-                                aria-checked=move || if satisfaction.get() == Some(n) { "true" } else { "false" }
-                                class:on=move || satisfaction.get().is_some_and(|s| s >= n)
-                                aria-label=move || fill(i18n.get().rate_stars, &[("n", &n.to_string())])
-                                data-testid=format!("follow-up-{n}")
-                                on:click=move |_| satisfaction.set(Some(n))>"★"</button>
-                        }).collect_view()}
-                    </div>
-                </fieldset>
-                <div class="actions">
-                    <button class="button button-primary" data-testid="complaint-confirm" disabled=move || act.pending().get()
-                        on:click=move |_| { act.dispatch(ComplaintAction::Confirm(stars())); }>
-                        {move || if status() == ComplaintStatus::Closed { i18n.get().complaint_answer } else { i18n.get().complaint_confirm }}
+                <Show when=move || !is_staff.get() && status() == ComplaintStatus::Resolved>
+                    <button class="button button-secondary" data-testid="complaint-reopen" disabled=move || act.pending().get()
+                        on:click=move |_| { act.dispatch(ComplaintAction::Reopen(text.get_untracked())); }>
+                        {t!(i18n, complaint_reopen)}
                     </button>
-                    <Show when=move || status() == ComplaintStatus::Resolved>
-                        <button class="button button-secondary" data-testid="complaint-reopen" disabled=move || act.pending().get()
-                            on:click=move |_| { act.dispatch(ComplaintAction::Reopen(text.get_untracked())); }>
-                            {t!(i18n, complaint_reopen)}
-                        </button>
-                    </Show>
-                </div>
-            </Show>
+                </Show>
+            </div>
         </section>
     }
 }
