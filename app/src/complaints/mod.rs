@@ -447,14 +447,11 @@ pub async fn attach_to_complaint(
     data_base64: String,
 ) -> Result<Reply<Complaint>, AppError> {
     use crate::platform::request::*;
-    use base64::Engine;
     let (state, parts) = respond(server_fn_context())?;
     let caller = respond(service::caller(&state.db, &parts.headers).await)?;
-    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data_base64.trim()) else {
-        return Ok(Err(AppError::field(
-            "attachment",
-            crate::error::FieldError::FileUnreadable,
-        )));
+    let bytes = match crate::platform::uploads::decode_base64("attachment", &data_base64) {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e)),
     };
     Ok(service::attach(&state.db, &state.settings, &caller, id, &bytes).await)
 }

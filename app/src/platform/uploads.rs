@@ -76,6 +76,15 @@ pub async fn save(
     }
 }
 
+/// A file as the pages send it (base64 in a server function's JSON), refused under `field`
+/// when it cannot be read.
+pub fn decode_base64(field: &str, data: &str) -> Result<Vec<u8>, AppError> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|_| AppError::field(field, FieldError::FileUnreadable))
+}
+
 /// The ids of an owner's uploads, oldest first.
 pub async fn list(db: &Db, owner: Owner) -> Result<Vec<i64>, AppError> {
     let (owner_kind, owner_id) = owner.parts();

@@ -397,14 +397,11 @@ pub async fn add_return_photo(
     data_base64: String,
 ) -> Result<Reply<Return>, AppError> {
     use crate::platform::request::*;
-    use base64::Engine;
     let (state, parts) = respond(server_fn_context())?;
     let caller = respond(service::caller(&state.db, &parts.headers, id, &link).await)?;
-    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data_base64.trim()) else {
-        return Ok(Err(AppError::field(
-            "photo",
-            crate::error::FieldError::FileUnreadable,
-        )));
+    let bytes = match crate::platform::uploads::decode_base64("photo", &data_base64) {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e)),
     };
     Ok(service::add_photo(&state.db, &state.settings, &caller, id, &bytes).await)
 }
