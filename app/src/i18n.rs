@@ -699,6 +699,29 @@ texts! {
     tier_at_risk: "At risk", "流失风险客户";
     tier_new: "New customer", "新客户";
     tier_regular: "Regular", "普通客户";
+    kpi_on_time: "On-time delivery", "准时送达率";
+    kpi_order_accuracy: "Order accuracy", "订单准确率";
+    kpi_damage_rate: "Damage rate", "破损率";
+    kpi_complaint_rate: "Complaint rate", "投诉率";
+    kpi_exception_rate: "Exception rate", "异常率";
+    kpi_resolution_time: "Resolution time (mean)", "平均解决时长";
+    kpi_resolution_within_sla: "Resolved within SLA", "SLA 内解决率";
+    kpi_csat: "CSAT (4-5 stars)", "满意度（4-5 星）";
+    kpi_csat_mean: "Mean rating", "平均评分";
+    kpi_nps: "NPS", "净推荐值";
+    drill_late: "Late deliveries", "延误送达的货件";
+    drill_wrong_delivery: "Wrong deliveries", "错送的货件";
+    drill_damaged: "Damaged shipments", "破损的货件";
+    drill_complained: "Shipments with a complaint", "被投诉的货件";
+    drill_exceptions: "Shipments with an exception", "出现异常的货件";
+    drill_slowest: "Complaints, slowest resolved first", "投诉（按解决时长，最慢在前）";
+    drill_over_sla: "Complaints resolved after their SLA", "超出 SLA 解决的投诉";
+    drill_low_ratings: "Ratings of 3 stars or less", "3 星及以下的评价";
+    drill_detractors: "Detractors (NPS 0-6)", "贬损者（NPS 0-6）";
+    outcome_retained: "Retained", "已挽留";
+    outcome_follow_up: "Follow up later", "稍后跟进";
+    outcome_no_answer: "No answer", "未联系上";
+    outcome_lost: "Lost", "已流失";
 }
 
 /// The localised name of a country offered in forms, or its code.

@@ -425,8 +425,7 @@ async fn demo_window(
     if booking.service != ServiceLevel::Scheduled {
         return Ok(None);
     }
-    let tier = app::crm::service::tier(customer_id);
-    let quote = app::orders::service::quote(&booking.quote_request(), tier)?;
+    let quote = app::orders::service::quote_for(db, customer_id, &booking.quote_request()).await?;
     let Some(earliest) = quote
         .options
         .iter()

@@ -151,6 +151,10 @@ pub async fn spawn(
             state.settings.delay_sweep,
         ));
     }
+    if let Some(at_minute) = state.settings.tier_recompute_at {
+        // Claimed per day in the database, so one instance of many runs it.
+        tokio::spawn(app::crm::segments::run_daily(state.db.clone(), at_minute));
+    }
     let app = router(state.clone());
     let handle = tokio::spawn(async move {
         axum::serve(

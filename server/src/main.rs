@@ -36,6 +36,9 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Recompute every customer's tier from its data now (as the daily job does) and print what
+    /// changed.
+    RecomputeTiers,
     /// Move parcels along their routes as a carrier would scan them (demo and load testing),
     /// `speed` times faster than real, until stopped.
     Simulate {
@@ -115,6 +118,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                     std::time::Duration::from_secs(every.max(1)),
                 ) => {}
                 _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Command::RecomputeTiers => {
+            let state = server::prepare(settings).await?;
+            match app::crm::segments::recompute(&state.db).await {
+                Ok(s) => println!(
+                    "{} customers assessed, {} changed tier, {} retention items opened",
+                    s.customers, s.changed, s.retention_opened
+                ),
+                Err(e) => return Err(explain(&e).into()),
             }
         }
         Command::CreateCarrierToken { name } => {

@@ -546,3 +546,27 @@ mod tests {
         assert_eq!(token_hash(&a), token_hash(&a));
     }
 }
+
+/// The customer's current tier, as segmentation last set it: quotes, bookings, complaint SLAs
+/// and return deadlines all read it here, so one customer gets one service everywhere.
+pub async fn tier<'e, E>(exec: E, customer_id: i64) -> Result<crate::domain::Tier, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let tier: String = sqlx::query_scalar("SELECT tier FROM customers WHERE id = $1")
+        .bind(customer_id)
+        .fetch_optional(exec)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::domain::Tier::parse(&tier).ok_or(AppError::Internal)
+}
+
+/// A care agent or manager, else 401 / 403.
+pub async fn require_staff(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
+    require_role(db, headers, &[Role::Agent, Role::Manager]).await
+}
+
+/// A manager, else 401 / 403.
+pub async fn require_manager(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
+    require_role(db, headers, &[Role::Manager]).await
+}

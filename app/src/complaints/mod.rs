@@ -176,13 +176,9 @@ impl Priority {
 
 /// A customer tier's name (`vip`, `key`, `regular`, `at_risk`, `new`) in the reader's language.
 pub fn tier_label(t: &Texts, tier: &str) -> &'static str {
-    match tier {
-        "vip" => t.tier_vip,
-        "key" => t.tier_key,
-        "at_risk" => t.tier_at_risk,
-        "new" => t.tier_new,
-        _ => t.tier_regular,
-    }
+    crate::domain::Tier::parse(tier)
+        .unwrap_or(crate::domain::Tier::Regular)
+        .label(t)
 }
 
 /// A notification's step in words: a status, or `received` / `agent_reply` / `auto_closed`.

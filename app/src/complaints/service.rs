@@ -58,7 +58,9 @@ pub async fn create(
             Some(id.ok_or(AppError::NotFound)?)
         }
     };
-    let tier = crate::crm::service::tier(customer_id);
+    let tier = crate::accounts::service::tier(&db.pool, customer_id)
+        .await?
+        .as_str();
     let sla = sla_for(tier);
     let (first_due, resolution_due) = due_times(tier, now);
     let mut tx = db.pool.begin().await?;

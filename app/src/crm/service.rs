@@ -80,9 +80,3 @@ pub async fn overview(db: &Db) -> Result<CareOverview, AppError> {
         latest: list_customers(db, 5).await?,
     })
 }
-
-/// The customer's tier, which sets discounts and complaint priority. Segmentation (RFM and
-/// behaviour) has not scored anyone yet, so every customer is `new` until it does.
-pub fn tier(_customer_id: i64) -> &'static str {
-    "new"
-}

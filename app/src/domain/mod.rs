@@ -8,6 +8,7 @@ mod password;
 mod phone;
 mod postcode;
 mod text;
+mod tier;
 mod tracking_number;
 pub mod upload;
 
@@ -18,4 +19,5 @@ pub use password::Password;
 pub use phone::PhoneNumber;
 pub use postcode::Postcode;
 pub use text::{fold_key, free_text, single_line, CompanyName, PersonName};
+pub use tier::Tier;
 pub use tracking_number::TrackingNumber;

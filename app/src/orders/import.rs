@@ -436,8 +436,8 @@ pub async fn import(
     batch_key: &str,
     locale: Locale,
 ) -> Result<ImportResult, AppError> {
-    let tier = crate::crm::service::tier(customer_id);
-    let preview = preview(bytes, tier, locale)?;
+    let tier = crate::accounts::service::tier(&db.pool, customer_id).await?;
+    let preview = preview(bytes, tier.as_str(), locale)?;
     let valid: Vec<(u64, BookingRequest)> = preview
         .rows
         .iter()

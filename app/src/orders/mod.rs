@@ -324,6 +324,19 @@ impl ShipmentStatus {
         format!("({})", names.join(", "))
     }
 
+    /// Something went wrong on the carrier's side: the exception rate counts shipments that
+    /// ever entered one of these. A shipper's cancellation is not the carrier's exception.
+    pub fn is_exception(self) -> bool {
+        matches!(
+            self,
+            ShipmentStatus::Delayed
+                | ShipmentStatus::DeliveryFailed
+                | ShipmentStatus::Damaged
+                | ShipmentStatus::Lost
+                | ShipmentStatus::ReturnedToSender
+        )
+    }
+
     /// Only a shipment the carrier has not yet collected can be called off.
     pub fn cancellable(self) -> bool {
         self == ShipmentStatus::Created
@@ -650,8 +663,8 @@ pub async fn preview_import(file_base64: String) -> Result<Reply<ImportPreview>,
         )));
     };
     let locale = crate::i18n::locale_from_headers(&parts.headers);
-    let tier = crate::crm::service::tier(customer_id);
-    Ok(import::preview(&bytes, tier, locale).map(|mut p| {
+    let tier = respond(crate::accounts::service::tier(&state.db.pool, customer_id).await)?;
+    Ok(import::preview(&bytes, tier.as_str(), locale).map(|mut p| {
         p.batch_key = format!("import:{}", random_token());
         p
     }))

@@ -102,6 +102,17 @@ pub fn parse_shipment(req: &QuoteRequest) -> Result<ParsedShipment, AppError> {
     }
 }
 
+/// Every service level's price for this customer's shipment: the rate card with the discount
+/// of the customer's current tier.
+pub async fn quote_for(
+    db: &crate::platform::Db,
+    customer_id: i64,
+    req: &QuoteRequest,
+) -> Result<QuoteResponse, AppError> {
+    let tier = crate::accounts::service::tier(&db.pool, customer_id).await?;
+    quote(req, tier.as_str())
+}
+
 /// Every service level's price and promised window for this shipment. `tier` is the customer's
 /// segment, which sets the discount.
 pub fn quote(req: &QuoteRequest, tier: &str) -> Result<QuoteResponse, AppError> {
@@ -281,7 +292,7 @@ pub async fn check_draft(
     let req = draft_request(db, customer_id, draft, stage).await?;
     match stage {
         DraftStage::Addresses => Ok(None),
-        DraftStage::Parcels => quote(&req, crate::crm::service::tier(customer_id)).map(Some),
+        DraftStage::Parcels => quote_for(db, customer_id, &req).await.map(Some),
     }
 }
 

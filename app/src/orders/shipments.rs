@@ -285,7 +285,9 @@ pub async fn book_once(
             )])));
         }
     }
-    let tier = crate::crm::service::tier(customer_id);
+    let tier = crate::accounts::service::tier(&db.pool, customer_id)
+        .await?
+        .as_str();
     let booked = async {
         let mut tx = db.pool.begin().await?;
         let (id, earliest) = insert(&mut tx, customer_id, &valid, tier).await?;

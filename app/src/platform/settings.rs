@@ -54,6 +54,11 @@ pub struct Settings {
     pub upload_dir: std::path::PathBuf,
     /// `RETURN_WINDOW_DAYS`: days after delivery a return may be requested.
     pub return_window_days: u32,
+    /// `TIER_RECOMPUTE_AT`: when (UTC, `HH:MM`) the daily tier recomputation runs, once a day
+    /// across all instances; `off` never (managers can still recompute on demand).
+    pub tier_recompute_at: Option<u32>,
+    /// `REPORT_TIME_ZONE`: the IANA zone whose days the KPI reports count.
+    pub report_time_zone: String,
 }
 
 impl Default for Settings {
@@ -81,6 +86,8 @@ impl Default for Settings {
             delay_sweep: Duration::from_secs(60),
             upload_dir: "data/uploads".into(),
             return_window_days: crate::returns::DEFAULT_WINDOW_DAYS,
+            tier_recompute_at: Some(2 * 60),
+            report_time_zone: "Asia/Shanghai".into(),
         }
     }
 }
@@ -209,8 +216,47 @@ impl Settings {
                 get("RETURN_WINDOW_DAYS"),
                 d.return_window_days,
             )?,
+            tier_recompute_at: match get("TIER_RECOMPUTE_AT") {
+                None => d.tier_recompute_at,
+                Some(v) => minute_of_day(&v).map_err(|reason| SettingsError {
+                    name: "TIER_RECOMPUTE_AT",
+                    reason,
+                })?,
+            },
+            report_time_zone: match get("REPORT_TIME_ZONE") {
+                None => d.report_time_zone,
+                Some(v) => match jiff::tz::TimeZone::get(v.trim()) {
+                    Ok(_) => v.trim().to_string(),
+                    Err(e) => {
+                        return Err(SettingsError {
+                            name: "REPORT_TIME_ZONE",
+                            reason: format!("{v:?}: {e}"),
+                        })
+                    }
+                },
+            },
         })
     }
+
+    /// The reporting time zone (checked when the settings were read).
+    pub fn report_tz(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.report_time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+/// `HH:MM` as minutes after midnight, or `None` for `off`.
+fn minute_of_day(v: &str) -> Result<Option<u32>, String> {
+    let v = v.trim();
+    if v.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let parsed = v.split_once(':').and_then(|(h, m)| {
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60 && m.to_string().len() <= 2).then_some(h * 60 + m)
+    });
+    parsed
+        .map(Some)
+        .ok_or_else(|| format!("{v:?}: expected HH:MM (UTC) or off"))
 }
 
 #[cfg(test)]
@@ -223,6 +269,19 @@ mod tests {
         assert_eq!(s.listen_addr.port(), 3000);
         assert!(s.database_url.starts_with("sqlite://data/"));
         assert_eq!(s.session_ttl, Duration::from_secs(168 * 3600));
+        assert_eq!(s.tier_recompute_at, Some(120));
+    }
+
+    #[test]
+    fn the_daily_recompute_time_is_a_utc_time_or_off() {
+        assert_eq!(minute_of_day("02:30"), Ok(Some(150)));
+        assert_eq!(minute_of_day("23:59"), Ok(Some(1439)));
+        assert_eq!(minute_of_day("OFF"), Ok(None));
+        assert!(minute_of_day("24:00").is_err());
+        assert!(minute_of_day("2").is_err());
+        let err = Settings::from_lookup(|k| (k == "TIER_RECOMPUTE_AT").then(|| "noon".into()))
+            .unwrap_err();
+        assert_eq!(err.name, "TIER_RECOMPUTE_AT");
     }
 
     #[test]

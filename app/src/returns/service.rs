@@ -527,8 +527,9 @@ async fn book_return_shipment(
         pickup_slot_id: None,
     };
     let valid = crate::orders::shipments::validate(&booking)?;
-    let tier = crate::crm::service::tier(customer_id);
-    let (shipment_id, _) = crate::orders::shipments::insert(tx, customer_id, &valid, tier).await?;
+    let tier = crate::accounts::service::tier(&mut **tx, customer_id).await?;
+    let (shipment_id, _) =
+        crate::orders::shipments::insert(tx, customer_id, &valid, tier.as_str()).await?;
     if let Some(s) = &r.pickup_slot {
         sqlx::query("UPDATE shipments SET pickup_slot_id = $1 WHERE id = $2")
             .bind(s.id)
@@ -621,7 +622,8 @@ pub async fn follow_scan(
 const RETURN_COLUMNS: &str = "r.id, s.tracking_number, (SELECT tracking_number FROM shipments x \
      WHERE x.id = r.return_shipment_id) AS return_tn, r.status, r.reason, r.note, r.method, \
      r.pickup_slot_id, r.drop_off_point, r.items, r.refund_amount, r.currency, r.decision_note, \
-     r.requested_by, c.name AS customer_name, r.customer_id, r.shipment_id, r.created_at";
+     r.requested_by, c.name AS customer_name, r.customer_id, r.shipment_id, r.created_at, \
+     c.tier AS customer_tier";
 
 /// One return the caller may see; anyone else's is "not found".
 pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> {
@@ -681,7 +683,9 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> 
             })
             .collect::<Result<Vec<_>, AppError>>()?;
     let created_at: i64 = row.try_get("created_at")?;
-    let tier = crate::crm::service::tier(customer_id);
+    let tier = crate::domain::Tier::parse(&row.try_get::<String, _>("customer_tier")?)
+        .ok_or(AppError::Internal)?
+        .as_str();
     Ok(Return {
         id,
         tracking_number: row.try_get(1)?,
@@ -731,7 +735,7 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, 
     let rows = sqlx::query(&format!(
         "SELECT r.id, s.tracking_number, (SELECT tracking_number FROM shipments x \
          WHERE x.id = r.return_shipment_id), r.status, r.reason, c.name, r.customer_id, \
-         r.created_at, r.updated_at FROM returns r JOIN shipments s ON s.id = r.shipment_id \
+         r.created_at, r.updated_at, c.tier FROM returns r JOIN shipments s ON s.id = r.shipment_id \
          JOIN customers c ON c.id = r.customer_id WHERE {filter} ORDER BY {order} LIMIT 200"
     ))
     .bind(customer.unwrap_or(0))
@@ -742,7 +746,9 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, 
         .map(|r| {
             let status =
                 ReturnStatus::parse(&r.try_get::<String, _>(3)?).ok_or(AppError::Internal)?;
-            let tier = crate::crm::service::tier(r.try_get(6)?);
+            let tier = crate::domain::Tier::parse(&r.try_get::<String, _>(9)?)
+                .ok_or(AppError::Internal)?
+                .as_str();
             let created_at: i64 = r.try_get(7)?;
             let updated_at: i64 = r.try_get(8)?;
             // Waiting for a decision since it was opened; for a refund since it arrived.

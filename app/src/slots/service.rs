@@ -857,8 +857,7 @@ pub async fn for_draft(
     let (party, from) = match purpose {
         SlotPurpose::Pickup => (&req.sender, String::new()),
         SlotPurpose::Delivery => {
-            let quote =
-                crate::orders::service::quote(&req, crate::crm::service::tier(customer_id))?;
+            let quote = crate::orders::service::quote_for(db, customer_id, &req).await?;
             let service = draft.service.unwrap_or(ServiceLevel::Scheduled);
             let earliest = quote
                 .options

@@ -159,14 +159,17 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppEr
     if duplicate(db, carrier_id, &e.event_id).await? {
         return Ok(Stored::Duplicate);
     }
-    let row =
-        sqlx::query("SELECT id, status, customer_id FROM shipments WHERE tracking_number = $1")
-            .bind(&e.tracking_number)
-            .fetch_optional(&db.pool)
-            .await?
-            .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
+    let row = sqlx::query(
+        "SELECT s.id, s.status, s.customer_id, s.promised_to, sl.ends_at FROM shipments s \
+         LEFT JOIN slots sl ON sl.id = s.delivery_slot_id WHERE s.tracking_number = $1",
+    )
+    .bind(&e.tracking_number)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
     let id: i64 = row.try_get(0)?;
     let customer_id: i64 = row.try_get(2)?;
+    let window_end = super::eta::window_end(row.try_get(4)?, &row.try_get::<String, _>(3)?);
     let current = ShipmentStatus::parse(&row.try_get::<String, _>(1)?).ok_or(AppError::Internal)?;
     if !current.can_become(e.status) {
         return Err(AppError::Conflict(FieldErrors::from([(
@@ -176,13 +179,25 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppEr
     }
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
+    // The journey's facts the KPIs read, kept with the scan that establishes them.
+    let delivered = e.status == ShipmentStatus::Delivered;
     let changed = sqlx::query(
-        "UPDATE shipments SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        "UPDATE shipments SET status = $1, updated_at = $2, \
+         delivered_at = CASE WHEN $5 = 1 THEN $6 ELSE delivered_at END, \
+         delivered_on_time = CASE WHEN $5 = 1 THEN $7 ELSE delivered_on_time END, \
+         had_exception = CASE WHEN $8 = 1 THEN 1 ELSE had_exception END, \
+         damaged = CASE WHEN $9 = 1 THEN 1 ELSE damaged END \
+         WHERE id = $3 AND status = $4",
     )
     .bind(e.status.as_str())
     .bind(now)
     .bind(id)
     .bind(current.as_str())
+    .bind(i64::from(delivered))
+    .bind(e.time_ms)
+    .bind(i64::from(window_end.is_some_and(|end| e.time_ms <= end)))
+    .bind(i64::from(e.status.is_exception()))
+    .bind(i64::from(e.status == ShipmentStatus::Damaged))
     .execute(&mut *tx)
     .await?
     .rows_affected();

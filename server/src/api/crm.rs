@@ -1,12 +1,17 @@
-use app::accounts::service::require_role;
-use app::accounts::Role;
-use app::crm::{service, CustomerSummary};
-use app::platform::AppState;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use app::accounts::service::{require_manager, require_staff};
+use app::crm::kpis::{DrillPage, KpiId, KpiQuery, KpiReport};
+use app::crm::{
+    kpi_service, segments, service, CustomerSummary, OutreachInput, RecomputeSummary,
+    RetentionItem, SegmentsOverview,
+};
+use app::error::{AppError, FieldError};
+use app::platform::{now_ms, AppState};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::{ApiError, ErrorBody};
+use super::{ApiError, ApiJson, ApiQuery, ErrorBody};
 
 /// Customers, newest first (care agents and managers only).
 #[utoipa::path(get, path = "/api/v1/customers", tag = "crm",
@@ -19,6 +24,172 @@ pub async fn list_customers(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<CustomerSummary>>, ApiError> {
-    require_role(&state.db, &headers, &[Role::Agent, Role::Manager]).await?;
+    require_staff(&state.db, &headers).await?;
     Ok(Json(service::list_customers(&state.db, 500).await?))
+}
+
+/// The tiers: how many customers each holds, the moves of the last 30 days, and the rules
+/// (thresholds) that decide them (staff only).
+#[utoipa::path(get, path = "/api/v1/segments", tag = "crm",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = SegmentsOverview),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not staff", body = ErrorBody)))]
+pub async fn segments_overview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<SegmentsOverview>, ApiError> {
+    require_staff(&state.db, &headers).await?;
+    Ok(Json(segments::overview(&state.db, 30).await?))
+}
+
+/// Recomputes every customer's tier now (managers only). Idempotent: running it again changes
+/// nothing unless the data did.
+#[utoipa::path(post, path = "/api/v1/segments/recompute", tag = "crm",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = RecomputeSummary),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a manager", body = ErrorBody)))]
+pub async fn recompute(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<RecomputeSummary>, ApiError> {
+    require_manager(&state.db, &headers).await?;
+    Ok(Json(segments::recompute(&state.db).await?))
+}
+
+/// Open retention items (vip and key customers now at risk): the caller's own accounts first,
+/// then the oldest (staff only).
+#[utoipa::path(get, path = "/api/v1/retention", tag = "crm",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = Vec<RetentionItem>),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not staff", body = ErrorBody)))]
+pub async fn retention(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<RetentionItem>>, ApiError> {
+    let me = require_staff(&state.db, &headers).await?;
+    Ok(Json(segments::retention_queue(&state.db, &me).await?))
+}
+
+/// Records the outreach to a customer at risk (what was said, how it ended) and closes the
+/// item (staff only; an item already closed: 409).
+#[utoipa::path(post, path = "/api/v1/retention/{id}/outreach", tag = "crm",
+    params(("id" = i64, Path)), request_body = OutreachInput,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = RetentionItem),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not staff", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Already closed", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn outreach(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<OutreachInput>,
+) -> Result<Json<RetentionItem>, ApiError> {
+    let me = require_staff(&state.db, &headers).await?;
+    Ok(Json(
+        segments::record_outreach(&state.db, &me, id, &input).await?,
+    ))
+}
+
+/// Every KPI over a period (`period`, or `from`-`to`) and the period of equal length before it,
+/// each with value, numerator and denominator, the change and whether it is better or worse,
+/// and its trend by day or week; filtered by tier, industry, service level and destination
+/// (staff only).
+#[utoipa::path(get, path = "/api/v1/kpis", tag = "crm", params(KpiQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = KpiReport),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not staff", body = ErrorBody),
+        (status = 422, description = "A bad period or filter, named", body = ErrorBody)))]
+pub async fn kpis(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<KpiQuery>,
+) -> Result<Json<KpiReport>, ApiError> {
+    require_staff(&state.db, &headers).await?;
+    let window = kpi_service::parse_query(&q, &state.settings.report_tz(), now_ms())?;
+    Ok(Json(
+        kpi_service::report(&state.db, &window, &state.settings.report_time_zone).await?,
+    ))
+}
+
+/// `GET /api/v1/kpis/{kpi}/items`: paging and format beside the report's period and filters.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DrillParams {
+    /// From 1.
+    pub page: Option<i64>,
+    /// 1-200, default 50.
+    pub per_page: Option<i64>,
+    /// `csv` for a download of this page.
+    pub format: Option<String>,
+}
+
+/// The shipments, complaints or ratings behind a KPI's number over the period: the late
+/// deliveries behind the on-time rate, the complaints over SLA, the detractors... paginated,
+/// or as CSV (staff only).
+#[utoipa::path(get, path = "/api/v1/kpis/{kpi}/items", tag = "crm",
+    params(("kpi" = String, Path, description = "on_time, order_accuracy, damage_rate, complaint_rate, exception_rate, resolution_time, resolution_within_sla, csat, csat_mean or nps"),
+        KpiQuery, DrillParams),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = DrillPage, content_type = "application/json"),
+        (status = 200, description = "format=csv", body = String, content_type = "text/csv"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not staff", body = ErrorBody),
+        (status = 422, description = "An unknown KPI, a bad period or filter, named", body = ErrorBody)))]
+pub async fn kpi_items(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(kpi): Path<String>,
+    ApiQuery(q): ApiQuery<KpiQuery>,
+    ApiQuery(p): ApiQuery<DrillParams>,
+) -> Result<Response, ApiError> {
+    require_staff(&state.db, &headers).await?;
+    let kpi = KpiId::parse(&kpi).ok_or_else(|| AppError::field("kpi", FieldError::Invalid))?;
+    let csv = match p.format.as_deref() {
+        None | Some("") | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(AppError::field("format", FieldError::Invalid).into()),
+    };
+    let window = kpi_service::parse_query(&q, &state.settings.report_tz(), now_ms())?;
+    let page = kpi_service::drill(
+        &state.db,
+        &window,
+        kpi,
+        p.page.unwrap_or(1),
+        p.per_page.unwrap_or(50),
+    )
+    .await?;
+    if csv {
+        let name = format!(
+            "{}-{}-{}-p{}.csv",
+            kpi.as_str(),
+            page.period.from,
+            page.period.to,
+            page.page
+        );
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            kpi_service::drill_csv(&page),
+        )
+            .into_response());
+    }
+    Ok(Json(page).into_response())
 }

@@ -25,8 +25,7 @@ pub async fn quote(
     ApiJson(req): ApiJson<QuoteRequest>,
 ) -> Result<Json<QuoteResponse>, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
-    let tier = app::crm::service::tier(customer);
-    Ok(Json(service::quote(&req, tier)?))
+    Ok(Json(service::quote_for(&state.db, customer, &req).await?))
 }
 
 /// Books a shipment. Send a fresh `Idempotency-Key` per booking and the same key when retrying:
@@ -178,8 +177,8 @@ pub async fn import_csv(
     let customer = require_customer(&state.db, &headers).await?;
     let locale = app::i18n::locale_from_headers(&headers);
     if params.dry_run {
-        let tier = app::crm::service::tier(customer);
-        let preview: ImportPreview = import::preview(&body, tier, locale)?;
+        let tier = app::accounts::service::tier(&state.db.pool, customer).await?;
+        let preview: ImportPreview = import::preview(&body, tier.as_str(), locale)?;
         return Ok(Json(preview).into_response());
     }
     let key = match headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {

@@ -78,6 +78,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
             .join("parcelport-tests")
             .join(format!("{}-uploads", unique_name())),
         demo_data: false,
+        // Tests recompute tiers when they mean to.
+        tier_recompute_at: None,
         ..Settings::default()
     };
     configure(&mut settings);
