@@ -11,12 +11,12 @@ const DAY_MS: i64 = 86_400_000;
 /// The smallest PNG header the type check accepts; what it holds does not matter here.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
 
-async fn agent(app: &TestApp) -> String {
+pub async fn agent(app: &TestApp) -> String {
     app.create_staff(AGENT, app::accounts::Role::Agent).await;
     app.bearer_for(AGENT, PASSWORD).await
 }
 
-async fn send(
+pub async fn send(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -30,15 +30,15 @@ async fn send(
     req.send().await.unwrap()
 }
 
-async fn post(app: &TestApp, path: &str, token: &str, body: &Value) -> reqwest::Response {
+pub async fn post(app: &TestApp, path: &str, token: &str, body: &Value) -> reqwest::Response {
     send(app, reqwest::Method::POST, path, token, Some(body)).await
 }
 
-async fn get(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+pub async fn get(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
     send(app, reqwest::Method::GET, path, token, None).await
 }
 
-async fn ok_json(res: reqwest::Response, status: u16) -> Value {
+pub async fn ok_json(res: reqwest::Response, status: u16) -> Value {
     let code = res.status();
     let body: Value = res.json().await.unwrap();
     assert_eq!(code, status, "{body}");
@@ -46,7 +46,7 @@ async fn ok_json(res: reqwest::Response, status: u16) -> Value {
 }
 
 /// Books the standard two-parcel shipment (lamp 500.00 CNY declared, books) to Beijing.
-async fn booked(app: &TestApp, token: &str, key: &str) -> String {
+pub async fn booked(app: &TestApp, token: &str, key: &str) -> String {
     let res = book(app, token, key, &booking(key)).await;
     ok_json(res, 201).await["tracking_number"]
         .as_str()
@@ -55,7 +55,7 @@ async fn booked(app: &TestApp, token: &str, key: &str) -> String {
 }
 
 /// Scans a parcel through to delivered, the delivery `days_ago` days back.
-async fn deliver(app: &TestApp, carrier: &str, tn: &str, days_ago: i64) {
+pub async fn deliver(app: &TestApp, carrier: &str, tn: &str, days_ago: i64) {
     let at = |minutes: i64| {
         (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days_ago)
             + jiff::SignedDuration::from_mins(minutes))
@@ -82,7 +82,7 @@ async fn deliver(app: &TestApp, carrier: &str, tn: &str, days_ago: i64) {
     }
 }
 
-async fn scan(app: &TestApp, carrier: &str, tn: &str, status: &str) {
+pub async fn scan(app: &TestApp, carrier: &str, tn: &str, status: &str) {
     let res = client()
         .post(app.url("/api/v1/carrier/events"))
         .bearer_auth(carrier)

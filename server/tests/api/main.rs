@@ -6,6 +6,7 @@
 mod accounts;
 mod addresses;
 mod after_delivery;
+mod crm;
 mod delivery;
 mod helpers;
 mod notifications;
