@@ -83,6 +83,8 @@ fn nav_links(role: Option<Role>) -> impl IntoView {
             {link("/dashboard", |t| t.nav_dashboard)}
             {link("/staff/queue", |t| t.queue_title)}
             {link("/staff/customers", |t| t.nav_customers)}
+            {link("/staff/kpis", |t| t.nav_kpis)}
+            {link("/staff/retention", |t| t.nav_retention)}
             {(role == Some(Role::Manager)).then(|| link("/staff/slots", |t| t.nav_slots))}
             {link("/track", |t| t.nav_track)}
             {link("/account", |t| t.nav_account)}

@@ -132,6 +132,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/notifications") view=notifications::pages::NotificationSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/customers") view=crm::pages::CustomersPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/customers/:id") view=crm::pages::CustomerPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/kpis") view=crm::kpi_pages::KpisPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/kpis/:kpi") view=crm::kpi_pages::KpiItemsPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/segments") view=crm::pages::SegmentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/retention") view=crm::pages::RetentionPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/slots") view=slots::pages::SlotTemplatesPage ssr=SsrMode::Async />
                     <Route path=path!("/staff/queue") view=complaints::pages::QueuePage ssr=SsrMode::Async />
                     <Route path=path!("/rate/:tracking_number") view=ratings::pages::RatePage ssr=SsrMode::Async />

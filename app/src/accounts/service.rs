@@ -570,3 +570,17 @@ pub async fn require_staff(db: &Db, headers: &http::HeaderMap) -> Result<User, A
 pub async fn require_manager(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
     require_role(db, headers, &[Role::Manager]).await
 }
+
+/// The staff user a customer's account is managed by, if a manager named one.
+pub async fn account_manager_id<'e, E>(exec: E, customer_id: i64) -> Result<Option<i64>, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query_scalar("SELECT account_manager_id FROM customers WHERE id = $1")
+            .bind(customer_id)
+            .fetch_optional(exec)
+            .await?
+            .flatten(),
+    )
+}

@@ -375,7 +375,7 @@ pub async fn my_complaints() -> Result<Vec<ComplaintSummary>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer = respond(require_customer(&state.db, &parts.headers).await)?;
-    respond(service::list(&state.db, Some(customer)).await)
+    respond(service::list(&state.db, Some(customer), None).await)
 }
 
 /// What an agent's queues hold: complaints to work and returns to decide or refund, each ordered
@@ -392,9 +392,9 @@ pub struct AgentQueues {
 pub async fn load_agent_queues() -> Result<AgentQueues, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
-    respond(crate::returns::service::require_agent(&state.db, &parts.headers).await)?;
+    let me = respond(crate::returns::service::require_agent(&state.db, &parts.headers).await)?;
     Ok(AgentQueues {
-        complaints: respond(service::list(&state.db, None).await)?,
+        complaints: respond(service::list(&state.db, None, Some(me.id)).await)?,
         returns: respond(crate::returns::service::list(&state.db, None).await)?,
         now: crate::platform::now_ms(),
     })

@@ -41,7 +41,16 @@ pub async fn create(
     customer_id: i64,
     input: &NewComplaint,
 ) -> Result<Complaint, AppError> {
-    let now = now_ms();
+    create_at(db, customer_id, input, now_ms()).await
+}
+
+/// `create` at the clock `now`: the complaint's times and its SLA due times count from it.
+pub async fn create_at(
+    db: &Db,
+    customer_id: i64,
+    input: &NewComplaint,
+    now: i64,
+) -> Result<Complaint, AppError> {
     let description = text("description", &input.description)?;
     let shipment_id = match input.tracking_number.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -58,16 +67,21 @@ pub async fn create(
             Some(id.ok_or(AppError::NotFound)?)
         }
     };
-    let tier = crate::accounts::service::tier(&db.pool, customer_id)
-        .await?
-        .as_str();
+    let tier = crate::accounts::service::tier(&db.pool, customer_id).await?;
+    // A vip or key customer's complaint goes to its account manager first.
+    let assignee = if tier.is_valuable() {
+        crate::accounts::service::account_manager_id(&db.pool, customer_id).await?
+    } else {
+        None
+    };
+    let tier = tier.as_str();
     let sla = sla_for(tier);
     let (first_due, resolution_due) = due_times(tier, now);
     let mut tx = db.pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO complaints (customer_id, shipment_id, category, description, tier, priority, \
-         status, first_response_due, resolution_due, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+         status, first_response_due, resolution_due, created_at, updated_at, assignee_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
     )
     .bind(customer_id)
     .bind(shipment_id)
@@ -79,6 +93,7 @@ pub async fn create(
     .bind(first_due)
     .bind(resolution_due)
     .bind(now)
+    .bind(assignee)
     .fetch_one(&mut *tx)
     .await?;
     add_message(
@@ -574,8 +589,13 @@ fn category_of(s: &str) -> Result<ComplaintCategory, AppError> {
 }
 
 /// A customer's complaints (newest first), or with `None` the agents' queue: complaints waiting
-/// on the care team, by due time, so overdue ones come first.
-pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ComplaintSummary>, AppError> {
+/// on the care team, by due time, so overdue ones come first; those of the customers whose
+/// account manager is `first_for` (the agent reading it) before the rest.
+pub async fn list(
+    db: &Db,
+    customer: Option<i64>,
+    first_for: Option<i64>,
+) -> Result<Vec<ComplaintSummary>, AppError> {
     // The queue is read soonest-due first, so a cap never hides the most overdue.
     let (filter, order) = match customer {
         Some(_) => ("c.customer_id = $1", "c.id DESC"),
@@ -588,7 +608,8 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ComplaintSummary
     let rows = sqlx::query(&format!(
         "SELECT c.id, s.tracking_number, c.category, c.status, c.priority, c.tier, \
          k.name, u.name, c.first_response_due, c.resolution_due, c.first_response_at, \
-         c.created_at FROM complaints c LEFT JOIN shipments s ON s.id = c.shipment_id \
+         c.created_at, k.account_manager_id FROM complaints c \
+         LEFT JOIN shipments s ON s.id = c.shipment_id \
          LEFT JOIN users u ON u.id = c.assignee_id JOIN customers k ON k.id = c.customer_id \
          WHERE {filter} ORDER BY {order} LIMIT 500"
     ))
@@ -599,10 +620,11 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ComplaintSummary
     let mut out = rows
         .into_iter()
         .map(|r| {
+            let mine = first_for.is_some() && r.try_get::<Option<i64>, _>(12)? == first_for;
             let status = status_of(&r.try_get::<String, _>(3)?)?;
             let (due_at, overdue) =
                 due_and_overdue(status, r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, now);
-            Ok(ComplaintSummary {
+            let summary = ComplaintSummary {
                 id: r.try_get(0)?,
                 tracking_number: r.try_get(1)?,
                 category: category_of(&r.try_get::<String, _>(2)?)?,
@@ -617,13 +639,14 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ComplaintSummary
                 due_at,
                 overdue,
                 created_at: r.try_get(11)?,
-            })
+            };
+            Ok((mine, summary))
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     if customer.is_none() {
-        out.sort_by_key(|c| (c.due_at, c.id));
+        out.sort_by_key(|(mine, c)| (!mine, c.due_at, c.id));
     }
-    Ok(out)
+    Ok(out.into_iter().map(|(_, c)| c).collect())
 }
 
 pub async fn attach(

@@ -143,6 +143,14 @@ pub fn parse_query(q: &KpiQuery, tz: &TimeZone, now_ms: i64) -> Result<Window, A
             }
         }
     }
+    if let Some(v) = given(&q.customer) {
+        match v.parse::<i64>() {
+            Ok(id) if id > 0 => filters.customer = Some(id),
+            _ => {
+                errors.insert("customer".into(), FieldError::Invalid);
+            }
+        }
+    }
     let bucket = match given(&q.bucket).as_deref() {
         None => {
             if days <= 31 {
@@ -236,6 +244,9 @@ impl Sql {
         }
         if let Some(a) = &f.area {
             out += &format!(" AND s.recipient_city = {}", self.text(a));
+        }
+        if let Some(id) = f.customer {
+            out += &format!(" AND c.id = {}", self.int(id));
         }
         out
     }
@@ -427,6 +438,21 @@ fn total(kpi: KpiId, c: &PeriodCounts) -> KpiValue {
         .map(|b| b.values().fold((0, 0), |(n, d), (bn, bd)| (n + bn, d + bd)))
         .unwrap_or((0, 0));
     KpiValue::of(kpi.unit(), num, den)
+}
+
+/// Every KPI over `[start, end)` as one number each (no trend, no comparison): a customer's
+/// own figures beside the base's on its 360.
+pub async fn totals(
+    db: &Db,
+    start: i64,
+    end: i64,
+    filters: &KpiFilters,
+) -> Result<BTreeMap<KpiId, KpiValue>, AppError> {
+    let counts = period_counts(db, start, end, (end - start).max(1), filters).await?;
+    Ok(KpiId::ALL
+        .into_iter()
+        .map(|kpi| (kpi, total(kpi, &counts)))
+        .collect())
 }
 
 /// Every KPI over the window's period and the one before, with the trend.
@@ -657,6 +683,7 @@ mod tests {
                 "service" => q.service = v,
                 "area" => q.area = v,
                 "bucket" => q.bucket = v,
+                "customer" => q.customer = v,
                 _ => unreachable!(),
             }
         }

@@ -249,6 +249,8 @@ pub struct KpiQuery {
     pub area: Option<String>,
     /// Trend by `day` or `week` (default: day up to 31 days, else week).
     pub bucket: Option<String>,
+    /// One customer's id: its own KPIs.
+    pub customer: Option<String>,
 }
 
 /// The report's filters; absent means everyone.
@@ -260,6 +262,7 @@ pub struct KpiFilters {
     pub service: Option<ServiceLevel>,
     /// Destination city, as on the shipment (`Beijing`).
     pub area: Option<String>,
+    pub customer: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

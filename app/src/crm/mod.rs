@@ -1,6 +1,7 @@
 //! The care team's view of customers: tiers computed from data (`tiering`, `segments`), the
 //! retention queue, the customer list. Staff only.
 
+pub mod kpi_pages;
 #[cfg(feature = "ssr")]
 pub mod kpi_service;
 pub mod kpis;
@@ -25,6 +26,132 @@ pub struct CustomerSummary {
     #[serde(flatten)]
     pub customer: Customer,
     pub users: i64,
+    pub tier: Tier,
+    pub account_manager: Option<String>,
+}
+
+/// `GET /api/v1/customers` and the staff list page: search and filters.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct CustomerQuery {
+    /// Part of a name, company or email, or a whole tracking number.
+    pub q: Option<String>,
+    /// `vip`, `key`, `regular`, `at_risk` or `new`.
+    pub tier: Option<String>,
+    /// `manufacturing`, `retail`, `ecommerce` or `other`.
+    pub industry: Option<String>,
+    /// `true`: only customers at risk.
+    pub at_risk: Option<String>,
+}
+
+/// A staff member, as named on a customer's file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StaffRef {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+/// Who a customer's vip or key account is served by (shown to the customer: name and email).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountManagerContact {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerUser {
+    pub name: String,
+    pub email: String,
+    pub created_at: i64,
+}
+
+/// An agent's note on a customer's file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerNote {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub at: i64,
+}
+
+/// `POST /api/v1/customers/{id}/notes`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NoteInput {
+    pub body: String,
+}
+
+/// `PUT /api/v1/customers/{id}/account-manager`: a staff user's id, or `null` for none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AccountManagerInput {
+    pub user_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TouchpointKind {
+    Shipment,
+    Exception,
+    Notification,
+    Rating,
+    Return,
+    Complaint,
+    Note,
+    Retention,
+    TierChange,
+}
+
+/// One moment of a customer's history, on the 360 timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Touchpoint {
+    pub kind: TouchpointKind,
+    pub at: i64,
+    /// A tracking number, a complaint's category, a notification's kind, a note's author...
+    pub title: String,
+    /// A status or score code, a note's text.
+    pub detail: String,
+    /// Where to open it.
+    pub link: Option<String>,
+}
+
+/// One KPI for this customer beside the whole base, over the same period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct KpiComparison {
+    pub kpi: kpis::KpiId,
+    pub customer: kpis::KpiValue,
+    pub base: kpis::KpiValue,
+}
+
+/// `GET /api/v1/customers/{id}`: everything the care team knows of a customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Customer360 {
+    pub customer: Customer,
+    pub tier: Tier,
+    pub account_manager: Option<StaffRef>,
+    pub users: Vec<CustomerUser>,
+    /// The latest assessment: scores and the rule that decided the tier.
+    pub assessment: Option<tiering::Assessment>,
+    pub history: Vec<TierChange>,
+    pub retention: Vec<RetentionItem>,
+    pub notes: Vec<CustomerNote>,
+    pub kpi_period: kpis::ReportPeriod,
+    pub kpis: Vec<KpiComparison>,
+    /// Newest first.
+    pub timeline: Vec<Touchpoint>,
+    /// Staff who can be named account manager.
+    pub staff: Vec<StaffRef>,
+    /// The rules the tier was decided by, to explain it.
+    pub rules: TierRules,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,14 +177,110 @@ pub async fn staff_overview() -> Result<CareOverview, AppError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "crm/customers")]
-pub async fn list_customers() -> Result<Vec<CustomerSummary>, AppError> {
-    use crate::accounts::{service::require_role, Role};
+pub async fn list_customers(query: CustomerQuery) -> Result<Vec<CustomerSummary>, AppError> {
     use crate::platform::request::*;
     respond(
         async {
             let (state, parts) = server_fn_context()?;
-            require_role(&state.db, &parts.headers, &[Role::Agent, Role::Manager]).await?;
-            service::list_customers(&state.db, 200).await
+            crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            service::search_customers(&state.db, &query, 200).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "crm/customer")]
+pub async fn load_customer_360(id: i64) -> Result<Customer360, AppError> {
+    use crate::platform::request::*;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            service::customer_360(&state.db, id, &state.settings.report_tz()).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "crm/note")]
+pub async fn add_customer_note(id: i64, body: String) -> Result<CustomerNote, AppError> {
+    use crate::platform::request::*;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            let me = crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            service::add_note(&state.db, &me, id, &body).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "crm/account-manager")]
+pub async fn assign_account_manager(id: i64, user_id: String) -> Result<(), AppError> {
+    use crate::platform::request::*;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            crate::accounts::service::require_manager(&state.db, &parts.headers).await?;
+            let user_id =
+                match user_id.trim() {
+                    "" => None,
+                    v => Some(v.parse::<i64>().map_err(|_| {
+                        AppError::field("user_id", crate::error::FieldError::Invalid)
+                    })?),
+                };
+            service::set_account_manager(&state.db, id, user_id).await
+        }
+        .await,
+    )
+}
+
+/// The signed-in customer's account manager, if its account has one.
+#[server(prefix = "/rpc", endpoint = "crm/my-account-manager")]
+pub async fn my_account_manager() -> Result<Option<AccountManagerContact>, AppError> {
+    use crate::platform::request::*;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            let customer =
+                crate::accounts::service::require_customer(&state.db, &parts.headers).await?;
+            service::account_manager_contact(&state.db, customer).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "crm/kpis")]
+pub async fn kpi_report(query: kpis::KpiQuery) -> Result<kpis::KpiReport, AppError> {
+    use crate::platform::request::*;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let tz = state.settings.report_tz();
+            let window = kpi_service::parse_query(&query, &tz, crate::platform::now_ms())?;
+            kpi_service::report(&state.db, &window, &state.settings.report_time_zone).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "crm/kpi-items")]
+pub async fn kpi_items(
+    kpi: String,
+    query: kpis::KpiQuery,
+    page: i64,
+) -> Result<kpis::DrillPage, AppError> {
+    use crate::platform::request::*;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let kpi = kpis::KpiId::parse(&kpi)
+                .ok_or_else(|| AppError::field("kpi", crate::error::FieldError::Invalid))?;
+            let tz = state.settings.report_tz();
+            let window = kpi_service::parse_query(&query, &tz, crate::platform::now_ms())?;
+            kpi_service::drill(&state.db, &window, kpi, page, 50).await
         }
         .await,
     )

@@ -1,9 +1,15 @@
-use crate::accounts::Customer;
-use crate::domain::Industry;
-use crate::error::AppError;
+use sqlx::Row;
+
+use crate::accounts::{Customer, User};
+use crate::crm::kpis::{KpiFilters, KpiId, ReportPeriod};
+use crate::domain::{free_text, Industry, Tier, TrackingNumber};
+use crate::error::{AppError, FieldError, FieldErrors};
 use crate::platform::{now_ms, Db};
 
-use super::{CareOverview, CustomerSummary};
+use super::{
+    segments, CareOverview, Customer360, CustomerNote, CustomerQuery, CustomerSummary,
+    CustomerUser, KpiComparison, StaffRef, Touchpoint, TouchpointKind,
+};
 
 #[derive(sqlx::FromRow)]
 struct CustomerRow {
@@ -42,25 +48,115 @@ struct SummaryRow {
     #[sqlx(flatten)]
     customer: CustomerRow,
     users: i64,
+    tier: String,
+    account_manager: Option<String>,
+}
+
+const SUMMARY_SELECT: &str = "SELECT c.id, c.name, c.company, c.industry, c.created_at, c.tier, \
+     (SELECT COUNT(*) FROM users u WHERE u.customer_id = c.id) AS users, \
+     (SELECT m.name FROM users m WHERE m.id = c.account_manager_id) AS account_manager \
+     FROM customers c";
+
+fn summaries(rows: Vec<SummaryRow>) -> Result<Vec<CustomerSummary>, AppError> {
+    rows.into_iter()
+        .map(|r| {
+            Ok(CustomerSummary {
+                tier: Tier::parse(&r.tier).ok_or(AppError::Internal)?,
+                customer: r.customer.into(),
+                users: r.users,
+                account_manager: r.account_manager,
+            })
+        })
+        .collect()
 }
 
 /// Newest first.
 pub async fn list_customers(db: &Db, limit: i64) -> Result<Vec<CustomerSummary>, AppError> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT c.id, c.name, c.company, c.industry, c.created_at, \
-                (SELECT COUNT(*) FROM users u WHERE u.customer_id = c.id) AS users \
-         FROM customers c ORDER BY c.created_at DESC, c.id DESC LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| CustomerSummary {
-            customer: r.customer.into(),
-            users: r.users,
-        })
-        .collect())
+    search_customers(db, &CustomerQuery::default(), limit).await
+}
+
+/// Customers matching a search (part of a name, company or user's email, or a whole tracking
+/// number) and filters, newest first. Bad filter values are named.
+pub async fn search_customers(
+    db: &Db,
+    q: &CustomerQuery,
+    limit: i64,
+) -> Result<Vec<CustomerSummary>, AppError> {
+    let mut errors = FieldErrors::new();
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    let mut arg = |v: String| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    if let Some(text) = given(&q.q) {
+        if text.chars().count() > 100 {
+            errors.insert("q".into(), FieldError::TooLong { max: 100 });
+        } else if let Ok(tn) = TrackingNumber::parse(&text) {
+            let p = arg(tn.as_str().to_string());
+            clauses.push(format!(
+                "c.id IN (SELECT customer_id FROM shipments WHERE tracking_number = {p})"
+            ));
+        } else {
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = arg(format!("%{escaped}%"));
+            clauses.push(format!(
+                "(LOWER(c.name) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(c.company, '')) LIKE {p} \
+                 ESCAPE '\\' OR c.id IN (SELECT customer_id FROM users WHERE customer_id IS NOT NULL \
+                 AND LOWER(email) LIKE {p} ESCAPE '\\'))"
+            ));
+        }
+    }
+    if let Some(v) = given(&q.tier) {
+        match Tier::parse(&v) {
+            Some(t) => clauses.push(format!("c.tier = {}", arg(t.as_str().into()))),
+            None => {
+                errors.insert("tier".into(), FieldError::Invalid);
+            }
+        }
+    }
+    if let Some(v) = given(&q.industry) {
+        match Industry::parse(&v) {
+            Ok(i) => clauses.push(format!("c.industry = {}", arg(i.as_str().into()))),
+            Err(e) => {
+                errors.insert("industry".into(), e);
+            }
+        }
+    }
+    match given(&q.at_risk).as_deref() {
+        None | Some("false") => {}
+        Some("true") => clauses.push("c.tier = 'at_risk'".into()),
+        Some(_) => {
+            errors.insert("at_risk".into(), FieldError::YesOrNo);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    let sql = format!(
+        "{SUMMARY_SELECT}{filter} ORDER BY c.created_at DESC, c.id DESC LIMIT {}",
+        limit.clamp(1, 500)
+    );
+    let mut query = sqlx::query_as::<_, SummaryRow>(&sql);
+    for a in args {
+        query = query.bind(a);
+    }
+    summaries(query.fetch_all(&db.pool).await?)
 }
 
 pub async fn overview(db: &Db) -> Result<CareOverview, AppError> {
@@ -78,5 +174,306 @@ pub async fn overview(db: &Db) -> Result<CareOverview, AppError> {
         new_customers_7d,
         staff_users,
         latest: list_customers(db, 5).await?,
+    })
+}
+
+/// Staff who can be named account manager.
+pub async fn staff(db: &Db) -> Result<Vec<StaffRef>, AppError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, name, email FROM users WHERE role IN ('agent', 'manager') ORDER BY name, id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, email)| StaffRef { id, name, email })
+        .collect())
+}
+
+/// Names (or with `None` removes) a customer's account manager: a staff user.
+pub async fn set_account_manager(
+    db: &Db,
+    customer_id: i64,
+    user_id: Option<i64>,
+) -> Result<(), AppError> {
+    if let Some(id) = user_id {
+        if !staff(db).await?.iter().any(|s| s.id == id) {
+            return Err(AppError::field("user_id", FieldError::Unknown));
+        }
+    }
+    let changed = sqlx::query("UPDATE customers SET account_manager_id = $1 WHERE id = $2")
+        .bind(user_id)
+        .bind(customer_id)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// The account manager a customer may contact: only vip and key accounts have one (the
+/// customer sees the person, never its tier).
+pub async fn account_manager_contact(
+    db: &Db,
+    customer_id: i64,
+) -> Result<Option<super::AccountManagerContact>, AppError> {
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT m.name, m.email, c.tier FROM customers c JOIN users m \
+         ON m.id = c.account_manager_id WHERE c.id = $1",
+    )
+    .bind(customer_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.and_then(|(name, email, tier)| {
+        Tier::parse(&tier)
+            .is_some_and(Tier::is_valuable)
+            .then_some(super::AccountManagerContact { name, email })
+    }))
+}
+
+pub async fn add_note(
+    db: &Db,
+    me: &User,
+    customer_id: i64,
+    body: &str,
+) -> Result<CustomerNote, AppError> {
+    let body = free_text(body, 4000, true)
+        .map_err(|e| AppError::field("body", e))?
+        .unwrap_or_default();
+    customer(db, customer_id).await?;
+    let at = now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO customer_notes (customer_id, author_id, body, at) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
+    )
+    .bind(customer_id)
+    .bind(me.id)
+    .bind(&body)
+    .bind(at)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(CustomerNote {
+        id,
+        author: me.name.clone(),
+        body,
+        at,
+    })
+}
+
+async fn notes(db: &Db, customer_id: i64) -> Result<Vec<CustomerNote>, AppError> {
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT n.id, u.name, n.body, n.at FROM customer_notes n JOIN users u \
+         ON u.id = n.author_id WHERE n.customer_id = $1 ORDER BY n.id DESC LIMIT 100",
+    )
+    .bind(customer_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, author, body, at)| CustomerNote {
+            id,
+            author,
+            body,
+            at,
+        })
+        .collect())
+}
+
+/// Each kind of touchpoint, newest first and capped, to merge into one timeline.
+async fn touchpoints(db: &Db, customer_id: i64) -> Result<Vec<Touchpoint>, AppError> {
+    const CAP: i64 = 30;
+    let mut out = Vec::new();
+    let queries: [(TouchpointKind, String); 6] = [
+        (
+            TouchpointKind::Shipment,
+            format!(
+                "SELECT tracking_number AS title, status AS detail, created_at AS at, \
+                 tracking_number AS link FROM shipments WHERE customer_id = $1 \
+                 ORDER BY id DESC LIMIT {CAP}"
+            ),
+        ),
+        (
+            TouchpointKind::Exception,
+            format!(
+                "SELECT s.tracking_number AS title, e.status AS detail, e.occurred_at AS at, \
+                 s.tracking_number AS link FROM tracking_events e JOIN shipments s \
+                 ON s.id = e.shipment_id WHERE s.customer_id = $1 AND s.had_exception = 1 \
+                 AND e.status IN ('delayed', 'delivery_failed', 'damaged', 'lost', \
+                 'returned_to_sender') ORDER BY e.occurred_at DESC LIMIT {CAP}"
+            ),
+        ),
+        (
+            TouchpointKind::Notification,
+            format!(
+                "SELECT n.kind AS title, COALESCE(s.tracking_number, '') AS detail, \
+                 n.created_at AS at, s.tracking_number AS link FROM notifications n \
+                 LEFT JOIN shipments s ON s.id = n.shipment_id WHERE n.customer_id = $1 \
+                 ORDER BY n.id DESC LIMIT {CAP}"
+            ),
+        ),
+        (
+            TouchpointKind::Rating,
+            format!(
+                "SELECT s.tracking_number AS title, CAST(r.csat AS TEXT) || '/' || \
+                 COALESCE(CAST(r.nps AS TEXT), '-') AS detail, r.created_at AS at, \
+                 s.tracking_number AS link FROM ratings r JOIN shipments s \
+                 ON s.id = r.shipment_id WHERE r.customer_id = $1 \
+                 ORDER BY r.created_at DESC LIMIT {CAP}"
+            ),
+        ),
+        (
+            TouchpointKind::Return,
+            format!(
+                "SELECT reason AS title, status AS detail, created_at AS at, \
+                 CAST(id AS TEXT) AS link FROM returns WHERE customer_id = $1 \
+                 ORDER BY id DESC LIMIT {CAP}"
+            ),
+        ),
+        (
+            TouchpointKind::Complaint,
+            format!(
+                "SELECT category AS title, status AS detail, created_at AS at, \
+                 CAST(id AS TEXT) AS link FROM complaints WHERE customer_id = $1 \
+                 ORDER BY id DESC LIMIT {CAP}"
+            ),
+        ),
+    ];
+    for (kind, sql) in queries {
+        for r in sqlx::query(&sql)
+            .bind(customer_id)
+            .fetch_all(&db.pool)
+            .await?
+        {
+            let link: Option<String> = r.try_get("link")?;
+            out.push(Touchpoint {
+                kind,
+                at: r.try_get("at")?,
+                title: r.try_get("title")?,
+                detail: r.try_get("detail")?,
+                link: link.map(|l| match kind {
+                    TouchpointKind::Return => format!("/returns/{l}"),
+                    TouchpointKind::Complaint => format!("/complaints/{l}"),
+                    _ => format!("/track/{l}"),
+                }),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Everything the care team knows of a customer: profile, tier and why, its history, its own
+/// KPIs beside the whole base's over the last 90 days, and one timeline of every touchpoint.
+pub async fn customer_360(
+    db: &Db,
+    customer_id: i64,
+    tz: &jiff::tz::TimeZone,
+) -> Result<Customer360, AppError> {
+    let customer = customer(db, customer_id).await?;
+    let row = sqlx::query(
+        "SELECT c.tier, m.id AS manager_id, m.name AS manager_name, m.email AS manager_email \
+         FROM customers c LEFT JOIN users m ON m.id = c.account_manager_id WHERE c.id = $1",
+    )
+    .bind(customer_id)
+    .fetch_one(&db.pool)
+    .await?;
+    let tier = Tier::parse(&row.try_get::<String, _>("tier")?).ok_or(AppError::Internal)?;
+    let account_manager = match row.try_get::<Option<i64>, _>("manager_id")? {
+        Some(id) => Some(StaffRef {
+            id,
+            name: row.try_get("manager_name")?,
+            email: row.try_get("manager_email")?,
+        }),
+        None => None,
+    };
+    let users: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT name, email, created_at FROM users WHERE customer_id = $1 ORDER BY id",
+    )
+    .bind(customer_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let history = segments::history(db, customer_id).await?;
+    let retention = segments::retention_of(db, customer_id).await?;
+    let notes = notes(db, customer_id).await?;
+    let window = super::kpi_service::parse_query(
+        &super::kpis::KpiQuery {
+            period: Some("90d".into()),
+            ..Default::default()
+        },
+        tz,
+        now_ms(),
+    )?;
+    let own = super::kpi_service::totals(
+        db,
+        window.start,
+        window.end,
+        &KpiFilters {
+            customer: Some(customer_id),
+            ..KpiFilters::default()
+        },
+    )
+    .await?;
+    let base =
+        super::kpi_service::totals(db, window.start, window.end, &KpiFilters::default()).await?;
+    let mut timeline = touchpoints(db, customer_id).await?;
+    timeline.extend(notes.iter().map(|n| Touchpoint {
+        kind: TouchpointKind::Note,
+        at: n.at,
+        title: n.author.clone(),
+        detail: n.body.clone(),
+        link: None,
+    }));
+    timeline.extend(retention.iter().map(|r| {
+        Touchpoint {
+            kind: TouchpointKind::Retention,
+            at: r.closed_at.unwrap_or(r.created_at),
+            title: r.rule.as_str().to_string(),
+            detail: r
+                .outcome
+                .map(|o| o.as_str().to_string())
+                .unwrap_or_else(|| "open".into()),
+            link: None,
+        }
+    }));
+    timeline.extend(history.iter().map(|h| Touchpoint {
+        kind: TouchpointKind::TierChange,
+        at: h.at,
+        title: h.from.as_str().to_string(),
+        detail: h.to.as_str().to_string(),
+        link: None,
+    }));
+    timeline.sort_by_key(|t| std::cmp::Reverse(t.at));
+    timeline.truncate(150);
+    Ok(Customer360 {
+        customer,
+        tier,
+        account_manager,
+        users: users
+            .into_iter()
+            .map(|(name, email, created_at)| CustomerUser {
+                name,
+                email,
+                created_at,
+            })
+            .collect(),
+        assessment: segments::stored_assessment(db, customer_id).await?,
+        history,
+        retention,
+        notes,
+        kpi_period: ReportPeriod {
+            ..window.period.clone()
+        },
+        kpis: KpiId::ALL
+            .into_iter()
+            .map(|kpi| KpiComparison {
+                kpi,
+                customer: own.get(&kpi).copied().unwrap_or_default(),
+                base: base.get(&kpi).copied().unwrap_or_default(),
+            })
+            .collect(),
+        timeline,
+        staff: staff(db).await?,
+        rules: super::tiering::TierRules::bundled().clone(),
     })
 }

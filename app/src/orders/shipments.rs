@@ -85,12 +85,15 @@ pub fn validate(req: &BookingRequest) -> Result<ValidBooking, AppError> {
 }
 
 /// Numbers, prices and stores one checked booking with its first tracking event, inside the
-/// caller's transaction (a booking, or the way back of an approved return).
+/// caller's transaction (a booking, or the way back of an approved return). `now` is the
+/// booking's time; its promised window counts from that day (the demo's history books in the
+/// past).
 pub(crate) async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     customer_id: i64,
     v: &ValidBooking,
     tier: &str,
+    now: i64,
 ) -> Result<(i64, String), AppError> {
     let quote = price(&v.shipment, v.insure, tier);
     let option = quote
@@ -98,6 +101,15 @@ pub(crate) async fn insert(
         .iter()
         .find(|o| o.service == v.service)
         .ok_or(AppError::Internal)?;
+    // The quote counts the window from today; the booking counts it from its own day.
+    let day = now.div_euclid(86_400_000);
+    let promised = |days: u32| {
+        crate::ui::format_date(super::pricing::add_business_days(day, days) * 86_400_000)
+    };
+    let (earliest, latest) = (
+        promised(option.transit_days.0),
+        promised(option.transit_days.1),
+    );
     let n: i64 = sqlx::query(
         "UPDATE counters SET value = value + 1 WHERE name = 'shipment_serial' RETURNING value",
     )
@@ -123,7 +135,6 @@ pub(crate) async fn insert(
     .collect::<Vec<_>>()
     .join(" ")
     .to_lowercase();
-    let now = now_ms();
     let parcels_json = serde_json::to_string(&v.parcels).map_err(|_| AppError::Internal)?;
     let lines_json = serde_json::to_string(&option.lines).map_err(|_| AppError::Internal)?;
     let weight_g: i64 = v.parcels.iter().map(|p| p.weight_g).sum();
@@ -152,8 +163,8 @@ pub(crate) async fn insert(
         .bind(lines_json)
         .bind(option.total)
         .bind(option.currency.clone())
-        .bind(option.earliest_delivery.clone())
-        .bind(option.latest_delivery.clone())
+        .bind(earliest.clone())
+        .bind(latest)
         .bind(search_text)
         .bind(now)
         .fetch_one(&mut **tx)
@@ -179,7 +190,7 @@ pub(crate) async fn insert(
         serde_json::json!({ "tracking_number": tracking.as_str() }),
     )
     .await?;
-    Ok((id, option.earliest_delivery.clone()))
+    Ok((id, earliest))
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -225,13 +236,24 @@ pub async fn book_once(
     key: &str,
     req: &BookingRequest,
 ) -> Result<Booked, AppError> {
+    book_once_at(db, customer_id, key, req, now_ms()).await
+}
+
+/// `book_once` at the clock `now`: the key's claim, the shipment's created and updated times,
+/// its first event and its promised window are all of that moment.
+pub async fn book_once_at(
+    db: &Db,
+    customer_id: i64,
+    key: &str,
+    req: &BookingRequest,
+    now: i64,
+) -> Result<Booked, AppError> {
     let key = check_key(key)?;
     let valid = validate(req)?;
     crate::slots::service::check_areas(db, req).await?;
     let hash = hex(&Sha256::digest(
         serde_json::to_vec(req).map_err(|_| AppError::Internal)?,
     ));
-    let now = now_ms();
     let claimed = sqlx::query(
         "INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash, shipment_id, \
          created_at) VALUES ($1, $2, $3, NULL, $4) ON CONFLICT DO NOTHING",
@@ -290,8 +312,8 @@ pub async fn book_once(
         .as_str();
     let booked = async {
         let mut tx = db.pool.begin().await?;
-        let (id, earliest) = insert(&mut tx, customer_id, &valid, tier).await?;
-        crate::slots::service::attach(&mut tx, id, req, &earliest, now_ms()).await?;
+        let (id, earliest) = insert(&mut tx, customer_id, &valid, tier, now).await?;
+        crate::slots::service::attach(&mut tx, id, req, &earliest, now).await?;
         sqlx::query(
             "UPDATE idempotency_keys SET shipment_id = $1 WHERE customer_id = $2 \
              AND idempotency_key = $3",

@@ -40,6 +40,7 @@ fn CustomerDashboard(user: User) -> impl IntoView {
             <a class="button button-secondary" href="/returns">{t!(i18n, returns_title)}</a>
             <a class="button button-secondary" href="/complaints">{t!(i18n, complaints_title)}</a>
         </div>
+        <crate::crm::pages::AccountManagerCard />
         <NotificationsCard />
         <div class="grid-2">
             <section class="card">

@@ -211,7 +211,18 @@ pub async fn create(
     req: &ReturnRequest,
     window_days: u32,
 ) -> Result<Return, AppError> {
-    let now = now_ms();
+    create_at(db, who, tracking_number, req, window_days, now_ms()).await
+}
+
+/// `create` at the clock `now` (the window is checked against it): the demo's history.
+pub async fn create_at(
+    db: &Db,
+    who: &Requester,
+    tracking_number: &str,
+    req: &ReturnRequest,
+    window_days: u32,
+    now: i64,
+) -> Result<Return, AppError> {
     let o = original(db, who, tracking_number).await?;
     if o.status != ShipmentStatus::Delivered {
         return Err(conflict("tracking_number", FieldError::NotDelivered));
@@ -423,7 +434,17 @@ pub async fn decide(
     id: i64,
     d: &ReturnDecision,
 ) -> Result<Return, AppError> {
-    let now = now_ms();
+    decide_at(db, agent, id, d, now_ms()).await
+}
+
+/// `decide` at the clock `now`; an approved return's shipment is booked at that moment.
+pub async fn decide_at(
+    db: &Db,
+    agent: &User,
+    id: i64,
+    d: &ReturnDecision,
+    now: i64,
+) -> Result<Return, AppError> {
     let r = get(db, &Caller::Staff(agent.clone()), id).await?;
     let note = free_text(d.note.as_deref().unwrap_or(""), MAX_NOTE_CHARS, !d.approve)
         .map_err(|e| AppError::field("note", e))?;
@@ -456,7 +477,7 @@ pub async fn decide(
     )
     .await?;
     if let Some(original) = original {
-        let shipment_id = book_return_shipment(&mut tx, &original, customer_id, &r).await?;
+        let shipment_id = book_return_shipment(&mut tx, &original, customer_id, &r, now).await?;
         sqlx::query("UPDATE returns SET return_shipment_id = $1 WHERE id = $2")
             .bind(shipment_id)
             .bind(id)
@@ -510,6 +531,7 @@ async fn book_return_shipment(
     original: &crate::orders::Shipment,
     customer_id: i64,
     r: &Return,
+    now: i64,
 ) -> Result<i64, AppError> {
     let parcels = r
         .items
@@ -529,7 +551,7 @@ async fn book_return_shipment(
     let valid = crate::orders::shipments::validate(&booking)?;
     let tier = crate::accounts::service::tier(&mut **tx, customer_id).await?;
     let (shipment_id, _) =
-        crate::orders::shipments::insert(tx, customer_id, &valid, tier.as_str()).await?;
+        crate::orders::shipments::insert(tx, customer_id, &valid, tier.as_str(), now).await?;
     if let Some(s) = &r.pickup_slot {
         sqlx::query("UPDATE shipments SET pickup_slot_id = $1 WHERE id = $2")
             .bind(s.id)
@@ -547,7 +569,17 @@ pub async fn refund(
     id: i64,
     input: &RefundInput,
 ) -> Result<Return, AppError> {
-    let now = now_ms();
+    refund_at(db, agent, id, input, now_ms()).await
+}
+
+/// `refund` at the clock `now`.
+pub async fn refund_at(
+    db: &Db,
+    agent: &User,
+    id: i64,
+    input: &RefundInput,
+    now: i64,
+) -> Result<Return, AppError> {
     let r = get(db, &Caller::Staff(agent.clone()), id).await?;
     let note = free_text(input.note.as_deref().unwrap_or(""), MAX_NOTE_CHARS, false)
         .map_err(|e| AppError::field("note", e))?;

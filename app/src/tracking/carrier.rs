@@ -153,9 +153,10 @@ async fn duplicate(db: &Db, carrier_id: i64, event_id: &str) -> Result<bool, App
     Ok(found.is_some())
 }
 
-/// Stores one checked event with the shipment's new status. The status changes only from the
-/// one just read (compare-and-set), so two scans at once cannot both pass the transition check.
-async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppError> {
+/// Stores one checked event with the shipment's new status, as received at `now`. The status
+/// changes only from the one just read (compare-and-set), so two scans at once cannot both pass
+/// the transition check.
+async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Stored, AppError> {
     if duplicate(db, carrier_id, &e.event_id).await? {
         return Ok(Stored::Duplicate);
     }
@@ -177,7 +178,6 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent) -> Result<Stored, AppEr
             FieldError::TransitionIllegal,
         )])));
     }
-    let now = now_ms();
     let mut tx = db.pool.begin().await?;
     // The journey's facts the KPIs read, kept with the scan that establishes them.
     let delivered = e.status == ShipmentStatus::Delivered;
@@ -275,6 +275,18 @@ pub async fn record(
     batch: &CarrierBatch,
     locale: Locale,
 ) -> Result<CarrierBatchResult, AppError> {
+    record_at(db, carrier_id, batch, locale, now_ms()).await
+}
+
+/// `record` as received at the clock `now`: events may not be later than it, and the status
+/// change, the delay rules and a return's step are of that moment (the demo's history).
+pub async fn record_at(
+    db: &Db,
+    carrier_id: i64,
+    batch: &CarrierBatch,
+    locale: Locale,
+    now: i64,
+) -> Result<CarrierBatchResult, AppError> {
     if batch.events.len() > MAX_BATCH {
         return Err(AppError::field(
             "events",
@@ -287,11 +299,10 @@ pub async fn record(
         refused: 0,
         results: Vec::with_capacity(batch.events.len()),
     };
-    let now = now_ms();
     for e in &batch.events {
         let result = match validate(e, now) {
             Err(fields) => Err(AppError::Validation(fields)),
-            Ok(valid) => store(db, carrier_id, &valid).await,
+            Ok(valid) => store(db, carrier_id, &valid, now).await,
         };
         let outcome = match result {
             Ok(Stored::Recorded) => {

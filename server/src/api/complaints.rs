@@ -54,11 +54,10 @@ pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<ComplaintSummary>>, ApiError> {
-    let customer = match service::caller(&state.db, &headers).await? {
-        Caller::Customer(c) => Some(c),
-        Caller::Staff(_) => None,
-    };
-    Ok(Json(service::list(&state.db, customer).await?))
+    Ok(Json(match service::caller(&state.db, &headers).await? {
+        Caller::Customer(c) => service::list(&state.db, Some(c), None).await?,
+        Caller::Staff(me) => service::list(&state.db, None, Some(me.id)).await?,
+    }))
 }
 
 /// One complaint with its thread (another customer's: 404).

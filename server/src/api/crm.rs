@@ -1,31 +1,34 @@
 use app::accounts::service::{require_manager, require_staff};
 use app::crm::kpis::{DrillPage, KpiId, KpiQuery, KpiReport};
 use app::crm::{
-    kpi_service, segments, service, CustomerSummary, OutreachInput, RecomputeSummary,
-    RetentionItem, SegmentsOverview,
+    kpi_service, segments, service, AccountManagerInput, Customer360, CustomerNote, CustomerQuery,
+    CustomerSummary, NoteInput, OutreachInput, RecomputeSummary, RetentionItem, SegmentsOverview,
 };
 use app::error::{AppError, FieldError};
 use app::platform::{now_ms, AppState};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::{ApiError, ApiJson, ApiQuery, ErrorBody};
 
-/// Customers, newest first (care agents and managers only).
-#[utoipa::path(get, path = "/api/v1/customers", tag = "crm",
+/// Customers, newest first, found by part of a name, company or email or by a tracking
+/// number, filtered by tier, industry or at risk (care agents and managers only).
+#[utoipa::path(get, path = "/api/v1/customers", tag = "crm", params(CustomerQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, body = Vec<CustomerSummary>),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "Not staff", body = ErrorBody)))]
+        (status = 403, description = "Not staff", body = ErrorBody),
+        (status = 422, description = "A bad filter, named", body = ErrorBody)))]
 pub async fn list_customers(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ApiQuery(q): ApiQuery<CustomerQuery>,
 ) -> Result<Json<Vec<CustomerSummary>>, ApiError> {
     require_staff(&state.db, &headers).await?;
-    Ok(Json(service::list_customers(&state.db, 500).await?))
+    Ok(Json(service::search_customers(&state.db, &q, 500).await?))
 }
 
 /// The tiers: how many customers each holds, the moves of the last 30 days, and the rules
@@ -192,4 +195,69 @@ pub async fn kpi_items(
             .into_response());
     }
     Ok(Json(page).into_response())
+}
+
+/// One customer's 360: profile and users, tier with its scores and rule, tier history, its own
+/// KPIs beside the whole base's (90 days), notes, retention items and one timeline of every
+/// touchpoint (staff only).
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "crm",
+    params(("id" = i64, Path)), security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = Customer360),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not staff", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn customer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<Customer360>, ApiError> {
+    require_staff(&state.db, &headers).await?;
+    Ok(Json(
+        service::customer_360(&state.db, id, &state.settings.report_tz()).await?,
+    ))
+}
+
+/// Adds a note to a customer's file (staff only).
+#[utoipa::path(post, path = "/api/v1/customers/{id}/notes", tag = "crm",
+    params(("id" = i64, Path)), request_body = NoteInput,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 201, body = CustomerNote),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not staff", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn add_note(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<NoteInput>,
+) -> Result<(StatusCode, Json<CustomerNote>), ApiError> {
+    let me = require_staff(&state.db, &headers).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(service::add_note(&state.db, &me, id, &input.body).await?),
+    ))
+}
+
+/// Names the agent who serves a customer first (managers only); `null` removes it.
+#[utoipa::path(put, path = "/api/v1/customers/{id}/account-manager", tag = "crm",
+    params(("id" = i64, Path)), request_body = AccountManagerInput,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Set"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a manager", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "Not a staff user", body = ErrorBody)))]
+pub async fn set_account_manager(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<AccountManagerInput>,
+) -> Result<StatusCode, ApiError> {
+    require_manager(&state.db, &headers).await?;
+    service::set_account_manager(&state.db, id, input.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

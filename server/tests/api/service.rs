@@ -96,10 +96,21 @@ async fn demo_data_is_made_once_through_the_sign_up_path() {
         .await
         .unwrap();
     assert_eq!(addresses.as_array().unwrap().len(), 3);
+    let count_users = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    let users = count_users().await;
     server::demo::seed_if_empty(&app.db).await.unwrap();
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.db.pool)
+    assert_eq!(count_users().await, users, "a second seeding makes nobody");
+    // A year of history through the services gives every tier members.
+    let tiers: Vec<String> = sqlx::query_scalar("SELECT DISTINCT tier FROM customers")
+        .fetch_all(&app.db.pool)
         .await
         .unwrap();
-    assert_eq!(users, 5);
+    for tier in ["vip", "key", "regular", "at_risk", "new"] {
+        assert!(tiers.iter().any(|t| t == tier), "no {tier} in {tiers:?}");
+    }
 }
