@@ -210,18 +210,22 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
     let inserted = sqlx::query(
         "INSERT INTO tracking_events (shipment_id, status, occurred_at, place, lat, lon, note, \
          source, created_at, carrier_id, event_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'scan', $8, $9, $10) RETURNING id",
+         VALUES ($1, $2, $3, $4, CASE WHEN $11 = 1 THEN $5 END, CASE WHEN $11 = 1 THEN $6 END, \
+         $7, 'scan', $8, $9, $10) RETURNING id",
     )
     .bind(id)
     .bind(e.status.as_str())
     .bind(e.time_ms)
     .bind(e.place.clone())
-    .bind(e.point.map(|p| p.0))
-    .bind(e.point.map(|p| p.1))
+    // Never a NULL float: sqlx 0.8.6's Any driver types a NULL f64 as float4 on PostgreSQL,
+    // and the statement it prepares then refuses the next scan's real coordinates.
+    .bind(e.point.map_or(0.0, |p| p.0))
+    .bind(e.point.map_or(0.0, |p| p.1))
     .bind(e.note.clone())
     .bind(now)
     .bind(carrier_id)
     .bind(&e.event_id)
+    .bind(i64::from(e.point.is_some()))
     .fetch_one(&mut *tx)
     .await;
     match inserted {

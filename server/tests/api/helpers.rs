@@ -71,6 +71,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    // The server's warnings and errors (a database error behind a 500, say) are shown with a
+    // failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_test_writer()
+        .try_init();
     let mut settings = Settings {
         listen_addr: "127.0.0.1:0".parse().unwrap(),
         database_url: fresh_database_url().await,

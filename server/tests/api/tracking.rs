@@ -431,3 +431,33 @@ async fn the_simulated_courier_reports_positions_on_the_round() {
         "between depot and door: {lat}"
     );
 }
+
+/// A scan without coordinates, then scans with them: on PostgreSQL a NULL coordinate once
+/// made the prepared insert refuse the next real one (a 500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_with_and_without_coordinates_mix_on_every_backend() {
+    use crate::after_delivery::{ok_json, scan};
+    let app = spawn_app().await;
+    let shipper = crate::shipments::customer(&app, "mix@example.com").await;
+    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
+        .await
+        .unwrap();
+    for i in 0..6 {
+        let tn = crate::after_delivery::booked(&app, &shipper, &format!("mix-{i}")).await;
+        scan(&app, &carrier, &tn, "picked_up").await;
+        let res = client()
+            .post(app.url("/api/v1/carrier/events"))
+            .bearer_auth(&carrier)
+            .json(
+                &serde_json::json!({"events": [{"event_id": format!("{tn}-hub"),
+                "tracking_number": tn, "status": "at_hub",
+                "time": jiff::Timestamp::now().to_string(), "place": "Hub",
+                "lat": 31.2, "lng": 121.5}]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let out = ok_json(res, 200).await;
+        assert_eq!(out["results"][0]["outcome"], "recorded", "{out}");
+    }
+}
