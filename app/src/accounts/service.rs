@@ -528,25 +528,6 @@ pub async fn change_password(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dummy_hash_is_a_valid_argon2id_hash() {
-        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
-    }
-
-    #[test]
-    fn tokens_are_random_and_stored_hashed() {
-        let a = random_token();
-        assert_ne!(a, random_token());
-        assert_eq!(a.len(), 43);
-        assert_ne!(token_hash(&a), a);
-        assert_eq!(token_hash(&a), token_hash(&a));
-    }
-}
-
 /// The customer's current tier, as segmentation last set it: quotes, bookings, complaint SLAs
 /// and return deadlines all read it here, so one customer gets one service everywhere.
 pub async fn tier<'e, E>(exec: E, customer_id: i64) -> Result<crate::domain::Tier, AppError>
@@ -583,4 +564,23 @@ where
             .await?
             .flatten(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dummy_hash_is_a_valid_argon2id_hash() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let a = random_token();
+        assert_ne!(a, random_token());
+        assert_eq!(a.len(), 43);
+        assert_ne!(token_hash(&a), a);
+        assert_eq!(token_hash(&a), token_hash(&a));
+    }
 }

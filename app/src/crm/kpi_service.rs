@@ -207,6 +207,7 @@ impl Window {
     }
 }
 
+#[derive(Clone)]
 enum Arg {
     Int(i64),
     Text(String),
@@ -266,15 +267,25 @@ impl Sql {
 /// Counts per bucket: bucket index -> the family's columns.
 type Counts = BTreeMap<i64, Vec<i64>>;
 
-/// One grouped query over `[start, end)` by the time column `at`; `columns` are the sums.
+/// `[start, end)` cut into buckets of `bucket_ms`.
+#[derive(Clone, Copy)]
+struct Span {
+    start: i64,
+    end: i64,
+    bucket_ms: i64,
+}
+
+/// One grouped query over the span by the time column `at`; `columns` are the sums.
 async fn counts(
     db: &Db,
     from_where: &str,
     at: &str,
     columns: &[&str],
-    start: i64,
-    end: i64,
-    bucket_ms: i64,
+    Span {
+        start,
+        end,
+        bucket_ms,
+    }: Span,
     filters: &KpiFilters,
 ) -> Result<Counts, AppError> {
     let mut sql = Sql::default();
@@ -335,6 +346,11 @@ async fn period_counts(
     bucket_ms: i64,
     f: &KpiFilters,
 ) -> Result<PeriodCounts, AppError> {
+    let span = Span {
+        start,
+        end,
+        bucket_ms,
+    };
     let booked = counts(
         db,
         SHIPMENTS_FROM,
@@ -345,9 +361,7 @@ async fn period_counts(
             &flag(HAS_COMPLAINT),
             "s.had_exception",
         ],
-        start,
-        end,
-        bucket_ms,
+        span,
         f,
     )
     .await?;
@@ -356,9 +370,7 @@ async fn period_counts(
         SHIPMENTS_FROM,
         "s.delivered_at",
         &["1", "s.delivered_on_time", &flag(DAMAGED)],
-        start,
-        end,
-        bucket_ms,
+        span,
         f,
     )
     .await?;
@@ -374,9 +386,7 @@ async fn period_counts(
             &flag("r.nps >= 9"),
             &flag("r.nps <= 6"),
         ],
-        start,
-        end,
-        bucket_ms,
+        span,
         f,
     )
     .await?;
@@ -588,16 +598,7 @@ pub async fn drill(
         args: Vec::new(),
     };
     // The same arguments bind the count and the page.
-    let again = |sql: &Sql| {
-        sql.args
-            .iter()
-            .map(|a| match a {
-                Arg::Int(v) => Arg::Int(*v),
-                Arg::Text(v) => Arg::Text(v.clone()),
-            })
-            .collect::<Vec<_>>()
-    };
-    count_sql.args = again(&sql);
+    count_sql.args = sql.args.clone();
     let total: i64 = count_sql.fetch(db).await?[0].try_get("n")?;
     let limit = sql.int(per_page);
     let offset = sql.int((page - 1) * per_page);

@@ -176,7 +176,7 @@ pub async fn staff_overview() -> Result<CareOverview, AppError> {
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "crm/customers")]
+#[server(prefix = "/rpc", endpoint = "crm/customers", input = server_fn::codec::Json)]
 pub async fn list_customers(query: CustomerQuery) -> Result<Vec<CustomerSummary>, AppError> {
     use crate::platform::request::*;
     respond(
@@ -250,7 +250,7 @@ pub async fn my_account_manager() -> Result<Option<AccountManagerContact>, AppEr
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "crm/kpis")]
+#[server(prefix = "/rpc", endpoint = "crm/kpis", input = server_fn::codec::Json)]
 pub async fn kpi_report(query: kpis::KpiQuery) -> Result<kpis::KpiReport, AppError> {
     use crate::platform::request::*;
     respond(
@@ -265,7 +265,7 @@ pub async fn kpi_report(query: kpis::KpiQuery) -> Result<kpis::KpiReport, AppErr
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "crm/kpi-items")]
+#[server(prefix = "/rpc", endpoint = "crm/kpi-items", input = server_fn::codec::Json)]
 pub async fn kpi_items(
     kpi: String,
     query: kpis::KpiQuery,

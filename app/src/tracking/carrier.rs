@@ -170,7 +170,8 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
     .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
     let id: i64 = row.try_get(0)?;
     let customer_id: i64 = row.try_get(2)?;
-    let window_end = super::eta::window_end(row.try_get(4)?, &row.try_get::<String, _>(3)?);
+    let on_time =
+        super::eta::delivered_on_time(e.time_ms, row.try_get(4)?, &row.try_get::<String, _>(3)?);
     let current = ShipmentStatus::parse(&row.try_get::<String, _>(1)?).ok_or(AppError::Internal)?;
     if !current.can_become(e.status) {
         return Err(AppError::Conflict(FieldErrors::from([(
@@ -195,7 +196,7 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
     .bind(current.as_str())
     .bind(i64::from(delivered))
     .bind(e.time_ms)
-    .bind(i64::from(window_end.is_some_and(|end| e.time_ms <= end)))
+    .bind(i64::from(on_time))
     .bind(i64::from(e.status.is_exception()))
     .bind(i64::from(e.status == ShipmentStatus::Damaged))
     .execute(&mut *tx)

@@ -107,6 +107,12 @@ pub fn window_end(slot_ends_at: Option<i64>, promised_to: &str) -> Option<i64> {
     slot_ends_at.or_else(|| crate::ui::parse_date(promised_to).map(|d| (d + 1) * 86_400_000))
 }
 
+/// Whether a delivery at `delivered_at` kept the promise: by the end of the held window, else by
+/// the end of the last promised day (the on-time KPI counts these).
+pub fn delivered_on_time(delivered_at: i64, slot_ends_at: Option<i64>, promised_to: &str) -> bool {
+    window_end(slot_ends_at, promised_to).is_some_and(|end| delivered_at <= end)
+}
+
 /// Every reason the parcel is late now. Empty means on time.
 pub fn delay_causes(status: ShipmentStatus, eta: Option<&Eta>, window_end: i64) -> Vec<DelayCause> {
     let mut causes = Vec::new();
@@ -123,6 +129,25 @@ pub fn delay_causes(status: ShipmentStatus, eta: Option<&Eta>, window_end: i64) 
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_delivery_in_the_windows_last_minute_is_on_time() {
+        // 2026-03-01 is day 20513; its promised day ends at 2026-03-02T00:00Z.
+        let end = (20_513 + 1) * 86_400_000;
+        assert!(delivered_on_time(end - 60_000, None, "2026-03-01"));
+        assert!(delivered_on_time(end, None, "2026-03-01"));
+        assert!(!delivered_on_time(end + 1, None, "2026-03-01"));
+        // A held window ends earlier than the day: its end is the promise.
+        let slot_end = end - 6 * 3_600_000;
+        assert!(delivered_on_time(slot_end, Some(slot_end), "2026-03-01"));
+        assert!(!delivered_on_time(
+            slot_end + 60_000,
+            Some(slot_end),
+            "2026-03-01"
+        ));
+        assert!(!delivered_on_time(0, None, "not a date"));
+    }
+
     use super::*;
 
     const H: i64 = 3_600_000;
