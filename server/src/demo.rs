@@ -91,6 +91,19 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
     let past = history::History::new(db).await?;
     let (historic, soured) = past.seed(acme).await?;
     app::crm::segments::recompute(db).await?;
+    // The demo agent manages the valuable accounts: their complaints and retention calls go to
+    // it first, and they see who it is on their dashboard.
+    let agent: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(STAFF[0].0)
+        .fetch_one(&db.pool)
+        .await?;
+    let valuable: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM customers WHERE tier IN ('vip', 'key') ORDER BY id")
+            .fetch_all(&db.pool)
+            .await?;
+    for customer_id in valuable {
+        app::crm::service::set_account_manager(db, customer_id, Some(agent)).await?;
+    }
     for customer_id in soured {
         past.sour(customer_id).await?;
     }

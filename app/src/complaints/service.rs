@@ -68,12 +68,8 @@ pub async fn create_at(
         }
     };
     let tier = crate::accounts::service::tier(&db.pool, customer_id).await?;
-    // A vip or key customer's complaint goes to its account manager first.
-    let assignee = if tier.is_valuable() {
-        crate::accounts::service::account_manager_id(&db.pool, customer_id).await?
-    } else {
-        None
-    };
+    // A customer with an account manager (vip and key accounts) is served by it first.
+    let assignee = crate::accounts::service::account_manager_id(&db.pool, customer_id).await?;
     let tier = tier.as_str();
     let sla = sla_for(tier);
     let (first_due, resolution_due) = due_times(tier, now);

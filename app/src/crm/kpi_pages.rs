@@ -10,7 +10,6 @@ use leptos_router::params::ParamsMap;
 use super::kpis::{DrillItem, Kpi, KpiId, KpiQuery, KpiUnit, TrendPoint, Verdict};
 use super::{kpi_items, kpi_report};
 use crate::accounts::Role;
-use crate::domain::{Industry, Tier};
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::orders::ServiceLevel;
@@ -131,24 +130,8 @@ fn KpiForm(query: Memo<KpiQuery>) -> impl IntoView {
                 <label for="f-to">{t!(i18n, kpi_to)}</label>
                 <input id="f-to" name="to" type="date" value=q.to.clone() />
             </div>
-            <div class="field">
-                <label for="f-tier">{t!(i18n, kpi_tier)}</label>
-                <select id="f-tier" name="tier">
-                    <option value="">{t!(i18n, kpi_all)}</option>
-                    {Tier::ALL.into_iter().map(|tier| view! {
-                        <option value=tier.as_str() selected=selected(&q.tier, tier.as_str())>{move || tier.label(i18n.get())}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-industry">{t!(i18n, field_industry)}</label>
-                <select id="f-industry" name="industry">
-                    <option value="">{t!(i18n, kpi_all)}</option>
-                    {Industry::ALL.into_iter().map(|ind| view! {
-                        <option value=ind.as_str() selected=selected(&q.industry, ind.as_str())>{move || ind.label(i18n.get())}</option>
-                    }).collect_view()}
-                </select>
-            </div>
+            {super::pages::tier_field(q.tier.clone())}
+            {super::pages::industry_field(q.industry.clone())}
             <div class="field">
                 <label for="f-service">{t!(i18n, kpi_service)}</label>
                 <select id="f-service" name="service">

@@ -25,6 +25,38 @@ fn tier_badge(tier: Tier) -> impl IntoView {
     view! { <span class=format!("badge tier-{}", tier.as_str()) data-testid="tier-badge">{move || tier.label(i18n.get())}</span> }
 }
 
+/// A filter's tier choice, "All" first.
+pub(crate) fn tier_field(selected: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="field">
+            <label for="f-tier">{t!(i18n, kpi_tier)}</label>
+            <select id="f-tier" name="tier">
+                <option value="">{t!(i18n, kpi_all)}</option>
+                {Tier::ALL.into_iter().map(|tier| view! {
+                    <option value=tier.as_str() selected=selected.as_deref() == Some(tier.as_str())>{move || tier.label(i18n.get())}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// A filter's industry choice, "All" first.
+pub(crate) fn industry_field(selected: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="field">
+            <label for="f-industry">{t!(i18n, field_industry)}</label>
+            <select id="f-industry" name="industry">
+                <option value="">{t!(i18n, kpi_all)}</option>
+                {Industry::ALL.into_iter().map(|ind| view! {
+                    <option value=ind.as_str() selected=selected.as_deref() == Some(ind.as_str())>{move || ind.label(i18n.get())}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
 fn money(minor: i64) -> String {
     format!("¥{}.{:02}", minor / 100, (minor % 100).abs())
 }
@@ -199,24 +231,8 @@ pub fn CustomersPage() -> impl IntoView {
                         <label for="f-q">{t!(i18n, cust_search)}</label>
                         <input id="f-q" name="q" type="search" value=q.q.clone() maxlength=100 placeholder=move || i18n.get().cust_search_hint />
                     </div>
-                    <div class="field">
-                        <label for="f-tier">{t!(i18n, kpi_tier)}</label>
-                        <select id="f-tier" name="tier">
-                            <option value="">{t!(i18n, kpi_all)}</option>
-                            {Tier::ALL.into_iter().map(|tier| view! {
-                                <option value=tier.as_str() selected=q.tier.as_deref() == Some(tier.as_str())>{move || tier.label(i18n.get())}</option>
-                            }).collect_view()}
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="f-industry">{t!(i18n, field_industry)}</label>
-                        <select id="f-industry" name="industry">
-                            <option value="">{t!(i18n, kpi_all)}</option>
-                            {Industry::ALL.into_iter().map(|ind| view! {
-                                <option value=ind.as_str() selected=q.industry.as_deref() == Some(ind.as_str())>{move || ind.label(i18n.get())}</option>
-                            }).collect_view()}
-                        </select>
-                    </div>
+                    {tier_field(q.tier.clone())}
+                    {industry_field(q.industry.clone())}
                     <label class="check">
                         <input type="checkbox" name="at_risk" value="true" checked=q.at_risk.as_deref() == Some("true") />
                         {t!(i18n, cust_at_risk_only)}

@@ -104,12 +104,7 @@ pub async fn search_customers(
                 "c.id IN (SELECT customer_id FROM shipments WHERE tracking_number = {p})"
             ));
         } else {
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let p = arg(format!("%{escaped}%"));
+            let p = arg(crate::platform::db::like_contains(&text));
             clauses.push(format!(
                 "(LOWER(c.name) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(c.company, '')) LIKE {p} \
                  ESCAPE '\\' OR c.id IN (SELECT customer_id FROM users WHERE customer_id IS NOT NULL \
@@ -213,24 +208,20 @@ pub async fn set_account_manager(
     Ok(())
 }
 
-/// The account manager a customer may contact: only vip and key accounts have one (the
-/// customer sees the person, never its tier).
+/// The account manager a customer may contact, if a manager named one (for vip and key
+/// accounts; one who slips to at risk keeps it). The customer sees the person, never its tier.
 pub async fn account_manager_contact(
     db: &Db,
     customer_id: i64,
 ) -> Result<Option<super::AccountManagerContact>, AppError> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT m.name, m.email, c.tier FROM customers c JOIN users m \
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT m.name, m.email FROM customers c JOIN users m \
          ON m.id = c.account_manager_id WHERE c.id = $1",
     )
     .bind(customer_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.and_then(|(name, email, tier)| {
-        Tier::parse(&tier)
-            .is_some_and(Tier::is_valuable)
-            .then_some(super::AccountManagerContact { name, email })
-    }))
+    Ok(row.map(|(name, email)| super::AccountManagerContact { name, email }))
 }
 
 pub async fn add_note(

@@ -592,15 +592,10 @@ pub async fn list(db: &Db, customer_id: i64, q: &ShipmentQuery) -> Result<Shipme
         } else if text.chars().count() > 100 {
             errors.insert("q".into(), FieldError::TooLong { max: 100 });
         } else {
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
             push(
                 &mut sql,
                 " AND search_text LIKE ? ESCAPE '\\'",
-                Arg::Text(format!("%{escaped}%")),
+                Arg::Text(crate::platform::db::like_contains(text)),
             );
         }
     }

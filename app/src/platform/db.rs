@@ -145,6 +145,17 @@ impl Db {
     }
 }
 
+/// `%text%` for `LIKE $n ESCAPE '\'`: lower-cased, with the text's own wildcards and escape
+/// character escaped, so a search for `50%_off` finds exactly that.
+pub fn like_contains(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Forwards the database's notifications to this instance's live pages, reconnecting after a
 /// lost connection.
 async fn relay_notifications(url: String, to: tokio::sync::broadcast::Sender<String>) {
@@ -167,5 +178,16 @@ async fn relay_notifications(url: String, to: tokio::sync::broadcast::Sender<Str
             Err(e) => tracing::warn!("live notifications unavailable: {e}"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_contains;
+
+    #[test]
+    fn like_patterns_escape_the_texts_own_wildcards() {
+        assert_eq!(like_contains("50%_Off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_contains("莲花"), "%莲花%");
     }
 }

@@ -661,6 +661,28 @@ async fn a_vip_account_manager_gets_its_complaints_first_and_the_360_tells_the_w
     )
     .await;
 
+    // The customer sees who its account manager is (never its tier); another sees nobody.
+    assert_eq!(app.sign_in(email, PASSWORD).await.status(), 200);
+    let contact: Value = app
+        .call::<app::crm::MyAccountManager>(&[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contact["email"], "agent@carrier.example", "{contact}");
+    assert!(!contact.to_string().contains("vip"));
+    assert_eq!(
+        app.sign_in("small@example.com", PASSWORD).await.status(),
+        200
+    );
+    let nobody: Value = app
+        .call::<app::crm::MyAccountManager>(&[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(nobody.is_null(), "{nobody}");
+
     // The small customer's complaint is older and more overdue, yet the vip's comes first
     // in its account manager's queue, already assigned.
     let older = ok_json(
