@@ -19,7 +19,8 @@ const chromium = {
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 60_000,
+  // A test may load a dozen pages, each instantiating the debug build's wasm (tens of MB).
+  timeout: 120_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
