@@ -57,29 +57,24 @@ pub async fn gather_facts(
         f.paid_recent = r.try_get("paid_recent")?;
         f.paid_before = r.try_get("paid_before")?;
     }
-    let complained = sqlx::query(
-        "SELECT s.customer_id, COUNT(DISTINCT c.shipment_id) AS n FROM complaints c \
-         JOIN shipments s ON s.id = c.shipment_id \
-         WHERE s.created_at >= $1 AND s.status <> 'cancelled' GROUP BY s.customer_id",
-    )
-    .bind(window)
-    .fetch_all(&db.pool)
-    .await?;
-    for r in complained {
-        if let Some(f) = facts.get_mut(&r.try_get("customer_id")?) {
-            f.complained_shipments = r.try_get("n")?;
-        }
-    }
-    let returns = sqlx::query(
-        "SELECT customer_id, COUNT(*) AS n FROM returns WHERE created_at >= $1 \
-         GROUP BY customer_id",
-    )
-    .bind(window)
-    .fetch_all(&db.pool)
-    .await?;
-    for r in returns {
-        if let Some(f) = facts.get_mut(&r.try_get("customer_id")?) {
-            f.returns = r.try_get("n")?;
+    let per_customer = [
+        (
+            "SELECT s.customer_id, COUNT(DISTINCT c.shipment_id) AS n FROM complaints c \
+             JOIN shipments s ON s.id = c.shipment_id \
+             WHERE s.created_at >= $1 AND s.status <> 'cancelled' GROUP BY s.customer_id",
+            (|f: &mut Facts, n| f.complained_shipments = n) as fn(&mut Facts, i64),
+        ),
+        (
+            "SELECT customer_id, COUNT(*) AS n FROM returns WHERE created_at >= $1 \
+             GROUP BY customer_id",
+            |f: &mut Facts, n| f.returns = n,
+        ),
+    ];
+    for (sql, set) in per_customer {
+        for r in sqlx::query(sql).bind(window).fetch_all(&db.pool).await? {
+            if let Some(f) = facts.get_mut(&r.try_get("customer_id")?) {
+                set(f, r.try_get("n")?);
+            }
         }
     }
     // Ratings oldest first, so the last NPS answer seen is the latest.
