@@ -13,7 +13,8 @@ pub mod complaints;
 pub mod crm;
 pub mod domain;
 pub mod error;
-
+#[cfg(feature = "ssr")]
+pub mod kpi_rollup;
 mod layout;
 pub mod notifications;
 pub mod orders;

@@ -38,6 +38,13 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 /// Connects the database (running migrations) and assembles the state.
 pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
     let db = Db::connect(&settings.database_url).await?;
+    // Built once, and again after REPORT_TIME_ZONE changes; events keep them after that.
+    if let Some(rows) = app::kpi_rollup::ensure(&db, &settings.report_time_zone)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("counting the KPI roll-ups: {e}")))?
+    {
+        tracing::info!(rows, time_zone = %settings.report_time_zone, "KPI roll-ups built");
+    }
     Ok(AppState {
         leptos_options: leptos_options(&settings),
         db,

@@ -11,6 +11,7 @@ use crate::accounts::service::require_party;
 use crate::accounts::User;
 use crate::domain::{free_text, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::kpi_rollup::{Counted, Subject};
 use crate::notifications::NotificationKind;
 use crate::platform::uploads::{self, Owner};
 use crate::platform::{now_ms, Db, Settings};
@@ -74,10 +75,16 @@ pub async fn create_at(
     let sla = sla_for(tier);
     let (first_due, resolution_due) = due_times(tier, now);
     let mut tx = db.pool.begin().await?;
+    // A complaint changes what its shipment counts (complained, wrong delivery, damaged).
+    let counted = match shipment_id {
+        Some(sid) => Some(Counted::read(&mut tx, Subject::Shipment(sid)).await?),
+        None => None,
+    };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO complaints (customer_id, shipment_id, category, description, tier, priority, \
-         status, first_response_due, resolution_due, created_at, updated_at, assignee_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
+         status, first_response_due, resolution_due, created_at, updated_at, assignee_id, \
+         industry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, \
+         (SELECT industry FROM customers WHERE id = $1)) RETURNING id",
     )
     .bind(customer_id)
     .bind(shipment_id)
@@ -103,6 +110,9 @@ pub async fn create_at(
     )
     .await?;
     notify(&mut tx, id, "received").await?;
+    if let Some(counted) = counted {
+        counted.settle(&mut tx).await?;
+    }
     tx.commit().await?;
     get(db, &Caller::Customer(customer_id), id).await
 }
@@ -288,6 +298,7 @@ pub async fn resolve(
     let c = get(db, caller, id).await?;
     let note = text("note", note)?;
     let mut tx = db.pool.begin().await?;
+    let counted = Counted::read(&mut tx, Subject::Complaint(id)).await?;
     let mut from = c.status;
     if from == ComplaintStatus::Open {
         advance(&mut tx, id, from, ComplaintStatus::InProgress, now).await?;
@@ -326,6 +337,7 @@ pub async fn resolve(
     )
     .await?;
     notify(&mut tx, id, ComplaintStatus::Resolved.as_str()).await?;
+    counted.settle(&mut tx).await?;
     tx.commit().await?;
     get(db, caller, id).await
 }
@@ -399,6 +411,7 @@ pub async fn reopen(
     let c = get(db, caller, id).await?;
     let reason = text("reason", reason)?;
     let mut tx = db.pool.begin().await?;
+    let counted = Counted::read(&mut tx, Subject::Complaint(id)).await?;
     advance(&mut tx, id, c.status, ComplaintStatus::Reopened, now).await?;
     sqlx::query(
         "UPDATE complaints SET reopen_count = reopen_count + 1, resolved_at = NULL WHERE id = $1",
@@ -417,6 +430,7 @@ pub async fn reopen(
     )
     .await?;
     notify(&mut tx, id, ComplaintStatus::Reopened.as_str()).await?;
+    counted.settle(&mut tx).await?;
     tx.commit().await?;
     get(db, caller, id).await
 }

@@ -1,12 +1,14 @@
-//! Counts the KPIs' numerators and denominators from the tables the customer side writes.
+//! Counts the KPIs' numerators and denominators.
 //!
-//! What the dashboard reads, and why: the raw tables, through indexes on the time each KPI is
-//! counted by (`shipments.created_at`, `shipments.delivered_at`, `complaints.resolved_at`,
-//! `ratings.created_at`). A shipment's journey facts (delivered when, on time or not, ever an
-//! exception, scanned damaged) are columns written by the scan that establishes them, in the
-//! scan's transaction, so a KPI reads one row per shipment and never its events. Each family of
-//! KPIs is one grouped query per period whose groups are the trend's buckets; the period's
-//! totals are the buckets' sums, so trend and card can never disagree.
+//! What the dashboard reads, and why: the daily roll-ups (`kpi_daily`, kept by each event's own
+//! transaction, see `kpi_rollup`), one row per local day, tier, industry and service. A year
+//! with the year before is then ~40,000 small rows instead of a million shipments, so every
+//! card stays well under its budget however large the history grows. A filter the roll-ups are
+//! not keyed by (a destination city, one customer) reads the raw tables through indexes on the
+//! time each KPI is counted by and on the customer. Both paths sum the same measures per bucket
+//! and one function turns measures into each KPI's numerator and denominator; the period's
+//! totals are the buckets' sums, so trend and card can never disagree. Median and p90
+//! resolution times need every duration and always read the resolved complaints.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +23,7 @@ use super::kpis::{
 };
 use crate::domain::{single_line, Industry, Tier};
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::kpi_rollup::{self, m, Measures, MEASURES};
 use crate::orders::ServiceLevel;
 use crate::platform::Db;
 
@@ -231,23 +234,25 @@ impl Sql {
         format!("${}", self.args.len())
     }
 
-    /// `AND ...` for each filter; `c` is the customer, `s` the shipment.
-    fn filters(&mut self, f: &KpiFilters) -> String {
+    /// `AND ...` for each filter. `owner` is the alias of the row that keeps the tier and
+    /// industry it was counted under and its customer (the shipment or the complaint);
+    /// `shipment` the one with the service and destination.
+    fn filters(&mut self, f: &KpiFilters, owner: &str, shipment: &str) -> String {
         let mut out = String::new();
         if let Some(t) = f.tier {
-            out += &format!(" AND c.tier = {}", self.text(t.as_str()));
+            out += &format!(" AND {owner}.tier = {}", self.text(t.as_str()));
         }
         if let Some(i) = f.industry {
-            out += &format!(" AND c.industry = {}", self.text(i.as_str()));
+            out += &format!(" AND {owner}.industry = {}", self.text(i.as_str()));
         }
         if let Some(s) = f.service {
-            out += &format!(" AND s.service = {}", self.text(s.as_str()));
+            out += &format!(" AND {shipment}.service = {}", self.text(s.as_str()));
         }
         if let Some(a) = &f.area {
-            out += &format!(" AND s.recipient_city = {}", self.text(a));
+            out += &format!(" AND {shipment}.recipient_city = {}", self.text(a));
         }
         if let Some(id) = f.customer {
-            out += &format!(" AND c.id = {}", self.int(id));
+            out += &format!(" AND {owner}.customer_id = {}", self.int(id));
         }
         out
     }
@@ -264,8 +269,24 @@ impl Sql {
     }
 }
 
-/// Counts per bucket: bucket index -> the family's columns.
-type Counts = BTreeMap<i64, Vec<i64>>;
+/// The measures per bucket (bucket index -> sums).
+type Counts = BTreeMap<i64, Measures>;
+
+/// A KPI's numerator and denominator from the measures: the one place they are defined.
+fn kpi_counts(kpi: KpiId, x: &Measures) -> (i64, i64) {
+    match kpi {
+        KpiId::OnTime => (x[m::ON_TIME], x[m::DELIVERED]),
+        KpiId::OrderAccuracy => (x[m::SHIPMENTS] - x[m::WRONG_DELIVERY], x[m::SHIPMENTS]),
+        KpiId::DamageRate => (x[m::DAMAGED], x[m::DELIVERED]),
+        KpiId::ComplaintRate => (x[m::COMPLAINED], x[m::SHIPMENTS]),
+        KpiId::ExceptionRate => (x[m::EXCEPTIONS], x[m::SHIPMENTS]),
+        KpiId::ResolutionTime => (x[m::RESOLUTION_MINUTES], x[m::RESOLVED]),
+        KpiId::ResolutionWithinSla => (x[m::RESOLVED_IN_SLA], x[m::RESOLVED]),
+        KpiId::Csat => (x[m::CSAT_GOOD], x[m::RATINGS]),
+        KpiId::CsatMean => (x[m::CSAT_SUM], x[m::RATINGS]),
+        KpiId::Nps => (x[m::PROMOTERS] - x[m::DETRACTORS], x[m::NPS_ANSWERS]),
+    }
+}
 
 /// `[start, end)` cut into buckets of `bucket_ms`.
 #[derive(Clone, Copy)]
@@ -275,53 +296,58 @@ struct Span {
     bucket_ms: i64,
 }
 
-/// One grouped query over the span by the time column `at`; `columns` are the sums.
-async fn counts(
+/// One grouped query over the span by the time column `at`, summing each expression into its
+/// measure.
+async fn raw_family(
     db: &Db,
-    from_where: &str,
+    (from_where, owner): (&str, &str),
     at: &str,
-    columns: &[&str],
+    columns: &[(usize, &str)],
     Span {
         start,
         end,
         bucket_ms,
     }: Span,
     filters: &KpiFilters,
-) -> Result<Counts, AppError> {
+    into: &mut Counts,
+) -> Result<(), AppError> {
     let mut sql = Sql::default();
     let s = sql.int(start);
     let e = sql.int(end);
     let b = sql.int(bucket_ms);
-    let filter = sql.filters(filters);
+    let filter = sql.filters(filters, owner, "s");
     let sums: Vec<String> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("CAST(SUM({c}) AS BIGINT) AS c{i}"))
+        .map(|(i, (_, c))| format!("CAST(SUM({c}) AS BIGINT) AS c{i}"))
         .collect();
     sql.text = format!(
         "SELECT CAST(({at} - {s}) / {b} AS BIGINT) AS bucket, {} {from_where} \
          AND {at} >= {s} AND {at} < {e}{filter} GROUP BY 1",
         sums.join(", ")
     );
-    let mut out = Counts::new();
     for row in sql.fetch(db).await? {
-        let cols = (0..columns.len())
-            .map(|i| {
-                row.try_get::<Option<i64>, _>(i + 1)
-                    .map(Option::unwrap_or_default)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        out.insert(row.try_get("bucket")?, cols);
+        let bucket = into.entry(row.try_get("bucket")?).or_insert([0; 16]);
+        for (i, (measure, _)) in columns.iter().enumerate() {
+            bucket[*measure] += row.try_get::<Option<i64>, _>(i + 1)?.unwrap_or_default();
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
-const SHIPMENTS_FROM: &str = "FROM shipments s JOIN customers c ON c.id = s.customer_id \
-     WHERE s.status <> 'cancelled'";
-const COMPLAINTS_FROM: &str = "FROM complaints k JOIN customers c ON c.id = k.customer_id \
-     LEFT JOIN shipments s ON s.id = k.shipment_id WHERE k.resolved_at IS NOT NULL";
-const RATINGS_FROM: &str = "FROM ratings r JOIN shipments s ON s.id = r.shipment_id \
-     JOIN customers c ON c.id = r.customer_id WHERE 1 = 1";
+/// Shipments booked (by `created_at`) or delivered (by `delivered_at`), never cancelled ones.
+const SHIPMENTS: (&str, &str) = ("FROM shipments s WHERE s.status <> 'cancelled'", "s");
+/// Complaints resolved (by `resolved_at`), with their shipment when they have one.
+const COMPLAINTS: (&str, &str) = (
+    "FROM complaints k LEFT JOIN shipments s ON s.id = k.shipment_id \
+     WHERE k.resolved_at IS NOT NULL",
+    "k",
+);
+/// Ratings (by `created_at`) with the shipment they rate.
+const RATINGS: (&str, &str) = (
+    "FROM ratings r JOIN shipments s ON s.id = r.shipment_id WHERE s.status <> 'cancelled'",
+    "s",
+);
 const HAS_COMPLAINT: &str = "EXISTS (SELECT 1 FROM complaints k WHERE k.shipment_id = s.id)";
 const HAS_WRONG_DELIVERY: &str = "EXISTS (SELECT 1 FROM complaints k WHERE k.shipment_id = s.id \
      AND k.category = 'wrong_delivery')";
@@ -332,133 +358,182 @@ fn flag(condition: &str) -> String {
     format!("CASE WHEN {condition} THEN 1 ELSE 0 END")
 }
 
-/// Every KPI's counts per bucket over one period.
-struct PeriodCounts {
-    /// Per KPI: bucket -> (numerator, denominator).
-    by_kpi: BTreeMap<KpiId, BTreeMap<i64, (i64, i64)>>,
-    resolution_minutes: Vec<i64>,
-}
-
-async fn period_counts(
+/// The measures per bucket over `[start, end)` counted from the raw tables: what a filter the
+/// roll-ups are not keyed by (destination city, one customer) reads.
+async fn raw_counts(
     db: &Db,
     start: i64,
     end: i64,
     bucket_ms: i64,
     f: &KpiFilters,
-) -> Result<PeriodCounts, AppError> {
+) -> Result<Counts, AppError> {
     let span = Span {
         start,
         end,
         bucket_ms,
     };
-    let booked = counts(
+    let mut counts = Counts::new();
+    let (wrong, complained) = (flag(HAS_WRONG_DELIVERY), flag(HAS_COMPLAINT));
+    let booked = [
+        (m::SHIPMENTS, "1"),
+        (m::WRONG_DELIVERY, wrong.as_str()),
+        (m::COMPLAINED, complained.as_str()),
+        (m::EXCEPTIONS, "s.had_exception"),
+    ];
+    raw_family(db, SHIPMENTS, "s.created_at", &booked, span, f, &mut counts).await?;
+    let damaged = flag(DAMAGED);
+    let delivered = [
+        (m::DELIVERED, "1"),
+        (m::ON_TIME, "s.delivered_on_time"),
+        (m::DAMAGED, damaged.as_str()),
+    ];
+    raw_family(
         db,
-        SHIPMENTS_FROM,
-        "s.created_at",
-        &[
-            "1",
-            &flag(HAS_WRONG_DELIVERY),
-            &flag(HAS_COMPLAINT),
-            "s.had_exception",
-        ],
-        span,
-        f,
-    )
-    .await?;
-    let delivered = counts(
-        db,
-        SHIPMENTS_FROM,
+        SHIPMENTS,
         "s.delivered_at",
-        &["1", "s.delivered_on_time", &flag(DAMAGED)],
+        &delivered,
         span,
         f,
+        &mut counts,
     )
     .await?;
-    let rated = counts(
+    let (good, answered) = (flag("r.csat >= 4"), flag("r.nps IS NOT NULL"));
+    let (promoters, detractors) = (flag("r.nps >= 9"), flag("r.nps <= 6"));
+    let rated = [
+        (m::RATINGS, "1"),
+        (m::CSAT_GOOD, good.as_str()),
+        (m::CSAT_SUM, "r.csat"),
+        (m::NPS_ANSWERS, answered.as_str()),
+        (m::PROMOTERS, promoters.as_str()),
+        (m::DETRACTORS, detractors.as_str()),
+    ];
+    raw_family(db, RATINGS, "r.created_at", &rated, span, f, &mut counts).await?;
+    let in_sla = flag("k.resolved_at <= k.resolution_due");
+    let resolved = [
+        (m::RESOLVED, "1"),
+        // Whole minutes per complaint, as the roll-ups sum them.
+        (
+            m::RESOLUTION_MINUTES,
+            "(k.resolved_at - k.created_at) / 60000",
+        ),
+        (m::RESOLVED_IN_SLA, in_sla.as_str()),
+    ];
+    raw_family(
         db,
-        RATINGS_FROM,
-        "r.created_at",
-        &[
-            "1",
-            &flag("r.csat >= 4"),
-            "r.csat",
-            &flag("r.nps IS NOT NULL"),
-            &flag("r.nps >= 9"),
-            &flag("r.nps <= 6"),
-        ],
+        COMPLAINTS,
+        "k.resolved_at",
+        &resolved,
         span,
         f,
+        &mut counts,
     )
     .await?;
-    // Resolution times are read one by one: the median and p90 need them all.
-    let mut sql = Sql::default();
-    let s = sql.int(start);
-    let e = sql.int(end);
-    let b = sql.int(bucket_ms);
-    let filter = sql.filters(f);
-    sql.text = format!(
-        "SELECT CAST((k.resolved_at - {s}) / {b} AS BIGINT) AS bucket, \
-         k.resolved_at - k.created_at AS took, \
-         CASE WHEN k.resolved_at <= k.resolution_due THEN 1 ELSE 0 END AS in_sla \
-         {COMPLAINTS_FROM} AND k.resolved_at >= {s} AND k.resolved_at < {e}{filter}"
+    Ok(counts)
+}
+
+/// The measures per bucket of the period and of the one before, from the daily roll-ups: one
+/// query over both.
+async fn rolled_counts(db: &Db, w: &Window) -> Result<(Counts, Counts), AppError> {
+    let first: Date = w.period.from.parse().map_err(|_| AppError::Internal)?;
+    let prev_first: Date = w.previous.from.parse().map_err(|_| AppError::Internal)?;
+    let (first, prev_first) = (
+        kpi_rollup::civil_day(first),
+        kpi_rollup::civil_day(prev_first),
     );
-    let mut resolution: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
-    let mut minutes = Vec::new();
+    let end = first + w.period.days;
+    let mut sql = Sql::default();
+    let (from, to) = (sql.int(prev_first), sql.int(end));
+    let filter = sql.filters(&w.filters, "d", "d");
+    let sums: Vec<String> = MEASURES
+        .iter()
+        .map(|c| format!("CAST(SUM(d.{c}) AS BIGINT) AS {c}"))
+        .collect();
+    sql.text = format!(
+        "SELECT d.day, {} FROM kpi_daily d WHERE d.day >= {from} AND d.day < {to}{filter} \
+         GROUP BY d.day",
+        sums.join(", ")
+    );
+    let bucket_days = w.bucket_ms() / DAY_MS;
+    let (mut current, mut previous) = (Counts::new(), Counts::new());
     for row in sql.fetch(db).await? {
-        let took: i64 = row.try_get::<i64, _>("took")? / 60_000;
-        let in_sla: i64 = row.try_get("in_sla")?;
-        let e = resolution.entry(row.try_get("bucket")?).or_default();
-        e.0 += took;
-        e.1 += in_sla;
-        e.2 += 1;
-        minutes.push(took);
+        let day: i64 = row.try_get("day")?;
+        let (counts, offset) = if day >= first {
+            (&mut current, day - first)
+        } else {
+            (&mut previous, day - prev_first)
+        };
+        let bucket = counts.entry(offset / bucket_days).or_insert([0; 16]);
+        for (i, c) in MEASURES.iter().enumerate() {
+            bucket[i] += row.try_get::<Option<i64>, _>(*c)?.unwrap_or_default();
+        }
     }
-    let mut by_kpi: BTreeMap<KpiId, BTreeMap<i64, (i64, i64)>> = BTreeMap::new();
-    let mut put = |kpi: KpiId, bucket: i64, num: i64, den: i64| {
-        by_kpi.entry(kpi).or_default().insert(bucket, (num, den));
-    };
-    for (&b, c) in &booked {
-        put(KpiId::OrderAccuracy, b, c[0] - c[1], c[0]);
-        put(KpiId::ComplaintRate, b, c[2], c[0]);
-        put(KpiId::ExceptionRate, b, c[3], c[0]);
-    }
-    for (&b, c) in &delivered {
-        put(KpiId::OnTime, b, c[1], c[0]);
-        put(KpiId::DamageRate, b, c[2], c[0]);
-    }
-    for (&b, c) in &rated {
-        put(KpiId::Csat, b, c[1], c[0]);
-        put(KpiId::CsatMean, b, c[2], c[0]);
-        put(KpiId::Nps, b, c[4] - c[5], c[3]);
-    }
-    for (&b, &(took, in_sla, n)) in &resolution {
-        put(KpiId::ResolutionTime, b, took, n);
-        put(KpiId::ResolutionWithinSla, b, in_sla, n);
-    }
-    Ok(PeriodCounts {
-        by_kpi,
-        resolution_minutes: minutes,
-    })
+    Ok((current, previous))
 }
 
-fn total(kpi: KpiId, c: &PeriodCounts) -> KpiValue {
-    let (num, den) = c
-        .by_kpi
-        .get(&kpi)
-        .map(|b| b.values().fold((0, 0), |(n, d), (bn, bd)| (n + bn, d + bd)))
-        .unwrap_or((0, 0));
-    KpiValue::of(kpi.unit(), num, den)
+/// Where a report's counts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The daily roll-ups when they serve the filters and count in the report's time zone,
+    /// else the raw tables.
+    Best,
+    /// The raw tables, always (a check on the roll-ups).
+    Raw,
 }
 
-/// Every KPI over `[start, end)` as one number each (no trend, no comparison): a customer's
-/// own figures beside the base's on its 360.
-pub async fn totals(
+/// Whether the roll-ups can answer: they are keyed by day, tier, industry and service only, and
+/// count days in one time zone.
+async fn rolled_up(db: &Db, w: &Window, time_zone: &str, source: Source) -> Result<bool, AppError> {
+    if source == Source::Raw || w.filters.area.is_some() || w.filters.customer.is_some() {
+        return Ok(false);
+    }
+    Ok(kpi_rollup::time_zone(db).await?.as_deref() == Some(time_zone))
+}
+
+/// Resolution times of the complaints resolved in `[start, end)`, in minutes, for the median
+/// and p90 (which need every one).
+async fn resolution_minutes(
     db: &Db,
     start: i64,
     end: i64,
-    filters: &KpiFilters,
+    f: &KpiFilters,
+) -> Result<Vec<i64>, AppError> {
+    let mut sql = Sql::default();
+    let s = sql.int(start);
+    let e = sql.int(end);
+    let filter = sql.filters(f, COMPLAINTS.1, "s");
+    sql.text = format!(
+        "SELECT (k.resolved_at - k.created_at) / 60000 AS took {} \
+         AND k.resolved_at >= {s} AND k.resolved_at < {e}{filter}",
+        COMPLAINTS.0
+    );
+    sql.fetch(db)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get::<i64, _>("took")?))
+        .collect()
+}
+
+fn total(kpi: KpiId, c: &Counts) -> KpiValue {
+    let mut sum = [0; 16];
+    for bucket in c.values() {
+        kpi_rollup::add(&mut sum, bucket, 1);
+    }
+    let (num, den) = kpi_counts(kpi, &sum);
+    KpiValue::of(kpi.unit(), num, den)
+}
+
+/// Every KPI over the window's period as one number each (no trend, no comparison): a
+/// customer's own figures beside the base's on its 360.
+pub async fn totals(
+    db: &Db,
+    w: &Window,
+    time_zone: &str,
 ) -> Result<BTreeMap<KpiId, KpiValue>, AppError> {
-    let counts = period_counts(db, start, end, (end - start).max(1), filters).await?;
+    let counts = if rolled_up(db, w, time_zone, Source::Best).await? {
+        rolled_counts(db, w).await?.0
+    } else {
+        raw_counts(db, w.start, w.end, (w.end - w.start).max(1), &w.filters).await?
+    };
     Ok(KpiId::ALL
         .into_iter()
         .map(|kpi| (kpi, total(kpi, &counts)))
@@ -467,9 +542,27 @@ pub async fn totals(
 
 /// Every KPI over the window's period and the one before, with the trend.
 pub async fn report(db: &Db, w: &Window, time_zone: &str) -> Result<KpiReport, AppError> {
+    report_from(db, w, time_zone, Source::Best).await
+}
+
+/// [`report`], counted from `source`.
+pub async fn report_from(
+    db: &Db,
+    w: &Window,
+    time_zone: &str,
+    source: Source,
+) -> Result<KpiReport, AppError> {
     let bucket_ms = w.bucket_ms();
-    let current = period_counts(db, w.start, w.end, bucket_ms, &w.filters).await?;
-    let previous = period_counts(db, w.prev_start, w.start, bucket_ms, &w.filters).await?;
+    let (current, previous) = if rolled_up(db, w, time_zone, source).await? {
+        rolled_counts(db, w).await?
+    } else {
+        (
+            raw_counts(db, w.start, w.end, bucket_ms, &w.filters).await?,
+            raw_counts(db, w.prev_start, w.start, bucket_ms, &w.filters).await?,
+        )
+    };
+    let mut minutes = resolution_minutes(db, w.start, w.end, &w.filters).await?;
+    let (median, p90) = percentiles(&mut minutes);
     let first_day: Date = w.period.from.parse().map_err(|_| AppError::Internal)?;
     let mut kpis = Vec::new();
     for kpi in KpiId::ALL {
@@ -477,15 +570,15 @@ pub async fn report(db: &Db, w: &Window, time_zone: &str) -> Result<KpiReport, A
         let prev = total(kpi, &previous);
         let (change, verdict) = compare(kpi, cur.value, prev.value);
         let (median, p90) = if kpi == KpiId::ResolutionTime {
-            percentiles(&mut current.resolution_minutes.clone())
+            (median, p90)
         } else {
             (None, None)
         };
-        let per_bucket = current.by_kpi.get(&kpi);
         let trend = (0..w.buckets())
             .map(|b| {
-                let (num, den) = per_bucket
-                    .and_then(|m| m.get(&b).copied())
+                let (num, den) = current
+                    .get(&b)
+                    .map(|x| kpi_counts(kpi, x))
                     .unwrap_or((0, 0));
                 Ok(TrendPoint {
                     from: plus_days(first_day, b * bucket_ms / DAY_MS)?.to_string(),
@@ -529,12 +622,26 @@ pub async fn drill(
     let mut sql = Sql::default();
     let s = sql.int(w.start);
     let e = sql.int(w.end);
-    let filter = sql.filters(&w.filters);
+    let family = match kpi {
+        KpiId::ResolutionTime | KpiId::ResolutionWithinSla => COMPLAINTS,
+        KpiId::Csat | KpiId::CsatMean | KpiId::Nps => RATINGS,
+        _ => SHIPMENTS,
+    };
+    let filter = sql.filters(&w.filters, family.1, "s");
+    // With the customer's name; the tier shown is the one the row was counted under.
+    let from = family.0.replacen(
+        " WHERE ",
+        &format!(
+            " JOIN customers c ON c.id = {}.customer_id WHERE ",
+            family.1
+        ),
+        1,
+    );
     let shipments = |at: &str, condition: &str, detail: &str| {
         format!(
             "SELECT 'shipment' AS kind, s.id AS id, s.tracking_number AS tn, c.id AS cid, \
-             c.name AS cname, c.tier AS tier, {at} AS at, {detail} AS detail \
-             {SHIPMENTS_FROM} AND {at} >= {s} AND {at} < {e}{filter} AND {condition}"
+             c.name AS cname, s.tier AS tier, {at} AS at, {detail} AS detail \
+             {from} AND {at} >= {s} AND {at} < {e}{filter} AND {condition}"
         )
     };
     let (body, order) = match kpi {
@@ -567,9 +674,9 @@ pub async fn drill(
             (
                 format!(
                     "SELECT 'complaint' AS kind, k.id AS id, s.tracking_number AS tn, \
-                     c.id AS cid, c.name AS cname, c.tier AS tier, k.resolved_at AS at, \
+                     c.id AS cid, c.name AS cname, k.tier AS tier, k.resolved_at AS at, \
                      k.category AS detail, k.resolved_at - k.created_at AS took \
-                     {COMPLAINTS_FROM} AND k.resolved_at >= {s} AND k.resolved_at < {e}\
+                     {from} AND k.resolved_at >= {s} AND k.resolved_at < {e}\
                      {filter}{over}"
                 ),
                 "took DESC, id DESC",
@@ -585,8 +692,8 @@ pub async fn drill(
             (
                 format!(
                     "SELECT 'rating' AS kind, s.id AS id, s.tracking_number AS tn, c.id AS cid, \
-                     c.name AS cname, c.tier AS tier, r.created_at AS at, \
-                     CAST({detail} AS TEXT) AS detail {RATINGS_FROM} AND r.created_at >= {s} \
+                     c.name AS cname, s.tier AS tier, r.created_at AS at, \
+                     CAST({detail} AS TEXT) AS detail {from} AND r.created_at >= {s} \
                      AND r.created_at < {e}{filter} AND {condition}"
                 ),
                 "at DESC, id DESC",

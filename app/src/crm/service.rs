@@ -395,18 +395,17 @@ pub async fn customer_360(
         tz,
         now_ms(),
     )?;
-    let own = super::kpi_service::totals(
-        db,
-        window.start,
-        window.end,
-        &KpiFilters {
+    // The base's figures come from the roll-ups when they count in this time zone.
+    let zone = tz.iana_name().unwrap_or_default();
+    let own_window = super::kpi_service::Window {
+        filters: KpiFilters {
             customer: Some(customer_id),
             ..KpiFilters::default()
         },
-    )
-    .await?;
-    let base =
-        super::kpi_service::totals(db, window.start, window.end, &KpiFilters::default()).await?;
+        ..window.clone()
+    };
+    let own = super::kpi_service::totals(db, &own_window, zone).await?;
+    let base = super::kpi_service::totals(db, &window, zone).await?;
     let mut timeline = touchpoints(db, customer_id).await?;
     timeline.extend(notes.iter().map(|n| Touchpoint {
         kind: TouchpointKind::Note,

@@ -13,6 +13,7 @@ use crate::addresses::service::ParsedAddress;
 use crate::addresses::AddressInput;
 use crate::domain::{single_line, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::kpi_rollup::{Counted, Subject};
 use crate::platform::{now_ms, Db};
 
 /// A claimed key whose booking has not finished after this long is taken to have crashed,
@@ -145,9 +146,10 @@ pub(crate) async fn insert(
          recipient_name, recipient_company, recipient_phone, recipient_line1, recipient_line2, \
          recipient_city, recipient_postcode, recipient_country, recipient_lat, recipient_lon, \
          parcels, parcel_count, weight_g, insured, price_lines, total, currency, promised_from, \
-         promised_to, search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
-         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-         $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36) RETURNING id",
+         promised_to, search_text, created_at, updated_at, tier, industry) VALUES ($1, $2, $3, \
+         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+         $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36, $37, \
+         (SELECT industry FROM customers WHERE id = $1)) RETURNING id",
     )
     .bind(customer_id)
     .bind(tracking.as_str().to_string())
@@ -167,9 +169,12 @@ pub(crate) async fn insert(
         .bind(latest)
         .bind(search_text)
         .bind(now)
+        // The tier that priced it, kept for the KPIs' tier filter.
+        .bind(tier)
         .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
+    Counted::inserted(tx, Subject::Shipment(id)).await?;
     sqlx::query(
         "INSERT INTO tracking_events (shipment_id, status, occurred_at, place, lat, lon, note, \
          source, created_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, 'system', $3)",
@@ -505,6 +510,14 @@ pub async fn cancel(
     // Windows first (the slots module's locking order); the shipment's UPDATE then confirms
     // nothing changed since it was read, or the whole cancellation rolls back.
     crate::slots::service::free_for_cancelled(&mut tx, &held).await?;
+    let id: i64 = sqlx::query_scalar(
+        "SELECT id FROM shipments WHERE tracking_number = $1 AND customer_id = $2",
+    )
+    .bind(shipment.tracking_number.clone())
+    .bind(customer_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let counted = Counted::read(&mut tx, Subject::Shipment(id)).await?;
     let changed = sqlx::query(
         "UPDATE shipments SET status = $1, updated_at = $2, delivery_slot_id = NULL, \
          pickup_slot_id = NULL WHERE tracking_number = $3 AND customer_id = $4 AND status = $5 \
@@ -533,6 +546,7 @@ pub async fn cancel(
     .bind(shipment.tracking_number.clone())
     .fetch_one(&mut *tx)
     .await?;
+    counted.settle(&mut tx).await?;
     tx.commit().await?;
     let event = ShipmentEvent {
         status: ShipmentStatus::Cancelled,

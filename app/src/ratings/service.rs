@@ -8,6 +8,7 @@ use super::{Csat, Nps, EDIT_WINDOW_MS, MAX_COMMENT_CHARS};
 use crate::accounts::service::require_customer;
 use crate::domain::{free_text, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::kpi_rollup::{Counted, Subject};
 use crate::orders::ShipmentStatus;
 use crate::platform::{links, now_ms, Db};
 
@@ -170,6 +171,8 @@ pub async fn save(
     let mut tags: Vec<&str> = input.tags.iter().map(|t| t.as_str()).collect();
     tags.sort_unstable();
     tags.dedup();
+    let mut tx = db.pool.begin().await?;
+    let counted = Counted::read(&mut tx, Subject::Shipment(a.shipment_id)).await?;
     let changed = sqlx::query(
         "INSERT INTO ratings (shipment_id, customer_id, csat, nps, tags, comment, created_at, \
          updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (shipment_id) DO UPDATE \
@@ -185,7 +188,7 @@ pub async fn save(
     .bind(comment)
     .bind(now)
     .bind(now - EDIT_WINDOW_MS)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if changed == 0 {
@@ -194,5 +197,7 @@ pub async fn save(
             FieldError::RatingLocked,
         )])));
     }
+    counted.settle(&mut tx).await?;
+    tx.commit().await?;
     view(db, a).await
 }

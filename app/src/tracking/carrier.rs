@@ -12,6 +12,7 @@ use crate::accounts::service::{random_token, token_hash};
 use crate::domain::{single_line, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::i18n::Locale;
+use crate::kpi_rollup::{Counted, Subject};
 use crate::orders::ShipmentStatus;
 use crate::platform::{now_ms, Db};
 
@@ -180,6 +181,7 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
         )])));
     }
     let mut tx = db.pool.begin().await?;
+    let counted = Counted::read(&mut tx, Subject::Shipment(id)).await?;
     // The journey's facts the KPIs read, kept with the scan that establishes them.
     let delivered = e.status == ShipmentStatus::Delivered;
     let changed = sqlx::query(
@@ -248,6 +250,7 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
             }
             super::delays::evaluate(&mut tx, id, now).await?;
             crate::returns::service::follow_scan(&mut tx, id, e.status, now).await?;
+            counted.settle(&mut tx).await?;
             tx.commit().await?;
             let event = crate::orders::ShipmentEvent {
                 status: e.status,

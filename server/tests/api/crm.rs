@@ -576,6 +576,127 @@ async fn kpis_equal_a_hand_computed_fixture_and_drill_down_to_their_rows() {
     )
     .await;
     assert!(bad["error"]["fields"]["kpi"].is_string(), "{bad}");
+
+    // The cards above were read from the daily roll-ups, kept by each event's transaction.
+    assert_eq!(
+        app::kpi_rollup::time_zone(&app.db)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Asia/Shanghai")
+    );
+    assert_rollups_match_the_raw_tables(&app).await;
+
+    // A reopened complaint is no longer resolved.
+    ok_json(
+        post(
+            &app,
+            &format!("/api/v1/complaints/{wrong}/reopen"),
+            &shipper,
+            &json!({"reason": "It came back."}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let report = ok_json(get(&app, "/api/v1/kpis?period=7d", &boss).await, 200).await;
+    assert_eq!(counts(kpi(&report, "resolution_within_sla")), (0, 0, None));
+
+    // A shipment counts under the tier that priced it: the customer's later tier does not move
+    // the shipments it booked before.
+    sqlx::query("UPDATE customers SET tier = 'vip' WHERE id = $1")
+        .bind(customer_id(&app, "kpi@example.com").await)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let f = booked(&app, &shipper, "F").await;
+    scan(&app, &carrier, &f, "picked_up").await;
+    let vip = ok_json(
+        get(&app, "/api/v1/kpis?period=7d&tier=vip", &boss).await,
+        200,
+    )
+    .await;
+    assert_eq!(counts(kpi(&vip, "exception_rate")), (0, 1, Some(0.0)));
+    let new = ok_json(
+        get(&app, "/api/v1/kpis?period=7d&tier=new", &boss).await,
+        200,
+    )
+    .await;
+    assert_eq!(counts(kpi(&new, "exception_rate")), (1, 4, Some(25.0)));
+    assert_rollups_match_the_raw_tables(&app).await;
+}
+
+/// Every report the roll-ups answer equals the raw tables' count, and the roll-ups kept event
+/// by event equal a recount from scratch.
+async fn assert_rollups_match_the_raw_tables(app: &TestApp) {
+    use app::crm::kpi_service::{self, Source};
+    const TZ: &str = "Asia/Shanghai";
+    let zone = jiff::tz::TimeZone::get(TZ).unwrap();
+    for pairs in [
+        vec![("period", "7d")],
+        vec![("period", "30d"), ("bucket", "week")],
+        vec![("period", "7d"), ("tier", "new"), ("service", "express")],
+        vec![
+            ("period", "7d"),
+            ("tier", "vip"),
+            ("industry", "manufacturing"),
+        ],
+        vec![("period", "7d"), ("service", "standard")],
+    ] {
+        let mut q = app::crm::kpis::KpiQuery::default();
+        for (k, v) in pairs.iter().copied() {
+            let v = Some(v.to_string());
+            match k {
+                "period" => q.period = v,
+                "bucket" => q.bucket = v,
+                "tier" => q.tier = v,
+                "industry" => q.industry = v,
+                "service" => q.service = v,
+                _ => unreachable!(),
+            }
+        }
+        let w = kpi_service::parse_query(&q, &zone, app::platform::now_ms()).unwrap();
+        let rolled = kpi_service::report_from(&app.db, &w, TZ, Source::Best)
+            .await
+            .unwrap();
+        let raw = kpi_service::report_from(&app.db, &w, TZ, Source::Raw)
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&rolled).unwrap(),
+            serde_json::to_value(&raw).unwrap(),
+            "{pairs:?}"
+        );
+    }
+    let stored = || async {
+        use sqlx::Row;
+        let measures = app::kpi_rollup::MEASURES.join(", ");
+        let sql = format!(
+            "SELECT day, tier, industry, service, {measures} FROM kpi_daily \
+             ORDER BY day, tier, industry, service"
+        );
+        let rows = sqlx::query(&sql).fetch_all(&app.db.pool).await.unwrap();
+        rows.iter()
+            .map(|r| {
+                let key: (i64, String, String, String) = (
+                    r.get(0),
+                    r.get::<String, _>(1),
+                    r.get::<String, _>(2),
+                    r.get::<String, _>(3),
+                );
+                let values: Vec<i64> = (4..4 + app::kpi_rollup::MEASURES.len())
+                    .map(|i| r.get::<i64, _>(i))
+                    .collect();
+                (key, values)
+            })
+            // Rows an event emptied again (a booking then its cancellation) count nothing.
+            .filter(|(_, v)| v.iter().any(|&x| x != 0))
+            .collect::<Vec<_>>()
+    };
+    let kept = stored().await;
+    assert!(!kept.is_empty(), "the roll-ups hold the events");
+    app::kpi_rollup::rebuild(&app.db, TZ).await.unwrap();
+    assert_eq!(stored().await, kept);
 }
 
 async fn send_json(
