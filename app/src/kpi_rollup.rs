@@ -176,7 +176,8 @@ pub fn shipment_rows(tz: &TimeZone, r: &AnyRow, rows: &mut Rows) -> Result<(), A
 /// Whole minutes from a complaint's opening to its resolution: the unit resolution time is
 /// summed in, here and in the percentiles.
 pub fn resolution_minutes(created_at: i64, resolved_at: i64) -> i64 {
-    (resolved_at - created_at).div_euclid(60_000)
+    // Truncated toward zero, as SQL's integer division does in the raw count.
+    (resolved_at - created_at) / 60_000
 }
 
 /// The roll-up row one complaint row of [`COMPLAINT_FACTS`] counts in (none until resolved).
@@ -279,6 +280,22 @@ impl Counted {
         subject: Subject,
     ) -> Result<Counted, AppError> {
         let calendar = calendar(tx).await?;
+        if tx.backend_name() == "PostgreSQL" {
+            // Two writers of one subject at once (two complaints on a shipment, a scan and a
+            // rating) queue here; else each reads "before" without the other's change and
+            // "after" with it, and counts it twice. (SQLite's write lock already queues them.)
+            let (lock, id) = match subject {
+                Subject::Shipment(id) => (
+                    "SELECT 1 FROM shipments WHERE id = $1 FOR NO KEY UPDATE",
+                    id,
+                ),
+                Subject::Complaint(id) => (
+                    "SELECT 1 FROM complaints WHERE id = $1 FOR NO KEY UPDATE",
+                    id,
+                ),
+            };
+            sqlx::query(lock).bind(id).fetch_optional(&mut **tx).await?;
+        }
         let before = match &calendar {
             Some(tz) => rows_of(tx, tz, subject).await?,
             None => Rows::new(),

@@ -288,12 +288,43 @@ fn kpi_counts(kpi: KpiId, x: &Measures) -> (i64, i64) {
     }
 }
 
-/// `[start, end)` cut into buckets of `bucket_ms`.
-#[derive(Clone, Copy)]
+/// How raw rows fall into buckets.
+#[derive(Clone)]
+enum Bucketing {
+    /// One bucket for the whole span.
+    Whole,
+    /// Runs of `days` local days in `tz` from `first_day` (days since 1970-01-01).
+    Days {
+        tz: TimeZone,
+        first_day: i64,
+        days: i64,
+    },
+}
+
+/// `[start, end)` and its buckets.
+#[derive(Clone)]
 struct Span {
     start: i64,
     end: i64,
-    bucket_ms: i64,
+    bucketing: Bucketing,
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+impl Span {
+    /// The bucket of the hour `hour` after the start. Rows are grouped by hour in SQL and the
+    /// hour's local day found here, so a day of 23 or 25 hours (daylight saving time) buckets
+    /// as the roll-ups do.
+    fn bucket_of_hour(&self, hour: i64) -> i64 {
+        match &self.bucketing {
+            Bucketing::Whole => 0,
+            Bucketing::Days {
+                tz,
+                first_day,
+                days,
+            } => (kpi_rollup::local_day(tz, self.start + hour * HOUR_MS) - first_day) / days,
+        }
+    }
 }
 
 /// One grouped query over the span by the time column `at`, summing each expression into its
@@ -303,18 +334,14 @@ async fn raw_family(
     (from_where, owner): (&str, &str),
     at: &str,
     columns: &[(usize, &str)],
-    Span {
-        start,
-        end,
-        bucket_ms,
-    }: Span,
+    span: &Span,
     filters: &KpiFilters,
     into: &mut Counts,
 ) -> Result<(), AppError> {
     let mut sql = Sql::default();
-    let s = sql.int(start);
-    let e = sql.int(end);
-    let b = sql.int(bucket_ms);
+    let s = sql.int(span.start);
+    let e = sql.int(span.end);
+    let b = sql.int(HOUR_MS);
     let filter = sql.filters(filters, owner, "s");
     let sums: Vec<String> = columns
         .iter()
@@ -322,12 +349,14 @@ async fn raw_family(
         .map(|(i, (_, c))| format!("CAST(SUM({c}) AS BIGINT) AS c{i}"))
         .collect();
     sql.text = format!(
-        "SELECT CAST(({at} - {s}) / {b} AS BIGINT) AS bucket, {} {from_where} \
+        "SELECT CAST(({at} - {s}) / {b} AS BIGINT) AS hour, {} {from_where} \
          AND {at} >= {s} AND {at} < {e}{filter} GROUP BY 1",
         sums.join(", ")
     );
     for row in sql.fetch(db).await? {
-        let bucket = into.entry(row.try_get("bucket")?).or_insert([0; 16]);
+        let bucket = into
+            .entry(span.bucket_of_hour(row.try_get("hour")?))
+            .or_insert([0; 16]);
         for (i, (measure, _)) in columns.iter().enumerate() {
             bucket[*measure] += row.try_get::<Option<i64>, _>(i + 1)?.unwrap_or_default();
         }
@@ -360,18 +389,7 @@ fn flag(condition: &str) -> String {
 
 /// The measures per bucket over `[start, end)` counted from the raw tables: what a filter the
 /// roll-ups are not keyed by (destination city, one customer) reads.
-async fn raw_counts(
-    db: &Db,
-    start: i64,
-    end: i64,
-    bucket_ms: i64,
-    f: &KpiFilters,
-) -> Result<Counts, AppError> {
-    let span = Span {
-        start,
-        end,
-        bucket_ms,
-    };
+async fn raw_counts(db: &Db, span: &Span, f: &KpiFilters) -> Result<Counts, AppError> {
     let mut counts = Counts::new();
     let (wrong, complained) = (flag(HAS_WRONG_DELIVERY), flag(HAS_COMPLAINT));
     let booked = [
@@ -431,9 +449,9 @@ async fn raw_counts(
     Ok(counts)
 }
 
-/// The measures per bucket of the period and of the one before, from the daily roll-ups: one
-/// query over both.
-async fn rolled_counts(db: &Db, w: &Window) -> Result<(Counts, Counts), AppError> {
+/// The measures per bucket of the period and (if `previous`) of the one before, from the daily
+/// roll-ups: one query over both.
+async fn rolled_counts(db: &Db, w: &Window, previous: bool) -> Result<(Counts, Counts), AppError> {
     let first: Date = w.period.from.parse().map_err(|_| AppError::Internal)?;
     let prev_first: Date = w.previous.from.parse().map_err(|_| AppError::Internal)?;
     let (first, prev_first) = (
@@ -442,7 +460,10 @@ async fn rolled_counts(db: &Db, w: &Window) -> Result<(Counts, Counts), AppError
     );
     let end = first + w.period.days;
     let mut sql = Sql::default();
-    let (from, to) = (sql.int(prev_first), sql.int(end));
+    let (from, to) = (
+        sql.int(if previous { prev_first } else { first }),
+        sql.int(end),
+    );
     let filter = sql.filters(&w.filters, "d", "d");
     let sums: Vec<String> = MEASURES
         .iter()
@@ -530,9 +551,14 @@ pub async fn totals(
     time_zone: &str,
 ) -> Result<BTreeMap<KpiId, KpiValue>, AppError> {
     let counts = if rolled_up(db, w, time_zone, Source::Best).await? {
-        rolled_counts(db, w).await?.0
+        rolled_counts(db, w, false).await?.0
     } else {
-        raw_counts(db, w.start, w.end, (w.end - w.start).max(1), &w.filters).await?
+        let whole = Span {
+            start: w.start,
+            end: w.end,
+            bucketing: Bucketing::Whole,
+        };
+        raw_counts(db, &whole, &w.filters).await?
     };
     Ok(KpiId::ALL
         .into_iter()
@@ -554,11 +580,27 @@ pub async fn report_from(
 ) -> Result<KpiReport, AppError> {
     let bucket_ms = w.bucket_ms();
     let (current, previous) = if rolled_up(db, w, time_zone, source).await? {
-        rolled_counts(db, w).await?
+        rolled_counts(db, w, true).await?
     } else {
+        let tz = TimeZone::get(time_zone).map_err(|_| AppError::Internal)?;
+        let days = bucket_ms / DAY_MS;
+        let span = |start: i64, end: i64, from: &str| -> Result<Span, AppError> {
+            let first: Date = from.parse().map_err(|_| AppError::Internal)?;
+            Ok(Span {
+                start,
+                end,
+                bucketing: Bucketing::Days {
+                    tz: tz.clone(),
+                    first_day: kpi_rollup::civil_day(first),
+                    days,
+                },
+            })
+        };
+        let current = span(w.start, w.end, &w.period.from)?;
+        let previous = span(w.prev_start, w.start, &w.previous.from)?;
         (
-            raw_counts(db, w.start, w.end, bucket_ms, &w.filters).await?,
-            raw_counts(db, w.prev_start, w.start, bucket_ms, &w.filters).await?,
+            raw_counts(db, &current, &w.filters).await?,
+            raw_counts(db, &previous, &w.filters).await?,
         )
     };
     let mut minutes = resolution_minutes(db, w.start, w.end, &w.filters).await?;

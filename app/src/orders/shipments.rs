@@ -506,17 +506,18 @@ pub async fn cancel(
         .flatten()
         .map(|s| s.id)
         .collect();
-    let mut tx = db.pool.begin().await?;
-    // Windows first (the slots module's locking order); the shipment's UPDATE then confirms
-    // nothing changed since it was read, or the whole cancellation rolls back.
-    crate::slots::service::free_for_cancelled(&mut tx, &held).await?;
+    // Read before the transaction: on SQLite its first statement must be a write.
     let id: i64 = sqlx::query_scalar(
         "SELECT id FROM shipments WHERE tracking_number = $1 AND customer_id = $2",
     )
     .bind(shipment.tracking_number.clone())
     .bind(customer_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&db.pool)
     .await?;
+    let mut tx = db.pool.begin().await?;
+    // Windows first (the slots module's locking order); the shipment's UPDATE then confirms
+    // nothing changed since it was read, or the whole cancellation rolls back.
+    crate::slots::service::free_for_cancelled(&mut tx, &held).await?;
     let counted = Counted::read(&mut tx, Subject::Shipment(id)).await?;
     let changed = sqlx::query(
         "UPDATE shipments SET status = $1, updated_at = $2, delivery_slot_id = NULL, \

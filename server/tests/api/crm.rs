@@ -623,6 +623,14 @@ async fn kpis_equal_a_hand_computed_fixture_and_drill_down_to_their_rows() {
     )
     .await;
     assert_eq!(counts(kpi(&new, "exception_rate")), (1, 4, Some(25.0)));
+    // Two complaints on one shipment at once: it counts once, whichever commits first.
+    tokio::join!(complain(f.clone(), "delay"), complain(f.clone(), "loss"));
+    let vip = ok_json(
+        get(&app, "/api/v1/kpis?period=7d&tier=vip", &boss).await,
+        200,
+    )
+    .await;
+    assert_eq!(counts(kpi(&vip, "complaint_rate")), (1, 1, Some(100.0)));
     assert_rollups_match_the_raw_tables(&app).await;
 }
 
