@@ -744,6 +744,8 @@ texts! {
     kpi_same: "unchanged", "持平";
     kpi_no_comparison: "nothing to compare with", "无可比数据";
     kpi_previous: "before:", "上期：";
+    kpi_by_industry: "By industry", "按行业";
+    kpi_measure: "Measure", "指标";
     kpi_resolved_counts: "{n} resolved · median {median} · p90 {p90}", "已解决 {n} 件 · 中位数 {median} · P90 {p90}";
     drill_promised: "promised by {date}", "承诺 {date} 前送达";
     drill_back: "Back to the KPIs", "返回指标";

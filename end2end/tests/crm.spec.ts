@@ -28,6 +28,8 @@ test("a manager changes the period and a filter, drills into the late shipments 
   await expect(page).toHaveURL(/industry=manufacturing/);
   await expect(page.getByTestId("kpi-period")).toContainText("compared with");
   await expect(page.getByTestId("kpi-on_time").getByTestId("kpi-delta")).not.toBeEmpty();
+  // Industry is a dimension: each KPI beside each industry.
+  await expect(page.getByTestId("kpi-by-industry")).toContainText("Manufacturing");
 
   // Behind the on-time rate: the late deliveries, each linked to its customer.
   await page.getByTestId("kpi-on_time").getByTestId("kpi-drill").click();
@@ -72,6 +74,8 @@ test("the KPI dashboard reads at 360 px in Chinese", async ({ page }, info) => {
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("服务与满意度指标");
   await expect(page.getByTestId("kpi-on_time")).toContainText("准时送达率");
   await expect(page.getByTestId("tier-sizes")).toContainText("各等级客户数");
+  await expect(page.getByTestId("kpi-by-industry")).toContainText("按行业");
+  await expect(page.getByTestId("kpi-by-industry")).toContainText("制造业");
   await fitsTheScreen(page);
   await page.getByTestId("kpi-nps").getByTestId("kpi-drill").click();
   await expect(page.getByTestId("drill-title")).toHaveText("贬损者（NPS 0-6）");

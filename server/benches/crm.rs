@@ -441,7 +441,9 @@ async fn main() {
     for (kpi, page) in [(KpiId::OnTime, 1), (KpiId::OnTime, 20), (KpiId::Nps, 1)] {
         let mut total = 0;
         let samples = timed!(REPS, {
-            let p = kpi_service::drill(&db, &w30, kpi, page, 50).await.unwrap();
+            let p = kpi_service::drill(&db, &w30, kpi, page, 50, TZ)
+                .await
+                .unwrap();
             total = p.total;
             p
         });

@@ -83,8 +83,8 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
     let Some(acme) = acme else {
         return Ok(());
     };
-    // A year of history through the same services at clocks in the past, then the tiers it
-    // earns. What follows the first assessment happens as it would in life: a soured customer's
+    // A year of history through the same services at clocks in the past, its customers
+    // assessed as it goes, then the tiers it earns today. What follows the first assessment happens as it would in life: a soured customer's
     // bad answers, and Acme's after-delivery data with its bad rating, turn those valuable
     // customers at_risk and open their retention items at the second.
     let told = history::last_notification(db).await?;
@@ -562,13 +562,29 @@ pub(crate) mod history {
     /// How a customer took its service, and answered.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     enum Mood {
-        /// Valuable and content: no detractor answer in the last 100 days.
+        /// Valuable and content: no detractor answer all year.
         Loyal,
         /// Answers as its deliveries went.
         Candid,
         /// Loyal until its service turned rough (`rough_from`): those deliveries are answered,
         /// badly, after the first assessment, so its tier falls from key to at_risk.
         Soured,
+    }
+
+    /// Days between two assessments of every customer while the history is lived.
+    const ASSESS_EVERY_DAYS: i64 = 30;
+
+    /// A customer's year being lived: its sequences and where it stands.
+    struct Life {
+        customer_id: i64,
+        k: usize,
+        p: &'static Past,
+        rng: Lcg,
+        events: Lcg,
+        /// Days ago of the next booking.
+        day: i64,
+        /// Bookings planned so far.
+        n: usize,
     }
 
     /// One customer's year: who, from where, how often and what.
@@ -616,7 +632,7 @@ pub(crate) mod history {
     /// ago); Blue Lantern key, then at_risk (detractor) after its bad answers; Sunrise Crafts
     /// (started 2.5 months ago) and Tom Becker (two shipments) new. Acme then turns at_risk
     /// (detractor) with the bad rating of `seed_after_delivery`.
-    pub(crate) const PASTS: [Past; 11] = [
+    pub(crate) static PASTS: [Past; 11] = [
         Past {
             email: "shipper@acme.example",
             name: "Alice Chen",
@@ -1080,11 +1096,14 @@ pub(crate) mod history {
             })
         }
 
-        /// Registers the customers of the past (Acme is `acme`) and lives their years. Returns
-        /// how many shipments were booked and the customers whose service soured.
+        /// Registers the customers of the past (Acme is `acme`) and lives their years side by
+        /// side in the order of the calendar, assessing every customer's tier each 30 days as
+        /// the daily job would have (so a shipment is priced, and counted in the KPIs, under
+        /// the tier its customer had that day). Returns how many shipments were booked and the
+        /// customers whose service soured.
         pub(crate) async fn seed(&self, acme: i64) -> Result<(usize, Vec<i64>), AppError> {
-            let mut booked = 0;
             let mut soured = Vec::new();
+            let mut lives = Vec::new();
             for (k, p) in PASTS.iter().enumerate() {
                 let customer_id = if p.email == CUSTOMERS[0].email {
                     acme
@@ -1122,77 +1141,111 @@ pub(crate) mod history {
                     .bind(customer_id)
                     .execute(&self.db.pool)
                     .await?;
-                booked += self.live(customer_id, k, p).await?;
                 if p.mood == Mood::Soured {
                     soured.push(customer_id);
                 }
+                let mut life = Life {
+                    customer_id,
+                    p,
+                    rng: Lcg::new(BOOKINGS, k),
+                    events: Lcg::new(EVENTS, k),
+                    day: p.first,
+                    n: 0,
+                    k,
+                };
+                let next = self.plan(&mut life);
+                lives.push((life, next));
+            }
+            let mut booked = 0;
+            let mut assess_at = self.now - 365 * DAY_MS;
+            loop {
+                let Some(i) = (0..lives.len())
+                    .filter(|&i| lives[i].1.is_some())
+                    .min_by_key(|&i| lives[i].1.as_ref().map(|b| b.0))
+                else {
+                    break;
+                };
+                let (life, next) = &mut lives[i];
+                let Some((booked_at, booking)) = next.take() else {
+                    break;
+                };
+                while assess_at <= booked_at {
+                    app::crm::segments::recompute_at(self.db, assess_at).await?;
+                    assess_at += ASSESS_EVERY_DAYS * DAY_MS;
+                }
+                let key = format!("demo-history:{}", life.n);
+                let done =
+                    shipments::book_once_at(self.db, life.customer_id, &key, &booking, booked_at)
+                        .await?;
+                self.follow(
+                    life.customer_id,
+                    life.p,
+                    &done.shipment,
+                    booked_at,
+                    &mut life.events,
+                )
+                .await?;
+                booked += 1;
+                *next = self.plan(life);
             }
             Ok((booked, soured))
         }
 
-        /// Books the customer's year through the booking service, each booking at its own
-        /// clock, and follows every parcel to its door.
-        async fn live(&self, customer_id: i64, k: usize, p: &Past) -> Result<usize, AppError> {
-            let mut rng = Lcg::new(BOOKINGS, k);
-            let mut events = Lcg::new(EVENTS, k);
-            let sender = address(p.home);
+        /// The customer's next booking and its clock, or `None` once its year is lived.
+        fn plan(&self, life: &mut Life) -> Option<(i64, BookingRequest)> {
+            let (p, rng) = (life.p, &mut life.rng);
+            if life.day < p.last {
+                return None;
+            }
             let today = self.now.div_euclid(DAY_MS);
-            let mut day = p.first;
-            let mut n = 0;
-            while day >= p.last {
-                // Office hours in China (01:00-10:00 UTC).
-                let booked_at = (today - day) * DAY_MS + rng.range(HOUR_MS, 10 * HOUR_MS - 1);
-                let count = rng.range(p.parcels.0, p.parcels.1);
-                let mut parcels = Vec::new();
-                for _ in 0..count {
-                    let weight_g = rng.range(p.weight_g.0, p.weight_g.1) / 100 * 100;
-                    let length_cm = rng.range(p.size_cm[0].0, p.size_cm[0].1);
-                    let width_cm = rng.range(p.size_cm[1].0, p.size_cm[1].1);
-                    let height_cm = rng.range(p.size_cm[2].0, p.size_cm[2].1);
-                    let declared_value = rng.range(p.value.0, p.value.1) / 1_000 * 1_000;
-                    let contents = p.contents[rng.below(p.contents.len())].to_string();
-                    parcels.push(ParcelInput {
-                        weight_g,
-                        length_cm,
-                        width_cm,
-                        height_cm,
-                        declared_value,
-                        contents,
-                    });
-                }
-                let insure = rng.chance(p.insure_pct);
-                let roll = rng.below(100) as u32;
-                let service = if roll < p.express_pct {
-                    ServiceLevel::Express
-                } else if roll < p.express_pct + p.pickup_point_pct {
-                    ServiceLevel::PickupPoint
-                } else {
-                    ServiceLevel::Standard
-                };
-                let mut to = rng.below(RECIPIENTS);
-                if recipient(to).3 == p.home.3 {
-                    to = (to + 1) % RECIPIENTS;
-                }
-                day -= rng.range(p.gap.0, p.gap.1);
-                n += 1;
-                let booking = BookingRequest {
-                    sender: sender.clone(),
+            // Office hours in China (01:00-10:00 UTC).
+            let booked_at = (today - life.day) * DAY_MS + rng.range(HOUR_MS, 10 * HOUR_MS - 1);
+            let count = rng.range(p.parcels.0, p.parcels.1);
+            let mut parcels = Vec::new();
+            for _ in 0..count {
+                let weight_g = rng.range(p.weight_g.0, p.weight_g.1) / 100 * 100;
+                let length_cm = rng.range(p.size_cm[0].0, p.size_cm[0].1);
+                let width_cm = rng.range(p.size_cm[1].0, p.size_cm[1].1);
+                let height_cm = rng.range(p.size_cm[2].0, p.size_cm[2].1);
+                let declared_value = rng.range(p.value.0, p.value.1) / 1_000 * 1_000;
+                let contents = p.contents[rng.below(p.contents.len())].to_string();
+                parcels.push(ParcelInput {
+                    weight_g,
+                    length_cm,
+                    width_cm,
+                    height_cm,
+                    declared_value,
+                    contents,
+                });
+            }
+            let insure = rng.chance(p.insure_pct);
+            let roll = rng.below(100) as u32;
+            let service = if roll < p.express_pct {
+                ServiceLevel::Express
+            } else if roll < p.express_pct + p.pickup_point_pct {
+                ServiceLevel::PickupPoint
+            } else {
+                ServiceLevel::Standard
+            };
+            let mut to = rng.below(RECIPIENTS);
+            if recipient(to).3 == p.home.3 {
+                to = (to + 1) % RECIPIENTS;
+            }
+            life.day -= rng.range(p.gap.0, p.gap.1);
+            life.n += 1;
+            Some((
+                booked_at,
+                BookingRequest {
+                    sender: address(p.home),
                     recipient: address(recipient(to)),
                     parcels,
                     service,
                     insure,
-                    reference: Some(format!("PO-{:02}{:04}", k + 1, n)),
+                    reference: Some(format!("PO-{:02}{:04}", life.k + 1, life.n)),
                     delivery_slot_id: None,
                     pickup_slot_id: None,
-                };
-                let key = format!("demo-history:{n}");
-                let booked =
-                    shipments::book_once_at(self.db, customer_id, &key, &booking, booked_at)
-                        .await?;
-                self.follow(customer_id, p, &booked.shipment, booked_at, &mut events)
-                    .await?;
-            }
-            Ok(n)
+                },
+            ))
         }
 
         /// One parcel's journey, scanned at its times, and what its shipper did after.
@@ -1293,7 +1346,9 @@ pub(crate) mod history {
             if rng.chance(35) {
                 let at = delivered + rng.range(2 * HOUR_MS, 60 * HOUR_MS);
                 let (mut csat, mut nps, tags, comment) = answer(fate, late, rng);
-                if p.mood != Mood::Candid && at > self.now - 100 * DAY_MS {
+                // Content customers answer so all year: assessed as the year goes, a bad
+                // answer months ago would have made them detractors then.
+                if p.mood != Mood::Candid {
                     csat = csat.max(3);
                     nps = nps.map(|n| n.max(7));
                 }

@@ -7,9 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
-use super::kpis::{DrillItem, Kpi, KpiId, KpiQuery, KpiUnit, TrendPoint, Verdict};
+use super::kpis::{DrillItem, IndustryKpis, Kpi, KpiId, KpiQuery, KpiUnit, TrendPoint, Verdict};
 use super::{kpi_items, kpi_report};
 use crate::accounts::Role;
+use crate::domain::Industry;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::orders::ServiceLevel;
@@ -178,12 +179,49 @@ fn KpiBoard() -> impl IntoView {
                             <div class="kpi-grid">
                                 {r.kpis.into_iter().map(|k| view! { <KpiCard k=k qs=qs.clone() /> }).collect_view()}
                             </div>
+                            <IndustryTable rows=r.by_industry />
                         }.into_any()
                     }
                 }
             })}
         </Suspense>
         <super::pages::TierSizes />
+    }
+}
+
+/// Every KPI beside each industry: a row per KPI, a column per industry.
+#[component]
+fn IndustryTable(rows: Vec<IndustryKpis>) -> impl IntoView {
+    let i18n = use_i18n();
+    let industries: Vec<Industry> = rows.iter().map(|r| r.industry).collect();
+    view! {
+        <section class="card" data-testid="kpi-by-industry">
+            <h2>{t!(i18n, kpi_by_industry)}</h2>
+            <div class="table-wrap">
+                <table class="table">
+                    <thead><tr>
+                        <th scope="col">{t!(i18n, kpi_measure)}</th>
+                        {industries.into_iter().map(|i| view! {
+                            <th scope="col" class="num">{move || i.label(i18n.get())}</th>
+                        }).collect_view()}
+                    </tr></thead>
+                    <tbody>
+                        {KpiId::ALL.into_iter().enumerate().map(|(n, kpi)| {
+                            let values: Vec<Option<f64>> =
+                                rows.iter().map(|r| r.values.get(n).and_then(|v| v.value)).collect();
+                            view! {
+                                <tr>
+                                    <th scope="row">{move || kpi.label(i18n.get())}</th>
+                                    {values.into_iter().map(|v| view! {
+                                        <td class="num">{move || format_value(i18n.get(), kpi.unit(), v)}</td>
+                                    }).collect_view()}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
     }
 }
 

@@ -18,8 +18,8 @@ use jiff::ToSpan;
 use sqlx::Row;
 
 use super::kpis::{
-    compare, percentiles, Bucket, DrillItem, DrillPage, Kpi, KpiFilters, KpiId, KpiQuery,
-    KpiReport, KpiValue, ReportPeriod, TrendPoint,
+    compare, percentiles, Bucket, DrillItem, DrillPage, IndustryKpis, Kpi, KpiFilters, KpiId,
+    KpiQuery, KpiReport, KpiValue, ReportPeriod, TrendPoint,
 };
 use crate::domain::{single_line, Industry, Tier};
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -269,8 +269,32 @@ impl Sql {
     }
 }
 
-/// The measures per bucket (bucket index -> sums).
-type Counts = BTreeMap<i64, Measures>;
+/// The measures per bucket (bucket index -> sums) and per industry over the whole span.
+#[derive(Default)]
+struct Counts {
+    buckets: BTreeMap<i64, Measures>,
+    by_industry: BTreeMap<String, Measures>,
+}
+
+impl Counts {
+    fn add(&mut self, bucket: i64, industry: String, values: &[(usize, i64)]) {
+        let into_bucket = self.buckets.entry(bucket).or_insert([0; 16]);
+        let into_industry = self.by_industry.entry(industry).or_insert([0; 16]);
+        for &(i, v) in values {
+            into_bucket[i] += v;
+            into_industry[i] += v;
+        }
+    }
+
+    /// The sums over every bucket.
+    fn sum(&self) -> Measures {
+        let mut sum = [0; 16];
+        for bucket in self.buckets.values() {
+            kpi_rollup::add(&mut sum, bucket, 1);
+        }
+        sum
+    }
+}
 
 /// A KPI's numerator and denominator from the measures: the one place they are defined.
 fn kpi_counts(kpi: KpiId, x: &Measures) -> (i64, i64) {
@@ -349,17 +373,26 @@ async fn raw_family(
         .map(|(i, (_, c))| format!("CAST(SUM({c}) AS BIGINT) AS c{i}"))
         .collect();
     sql.text = format!(
-        "SELECT CAST(({at} - {s}) / {b} AS BIGINT) AS hour, {} {from_where} \
-         AND {at} >= {s} AND {at} < {e}{filter} GROUP BY 1",
+        "SELECT CAST(({at} - {s}) / {b} AS BIGINT) AS hour, {owner}.industry AS industry, {} \
+         {from_where} AND {at} >= {s} AND {at} < {e}{filter} GROUP BY 1, 2",
         sums.join(", ")
     );
     for row in sql.fetch(db).await? {
-        let bucket = into
-            .entry(span.bucket_of_hour(row.try_get("hour")?))
-            .or_insert([0; 16]);
-        for (i, (measure, _)) in columns.iter().enumerate() {
-            bucket[*measure] += row.try_get::<Option<i64>, _>(i + 1)?.unwrap_or_default();
-        }
+        let values = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (measure, _))| {
+                Ok((
+                    *measure,
+                    row.try_get::<Option<i64>, _>(i + 2)?.unwrap_or_default(),
+                ))
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        into.add(
+            span.bucket_of_hour(row.try_get("hour")?),
+            row.try_get("industry")?,
+            &values,
+        );
     }
     Ok(())
 }
@@ -390,7 +423,7 @@ fn flag(condition: &str) -> String {
 /// The measures per bucket over `[start, end)` counted from the raw tables: what a filter the
 /// roll-ups are not keyed by (destination city, one customer) reads.
 async fn raw_counts(db: &Db, span: &Span, f: &KpiFilters) -> Result<Counts, AppError> {
-    let mut counts = Counts::new();
+    let mut counts = Counts::default();
     let (wrong, complained) = (flag(HAS_WRONG_DELIVERY), flag(HAS_COMPLAINT));
     let booked = [
         (m::SHIPMENTS, "1"),
@@ -470,12 +503,12 @@ async fn rolled_counts(db: &Db, w: &Window, previous: bool) -> Result<(Counts, C
         .map(|c| format!("CAST(SUM(d.{c}) AS BIGINT) AS {c}"))
         .collect();
     sql.text = format!(
-        "SELECT d.day, {} FROM kpi_daily d WHERE d.day >= {from} AND d.day < {to}{filter} \
-         GROUP BY d.day",
+        "SELECT d.day, d.industry, {} FROM kpi_daily d WHERE d.day >= {from} AND d.day < {to}\
+         {filter} GROUP BY d.day, d.industry",
         sums.join(", ")
     );
     let bucket_days = w.bucket_ms() / DAY_MS;
-    let (mut current, mut previous) = (Counts::new(), Counts::new());
+    let (mut current, mut previous) = (Counts::default(), Counts::default());
     for row in sql.fetch(db).await? {
         let day: i64 = row.try_get("day")?;
         let (counts, offset) = if day >= first {
@@ -483,10 +516,12 @@ async fn rolled_counts(db: &Db, w: &Window, previous: bool) -> Result<(Counts, C
         } else {
             (&mut previous, day - prev_first)
         };
-        let bucket = counts.entry(offset / bucket_days).or_insert([0; 16]);
-        for (i, c) in MEASURES.iter().enumerate() {
-            bucket[i] += row.try_get::<Option<i64>, _>(*c)?.unwrap_or_default();
-        }
+        let values = MEASURES
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Ok((i, row.try_get::<Option<i64>, _>(*c)?.unwrap_or_default())))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        counts.add(offset / bucket_days, row.try_get("industry")?, &values);
     }
     Ok((current, previous))
 }
@@ -535,12 +570,32 @@ async fn resolution_minutes(
 }
 
 fn total(kpi: KpiId, c: &Counts) -> KpiValue {
-    let mut sum = [0; 16];
-    for bucket in c.values() {
-        kpi_rollup::add(&mut sum, bucket, 1);
-    }
-    let (num, den) = kpi_counts(kpi, &sum);
+    let (num, den) = kpi_counts(kpi, &c.sum());
     KpiValue::of(kpi.unit(), num, den)
+}
+
+/// Every KPI of each industry, in `Industry::ALL`'s order.
+fn by_industry(c: &Counts) -> Vec<IndustryKpis> {
+    Industry::ALL
+        .into_iter()
+        .map(|industry| {
+            let sums = c
+                .by_industry
+                .get(industry.as_str())
+                .copied()
+                .unwrap_or([0; 16]);
+            IndustryKpis {
+                industry,
+                values: KpiId::ALL
+                    .into_iter()
+                    .map(|kpi| {
+                        let (num, den) = kpi_counts(kpi, &sums);
+                        KpiValue::of(kpi.unit(), num, den)
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// Every KPI over the window's period as one number each (no trend, no comparison): a
@@ -619,6 +674,7 @@ pub async fn report_from(
         let trend = (0..w.buckets())
             .map(|b| {
                 let (num, den) = current
+                    .buckets
                     .get(&b)
                     .map(|x| kpi_counts(kpi, x))
                     .unwrap_or((0, 0));
@@ -647,6 +703,7 @@ pub async fn report_from(
         time_zone: time_zone.to_string(),
         bucket: w.bucket,
         kpis,
+        by_industry: by_industry(&current),
     })
 }
 
@@ -658,6 +715,35 @@ pub async fn drill(
     kpi: KpiId,
     page: i64,
     per_page: i64,
+    time_zone: &str,
+) -> Result<DrillPage, AppError> {
+    drill_from(db, w, kpi, (page, per_page), time_zone, Source::Best).await
+}
+
+/// How many rows a drill-down lists, from the measures: the card's own count, so the list and
+/// the number it opens from always agree.
+fn drill_total(kpi: KpiId, x: &Measures) -> i64 {
+    match kpi {
+        KpiId::OnTime => x[m::DELIVERED] - x[m::ON_TIME],
+        KpiId::OrderAccuracy => x[m::WRONG_DELIVERY],
+        KpiId::DamageRate => x[m::DAMAGED],
+        KpiId::ComplaintRate => x[m::COMPLAINED],
+        KpiId::ExceptionRate => x[m::EXCEPTIONS],
+        KpiId::ResolutionTime => x[m::RESOLVED],
+        KpiId::ResolutionWithinSla => x[m::RESOLVED] - x[m::RESOLVED_IN_SLA],
+        KpiId::Csat | KpiId::CsatMean => x[m::RATINGS] - x[m::CSAT_GOOD],
+        KpiId::Nps => x[m::DETRACTORS],
+    }
+}
+
+/// [`drill`], its total counted from `source`.
+pub async fn drill_from(
+    db: &Db,
+    w: &Window,
+    kpi: KpiId,
+    (page, per_page): (i64, i64),
+    time_zone: &str,
+    source: Source,
 ) -> Result<DrillPage, AppError> {
     let per_page = per_page.clamp(1, MAX_PER_PAGE);
     let page = page.max(1);
@@ -742,13 +828,16 @@ pub async fn drill(
             )
         }
     };
-    let mut count_sql = Sql {
-        text: format!("SELECT COUNT(*) AS n FROM ({body}) x"),
-        args: Vec::new(),
+    let total = if rolled_up(db, w, time_zone, source).await? {
+        drill_total(kpi, &rolled_counts(db, w, false).await?.0.sum())
+    } else {
+        // The same arguments bind the count and the page.
+        let count_sql = Sql {
+            text: format!("SELECT COUNT(*) AS n FROM ({body}) x"),
+            args: sql.args.clone(),
+        };
+        count_sql.fetch(db).await?[0].try_get("n")?
     };
-    // The same arguments bind the count and the page.
-    count_sql.args = sql.args.clone();
-    let total: i64 = count_sql.fetch(db).await?[0].try_get("n")?;
     let limit = sql.int(per_page);
     let offset = sql.int((page - 1) * per_page);
     sql.text = format!("SELECT * FROM ({body}) x ORDER BY {order} LIMIT {limit} OFFSET {offset}");

@@ -292,6 +292,17 @@ pub struct KpiReport {
     pub time_zone: String,
     pub bucket: Bucket,
     pub kpis: Vec<Kpi>,
+    /// Every KPI over the period for each industry (the same filters).
+    pub by_industry: Vec<IndustryKpis>,
+}
+
+/// One industry's KPIs over the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IndustryKpis {
+    pub industry: Industry,
+    /// In the order of [`KpiId::ALL`].
+    pub values: Vec<KpiValue>,
 }
 
 /// One row behind a number: a shipment, a complaint or a rating, with where to open it.

@@ -280,7 +280,15 @@ pub async fn kpi_items(
                 .ok_or_else(|| AppError::field("kpi", crate::error::FieldError::Invalid))?;
             let tz = state.settings.report_tz();
             let window = kpi_service::parse_query(&query, &tz, crate::platform::now_ms())?;
-            kpi_service::drill(&state.db, &window, kpi, page, 50).await
+            kpi_service::drill(
+                &state.db,
+                &window,
+                kpi,
+                page,
+                50,
+                &state.settings.report_time_zone,
+            )
+            .await
         }
         .await,
     )

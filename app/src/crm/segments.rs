@@ -21,7 +21,8 @@ use crate::platform::{now_ms, Db};
 const DAY_MS: i64 = 86_400_000;
 const JOB: &str = "tier_recompute";
 
-/// Every customer's facts at `now` (customers without shipments are absent).
+/// Every customer's facts at `now`: what happened before it (customers without shipments are
+/// absent).
 pub async fn gather_facts(
     db: &Db,
     rules: &TierRules,
@@ -39,11 +40,12 @@ pub async fn gather_facts(
          CAST(SUM(CASE WHEN created_at >= $2 THEN total ELSE 0 END) AS BIGINT) AS paid_recent, \
          CAST(SUM(CASE WHEN created_at >= $3 AND created_at < $2 THEN total ELSE 0 END) \
               AS BIGINT) AS paid_before \
-         FROM shipments WHERE status <> 'cancelled' GROUP BY customer_id",
+         FROM shipments WHERE status <> 'cancelled' AND created_at < $4 GROUP BY customer_id",
     )
     .bind(window)
     .bind(recent)
     .bind(before)
+    .bind(now)
     .fetch_all(&db.pool)
     .await?;
     for r in rows {
@@ -61,17 +63,23 @@ pub async fn gather_facts(
         (
             "SELECT s.customer_id, COUNT(DISTINCT c.shipment_id) AS n FROM complaints c \
              JOIN shipments s ON s.id = c.shipment_id \
-             WHERE s.created_at >= $1 AND s.status <> 'cancelled' GROUP BY s.customer_id",
+             WHERE s.created_at >= $1 AND c.created_at < $2 AND s.status <> 'cancelled' \
+             GROUP BY s.customer_id",
             (|f: &mut Facts, n| f.complained_shipments = n) as fn(&mut Facts, i64),
         ),
         (
             "SELECT customer_id, COUNT(*) AS n FROM returns WHERE created_at >= $1 \
-             GROUP BY customer_id",
+             AND created_at < $2 GROUP BY customer_id",
             |f: &mut Facts, n| f.returns = n,
         ),
     ];
     for (sql, set) in per_customer {
-        for r in sqlx::query(sql).bind(window).fetch_all(&db.pool).await? {
+        for r in sqlx::query(sql)
+            .bind(window)
+            .bind(now)
+            .fetch_all(&db.pool)
+            .await?
+        {
             if let Some(f) = facts.get_mut(&r.try_get("customer_id")?) {
                 set(f, r.try_get("n")?);
             }
@@ -80,9 +88,10 @@ pub async fn gather_facts(
     // Ratings oldest first, so the last NPS answer seen is the latest.
     let ratings = sqlx::query(
         "SELECT customer_id, csat, nps, created_at FROM ratings WHERE created_at >= $1 \
-         ORDER BY customer_id, created_at",
+         AND created_at < $2 ORDER BY customer_id, created_at",
     )
     .bind(window)
+    .bind(now)
     .fetch_all(&db.pool)
     .await?;
     for r in ratings {
@@ -114,8 +123,12 @@ pub async fn assess_one(db: &Db, customer_id: i64) -> Result<Assessment, AppErro
 
 /// Assesses every customer and writes what changed.
 pub async fn recompute(db: &Db) -> Result<RecomputeSummary, AppError> {
+    recompute_at(db, now_ms()).await
+}
+
+/// [`recompute`] as of `now` (the demo's history assesses its customers as its year goes).
+pub async fn recompute_at(db: &Db, now: i64) -> Result<RecomputeSummary, AppError> {
     let rules = TierRules::bundled();
-    let now = now_ms();
     let facts = gather_facts(db, rules, now).await?;
     let empty = Facts::default();
     let mut tx = db.pool.begin().await?;

@@ -172,6 +172,7 @@ pub async fn kpi_items(
         kpi,
         p.page.unwrap_or(1),
         p.per_page.unwrap_or(50),
+        &state.settings.report_time_zone,
     )
     .await?;
     if csv {

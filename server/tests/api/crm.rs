@@ -475,6 +475,24 @@ async fn kpis_equal_a_hand_computed_fixture_and_drill_down_to_their_rows() {
         .sum();
     assert_eq!(trend_total, 3);
     assert_eq!(on_time["trend"].as_array().unwrap().len(), 7);
+    // Industry is a dimension of the report: each industry's KPIs, in `KpiId::ALL`'s order.
+    let industry = |name: &str| {
+        report["by_industry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["industry"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let on_time_of = |name: &str| {
+        let v = industry(name)["values"][0].clone();
+        (v["numerator"].as_i64(), v["denominator"].as_i64())
+    };
+    assert_eq!(report["by_industry"].as_array().unwrap().len(), 4);
+    assert_eq!(on_time_of("manufacturing"), (Some(2), Some(3)));
+    assert_eq!(on_time_of("retail"), (Some(0), Some(0)));
+    assert!(industry("retail")["values"][0]["value"].is_null());
 
     // A staff agent reads them too; filters narrow them.
     let vip_only = ok_json(
@@ -675,6 +693,23 @@ async fn assert_rollups_match_the_raw_tables(app: &TestApp) {
             serde_json::to_value(&raw).unwrap(),
             "{pairs:?}"
         );
+        // A drill-down's total is the card's count, and the raw tables' count of its rows.
+        for kpi in app::crm::kpis::KpiId::ALL {
+            let total = |source| {
+                let w = &w;
+                async move {
+                    kpi_service::drill_from(&app.db, w, kpi, (1, 50), TZ, source)
+                        .await
+                        .unwrap()
+                        .total
+                }
+            };
+            assert_eq!(
+                total(Source::Best).await,
+                total(Source::Raw).await,
+                "{kpi:?} {pairs:?}"
+            );
+        }
     }
     let stored = || async {
         use sqlx::Row;
