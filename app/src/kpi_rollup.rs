@@ -97,13 +97,9 @@ pub fn civil_day(d: jiff::civil::Date) -> i64 {
 /// reads these columns, through this one query.
 const SHIPMENT_FACTS: &str = "SELECT s.id, s.created_at, s.status, s.tier, s.industry, \
      s.service, s.delivered_at, CAST(COALESCE(s.delivered_on_time, 0) AS BIGINT) AS on_time, \
-     s.had_exception, CAST(CASE WHEN s.damaged = 1 OR EXISTS (SELECT 1 FROM complaints k \
-     WHERE k.shipment_id = s.id AND k.category = 'damage') THEN 1 ELSE 0 END AS BIGINT) \
-     AS damaged, CAST(CASE WHEN EXISTS (SELECT 1 FROM complaints k WHERE k.shipment_id = s.id) \
-     THEN 1 ELSE 0 END AS BIGINT) AS complained, CAST(CASE WHEN EXISTS (SELECT 1 FROM \
-     complaints k WHERE k.shipment_id = s.id AND k.category = 'wrong_delivery') THEN 1 ELSE 0 \
-     END AS BIGINT) AS wrong_delivery, r.created_at AS rated_at, r.csat, r.nps \
-     FROM shipments s LEFT JOIN ratings r ON r.shipment_id = s.id";
+     s.had_exception, CAST(CASE WHEN s.damaged = 1 OR s.damage_complaint = 1 THEN 1 ELSE 0 END \
+     AS BIGINT) AS damaged, s.complained, s.wrong_delivery, r.created_at AS rated_at, r.csat, \
+     r.nps FROM shipments s LEFT JOIN ratings r ON r.shipment_id = s.id";
 
 /// What a complaint counts once resolved: its resolution time and whether it met its SLA.
 const COMPLAINT_FACTS: &str = "SELECT k.id, k.created_at, k.resolved_at, k.resolution_due, \

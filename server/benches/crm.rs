@@ -226,6 +226,17 @@ async fn seed(db: &Db, owner: i64, sizes: [u32; 4], now: i64) -> Vec<i64> {
     let step = (i64::from(total) * 9 / 10 / i64::from(complaints.max(1))).max(1);
     let args = [step, now - 5 * DAY_MS, complaints.into()];
     let n = run(db, &complaints_sql, &args).await;
+    run(
+        db,
+        "UPDATE shipments SET complained = 1, \
+         wrong_delivery = CASE WHEN EXISTS (SELECT 1 FROM complaints k \
+         WHERE k.shipment_id = shipments.id AND k.category = 'wrong_delivery') THEN 1 ELSE 0 END, \
+         damage_complaint = CASE WHEN EXISTS (SELECT 1 FROM complaints k \
+         WHERE k.shipment_id = shipments.id AND k.category = 'damage') THEN 1 ELSE 0 END \
+         WHERE id IN (SELECT shipment_id FROM complaints)",
+        &[],
+    )
+    .await;
     lap(&format!("{n} complaints"));
 
     // One rating per delivered shipment taken: customers whose id ends in 3 are detractors

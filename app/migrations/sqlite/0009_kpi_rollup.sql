@@ -11,6 +11,19 @@ UPDATE shipments SET tier = (SELECT c.tier FROM customers c WHERE c.id = shipmen
     industry = (SELECT c.industry FROM customers c WHERE c.id = shipments.customer_id);
 UPDATE complaints SET industry = (SELECT c.industry FROM customers c WHERE c.id = complaints.customer_id);
 
+-- What a shipment's complaints say of it (any complaint, a wrong delivery, damage), written by
+-- the complaint's transaction, so a KPI reads one row per shipment and never its complaints.
+ALTER TABLE shipments ADD COLUMN complained BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE shipments ADD COLUMN wrong_delivery BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE shipments ADD COLUMN damage_complaint BIGINT NOT NULL DEFAULT 0;
+UPDATE shipments SET
+    complained = CASE WHEN EXISTS (SELECT 1 FROM complaints k WHERE k.shipment_id = shipments.id)
+        THEN 1 ELSE 0 END,
+    wrong_delivery = CASE WHEN EXISTS (SELECT 1 FROM complaints k
+        WHERE k.shipment_id = shipments.id AND k.category = 'wrong_delivery') THEN 1 ELSE 0 END,
+    damage_complaint = CASE WHEN EXISTS (SELECT 1 FROM complaints k
+        WHERE k.shipment_id = shipments.id AND k.category = 'damage') THEN 1 ELSE 0 END;
+
 -- One row per local day (days since 1970-01-01 in the calendar's time zone) and key. A complaint
 -- without a shipment has service ''.
 CREATE TABLE kpi_daily (
@@ -51,4 +64,5 @@ CREATE INDEX shipments_late ON shipments (delivered_at) WHERE delivered_on_time 
 CREATE INDEX shipments_exception ON shipments (created_at) WHERE had_exception = 1;
 CREATE INDEX shipments_customer_created ON shipments (customer_id, created_at);
 CREATE INDEX shipments_customer_delivered ON shipments (customer_id, delivered_at);
+CREATE INDEX shipments_customer_exception ON shipments (customer_id, id) WHERE had_exception = 1;
 CREATE INDEX complaints_customer_resolved ON complaints (customer_id, resolved_at);

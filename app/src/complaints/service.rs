@@ -110,7 +110,18 @@ pub async fn create_at(
     )
     .await?;
     notify(&mut tx, id, "received").await?;
-    if let Some(counted) = counted {
+    if let (Some(counted), Some(sid)) = (counted, shipment_id) {
+        // What the shipment's complaints say of it, kept on its row for the KPIs.
+        sqlx::query(
+            "UPDATE shipments SET complained = 1, \
+             wrong_delivery = CASE WHEN $2 = 'wrong_delivery' THEN 1 ELSE wrong_delivery END, \
+             damage_complaint = CASE WHEN $2 = 'damage' THEN 1 ELSE damage_complaint END \
+             WHERE id = $1",
+        )
+        .bind(sid)
+        .bind(input.category.as_str())
+        .execute(&mut *tx)
+        .await?;
         counted.settle(&mut tx).await?;
     }
     tx.commit().await?;

@@ -365,7 +365,11 @@ async fn raw_family(
     let mut sql = Sql::default();
     let s = sql.int(span.start);
     let e = sql.int(span.end);
-    let b = sql.int(HOUR_MS);
+    // By hour only when there are buckets to find.
+    let hour = match span.bucketing {
+        Bucketing::Whole => "0".to_string(),
+        Bucketing::Days { .. } => format!("({at} - {s}) / {}", sql.int(HOUR_MS)),
+    };
     let filter = sql.filters(filters, owner, "s");
     let sums: Vec<String> = columns
         .iter()
@@ -373,7 +377,7 @@ async fn raw_family(
         .map(|(i, (_, c))| format!("CAST(SUM({c}) AS BIGINT) AS c{i}"))
         .collect();
     sql.text = format!(
-        "SELECT CAST(({at} - {s}) / {b} AS BIGINT) AS hour, {owner}.industry AS industry, {} \
+        "SELECT CAST({hour} AS BIGINT) AS hour, {owner}.industry AS industry, {} \
          {from_where} AND {at} >= {s} AND {at} < {e}{filter} GROUP BY 1, 2",
         sums.join(", ")
     );
@@ -410,11 +414,9 @@ const RATINGS: (&str, &str) = (
     "FROM ratings r JOIN shipments s ON s.id = r.shipment_id WHERE s.status <> 'cancelled'",
     "s",
 );
-const HAS_COMPLAINT: &str = "EXISTS (SELECT 1 FROM complaints k WHERE k.shipment_id = s.id)";
-const HAS_WRONG_DELIVERY: &str = "EXISTS (SELECT 1 FROM complaints k WHERE k.shipment_id = s.id \
-     AND k.category = 'wrong_delivery')";
-const DAMAGED: &str = "(s.damaged = 1 OR EXISTS (SELECT 1 FROM complaints k \
-     WHERE k.shipment_id = s.id AND k.category = 'damage'))";
+const HAS_COMPLAINT: &str = "s.complained = 1";
+const HAS_WRONG_DELIVERY: &str = "s.wrong_delivery = 1";
+const DAMAGED: &str = "(s.damaged = 1 OR s.damage_complaint = 1)";
 
 fn flag(condition: &str) -> String {
     format!("CASE WHEN {condition} THEN 1 ELSE 0 END")
