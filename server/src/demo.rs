@@ -1158,13 +1158,11 @@ pub(crate) mod history {
             }
             let mut booked = 0;
             let mut assess_at = self.now - 365 * DAY_MS;
-            loop {
-                let Some(i) = (0..lives.len())
-                    .filter(|&i| lives[i].1.is_some())
-                    .min_by_key(|&i| lives[i].1.as_ref().map(|b| b.0))
-                else {
-                    break;
-                };
+            // The customer whose next booking is earliest goes next.
+            while let Some(i) = (0..lives.len())
+                .filter(|&i| lives[i].1.is_some())
+                .min_by_key(|&i| lives[i].1.as_ref().map(|b| b.0))
+            {
                 let (life, next) = &mut lives[i];
                 let Some((booked_at, booking)) = next.take() else {
                     break;
