@@ -2,11 +2,13 @@
 //!
 //! Why: a year of KPI cards over raw rows reads a million shipments (15 s on SQLite at the
 //! benchmark's size); over roll-ups it reads one row per local day and key (tier, industry,
-//! service): a few thousand. Each writer (booking, cancelling, a scan, a complaint filed,
-//! resolved or reopened, a rating) reads what its subject counts before the change
-//! ([`Counted::read`]), makes the change, and applies the difference ([`Counted::settle`]); what a
-//! subject counts is one function ([`shipment_rows`], [`complaint_rows`]) used by both the writers
-//! and [`rebuild`], so the roll-ups and a recount from the raw tables cannot disagree.
+//! service): a few thousand. A second table keeps the same rows per customer, so a customer's
+//! own figures (its 360) read a few hundred rows however many shipments it sends. Each writer
+//! (booking, cancelling, a scan, a complaint filed, resolved or reopened, a rating) reads what
+//! its subject counts before the change ([`Counted::read`]), makes the change, and applies the
+//! difference ([`Counted::settle`]). What counts, and how, is written once, as SQL, in the
+//! [`Family`] constants: the writers, [`rebuild`], the raw-table counts and the drill-downs all
+//! read it from there, so they cannot disagree.
 //!
 //! This module sits below every capability (it imports only `domain` and `platform`): the
 //! capabilities that write facts call it, and `crm` reads what it keeps.
@@ -71,9 +73,11 @@ pub fn add(a: &mut Measures, b: &Measures, sign: i64) {
     }
 }
 
-/// A roll-up row's key: the local day and the dimensions the dashboard filters by.
+/// A roll-up row's key: the customer, the local day and the dimensions the dashboard filters
+/// by. `kpi_daily` sums over customers; `kpi_customer_daily` keeps them (a customer's 360).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Key {
+    pub customer: i64,
     pub day: i64,
     pub tier: String,
     pub industry: String,
@@ -93,113 +97,202 @@ pub fn civil_day(d: jiff::civil::Date) -> i64 {
     i64::from((d - jiff::civil::date(1970, 1, 1)).get_days())
 }
 
-/// What a shipment counts: its booking, its delivery and its rating. Every KPI of a shipment
-/// reads these columns, through this one query.
-const SHIPMENT_FACTS: &str = "SELECT s.id, s.created_at, s.status, s.tier, s.industry, \
-     s.service, s.delivered_at, CAST(COALESCE(s.delivered_on_time, 0) AS BIGINT) AS on_time, \
-     s.had_exception, CAST(CASE WHEN s.damaged = 1 OR s.damage_complaint = 1 THEN 1 ELSE 0 END \
-     AS BIGINT) AS damaged, s.complained, s.wrong_delivery, r.created_at AS rated_at, r.csat, \
-     r.nps FROM shipments s LEFT JOIN ratings r ON r.shipment_id = s.id";
+/// How a row adds to a measure.
+#[derive(Debug, Clone, Copy)]
+pub enum Fact {
+    /// 1 for every row.
+    Each,
+    /// 1 when the SQL condition holds, else 0.
+    When(&'static str),
+    /// The SQL expression's value.
+    Value(&'static str),
+}
 
-/// What a complaint counts once resolved: its resolution time and whether it met its SLA.
-const COMPLAINT_FACTS: &str = "SELECT k.id, k.created_at, k.resolved_at, k.resolution_due, \
-     k.tier, k.industry, COALESCE(s.service, '') AS service \
-     FROM complaints k LEFT JOIN shipments s ON s.id = k.shipment_id";
-
-type Rows = BTreeMap<Key, Measures>;
-
-fn put(rows: &mut Rows, key: Key, measures: &[(usize, i64)]) {
-    let entry = rows.entry(key).or_insert([0; 16]);
-    for &(i, v) in measures {
-        entry[i] += v;
+impl Fact {
+    /// The SQL summed into the measure.
+    pub fn sql(self) -> String {
+        match self {
+            Fact::Each => "1".into(),
+            Fact::When(condition) => format!("CASE WHEN {condition} THEN 1 ELSE 0 END"),
+            Fact::Value(v) => v.into(),
+        }
     }
 }
 
-/// The roll-up rows one shipment row of [`SHIPMENT_FACTS`] counts in.
-pub fn shipment_rows(tz: &TimeZone, r: &AnyRow, rows: &mut Rows) -> Result<(), AppError> {
-    if r.try_get::<String, _>("status")? == "cancelled" {
-        return Ok(());
+/// The measures counted at one moment of a subject's life (booked, delivered, rated, resolved):
+/// the rows they read, the time they count at, and how each row adds to each. These are the
+/// KPI rules, written once: the writers, the rebuild, the raw-table counts and the drill-downs
+/// all read them from here.
+#[derive(Debug)]
+pub struct Family {
+    /// `FROM ...` (and joins) of the rows counted.
+    pub from: &'static str,
+    /// Which of those rows count at all.
+    pub counted: &'static str,
+    /// The alias of the row keeping the tier and industry it was counted under, and its
+    /// customer (the shipment, or the complaint).
+    pub owner: &'static str,
+    /// When a row counts (a local day of this time); NULL: not yet.
+    pub at: &'static str,
+    /// The measures, the first being the family's count of rows.
+    pub facts: &'static [(usize, Fact)],
+}
+
+const NOT_CANCELLED: &str = "s.status <> 'cancelled'";
+
+/// Shipments by booking time.
+pub const BOOKED: Family = Family {
+    from: "FROM shipments s",
+    counted: NOT_CANCELLED,
+    owner: "s",
+    at: "s.created_at",
+    facts: &[
+        (m::SHIPMENTS, Fact::Each),
+        (m::WRONG_DELIVERY, Fact::When("s.wrong_delivery = 1")),
+        (m::COMPLAINED, Fact::When("s.complained = 1")),
+        (m::EXCEPTIONS, Fact::When("s.had_exception = 1")),
+    ],
+};
+
+/// Shipments by delivery time.
+pub const DELIVERED: Family = Family {
+    from: "FROM shipments s",
+    counted: NOT_CANCELLED,
+    owner: "s",
+    at: "s.delivered_at",
+    facts: &[
+        (m::DELIVERED, Fact::Each),
+        (m::ON_TIME, Fact::When("s.delivered_on_time = 1")),
+        (
+            m::DAMAGED,
+            Fact::When("(s.damaged = 1 OR s.damage_complaint = 1)"),
+        ),
+    ],
+};
+
+/// Ratings by the time given, under their shipment's key.
+pub const RATED: Family = Family {
+    from: "FROM ratings r JOIN shipments s ON s.id = r.shipment_id",
+    counted: NOT_CANCELLED,
+    owner: "s",
+    at: "r.created_at",
+    facts: &[
+        (m::RATINGS, Fact::Each),
+        (m::CSAT_GOOD, Fact::When("r.csat >= 4")),
+        (m::CSAT_SUM, Fact::Value("r.csat")),
+        (m::NPS_ANSWERS, Fact::When("r.nps IS NOT NULL")),
+        (m::PROMOTERS, Fact::When("r.nps >= 9")),
+        (m::DETRACTORS, Fact::When("r.nps <= 6")),
+    ],
+};
+
+/// Complaints by resolution time, with their shipment's service when they have one.
+pub const RESOLVED: Family = Family {
+    from: "FROM complaints k LEFT JOIN shipments s ON s.id = k.shipment_id",
+    counted: "k.resolved_at IS NOT NULL",
+    owner: "k",
+    at: "k.resolved_at",
+    facts: &[
+        (m::RESOLVED, Fact::Each),
+        // Whole minutes, truncated as integer division does ([`resolution_minutes`]).
+        (
+            m::RESOLUTION_MINUTES,
+            Fact::Value("(k.resolved_at - k.created_at) / 60000"),
+        ),
+        (
+            m::RESOLVED_IN_SLA,
+            Fact::When("k.resolved_at <= k.resolution_due"),
+        ),
+    ],
+};
+
+/// The families of a shipment, read together from one row (a shipment has at most one rating).
+/// Families read from one subject's row, each with the name its columns carry.
+type Families = [(&'static str, &'static Family)];
+
+const SHIPMENT_FAMILIES: [(&str, &Family); 3] = [
+    ("booked", &BOOKED),
+    ("delivered", &DELIVERED),
+    ("rated", &RATED),
+];
+const COMPLAINT_FAMILIES: [(&str, &Family); 1] = [("resolved", &RESOLVED)];
+
+/// `SELECT` of a subject's key and every family's time and measures, as `<name>_at` and the
+/// measure's name.
+fn facts_select(owner: &str, service: &str, families: &Families) -> String {
+    let mut columns = vec![
+        format!("{owner}.id"),
+        format!("{owner}.customer_id"),
+        format!("{owner}.tier"),
+        format!("{owner}.industry"),
+        format!("{service} AS service"),
+    ];
+    for (name, family) in families {
+        columns.push(format!("{} AS {name}_at", family.at));
+        for (measure, fact) in family.facts {
+            columns.push(format!(
+                "CAST({} AS BIGINT) AS {}",
+                fact.sql(),
+                MEASURES[*measure]
+            ));
+        }
     }
-    let key = |at: i64| -> Result<Key, AppError> {
-        Ok(Key {
+    format!("SELECT {}", columns.join(", "))
+}
+
+/// What a shipment counts, one row per shipment (its rating joined).
+fn shipment_facts() -> String {
+    format!(
+        "{} FROM shipments s LEFT JOIN ratings r ON r.shipment_id = s.id WHERE {NOT_CANCELLED}",
+        facts_select("s", "s.service", &SHIPMENT_FAMILIES)
+    )
+}
+
+/// What a complaint counts.
+fn complaint_facts() -> String {
+    format!(
+        "{} {} WHERE {}",
+        facts_select("k", "COALESCE(s.service, '')", &COMPLAINT_FAMILIES),
+        RESOLVED.from,
+        RESOLVED.counted
+    )
+}
+
+type Rows = BTreeMap<Key, Measures>;
+
+/// Adds one row of [`facts_select`] into the roll-up rows of each family it has reached.
+fn count_row(
+    tz: &TimeZone,
+    families: &Families,
+    r: &AnyRow,
+    rows: &mut Rows,
+) -> Result<(), AppError> {
+    for (name, family) in families {
+        let Some(at) = r.try_get::<Option<i64>, _>(format!("{name}_at").as_str())? else {
+            continue;
+        };
+        let key = Key {
+            customer: r.try_get("customer_id")?,
             day: local_day(tz, at),
             tier: r.try_get("tier")?,
             industry: r.try_get("industry")?,
             service: r.try_get("service")?,
-        })
-    };
-    let flag = |c: &str| -> Result<i64, AppError> { Ok(r.try_get::<i64, _>(c)?.min(1)) };
-    put(
-        rows,
-        key(r.try_get("created_at")?)?,
-        &[
-            (m::SHIPMENTS, 1),
-            (m::WRONG_DELIVERY, flag("wrong_delivery")?),
-            (m::COMPLAINED, flag("complained")?),
-            (m::EXCEPTIONS, flag("had_exception")?),
-        ],
-    );
-    if let Some(at) = r.try_get::<Option<i64>, _>("delivered_at")? {
-        put(
-            rows,
-            key(at)?,
-            &[
-                (m::DELIVERED, 1),
-                (m::ON_TIME, flag("on_time")?),
-                (m::DAMAGED, flag("damaged")?),
-            ],
-        );
-    }
-    if let Some(at) = r.try_get::<Option<i64>, _>("rated_at")? {
-        let csat: i64 = r.try_get("csat")?;
-        let nps: Option<i64> = r.try_get("nps")?;
-        put(
-            rows,
-            key(at)?,
-            &[
-                (m::RATINGS, 1),
-                (m::CSAT_GOOD, i64::from(csat >= 4)),
-                (m::CSAT_SUM, csat),
-                (m::NPS_ANSWERS, i64::from(nps.is_some())),
-                (m::PROMOTERS, i64::from(nps.is_some_and(|n| n >= 9))),
-                (m::DETRACTORS, i64::from(nps.is_some_and(|n| n <= 6))),
-            ],
-        );
+        };
+        let entry = rows.entry(key).or_insert([0; 16]);
+        for (measure, _) in family.facts {
+            entry[*measure] += r
+                .try_get::<Option<i64>, _>(MEASURES[*measure])?
+                .unwrap_or_default();
+        }
     }
     Ok(())
 }
 
 /// Whole minutes from a complaint's opening to its resolution: the unit resolution time is
-/// summed in, here and in the percentiles.
+/// summed in ([`RESOLVED`]) and the percentiles are taken in.
 pub fn resolution_minutes(created_at: i64, resolved_at: i64) -> i64 {
-    // Truncated toward zero, as SQL's integer division does in the raw count.
+    // Truncated toward zero, as SQL's integer division does.
     (resolved_at - created_at) / 60_000
-}
-
-/// The roll-up row one complaint row of [`COMPLAINT_FACTS`] counts in (none until resolved).
-pub fn complaint_rows(tz: &TimeZone, r: &AnyRow, rows: &mut Rows) -> Result<(), AppError> {
-    let Some(resolved_at) = r.try_get::<Option<i64>, _>("resolved_at")? else {
-        return Ok(());
-    };
-    let due: i64 = r.try_get("resolution_due")?;
-    put(
-        rows,
-        Key {
-            day: local_day(tz, resolved_at),
-            tier: r.try_get("tier")?,
-            industry: r.try_get("industry")?,
-            service: r.try_get("service")?,
-        },
-        &[
-            (m::RESOLVED, 1),
-            (
-                m::RESOLUTION_MINUTES,
-                resolution_minutes(r.try_get("created_at")?, resolved_at),
-            ),
-            (m::RESOLVED_IN_SLA, i64::from(resolved_at <= due)),
-        ],
-    );
-    Ok(())
 }
 
 /// What a writer changes.
@@ -251,20 +344,21 @@ async fn rows_of(
     tz: &TimeZone,
     subject: Subject,
 ) -> Result<Rows, AppError> {
+    let (sql, families, id): (_, &Families, _) = match subject {
+        Subject::Shipment(id) => (
+            format!("{} AND s.id = $1", shipment_facts()),
+            &SHIPMENT_FAMILIES,
+            id,
+        ),
+        Subject::Complaint(id) => (
+            format!("{} AND k.id = $1", complaint_facts()),
+            &COMPLAINT_FAMILIES,
+            id,
+        ),
+    };
     let mut rows = Rows::new();
-    match subject {
-        Subject::Shipment(id) => {
-            let sql = format!("{SHIPMENT_FACTS} WHERE s.id = $1");
-            if let Some(r) = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await? {
-                shipment_rows(tz, &r, &mut rows)?;
-            }
-        }
-        Subject::Complaint(id) => {
-            let sql = format!("{COMPLAINT_FACTS} WHERE k.id = $1");
-            if let Some(r) = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await? {
-                complaint_rows(tz, &r, &mut rows)?;
-            }
-        }
+    if let Some(r) = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await? {
+        count_row(tz, families, &r, &mut rows)?;
     }
     Ok(rows)
 }
@@ -332,16 +426,51 @@ impl Counted {
 
 const ROWS_PER_STATEMENT: usize = 100;
 
-/// Adds each row's measures to the stored row of its key (created at zero if missing).
+/// The two roll-up tables: over all customers (the dashboard) and per customer (the 360).
+const TABLES: [(&str, bool); 2] = [("kpi_daily", false), ("kpi_customer_daily", true)];
+
+/// Adds each row's measures to the stored row of its key in both tables (created at zero if
+/// missing).
 async fn upsert(tx: &mut Transaction<'_, Any>, rows: &Rows) -> Result<(), AppError> {
+    for (table, per_customer) in TABLES {
+        let mut projected;
+        let rows = if per_customer {
+            rows
+        } else {
+            projected = Rows::new();
+            for (key, measures) in rows {
+                let key = Key {
+                    customer: 0,
+                    ..key.clone()
+                };
+                add(projected.entry(key).or_insert([0; 16]), measures, 1);
+            }
+            &projected
+        };
+        upsert_into(tx, table, per_customer, rows).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_into(
+    tx: &mut Transaction<'_, Any>,
+    table: &str,
+    per_customer: bool,
+    rows: &Rows,
+) -> Result<(), AppError> {
+    let key_columns = if per_customer {
+        "customer_id, day, tier, industry, service"
+    } else {
+        "day, tier, industry, service"
+    };
     let columns = MEASURES.join(", ");
     let sums: Vec<String> = MEASURES
         .iter()
-        .map(|c| format!("{c} = kpi_daily.{c} + excluded.{c}"))
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
         .collect();
     let entries: Vec<(&Key, &Measures)> = rows.iter().collect();
+    let width = usize::from(per_customer) + 4 + MEASURES.len();
     for chunk in entries.chunks(ROWS_PER_STATEMENT) {
-        let width = 4 + MEASURES.len();
         let values: Vec<String> = (0..chunk.len())
             .map(|r| {
                 let cells: Vec<String> =
@@ -350,13 +479,16 @@ async fn upsert(tx: &mut Transaction<'_, Any>, rows: &Rows) -> Result<(), AppErr
             })
             .collect();
         let sql = format!(
-            "INSERT INTO kpi_daily (day, tier, industry, service, {columns}) VALUES {} \
-             ON CONFLICT (day, tier, industry, service) DO UPDATE SET {}",
+            "INSERT INTO {table} ({key_columns}, {columns}) VALUES {} \
+             ON CONFLICT ({key_columns}) DO UPDATE SET {}",
             values.join(", "),
             sums.join(", ")
         );
         let mut q = sqlx::query(&sql);
         for (key, measures) in chunk {
+            if per_customer {
+                q = q.bind(key.customer);
+            }
             q = q
                 .bind(key.day)
                 .bind(key.tier.clone())
@@ -374,7 +506,7 @@ async fn upsert(tx: &mut Transaction<'_, Any>, rows: &Rows) -> Result<(), AppErr
 const REBUILD_PAGE: i64 = 20_000;
 
 /// Recounts every roll-up from the raw tables in `time_zone`'s days, in one transaction that
-/// holds writers back (they read the calendar first). Returns the rows written.
+/// holds writers back (they read the calendar first). Returns the per-customer rows written.
 pub async fn rebuild(db: &Db, time_zone: &str) -> Result<usize, AppError> {
     let tz = TimeZone::get(time_zone).map_err(|_| AppError::Internal)?;
     let mut tx = db.pool.begin().await?;
@@ -383,20 +515,19 @@ pub async fn rebuild(db: &Db, time_zone: &str) -> Result<usize, AppError> {
         .bind(time_zone)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM kpi_daily")
-        .execute(&mut *tx)
-        .await?;
-    let mut rows = Rows::new();
-    for (facts, alias, count) in [
-        (
-            SHIPMENT_FACTS,
-            "s",
-            shipment_rows as fn(&TimeZone, &AnyRow, &mut Rows) -> Result<(), AppError>,
-        ),
-        (COMPLAINT_FACTS, "k", complaint_rows),
-    ] {
-        // Paged by id so memory stays flat however many rows there are.
-        let sql = format!("{facts} WHERE {alias}.id > $1 ORDER BY {alias}.id LIMIT $2");
+    for (table, _) in TABLES {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let subjects: [(String, &str, &Families); 2] = [
+        (shipment_facts(), "s", &SHIPMENT_FAMILIES),
+        (complaint_facts(), "k", &COMPLAINT_FAMILIES),
+    ];
+    for (facts, alias, families) in subjects {
+        // Paged by id and written page by page (the upsert adds), so memory stays flat
+        // however many rows there are.
+        let sql = format!("{facts} AND {alias}.id > $1 ORDER BY {alias}.id LIMIT $2");
         let mut after = 0_i64;
         loop {
             let page = sqlx::query(&sql)
@@ -404,33 +535,34 @@ pub async fn rebuild(db: &Db, time_zone: &str) -> Result<usize, AppError> {
                 .bind(REBUILD_PAGE)
                 .fetch_all(&mut *tx)
                 .await?;
+            let mut rows = Rows::new();
             for r in &page {
-                count(&tz, r, &mut rows)?;
+                count_row(&tz, families, r, &mut rows)?;
             }
+            upsert(&mut tx, &rows).await?;
             match page.last() {
                 Some(last) if page.len() as i64 == REBUILD_PAGE => after = last.try_get("id")?,
                 _ => break,
             }
         }
     }
-    upsert(&mut tx, &rows).await?;
+    let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kpi_customer_daily")
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(rows.len())
+    Ok(usize::try_from(written).unwrap_or_default())
 }
 
 /// Builds the roll-ups if they were never built or were counted in another time zone.
 pub async fn ensure(db: &Db, time_zone: &str) -> Result<Option<usize>, AppError> {
-    let current: String = sqlx::query_scalar("SELECT time_zone FROM kpi_calendar WHERE id = 1")
-        .fetch_one(&db.pool)
-        .await?;
-    if current == time_zone {
+    if time_zone_of(db).await?.as_deref() == Some(time_zone) {
         return Ok(None);
     }
     Ok(Some(rebuild(db, time_zone).await?))
 }
 
 /// The time zone the roll-ups count in (`None` before they are built).
-pub async fn time_zone(db: &Db) -> Result<Option<String>, AppError> {
+pub async fn time_zone_of(db: &Db) -> Result<Option<String>, AppError> {
     let name: String = sqlx::query_scalar("SELECT time_zone FROM kpi_calendar WHERE id = 1")
         .fetch_one(&db.pool)
         .await?;

@@ -360,10 +360,10 @@ async fn main() {
     let rows = kpi_rollup::rebuild(&db, TZ).await.unwrap();
     let took = started.elapsed();
     println!(
-        "roll-ups rebuilt: {rows} rows in {:.1} s",
+        "roll-ups rebuilt: {rows} per-customer rows in {:.1} s",
         took.as_secs_f64()
     );
-    let size = format!("{rows} roll-up rows");
+    let size = format!("{rows} per-customer roll-up rows");
     record(
         &mut lines,
         "rebuild KPI roll-ups",

@@ -3,11 +3,12 @@
 //! What the dashboard reads, and why: the daily roll-ups (`kpi_daily`, kept by each event's own
 //! transaction, see `kpi_rollup`), one row per local day, tier, industry and service. A year
 //! with the year before is then ~40,000 small rows instead of a million shipments, so every
-//! card stays well under its budget however large the history grows. A filter the roll-ups are
-//! not keyed by (a destination city, one customer) reads the raw tables through indexes on the
-//! time each KPI is counted by and on the customer. Both paths sum the same measures per bucket
-//! and one function turns measures into each KPI's numerator and denominator; the period's
-//! totals are the buckets' sums, so trend and card can never disagree. Median and p90
+//! card stays well under its budget however large the history grows. One customer's figures
+//! read the same rows kept per customer (`kpi_customer_daily`). A filter the roll-ups are not
+//! keyed by (a destination city) reads the raw tables through indexes on the time each KPI is
+//! counted by. Both paths sum the same measures, defined once as SQL (`kpi_rollup::Family`),
+//! per bucket, and one function turns measures into each KPI's numerator and denominator; the
+//! period's totals are the buckets' sums, so trend and card can never disagree. Median and p90
 //! resolution times need every duration and always read the resolved complaints.
 
 use std::collections::BTreeMap;
@@ -23,7 +24,9 @@ use super::kpis::{
 };
 use crate::domain::{single_line, Industry, Tier};
 use crate::error::{AppError, FieldError, FieldErrors};
-use crate::kpi_rollup::{self, m, Measures, MEASURES};
+use crate::kpi_rollup::{
+    self, m, Fact, Family, Measures, BOOKED, DELIVERED, MEASURES, RATED, RESOLVED,
+};
 use crate::orders::ServiceLevel;
 use crate::platform::Db;
 
@@ -351,13 +354,10 @@ impl Span {
     }
 }
 
-/// One grouped query over the span by the time column `at`, summing each expression into its
-/// measure.
+/// One grouped query of a family's measures over the span, by the time each row counts at.
 async fn raw_family(
     db: &Db,
-    (from_where, owner): (&str, &str),
-    at: &str,
-    columns: &[(usize, &str)],
+    family: &Family,
     span: &Span,
     filters: &KpiFilters,
     into: &mut Counts,
@@ -365,24 +365,30 @@ async fn raw_family(
     let mut sql = Sql::default();
     let s = sql.int(span.start);
     let e = sql.int(span.end);
+    let at = family.at;
     // By hour only when there are buckets to find.
     let hour = match span.bucketing {
         Bucketing::Whole => "0".to_string(),
         Bucketing::Days { .. } => format!("({at} - {s}) / {}", sql.int(HOUR_MS)),
     };
-    let filter = sql.filters(filters, owner, "s");
-    let sums: Vec<String> = columns
+    let filter = sql.filters(filters, family.owner, "s");
+    let sums: Vec<String> = family
+        .facts
         .iter()
         .enumerate()
-        .map(|(i, (_, c))| format!("CAST(SUM({c}) AS BIGINT) AS c{i}"))
+        .map(|(i, (_, fact))| format!("CAST(SUM({}) AS BIGINT) AS c{i}", fact.sql()))
         .collect();
     sql.text = format!(
-        "SELECT CAST({hour} AS BIGINT) AS hour, {owner}.industry AS industry, {} \
-         {from_where} AND {at} >= {s} AND {at} < {e}{filter} GROUP BY 1, 2",
-        sums.join(", ")
+        "SELECT CAST({hour} AS BIGINT) AS hour, {owner}.industry AS industry, {} {} \
+         WHERE {} AND {at} >= {s} AND {at} < {e}{filter} GROUP BY 1, 2",
+        sums.join(", "),
+        family.from,
+        family.counted,
+        owner = family.owner,
     );
     for row in sql.fetch(db).await? {
-        let values = columns
+        let values = family
+            .facts
             .iter()
             .enumerate()
             .map(|(i, (measure, _))| {
@@ -401,86 +407,13 @@ async fn raw_family(
     Ok(())
 }
 
-/// Shipments booked (by `created_at`) or delivered (by `delivered_at`), never cancelled ones.
-const SHIPMENTS: (&str, &str) = ("FROM shipments s WHERE s.status <> 'cancelled'", "s");
-/// Complaints resolved (by `resolved_at`), with their shipment when they have one.
-const COMPLAINTS: (&str, &str) = (
-    "FROM complaints k LEFT JOIN shipments s ON s.id = k.shipment_id \
-     WHERE k.resolved_at IS NOT NULL",
-    "k",
-);
-/// Ratings (by `created_at`) with the shipment they rate.
-const RATINGS: (&str, &str) = (
-    "FROM ratings r JOIN shipments s ON s.id = r.shipment_id WHERE s.status <> 'cancelled'",
-    "s",
-);
-const HAS_COMPLAINT: &str = "s.complained = 1";
-const HAS_WRONG_DELIVERY: &str = "s.wrong_delivery = 1";
-const DAMAGED: &str = "(s.damaged = 1 OR s.damage_complaint = 1)";
-
-fn flag(condition: &str) -> String {
-    format!("CASE WHEN {condition} THEN 1 ELSE 0 END")
-}
-
 /// The measures per bucket over `[start, end)` counted from the raw tables: what a filter the
-/// roll-ups are not keyed by (destination city, one customer) reads.
+/// roll-ups are not keyed by (a destination city) reads.
 async fn raw_counts(db: &Db, span: &Span, f: &KpiFilters) -> Result<Counts, AppError> {
     let mut counts = Counts::default();
-    let (wrong, complained) = (flag(HAS_WRONG_DELIVERY), flag(HAS_COMPLAINT));
-    let booked = [
-        (m::SHIPMENTS, "1"),
-        (m::WRONG_DELIVERY, wrong.as_str()),
-        (m::COMPLAINED, complained.as_str()),
-        (m::EXCEPTIONS, "s.had_exception"),
-    ];
-    raw_family(db, SHIPMENTS, "s.created_at", &booked, span, f, &mut counts).await?;
-    let damaged = flag(DAMAGED);
-    let delivered = [
-        (m::DELIVERED, "1"),
-        (m::ON_TIME, "s.delivered_on_time"),
-        (m::DAMAGED, damaged.as_str()),
-    ];
-    raw_family(
-        db,
-        SHIPMENTS,
-        "s.delivered_at",
-        &delivered,
-        span,
-        f,
-        &mut counts,
-    )
-    .await?;
-    let (good, answered) = (flag("r.csat >= 4"), flag("r.nps IS NOT NULL"));
-    let (promoters, detractors) = (flag("r.nps >= 9"), flag("r.nps <= 6"));
-    let rated = [
-        (m::RATINGS, "1"),
-        (m::CSAT_GOOD, good.as_str()),
-        (m::CSAT_SUM, "r.csat"),
-        (m::NPS_ANSWERS, answered.as_str()),
-        (m::PROMOTERS, promoters.as_str()),
-        (m::DETRACTORS, detractors.as_str()),
-    ];
-    raw_family(db, RATINGS, "r.created_at", &rated, span, f, &mut counts).await?;
-    let in_sla = flag("k.resolved_at <= k.resolution_due");
-    let resolved = [
-        (m::RESOLVED, "1"),
-        // Whole minutes per complaint, as the roll-ups sum them.
-        (
-            m::RESOLUTION_MINUTES,
-            "(k.resolved_at - k.created_at) / 60000",
-        ),
-        (m::RESOLVED_IN_SLA, in_sla.as_str()),
-    ];
-    raw_family(
-        db,
-        COMPLAINTS,
-        "k.resolved_at",
-        &resolved,
-        span,
-        f,
-        &mut counts,
-    )
-    .await?;
+    for family in [&BOOKED, &DELIVERED, &RATED, &RESOLVED] {
+        raw_family(db, family, span, f, &mut counts).await?;
+    }
     Ok(counts)
 }
 
@@ -504,8 +437,14 @@ async fn rolled_counts(db: &Db, w: &Window, previous: bool) -> Result<(Counts, C
         .iter()
         .map(|c| format!("CAST(SUM(d.{c}) AS BIGINT) AS {c}"))
         .collect();
+    // One customer's figures read its own rows: a few hundred, however busy it is.
+    let table = if w.filters.customer.is_some() {
+        "kpi_customer_daily"
+    } else {
+        "kpi_daily"
+    };
     sql.text = format!(
-        "SELECT d.day, d.industry, {} FROM kpi_daily d WHERE d.day >= {from} AND d.day < {to}\
+        "SELECT d.day, d.industry, {} FROM {table} d WHERE d.day >= {from} AND d.day < {to}\
          {filter} GROUP BY d.day, d.industry",
         sums.join(", ")
     );
@@ -538,13 +477,13 @@ pub enum Source {
     Raw,
 }
 
-/// Whether the roll-ups can answer: they are keyed by day, tier, industry and service only, and
-/// count days in one time zone.
+/// Whether the roll-ups can answer: they are keyed by customer, day, tier, industry and service
+/// (not by destination city), and count days in one time zone.
 async fn rolled_up(db: &Db, w: &Window, time_zone: &str, source: Source) -> Result<bool, AppError> {
-    if source == Source::Raw || w.filters.area.is_some() || w.filters.customer.is_some() {
+    if source == Source::Raw || w.filters.area.is_some() {
         return Ok(false);
     }
-    Ok(kpi_rollup::time_zone(db).await?.as_deref() == Some(time_zone))
+    Ok(kpi_rollup::time_zone_of(db).await?.as_deref() == Some(time_zone))
 }
 
 /// Resolution times of the complaints resolved in `[start, end)`, in minutes, for the median
@@ -558,11 +497,14 @@ async fn resolution_minutes(
     let mut sql = Sql::default();
     let s = sql.int(start);
     let e = sql.int(end);
-    let filter = sql.filters(f, COMPLAINTS.1, "s");
+    let filter = sql.filters(f, RESOLVED.owner, "s");
     sql.text = format!(
-        "SELECT (k.resolved_at - k.created_at) / 60000 AS took {} \
-         AND k.resolved_at >= {s} AND k.resolved_at < {e}{filter}",
-        COMPLAINTS.0
+        "SELECT CAST({took} AS BIGINT) AS took {from} WHERE {counted} AND {at} >= {s} \
+         AND {at} < {e}{filter}",
+        took = fact(&RESOLVED, m::RESOLUTION_MINUTES).sql(),
+        from = RESOLVED.from,
+        counted = RESOLVED.counted,
+        at = RESOLVED.at,
     );
     sql.fetch(db)
         .await?
@@ -722,19 +664,40 @@ pub async fn drill(
     drill_from(db, w, kpi, (page, per_page), time_zone, Source::Best).await
 }
 
+/// How a family's row adds to `measure`.
+fn fact(family: &Family, measure: usize) -> Fact {
+    family
+        .facts
+        .iter()
+        .find(|(m, _)| *m == measure)
+        .map(|(_, fact)| *fact)
+        .unwrap_or(Fact::Each)
+}
+
+/// The rows behind a KPI's drill-down: a family's rows where a measure's fact holds (or, when
+/// `false`, fails: the late ones, the low scores, the complaints over their SLA).
+fn drill_rows(kpi: KpiId) -> (&'static Family, usize, bool) {
+    match kpi {
+        KpiId::OnTime => (&DELIVERED, m::ON_TIME, false),
+        KpiId::DamageRate => (&DELIVERED, m::DAMAGED, true),
+        KpiId::OrderAccuracy => (&BOOKED, m::WRONG_DELIVERY, true),
+        KpiId::ComplaintRate => (&BOOKED, m::COMPLAINED, true),
+        KpiId::ExceptionRate => (&BOOKED, m::EXCEPTIONS, true),
+        KpiId::ResolutionTime => (&RESOLVED, m::RESOLVED, true),
+        KpiId::ResolutionWithinSla => (&RESOLVED, m::RESOLVED_IN_SLA, false),
+        KpiId::Csat | KpiId::CsatMean => (&RATED, m::CSAT_GOOD, false),
+        KpiId::Nps => (&RATED, m::DETRACTORS, true),
+    }
+}
+
 /// How many rows a drill-down lists, from the measures: the card's own count, so the list and
 /// the number it opens from always agree.
 fn drill_total(kpi: KpiId, x: &Measures) -> i64 {
-    match kpi {
-        KpiId::OnTime => x[m::DELIVERED] - x[m::ON_TIME],
-        KpiId::OrderAccuracy => x[m::WRONG_DELIVERY],
-        KpiId::DamageRate => x[m::DAMAGED],
-        KpiId::ComplaintRate => x[m::COMPLAINED],
-        KpiId::ExceptionRate => x[m::EXCEPTIONS],
-        KpiId::ResolutionTime => x[m::RESOLVED],
-        KpiId::ResolutionWithinSla => x[m::RESOLVED] - x[m::RESOLVED_IN_SLA],
-        KpiId::Csat | KpiId::CsatMean => x[m::RATINGS] - x[m::CSAT_GOOD],
-        KpiId::Nps => x[m::DETRACTORS],
+    let (family, measure, holds) = drill_rows(kpi);
+    if holds {
+        x[measure]
+    } else {
+        x[family.facts[0].0] - x[measure]
     }
 }
 
@@ -752,84 +715,48 @@ pub async fn drill_from(
     let mut sql = Sql::default();
     let s = sql.int(w.start);
     let e = sql.int(w.end);
-    let family = match kpi {
-        KpiId::ResolutionTime | KpiId::ResolutionWithinSla => COMPLAINTS,
-        KpiId::Csat | KpiId::CsatMean | KpiId::Nps => RATINGS,
-        _ => SHIPMENTS,
+    let (family, measure, holds) = drill_rows(kpi);
+    let filter = sql.filters(&w.filters, family.owner, "s");
+    let condition = match (fact(family, measure), holds) {
+        (Fact::When(c), true) => format!(" AND {c}"),
+        (Fact::When(c), false) => format!(" AND NOT ({c})"),
+        _ => String::new(),
     };
-    let filter = sql.filters(&w.filters, family.1, "s");
+    let at = family.at;
     // With the customer's name; the tier shown is the one the row was counted under.
-    let from = family.0.replacen(
-        " WHERE ",
-        &format!(
-            " JOIN customers c ON c.id = {}.customer_id WHERE ",
-            family.1
-        ),
-        1,
+    let rows = format!(
+        "{} JOIN customers c ON c.id = {}.customer_id WHERE {} AND {at} >= {s} AND {at} < {e}\
+         {filter}{condition}",
+        family.from, family.owner, family.counted
     );
-    let shipments = |at: &str, condition: &str, detail: &str| {
-        format!(
-            "SELECT 'shipment' AS kind, s.id AS id, s.tracking_number AS tn, c.id AS cid, \
-             c.name AS cname, s.tier AS tier, {at} AS at, {detail} AS detail \
-             {from} AND {at} >= {s} AND {at} < {e}{filter} AND {condition}"
-        )
-    };
-    let (body, order) = match kpi {
+    let (columns, order) = match kpi {
         KpiId::OnTime => (
-            shipments("s.delivered_at", "s.delivered_on_time = 0", "s.promised_to"),
+            "'shipment' AS kind, s.id AS id, s.promised_to AS detail",
             "at DESC, id DESC",
         ),
-        KpiId::DamageRate => (
-            shipments("s.delivered_at", DAMAGED, "s.status"),
+        KpiId::ResolutionTime | KpiId::ResolutionWithinSla => (
+            "'complaint' AS kind, k.id AS id, k.category AS detail, \
+             k.resolved_at - k.created_at AS took",
+            "took DESC, id DESC",
+        ),
+        KpiId::Csat | KpiId::CsatMean => (
+            "'rating' AS kind, s.id AS id, CAST(r.csat AS TEXT) AS detail",
             "at DESC, id DESC",
         ),
-        KpiId::OrderAccuracy => (
-            shipments("s.created_at", HAS_WRONG_DELIVERY, "s.status"),
+        KpiId::Nps => (
+            "'rating' AS kind, s.id AS id, CAST(r.nps AS TEXT) AS detail",
             "at DESC, id DESC",
         ),
-        KpiId::ComplaintRate => (
-            shipments("s.created_at", HAS_COMPLAINT, "s.status"),
+        _ => (
+            "'shipment' AS kind, s.id AS id, s.status AS detail",
             "at DESC, id DESC",
         ),
-        KpiId::ExceptionRate => (
-            shipments("s.created_at", "s.had_exception = 1", "s.status"),
-            "at DESC, id DESC",
-        ),
-        KpiId::ResolutionTime | KpiId::ResolutionWithinSla => {
-            let over = if kpi == KpiId::ResolutionWithinSla {
-                " AND k.resolved_at > k.resolution_due"
-            } else {
-                ""
-            };
-            (
-                format!(
-                    "SELECT 'complaint' AS kind, k.id AS id, s.tracking_number AS tn, \
-                     c.id AS cid, c.name AS cname, k.tier AS tier, k.resolved_at AS at, \
-                     k.category AS detail, k.resolved_at - k.created_at AS took \
-                     {from} AND k.resolved_at >= {s} AND k.resolved_at < {e}\
-                     {filter}{over}"
-                ),
-                "took DESC, id DESC",
-            )
-        }
-        KpiId::Csat | KpiId::CsatMean | KpiId::Nps => {
-            let condition = if kpi == KpiId::Nps {
-                "r.nps <= 6"
-            } else {
-                "r.csat <= 3"
-            };
-            let detail = if kpi == KpiId::Nps { "r.nps" } else { "r.csat" };
-            (
-                format!(
-                    "SELECT 'rating' AS kind, s.id AS id, s.tracking_number AS tn, c.id AS cid, \
-                     c.name AS cname, s.tier AS tier, r.created_at AS at, \
-                     CAST({detail} AS TEXT) AS detail {from} AND r.created_at >= {s} \
-                     AND r.created_at < {e}{filter} AND {condition}"
-                ),
-                "at DESC, id DESC",
-            )
-        }
     };
+    let body = format!(
+        "SELECT {columns}, s.tracking_number AS tn, c.id AS cid, c.name AS cname, \
+         {owner}.tier AS tier, {at} AS at {rows}",
+        owner = family.owner
+    );
     let total = if rolled_up(db, w, time_zone, source).await? {
         drill_total(kpi, &rolled_counts(db, w, false).await?.0.sum())
     } else {

@@ -395,7 +395,7 @@ pub async fn customer_360(
         tz,
         now_ms(),
     )?;
-    // The base's figures come from the roll-ups when they count in this time zone.
+    // Both from the roll-ups (the customer's from its own rows) when they count in this zone.
     let zone = tz.iana_name().unwrap_or_default();
     let own_window = super::kpi_service::Window {
         filters: KpiFilters {

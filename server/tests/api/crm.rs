@@ -597,7 +597,7 @@ async fn kpis_equal_a_hand_computed_fixture_and_drill_down_to_their_rows() {
 
     // The cards above were read from the daily roll-ups, kept by each event's transaction.
     assert_eq!(
-        app::kpi_rollup::time_zone(&app.db)
+        app::kpi_rollup::time_zone_of(&app.db)
             .await
             .unwrap()
             .as_deref(),
@@ -658,7 +658,15 @@ async fn assert_rollups_match_the_raw_tables(app: &TestApp) {
     use app::crm::kpi_service::{self, Source};
     const TZ: &str = "Asia/Shanghai";
     let zone = jiff::tz::TimeZone::get(TZ).unwrap();
+    // One customer's figures (its 360) come from the per-customer roll-ups.
+    let customer = customer_id(app, "kpi@example.com").await.to_string();
     for pairs in [
+        vec![("period", "7d"), ("customer", customer.as_str())],
+        vec![
+            ("period", "7d"),
+            ("customer", customer.as_str()),
+            ("service", "express"),
+        ],
         vec![("period", "7d")],
         vec![("period", "30d"), ("bucket", "week")],
         vec![("period", "7d"), ("tier", "new"), ("service", "express")],
@@ -678,6 +686,7 @@ async fn assert_rollups_match_the_raw_tables(app: &TestApp) {
                 "tier" => q.tier = v,
                 "industry" => q.industry = v,
                 "service" => q.service = v,
+                "customer" => q.customer = v,
                 _ => unreachable!(),
             }
         }
@@ -714,30 +723,47 @@ async fn assert_rollups_match_the_raw_tables(app: &TestApp) {
     let stored = || async {
         use sqlx::Row;
         let measures = app::kpi_rollup::MEASURES.join(", ");
-        let sql = format!(
-            "SELECT day, tier, industry, service, {measures} FROM kpi_daily \
-             ORDER BY day, tier, industry, service"
-        );
-        let rows = sqlx::query(&sql).fetch_all(&app.db.pool).await.unwrap();
-        rows.iter()
-            .map(|r| {
-                let key: (i64, String, String, String) = (
-                    r.get(0),
-                    r.get::<String, _>(1),
-                    r.get::<String, _>(2),
-                    r.get::<String, _>(3),
-                );
-                let values: Vec<i64> = (4..4 + app::kpi_rollup::MEASURES.len())
-                    .map(|i| r.get::<i64, _>(i))
-                    .collect();
-                (key, values)
-            })
-            // Rows an event emptied again (a booking then its cancellation) count nothing.
-            .filter(|(_, v)| v.iter().any(|&x| x != 0))
-            .collect::<Vec<_>>()
+        let mut tables = Vec::new();
+        for (table, key) in [
+            (
+                "kpi_daily",
+                "CAST(0 AS BIGINT), day, tier, industry, service",
+            ),
+            (
+                "kpi_customer_daily",
+                "customer_id, day, tier, industry, service",
+            ),
+        ] {
+            let sql = format!("SELECT {key}, {measures} FROM {table} ORDER BY {key}");
+            let rows = sqlx::query(&sql).fetch_all(&app.db.pool).await.unwrap();
+            tables.push(
+                rows.iter()
+                    .map(|r| {
+                        let key: (i64, i64, String, String, String) = (
+                            r.get(0),
+                            r.get(1),
+                            r.get::<String, _>(2),
+                            r.get::<String, _>(3),
+                            r.get::<String, _>(4),
+                        );
+                        let values: Vec<i64> = (5..5 + app::kpi_rollup::MEASURES.len())
+                            .map(|i| r.get::<i64, _>(i))
+                            .collect();
+                        (key, values)
+                    })
+                    // Rows an event emptied again (a booking then its cancellation) count
+                    // nothing.
+                    .filter(|(_, v)| v.iter().any(|&x| x != 0))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        tables
     };
     let kept = stored().await;
-    assert!(!kept.is_empty(), "the roll-ups hold the events");
+    assert!(
+        kept.iter().all(|t| !t.is_empty()),
+        "the roll-ups hold the events"
+    );
     app::kpi_rollup::rebuild(&app.db, TZ).await.unwrap();
     assert_eq!(stored().await, kept);
 }
