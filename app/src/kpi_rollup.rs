@@ -503,7 +503,8 @@ async fn upsert_into(
     Ok(())
 }
 
-const REBUILD_PAGE: i64 = 20_000;
+/// Customer ids counted per step of a rebuild.
+const REBUILD_CUSTOMERS: i64 = 2_000;
 
 /// Recounts every roll-up from the raw tables in `time_zone`'s days, in one transaction that
 /// holds writers back (they read the calendar first). Returns the per-customer rows written.
@@ -520,37 +521,41 @@ pub async fn rebuild(db: &Db, time_zone: &str) -> Result<usize, AppError> {
             .execute(&mut *tx)
             .await?;
     }
+    let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM customers")
+        .fetch_one(&mut *tx)
+        .await?;
     let subjects: [(String, &str, &Families); 2] = [
         (shipment_facts(), "s", &SHIPMENT_FAMILIES),
         (complaint_facts(), "k", &COMPLAINT_FAMILIES),
     ];
-    for (facts, alias, families) in subjects {
-        // Paged by id and written page by page (the upsert adds), so memory stays flat
-        // however many rows there are.
-        let sql = format!("{facts} AND {alias}.id > $1 ORDER BY {alias}.id LIMIT $2");
-        let mut after = 0_i64;
-        loop {
-            let page = sqlx::query(&sql)
-                .bind(after)
-                .bind(REBUILD_PAGE)
+    // A step of customers at a time, all their facts at once: each customer's rows are then
+    // whole when written, so they go in in key order (appended, never revisited), and memory
+    // holds one step's rows however large the history.
+    let mut all = Rows::new();
+    let mut written = 0;
+    for from in (0..=last).step_by(REBUILD_CUSTOMERS as usize) {
+        let mut rows = Rows::new();
+        for (facts, alias, families) in &subjects {
+            let sql = format!("{facts} AND {alias}.customer_id >= $1 AND {alias}.customer_id < $2");
+            let found = sqlx::query(&sql)
+                .bind(from)
+                .bind(from + REBUILD_CUSTOMERS)
                 .fetch_all(&mut *tx)
                 .await?;
-            let mut rows = Rows::new();
-            for r in &page {
+            for r in &found {
                 count_row(&tz, families, r, &mut rows)?;
             }
-            upsert(&mut tx, &rows).await?;
-            match page.last() {
-                Some(last) if page.len() as i64 == REBUILD_PAGE => after = last.try_get("id")?,
-                _ => break,
-            }
+        }
+        upsert_into(&mut tx, "kpi_customer_daily", true, &rows).await?;
+        written += rows.len();
+        for (key, measures) in rows {
+            let key = Key { customer: 0, ..key };
+            add(all.entry(key).or_insert([0; 16]), &measures, 1);
         }
     }
-    let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kpi_customer_daily")
-        .fetch_one(&mut *tx)
-        .await?;
+    upsert_into(&mut tx, "kpi_daily", false, &all).await?;
     tx.commit().await?;
-    Ok(usize::try_from(written).unwrap_or_default())
+    Ok(written)
 }
 
 /// Builds the roll-ups if they were never built or were counted in another time zone.

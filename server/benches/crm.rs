@@ -29,6 +29,8 @@ mod common;
 /// Shipments booked through the import; the rest are copies of them under new numbers.
 const BOOKED: usize = 100;
 const SCANS_PER_SHIPMENT: i64 = 10;
+/// The scan at which a shipment with an exception was delayed.
+const DELAYED_SCAN: i64 = 2;
 const CLONES_PER_STATEMENT: usize = 1_000;
 const REPS: usize = 7;
 const TZ: &str = "Asia/Shanghai";
@@ -154,12 +156,13 @@ async fn seed(db: &Db, owner: i64, sizes: [u32; 4], now: i64) -> Vec<i64> {
             .collect();
         let sql = format!(
             "INSERT INTO shipments (tracking_number, customer_id, created_at, updated_at, \
-             delivered_at, delivered_on_time, status, had_exception, damaged, total, tier, \
-             industry, {COPIED}) \
+             delivered_at, delivered_on_time, status, had_exception, last_exception_at, \
+             damaged, total, tier, industry, {COPIED}) \
              SELECT v.column1, v.column2, v.column3, v.column3, NULLIF(v.column4, 0), \
              CASE WHEN v.column4 = 0 THEN NULL ELSE v.column5 END, \
              CASE WHEN v.column4 = 0 THEN 'in_transit' ELSE 'delivered' END, \
-             v.column6, v.column7, v.column8, {BOOKED_TIER}, \
+             v.column6, CASE WHEN v.column6 = 1 THEN v.column3 + {DELAYED_SCAN} * {HOUR_MS} END, \
+             v.column7, v.column8, {BOOKED_TIER}, \
              (SELECT c.industry FROM customers c WHERE c.id = v.column2), {} \
              FROM shipments s, (VALUES {}) v WHERE s.id = ${}",
             copied.join(", "),
@@ -188,9 +191,11 @@ async fn seed(db: &Db, owner: i64, sizes: [u32; 4], now: i64) -> Vec<i64> {
         .unwrap();
     let steps: Vec<String> = (1..=SCANS_PER_SHIPMENT).map(|k| format!("({k})")).collect();
     let last = format!("k.column1 = {SCANS_PER_SHIPMENT} AND s.delivered_at IS NOT NULL");
+    // A shipment with an exception was delayed at its second scan.
     let events = format!(
         "INSERT INTO tracking_events (shipment_id, status, occurred_at, source, created_at) \
          SELECT s.id, CASE WHEN {last} THEN 'delivered' WHEN k.column1 = 1 THEN 'picked_up' \
+         WHEN k.column1 = {DELAYED_SCAN} AND s.had_exception = 1 THEN 'delayed' \
          ELSE 'in_transit' END, CASE WHEN {last} THEN s.delivered_at \
          ELSE s.created_at + k.column1 * {HOUR_MS} END, 'scan', s.created_at \
          FROM shipments s, (VALUES {}) k WHERE s.id BETWEEN $1 AND $2",

@@ -33,3 +33,14 @@ UPDATE kpi_calendar SET time_zone = '' WHERE id = 1;
 -- The on-time drill-down lists the rows where the on-time fact fails, in those words.
 DROP INDEX shipments_late;
 CREATE INDEX shipments_late ON shipments (delivered_at) WHERE NOT (delivered_on_time = 1);
+
+-- When a shipment last entered an exception status, kept by the scan: a customer's 360 reads the
+-- events of its shipments with the newest exceptions only, however many shipments it sends.
+ALTER TABLE shipments ADD COLUMN last_exception_at BIGINT;
+UPDATE shipments SET last_exception_at = (SELECT MAX(e.occurred_at) FROM tracking_events e
+    WHERE e.shipment_id = shipments.id
+      AND e.status IN ('delayed', 'delivery_failed', 'damaged', 'lost', 'returned_to_sender'))
+    WHERE had_exception = 1;
+DROP INDEX shipments_customer_exception;
+CREATE INDEX shipments_customer_exception ON shipments (customer_id, last_exception_at)
+    WHERE had_exception = 1;

@@ -4,6 +4,7 @@ use crate::accounts::{Customer, User};
 use crate::crm::kpis::{KpiFilters, KpiId, ReportPeriod};
 use crate::domain::{free_text, Industry, Tier, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::orders::ShipmentStatus;
 use crate::platform::{now_ms, Db};
 
 use super::{
@@ -287,12 +288,15 @@ async fn touchpoints(db: &Db, customer_id: i64) -> Result<Vec<Touchpoint>, AppEr
         ),
         (
             TouchpointKind::Exception,
+            // The newest exceptions are on the shipments whose last exception is newest, so
+            // only those shipments' events are read, however many the customer sends.
             format!(
                 "SELECT s.tracking_number AS title, e.status AS detail, e.occurred_at AS at, \
-                 s.tracking_number AS link FROM tracking_events e JOIN shipments s \
-                 ON s.id = e.shipment_id WHERE s.customer_id = $1 AND s.had_exception = 1 \
-                 AND e.status IN ('delayed', 'delivery_failed', 'damaged', 'lost', \
-                 'returned_to_sender') ORDER BY e.occurred_at DESC LIMIT {CAP}"
+                 s.tracking_number AS link FROM tracking_events e JOIN (SELECT id, \
+                 tracking_number FROM shipments WHERE customer_id = $1 AND had_exception = 1 \
+                 ORDER BY last_exception_at DESC LIMIT {CAP}) s ON s.id = e.shipment_id \
+                 WHERE e.status IN {} ORDER BY e.occurred_at DESC LIMIT {CAP}",
+                ShipmentStatus::exception_sql()
             ),
         ),
         (

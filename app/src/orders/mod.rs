@@ -316,9 +316,18 @@ impl ShipmentStatus {
 
     /// The statuses `on_the_way`, as an SQL list: `('created', 'picked_up', ...)`.
     pub fn on_the_way_sql() -> String {
+        Self::sql_list(Self::on_the_way)
+    }
+
+    /// The exception statuses ([`Self::is_exception`]), as an SQL list.
+    pub fn exception_sql() -> String {
+        Self::sql_list(Self::is_exception)
+    }
+
+    fn sql_list(which: fn(Self) -> bool) -> String {
         let names: Vec<String> = Self::ALL
             .into_iter()
-            .filter(|s| s.on_the_way())
+            .filter(|s| which(*s))
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
         format!("({})", names.join(", "))

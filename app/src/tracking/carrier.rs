@@ -189,6 +189,8 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
          delivered_at = CASE WHEN $5 = 1 THEN $6 ELSE delivered_at END, \
          delivered_on_time = CASE WHEN $5 = 1 THEN $7 ELSE delivered_on_time END, \
          had_exception = CASE WHEN $8 = 1 THEN 1 ELSE had_exception END, \
+         last_exception_at = CASE WHEN $8 = 1 AND (last_exception_at IS NULL \
+             OR last_exception_at < $6) THEN $6 ELSE last_exception_at END, \
          damaged = CASE WHEN $9 = 1 THEN 1 ELSE damaged END \
          WHERE id = $3 AND status = $4",
     )

@@ -937,6 +937,14 @@ async fn a_vip_account_manager_gets_its_complaints_first_and_the_360_tells_the_w
     )
     .await;
 
+    // A parcel of the customer's is delayed: an exception on its timeline.
+    let courier = app::tracking::carrier::create_token(&app.db, "Courier")
+        .await
+        .unwrap();
+    let late = booked(&app, &vip, "late").await;
+    scan(&app, &courier, &late, "picked_up").await;
+    scan(&app, &courier, &late, "delayed").await;
+
     // The 360: tier and why, the history, people, its KPIs beside everyone's, one timeline.
     let c = ok_json(
         get(&app, &format!("/api/v1/customers/{id}"), &care).await,
@@ -958,6 +966,7 @@ async fn a_vip_account_manager_gets_its_complaints_first_and_the_360_tells_the_w
         .collect();
     for kind in [
         "shipment",
+        "exception",
         "complaint",
         "note",
         "tier_change",
@@ -965,6 +974,14 @@ async fn a_vip_account_manager_gets_its_complaints_first_and_the_360_tells_the_w
     ] {
         assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
     }
+    let exception = c["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "exception")
+        .unwrap();
+    assert_eq!(exception["title"], late.as_str());
+    assert_eq!(exception["detail"], "delayed");
     let complaint_rate = c["kpis"]
         .as_array()
         .unwrap()
