@@ -313,9 +313,14 @@ pub struct Counted {
     before: Rows,
 }
 
+/// PostgreSQL locks rows; SQLite has one write lock for the whole database.
+fn on_postgres(tx: &Transaction<'_, Any>) -> bool {
+    tx.backend_name() == "PostgreSQL"
+}
+
 /// The calendar's time zone, locked against a rebuild until the transaction ends.
 async fn calendar(tx: &mut Transaction<'_, Any>) -> Result<Option<TimeZone>, AppError> {
-    if tx.backend_name() == "PostgreSQL" {
+    if on_postgres(tx) {
         let name: String =
             sqlx::query_scalar("SELECT time_zone FROM kpi_calendar WHERE id = 1 FOR SHARE")
                 .fetch_one(&mut **tx)
@@ -370,7 +375,7 @@ impl Counted {
         subject: Subject,
     ) -> Result<Counted, AppError> {
         let calendar = calendar(tx).await?;
-        if tx.backend_name() == "PostgreSQL" {
+        if on_postgres(tx) {
             // Two writers of one subject at once (two complaints on a shipment, a scan and a
             // rating) queue here; else each reads "before" without the other's change and
             // "after" with it, and counts it twice. (SQLite's write lock already queues them.)
