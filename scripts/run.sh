@@ -9,4 +9,5 @@ setup_release_tools
 setup_site_assets
 mkdir -p data
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/parcelport.db}"
-exec cargo leptos serve --release
+# -P: brotli and gzip copies of every static file, made once at build time.
+exec cargo leptos serve --release -P

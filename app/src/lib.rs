@@ -28,7 +28,7 @@ pub mod tracking;
 pub mod ui;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -46,7 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0b5cad" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <link rel="stylesheet" href="/pkg/parcelport.css" />
+                <HashedStylesheet options=options.clone() />
                 // Leaflet for the tracking map: deferred, so it never holds up the first paint,
                 // and run before the wasm (module scripts wait for deferred ones).
                 <link rel="stylesheet" href="/vendor/leaflet/leaflet.css" />

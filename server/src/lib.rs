@@ -2,6 +2,7 @@
 //! the start-up tasks. `main.rs` only parses the command line.
 
 pub mod api;
+pub mod assets;
 pub mod demo;
 mod origin_guard;
 
@@ -14,6 +15,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::Request;
 use axum::response::{Html, IntoResponse, Response};
+use axum::handler::Handler;
 use axum::routing::post;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -21,10 +23,11 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 /// Where cargo-leptos put the compiled wasm, JS and CSS (`LEPTOS_SITE_ROOT`, default
-/// `target/site`).
+/// `target/site`), and whether their names are hashed.
 pub fn leptos_options(settings: &Settings) -> LeptosOptions {
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     LeptosOptions::builder()
@@ -32,6 +35,7 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
         .site_root(site_root)
         .site_pkg_dir("pkg")
         .site_addr(settings.listen_addr)
+        .hash_files(assets::hashed_names())
         .build()
 }
 
@@ -56,17 +60,21 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+fn panic_page(stylesheet: &str) -> Response {
     tracing::error!("a request handler panicked");
     let page = "<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" \
         content=\"width=device-width, initial-scale=1\"><title>500 · Parcelport</title>\
-        <link rel=\"stylesheet\" href=\"/pkg/parcelport.css\"><main class=\"container\">\
+        <link rel=\"stylesheet\" href=\"{stylesheet}\"><main class=\"container\">\
         <section class=\"card narrow error-page\"><p class=\"error-code\">500</p>\
         <h1>Something went wrong</h1><p lang=\"zh-CN\">出错了</p>\
         <p>We could not complete this request. Please try again in a moment.</p>\
         <p lang=\"zh-CN\">暂时无法完成请求，请稍后重试。</p><a class=\"button\" href=\"/\">Home · 首页</a>\
         </section></main></html>";
-    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, Html(page)).into_response()
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        Html(page.replace("{stylesheet}", stylesheet)),
+    )
+        .into_response()
 }
 
 /// The whole HTTP application.
@@ -78,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let options = state.leptos_options.clone();
+    let stylesheet = assets::stylesheet_href(&options);
     Router::new()
         .leptos_routes_with_context(
             &state,
@@ -97,22 +106,35 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .merge(api::router(state.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(
-            {
-                let state = state.clone();
-                move || provide_context(state.clone())
-            },
-            shell,
-        ))
+        // The site's files (brotli or gzip when built precompressed, 304 when unchanged), and
+        // the not-found page for any other path.
+        .fallback_service(
+            ServeDir::new(&*state.leptos_options.site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                .append_index_html_on_directories(false)
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(
+                    leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                        {
+                            let state = state.clone();
+                            move || provide_context(state.clone())
+                        },
+                        shell,
+                    )
+                    .with_state(state.clone()),
+                ),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin_guard::refuse_cross_origin_writes,
         ))
         .layer(CompressionLayer::new())
-        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            assets::cache_headers,
+        ))
+        .layer(CatchPanicLayer::custom(move |_| panic_page(stylesheet)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

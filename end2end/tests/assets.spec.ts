@@ -1,0 +1,60 @@
+import { test, expect, open } from "./fixtures";
+
+/** Bytes each /pkg/ request moved over the network, as Chromium counts them (0: from cache). */
+async function pkgTraffic(page: import("@playwright/test").Page) {
+  const client = await page.context().newCDPSession(page);
+  await client.send("Network.enable");
+  const urls = new Map<string, string>();
+  const bytes = new Map<string, number>();
+  client.on("Network.requestWillBeSent", (e) => {
+    if (new URL(e.request.url).pathname.startsWith("/pkg/")) urls.set(e.requestId, e.request.url);
+  });
+  client.on("Network.loadingFinished", (e) => {
+    if (urls.has(e.requestId)) bytes.set(urls.get(e.requestId)!, e.encodedDataLength);
+  });
+  return { urls, bytes, reset: () => { urls.clear(); bytes.clear(); } };
+}
+
+test("the wasm, JS and CSS have hashed names, are kept for a year, and a second visit downloads none of them", async ({ page }) => {
+  const traffic = await pkgTraffic(page);
+  const assets: { url: string; cacheControl: string; vary: string }[] = [];
+  page.on("response", (res) => {
+    if (new URL(res.url()).pathname.startsWith("/pkg/")) {
+      const h = res.headers();
+      assets.push({ url: res.url(), cacheControl: h["cache-control"] ?? "", vary: h["vary"] ?? "" });
+    }
+  });
+  const first = await page.goto("/");
+  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  // Pages change with who is signed in: kept, but asked for again each time.
+  expect(first!.headers()["cache-control"]).toContain("no-cache");
+  const kinds = assets.map((a) => a.url.split(".").pop());
+  expect(kinds).toEqual(expect.arrayContaining(["css", "js", "wasm"]));
+  for (const a of assets) {
+    expect(a.url, "a content-hashed name").toMatch(/\/pkg\/parcelport\.[A-Za-z0-9_-]{16,}\.(css|js|wasm)$/);
+    expect(a.cacheControl, a.url).toBe("public, max-age=31536000, immutable");
+    expect(a.vary.toLowerCase(), a.url).toContain("accept-encoding");
+  }
+  expect([...traffic.bytes.values()].some((b) => b > 0), "the first visit downloads them").toBe(true);
+
+  // Another page, a new document: every asset comes from the browser's cache.
+  traffic.reset();
+  await open(page, "/track");
+  expect(traffic.urls.size, "the second page uses the same assets").toBeGreaterThanOrEqual(3);
+  expect(Object.fromEntries(traffic.bytes), "bytes downloaded again").toEqual(
+    Object.fromEntries([...traffic.bytes.keys()].map((u) => [u, 0])),
+  );
+});
+
+test("an unknown path is the not-found page, and a static file that did not change answers 304", async ({ request }) => {
+  const missing = await request.get("/no/such/page");
+  expect(missing.status()).toBe(404);
+  expect(await missing.text()).toContain("<html");
+  const icon = await request.get("/favicon.svg");
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()["cache-control"]).toBe("no-cache");
+  const modified = icon.headers()["last-modified"];
+  expect(modified).toBeTruthy();
+  const again = await request.get("/favicon.svg", { headers: { "if-modified-since": modified } });
+  expect(again.status()).toBe(304);
+});
