@@ -1,3 +1,7 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium } from "@playwright/test";
 import { test, expect, open } from "./fixtures";
 
 /** Bytes each /pkg/ request moved over the network, as Chromium counts them (0: from cache). */
@@ -15,7 +19,19 @@ async function pkgTraffic(page: import("@playwright/test").Page) {
   return { urls, bytes, reset: () => { urls.clear(); bytes.clear(); } };
 }
 
-test("the wasm, JS and CSS have hashed names, are kept for a year, and a second visit downloads none of them", async ({ page }) => {
+test("the wasm, JS and CSS have hashed names, are kept for a year, and a second visit downloads none of them", async ({ baseURL }) => {
+  // A browser profile with a disk cache, as a phone has: a test context's in-memory cache
+  // keeps no file larger than about a megabyte, however it is sent.
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "pp-cache-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...test.info().project.use,
+    ...test.info().project.use.launchOptions,
+    baseURL,
+  });
+  const errors: string[] = [];
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+  page.on("pageerror", (err) => errors.push(err.message));
   const traffic = await pkgTraffic(page);
   const assets: { url: string; cacheControl: string; vary: string }[] = [];
   page.on("response", (res) => {
@@ -44,6 +60,9 @@ test("the wasm, JS and CSS have hashed names, are kept for a year, and a second 
   expect(Object.fromEntries(traffic.bytes), "bytes downloaded again").toEqual(
     Object.fromEntries([...traffic.bytes.keys()].map((u) => [u, 0])),
   );
+  expect(errors, "browser console errors").toEqual([]);
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
 });
 
 test("an unknown path is the not-found page, and a static file that did not change answers 304", async ({ request }) => {

@@ -72,8 +72,9 @@ pub async fn cache_headers(State(state): State<AppState>, req: Request, next: Ne
             .and_then(|p| p.strip_prefix(&*options.site_pkg_dir))
             .is_some_and(|p| p.starts_with('/') && !p.starts_with("/snippets/"));
     let mut res = next.run(req).await;
+    let found = res.status().is_success();
     let headers = res.headers_mut();
-    if hashed && res.status().is_success() {
+    if hashed && found {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
     } else if !headers.contains_key(CACHE_CONTROL) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
