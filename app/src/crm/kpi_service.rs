@@ -944,6 +944,24 @@ mod tests {
     }
 
     #[test]
+    fn a_drill_down_lists_the_rows_its_card_counts_against() {
+        for kpi in KpiId::ALL {
+            let (family, measure, _) = drill_rows(kpi);
+            assert!(
+                family.facts.iter().any(|(m, _)| *m == measure),
+                "{kpi:?} drills into a measure its family does not count"
+            );
+        }
+        let mut x = [0; 16];
+        (x[m::DELIVERED], x[m::ON_TIME], x[m::DAMAGED]) = (10, 7, 2);
+        (x[m::RATINGS], x[m::CSAT_GOOD], x[m::DETRACTORS]) = (5, 4, 1);
+        assert_eq!(drill_total(KpiId::OnTime, &x), 3, "the late ones");
+        assert_eq!(drill_total(KpiId::DamageRate, &x), 2);
+        assert_eq!(drill_total(KpiId::Csat, &x), 1, "the low scores");
+        assert_eq!(drill_total(KpiId::Nps, &x), 1);
+    }
+
+    #[test]
     fn csv_quotes_names_and_defuses_formulas() {
         let page = DrillPage {
             kpi: KpiId::OnTime,
