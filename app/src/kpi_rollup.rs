@@ -14,6 +14,7 @@
 //! capabilities that write facts call it, and `crm` reads what it keeps.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use jiff::tz::TimeZone;
 use sqlx::any::AnyRow;
@@ -240,23 +241,24 @@ fn facts_select(owner: &str, service: &str, families: &Families) -> String {
     format!("SELECT {}", columns.join(", "))
 }
 
-/// What a shipment counts, one row per shipment (its rating joined).
-fn shipment_facts() -> String {
+/// What a shipment counts, one row per shipment (its rating joined). Built once: every event
+/// reads it twice.
+static SHIPMENT_FACTS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "{} FROM shipments s LEFT JOIN ratings r ON r.shipment_id = s.id WHERE {NOT_CANCELLED}",
         facts_select("s", "s.service", &SHIPMENT_FAMILIES)
     )
-}
+});
 
 /// What a complaint counts.
-fn complaint_facts() -> String {
+static COMPLAINT_FACTS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "{} {} WHERE {}",
         facts_select("k", "COALESCE(s.service, '')", &COMPLAINT_FAMILIES),
         RESOLVED.from,
         RESOLVED.counted
     )
-}
+});
 
 type Rows = BTreeMap<Key, Measures>;
 
@@ -351,12 +353,12 @@ async fn rows_of(
 ) -> Result<Rows, AppError> {
     let (sql, families, id): (_, &Families, _) = match subject {
         Subject::Shipment(id) => (
-            format!("{} AND s.id = $1", shipment_facts()),
+            format!("{} AND s.id = $1", *SHIPMENT_FACTS),
             &SHIPMENT_FAMILIES,
             id,
         ),
         Subject::Complaint(id) => (
-            format!("{} AND k.id = $1", complaint_facts()),
+            format!("{} AND k.id = $1", *COMPLAINT_FACTS),
             &COMPLAINT_FAMILIES,
             id,
         ),
@@ -431,30 +433,24 @@ impl Counted {
 
 const ROWS_PER_STATEMENT: usize = 100;
 
-/// The two roll-up tables: over all customers (the dashboard) and per customer (the 360).
-const TABLES: [(&str, bool); 2] = [("kpi_daily", false), ("kpi_customer_daily", true)];
-
 /// Adds each row's measures to the stored row of its key in both tables (created at zero if
 /// missing).
 async fn upsert(tx: &mut Transaction<'_, Any>, rows: &Rows) -> Result<(), AppError> {
-    for (table, per_customer) in TABLES {
-        let mut projected;
-        let rows = if per_customer {
-            rows
-        } else {
-            projected = Rows::new();
-            for (key, measures) in rows {
-                let key = Key {
-                    customer: 0,
-                    ..key.clone()
-                };
-                add(projected.entry(key).or_insert([0; 16]), measures, 1);
-            }
-            &projected
+    let mut base = Rows::new();
+    add_over_customers(&mut base, rows);
+    upsert_into(tx, "kpi_daily", false, &base).await?;
+    upsert_into(tx, "kpi_customer_daily", true, rows).await
+}
+
+/// Adds per-customer `rows` into `into`, summed over customers: the whole base's rows.
+fn add_over_customers(into: &mut Rows, rows: &Rows) {
+    for (key, measures) in rows {
+        let key = Key {
+            customer: 0,
+            ..key.clone()
         };
-        upsert_into(tx, table, per_customer, rows).await?;
+        add(into.entry(key).or_insert([0; 16]), measures, 1);
     }
-    Ok(())
 }
 
 async fn upsert_into(
@@ -521,7 +517,7 @@ pub async fn rebuild(db: &Db, time_zone: &str) -> Result<usize, AppError> {
         .bind(time_zone)
         .execute(&mut *tx)
         .await?;
-    for (table, _) in TABLES {
+    for table in ["kpi_daily", "kpi_customer_daily"] {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)
             .await?;
@@ -529,9 +525,9 @@ pub async fn rebuild(db: &Db, time_zone: &str) -> Result<usize, AppError> {
     let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM customers")
         .fetch_one(&mut *tx)
         .await?;
-    let subjects: [(String, &str, &Families); 2] = [
-        (shipment_facts(), "s", &SHIPMENT_FAMILIES),
-        (complaint_facts(), "k", &COMPLAINT_FAMILIES),
+    let subjects: [(&str, &str, &Families); 2] = [
+        (&SHIPMENT_FACTS, "s", &SHIPMENT_FAMILIES),
+        (&COMPLAINT_FACTS, "k", &COMPLAINT_FAMILIES),
     ];
     // A step of customers at a time, all their facts at once: each customer's rows are then
     // whole when written, so they go in in key order (appended, never revisited), and memory
@@ -553,10 +549,7 @@ pub async fn rebuild(db: &Db, time_zone: &str) -> Result<usize, AppError> {
         }
         upsert_into(&mut tx, "kpi_customer_daily", true, &rows).await?;
         written += rows.len();
-        for (key, measures) in rows {
-            let key = Key { customer: 0, ..key };
-            add(all.entry(key).or_insert([0; 16]), &measures, 1);
-        }
+        add_over_customers(&mut all, &rows);
     }
     upsert_into(&mut tx, "kpi_daily", false, &all).await?;
     tx.commit().await?;
