@@ -33,7 +33,7 @@ const MARKS = () => {
   window.__marks = {};
   const mark = (name) => { if (!(name in window.__marks)) window.__marks[name] = performance.now(); };
   new MutationObserver(() => {
-    if (document.body?.hasAttribute("data-hydrated")) mark("interactive");
+    if (document.body?.hasAttribute("data-ready")) mark("interactive");
     if (document.querySelector(".leaflet-overlay-pane path")) mark("route");
   }).observe(document, { subtree: true, childList: true, attributes: true });
   window.__lcp = 0;
@@ -51,7 +51,7 @@ async function signedIn(email) {
   const ctx = await browser.newContext({ baseURL: base });
   const page = await ctx.newPage();
   await page.goto("/sign-in");
-  await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 60_000 });
+  await page.locator("body[data-ready]").waitFor({ state: "attached", timeout: 60_000 });
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("parcelport-demo");
   await page.getByTestId("sign-in-submit").click();

@@ -403,6 +403,53 @@ impl AppError {
     }
 }
 
+/// A refused form post carried back to its page in the query string (`error`, `field`,
+/// `retry`), for pages that work as plain HTML forms: the page shows it next to its field, in
+/// the reader's language, after the redirect.
+#[cfg(feature = "ssr")]
+impl AppError {
+    pub fn to_query(&self) -> String {
+        let mut q = format!("error={}", self.code());
+        if let Some((field, e)) = self.fields().and_then(|f| f.iter().next()) {
+            q = format!("error={}&field={}", e.code(), field);
+        }
+        if let AppError::RateLimited { retry_after_secs } = self {
+            q.push_str(&format!("&retry={retry_after_secs}"));
+        }
+        q
+    }
+
+    /// The error `to_query` wrote, from the page's query; `None` without one.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Option<AppError> {
+        let code = get("error")?;
+        if let Some(field) = get("field").filter(|f| !f.is_empty() && f.len() <= 40) {
+            // Field errors carrying a limit (`too_long`) lose it here; the pages using this
+            // refuse only with plain reasons.
+            let error =
+                serde_json::from_value::<FieldError>(serde_json::json!({ "code": code })).ok()?;
+            return Some(AppError::field(&field, error));
+        }
+        let retry_after_secs = get("retry").and_then(|r| r.parse().ok()).unwrap_or(60);
+        // Matched by `code()`, so the names are written once.
+        let known = [
+            AppError::RateLimited { retry_after_secs },
+            AppError::Unauthenticated,
+            AppError::InvalidCredentials,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::CrossOrigin,
+            AppError::BadRequest(String::new()),
+            AppError::UnsupportedMediaType,
+        ];
+        Some(
+            known
+                .into_iter()
+                .find(|e| e.code() == code)
+                .unwrap_or(AppError::Internal),
+        )
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -433,6 +480,38 @@ impl From<sqlx::Error> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_refusal_survives_the_redirect_back_to_its_form() {
+        for e in [
+            AppError::field("proof", FieldError::ProofWrong),
+            AppError::RateLimited {
+                retry_after_secs: 900,
+            },
+            AppError::Unauthenticated,
+            AppError::InvalidCredentials,
+            AppError::NotFound,
+        ] {
+            let query = e.to_query();
+            let pairs: BTreeMap<String, String> = query
+                .split('&')
+                .filter_map(|p| p.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(
+                AppError::from_query(|k| pairs.get(k).cloned()),
+                Some(e),
+                "{query}"
+            );
+        }
+        assert_eq!(AppError::from_query(|_| None), None);
+        assert_eq!(
+            AppError::from_query(|k| (k == "error").then(|| "<script>".to_string())),
+            Some(AppError::Internal),
+            "an unknown code is a general error, never echoed"
+        );
+    }
 
     #[test]
     fn statuses_follow_the_api_contract() {

@@ -366,6 +366,7 @@ texts! {
     trk_moved: "Done: the delivery window is now {window}. The sender has been told.", "已完成：派送时段改为 {window}，已通知寄件人。";
     trk_pickup_points: "Or collect it at a pickup point", "或到自提点取件";
     trk_collect_here: "Collect it here instead", "改为在此自提";
+    trk_offline_note: "Last updated {time}, offline. This page updates when you are back online.", "最后更新于 {time}，当前离线。恢复联网后本页会自动更新。";
     trk_pickup_chosen: "Done: collect it at {point}. The sender has been told.", "已完成：请到 {point} 取件，已通知寄件人。";
     nav_slots: "Delivery slots", "派送时段";
     slots_title: "Delivery slot templates", "派送时段模板";

@@ -93,23 +93,36 @@ fn nav_links(role: Option<Role>) -> impl IntoView {
     }
 }
 
+/// A form, so it works on pages without scripts (the server remembers the choice and sends
+/// the browser back); a hydrated page switches in place instead.
 #[component]
 fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
+    let url = leptos_router::hooks::use_url();
+    let back = move || {
+        url.with(|u| match u.search() {
+            "" => u.path().to_string(),
+            search => format!("{}?{search}", u.path()),
+        })
+    };
     view! {
-        <div class="lang-switch" role="group" aria-label=t!(i18n, language)>
+        <form class="lang-switch" method="post" action="/locale" role="group" aria-label=t!(i18n, language)>
+            <input type="hidden" name="back" value=back />
             {Locale::ALL
                 .into_iter()
                 .map(|locale| {
                     view! {
                         <button
-                            type="button"
+                            type="submit"
+                            name="locale"
+                            value=locale.tag()
                             lang=locale.tag()
                             title=locale.native_name()
                             aria-label=locale.native_name()
                             data-testid=format!("lang-{}", locale.tag())
                             aria-pressed=move || (i18n.locale.get() == locale).to_string()
-                            on:click=move |_| {
+                            on:click=move |ev| {
+                                ev.prevent_default();
                                 i18n.locale.set(locale);
                                 remember_locale(locale);
                             }
@@ -119,7 +132,7 @@ fn LanguageSwitch() -> impl IntoView {
                     }
                 })
                 .collect_view()}
-        </div>
+        </form>
     }
 }
 

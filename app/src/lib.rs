@@ -32,12 +32,54 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::accounts::{ChangePassword, SignIn, SignOut, SignUp, UpdateProfile, User};
+use crate::accounts::{ChangePassword, SignOut, SignUp, UpdateProfile, User};
 use crate::error::AppError;
 use crate::i18n::{initial_locale, I18n};
 
+/// What a page loads besides its HTML and CSS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageScripts {
+    /// The app's wasm, which hydrates the page.
+    App,
+    /// Nothing: the page is read and its forms are posted as plain HTML.
+    None,
+    /// Leaflet and `track.js` (the map, the live stream, forms without a reload).
+    Tracking,
+}
+
+/// The pages most visitors open first (a recipient from a label's QR code or a message,
+/// someone about to sign in) ship no app wasm: the server renders them whole and their forms
+/// work as plain HTML, so they are usable on a slow phone as soon as the HTML arrives. The
+/// browser build never renders them (`served_page!`).
+pub fn page_scripts(path: &str) -> PageScripts {
+    match path {
+        "/" | "/track" | "/sign-in" => PageScripts::None,
+        _ => match path.strip_prefix("/track/") {
+            Some(tn) if !tn.is_empty() && !tn.contains('/') => PageScripts::Tracking,
+            _ => PageScripts::App,
+        },
+    }
+}
+
+/// A page served without the app's wasm (see [`page_scripts`]); in the browser build, where
+/// it never hydrates, a client-side navigation to it loads it from the server instead.
+macro_rules! served_page {
+    ($page:path) => {{
+        #[cfg(feature = "ssr")]
+        let page = $page;
+        #[cfg(not(feature = "ssr"))]
+        let page = pages::LoadFromServer;
+        page
+    }};
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let locale = initial_locale();
+    let path = use_context::<http::request::Parts>()
+        .map(|p| p.uri.path().to_string())
+        .unwrap_or_default();
+    let scripts = page_scripts(&path);
+    let asset = |file: &str| asset_url(&options, file);
     view! {
         <!DOCTYPE html>
         <html lang=locale.tag()>
@@ -46,27 +88,52 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0b5cad" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <HashedStylesheet options=options.clone() />
-                // Leaflet for the tracking map: deferred, so it never holds up the first paint,
-                // and run before the wasm (module scripts wait for deferred ones).
-                <link rel="stylesheet" href="/vendor/leaflet/leaflet.css" />
-                <script defer src="/vendor/leaflet/leaflet.js"></script>
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                // Without scripts, every day's delivery windows show (the day tabs need one).
+                <noscript><style>".slot-picker .windows[hidden]{display:grid}.slot-picker .day-strip{display:none}"</style></noscript>
+                // The service worker, on every page (a few hundred bytes, deferred).
+                <script defer src=asset("pwa.js")></script>
+                {match scripts {
+                    PageScripts::App => view! {
+                        <AutoReload options=options.clone() />
+                        <HydrationScripts options=options.clone() />
+                    }.into_any(),
+                    PageScripts::None => ().into_any(),
+                    // Deferred: they never hold up the first paint, and run in order.
+                    PageScripts::Tracking => view! {
+                        <link rel="stylesheet" href=asset("vendor/leaflet/leaflet.css") />
+                        <script defer src=asset("vendor/leaflet/leaflet.js")></script>
+                        <script defer src=asset("track.js")></script>
+                    }.into_any(),
+                }}
                 <MetaTags />
             </head>
-            <body>
+            // Pages without scripts are ready as they arrive; the others say so when they are.
+            <body data-ready=(scripts == PageScripts::None).then_some("static")>
                 <App />
             </body>
         </html>
     }
 }
 
+/// A file of the site with its content's hash in the query, so the cache keeps it for a year
+/// and a new version has a new address.
+#[cfg(feature = "ssr")]
+fn asset_url(options: &LeptosOptions, file: &str) -> String {
+    platform::assets::versioned(&options.site_root, file)
+}
+
+#[cfg(not(feature = "ssr"))]
+fn asset_url(_: &LeptosOptions, file: &str) -> String {
+    format!("/{file}")
+}
+
 /// Who is signed in, and the actions that change it; every page reads this from context.
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: Resource<Result<Option<User>, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
     pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
     pub update_profile: ServerAction<UpdateProfile>,
@@ -85,7 +152,6 @@ pub fn App() -> impl IntoView {
     };
     provide_context(i18n);
 
-    let sign_in = ServerAction::<SignIn>::new();
     let sign_up = ServerAction::<SignUp>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let update_profile = ServerAction::<UpdateProfile>::new();
@@ -93,7 +159,6 @@ pub fn App() -> impl IntoView {
     let user = Resource::new(
         move || {
             (
-                sign_in.version().get(),
                 sign_up.version().get(),
                 sign_out.version().get(),
                 update_profile.version().get(),
@@ -103,7 +168,6 @@ pub fn App() -> impl IntoView {
     );
     provide_context(Auth {
         user,
-        sign_in,
         sign_up,
         sign_out,
         update_profile,
@@ -118,10 +182,10 @@ pub fn App() -> impl IntoView {
             <layout::Shell>
                 // Signed-in pages wait for the user before sending headers, so a 403 is a 403.
                 <Routes fallback=|| view! { <pages::errors::NotFound /> }>
-                    <Route path=path!("") view=pages::home::HomePage />
-                    <Route path=path!("/track") view=pages::track::TrackPage />
-                    <Route path=path!("/track/:tracking_number") view=tracking::pages::TrackShipmentPage ssr=SsrMode::Async />
-                    <Route path=path!("/sign-in") view=accounts::pages::SignInPage />
+                    <Route path=path!("") view=served_page!(pages::home::HomePage) ssr=SsrMode::Async />
+                    <Route path=path!("/track") view=served_page!(pages::track::TrackPage) ssr=SsrMode::Async />
+                    <Route path=path!("/track/:tracking_number") view=served_page!(tracking::pages::TrackShipmentPage) ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=served_page!(accounts::pages::SignInPage) ssr=SsrMode::Async />
                     <Route path=path!("/sign-up") view=accounts::pages::SignUpPage />
                     <Route path=path!("/account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/addresses") view=addresses::pages::AddressBookPage ssr=SsrMode::Async />

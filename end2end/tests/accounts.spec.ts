@@ -125,3 +125,18 @@ test("signed-in pages fit a 360 px screen too", async ({ page }) => {
   await expect(page.getByTestId("shipment-tracking-number")).toBeVisible();
   await fits("a shipment's page");
 });
+
+test("signing in works as a plain form without JavaScript, and says what is wrong", async ({ browser }) => {
+  const context = await browser.newContext({ ...test.info().project.use, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/sign-in?next=/shipments");
+  await page.getByLabel("Email").fill("shipper@acme.example");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByTestId("sign-in-submit").click();
+  await expect(page.getByTestId("form-error")).toHaveText("Email or password is wrong.");
+  await page.getByLabel("Email").fill("shipper@acme.example");
+  await page.getByLabel("Password").fill("parcelport-demo");
+  await page.getByTestId("sign-in-submit").click();
+  await expect(page).toHaveURL(/\/shipments$/);
+  await context.close();
+});

@@ -45,7 +45,7 @@ test("a delivered parcel is rated from its link, and a low score opens a complai
   await page.getByLabel("Password").fill("parcelport-demo");
   await page.getByTestId("sign-in-submit").click();
   await expect(page).toHaveURL(new RegExp(`/complaints/new\\?tn=${tn}`));
-  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(page.locator("body[data-ready]")).toBeAttached({ timeout: 30_000 });
   await expect(page.getByLabel("Tracking number")).toHaveValue(tn);
   await page.getByLabel("What is it about?").selectOption("delay");
   // The server names the empty description next to the field.
@@ -67,13 +67,13 @@ test("a return with a photo and a pickup window is approved by an agent, and its
   await open(page, `/shipments/${tn}`);
   await page.getByTestId("request-return").click();
   await expect(page).toHaveURL(new RegExp(`/returns/new\\?tn=${tn}`));
-  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(page.locator("body[data-ready]")).toBeAttached({ timeout: 30_000 });
   await expect(page.getByTestId("return-window")).toBeVisible();
   await page.getByLabel("Reason").selectOption("damaged");
   await page.getByLabel("Note").fill("The tin is dented.");
   await page.locator("#return-photos").setInputFiles({ name: "dent.png", mimeType: "image/png", buffer: PNG });
   await page.getByLabel("Courier pickup").check();
-  const open_slot = page.getByTestId("return-slot-picker").getByTestId("slot").filter({ has: page.locator("input:enabled") }).first();
+  const open_slot = page.getByTestId("return-slot-picker").getByTestId("slot").filter({ visible: true, has: page.locator("input:enabled") }).first();
   await open_slot.click();
   await fitsTheScreen(page);
   await page.getByTestId("return-submit").click();
@@ -95,7 +95,7 @@ test("a return with a photo and a pickup window is approved by an agent, and its
   await expect(agent).toHaveURL(/\/staff\/queue$/);
   await agent.getByTestId("queue-returns").getByTestId("return-link").filter({ hasText: returnUrl.split("/").pop()! }).click();
   await expect(agent.getByTestId("return-staff")).toBeVisible();
-  await expect(agent.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(agent.locator("body[data-ready]")).toBeAttached({ timeout: 30_000 });
   await agent.getByTestId("return-approve").click();
   await expect(agent.getByTestId("return-status")).toHaveText("Label issued");
   expect(agentErrors).toEqual([]);
@@ -121,7 +121,7 @@ test("the recipient rates and returns from the tracking page without an account"
   await expect(page.getByTestId("trk-rate")).toBeVisible();
   await page.getByTestId("trk-return").click();
   await expect(page).toHaveURL(/\/returns\/new\?tn=.*&sig=/);
-  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(page.locator("body[data-ready]")).toBeAttached({ timeout: 30_000 });
   await page.getByLabel("Reason").selectOption("not_as_described");
   await page.getByLabel("Drop off at a point").check();
   await fitsTheScreen(page);

@@ -2,16 +2,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "@playwright/test";
-import { test, expect, open } from "./fixtures";
+import { test, expect, open, bookToBeijing } from "./fixtures";
 
-/** Bytes each /pkg/ request moved over the network, as Chromium counts them (0: from cache). */
+/** Bytes each of the site's files (the build's /pkg/, versioned files of public/) moved over
+ * the network, as Chromium counts them (0: from cache). */
 async function pkgTraffic(page: import("@playwright/test").Page) {
   const client = await page.context().newCDPSession(page);
   await client.send("Network.enable");
   const urls = new Map<string, string>();
   const bytes = new Map<string, number>();
   client.on("Network.requestWillBeSent", (e) => {
-    if (new URL(e.request.url).pathname.startsWith("/pkg/")) urls.set(e.requestId, e.request.url);
+    const url = new URL(e.request.url);
+    if (url.pathname.startsWith("/pkg/") || url.searchParams.has("v")) urls.set(e.requestId, e.request.url);
   });
   client.on("Network.loadingFinished", (e) => {
     if (urls.has(e.requestId)) bytes.set(urls.get(e.requestId)!, e.encodedDataLength);
@@ -19,7 +21,7 @@ async function pkgTraffic(page: import("@playwright/test").Page) {
   return { urls, bytes, reset: () => { urls.clear(); bytes.clear(); } };
 }
 
-test("the wasm, JS and CSS have hashed names, are kept for a year, and a second visit downloads none of them", async ({ baseURL }) => {
+test("the wasm, JS and CSS have hashed names, are kept for a year, and a second visit downloads none of them", async ({ baseURL, request }) => {
   // A browser profile with a disk cache, as a phone has: a test context's in-memory cache
   // keeps no file larger than about a megabyte, however it is sent.
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "pp-cache-"));
@@ -40,8 +42,8 @@ test("the wasm, JS and CSS have hashed names, are kept for a year, and a second 
       assets.push({ url: res.url(), cacheControl: h["cache-control"] ?? "", vary: h["vary"] ?? "" });
     }
   });
-  const first = await page.goto("/");
-  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  const first = await page.goto("/sign-up");
+  await expect(page.locator("body[data-ready]")).toBeAttached({ timeout: 30_000 });
   // Pages change with who is signed in: kept, but asked for again each time.
   expect(first!.headers()["cache-control"]).toContain("no-cache");
   const kinds = assets.map((a) => a.url.split(".").pop());
@@ -55,8 +57,21 @@ test("the wasm, JS and CSS have hashed names, are kept for a year, and a second 
 
   // Another page, a new document: every asset comes from the browser's cache.
   traffic.reset();
-  await open(page, "/track");
+  await open(page, "/quote");
   expect(traffic.urls.size, "the second page uses the same assets").toBeGreaterThanOrEqual(3);
+  expect(Object.fromEntries(traffic.bytes), "bytes downloaded again").toEqual(
+    Object.fromEntries([...traffic.bytes.keys()].map((u) => [u, 0])),
+  );
+
+  // The tracking page's own files (Leaflet, its script) carry their version: the same.
+  const tn = await bookToBeijing(request, "standard", "e2e-assets");
+  traffic.reset();
+  await open(page, `/track/${tn}`);
+  const own = [...traffic.urls.values()];
+  expect(own.some((u) => /\/track\.js\?v=[0-9a-f]{16}$/.test(u)), own.join("\n")).toBe(true);
+  expect(own.some((u) => /\/vendor\/leaflet\/leaflet\.js\?v=/.test(u)), own.join("\n")).toBe(true);
+  traffic.reset();
+  await open(page, `/track/${tn}`);
   expect(Object.fromEntries(traffic.bytes), "bytes downloaded again").toEqual(
     Object.fromEntries([...traffic.bytes.keys()].map((u) => [u, 0])),
   );

@@ -19,10 +19,11 @@ export const test = base.extend<{ consoleErrors: string[] }>({
 
 export { expect };
 
-/** Opens a page and waits until the wasm has hydrated it. */
+/** Opens a page and waits until it is ready: hydrated by the wasm, enhanced by its script, or
+ * served without any (`data-ready`). */
 export async function open(page: Page, path: string) {
   await page.goto(path);
-  await expect(page.locator("body[data-hydrated]")).toBeAttached({ timeout: 30_000 });
+  await expect(page.locator("body[data-ready]")).toBeAttached({ timeout: 30_000 });
 }
 
 let counter = 0;

@@ -5,7 +5,7 @@ test("a shipper chooses channels per message and manages a webhook", async ({ pa
   await signIn(page, testInfo.project.name === "desktop" ? "orders@lotus-shop.example" : "li.lei@example.com");
   await page.getByTestId("settings-link").click();
   await expect(page).toHaveURL(/\/settings\/notifications$/);
-  await expect(page.locator("body[data-hydrated]")).toBeAttached();
+  await expect(page.locator("body[data-ready]")).toBeAttached();
 
   const booking = page.getByTestId("prefs-booking_confirmed");
   const email = booking.getByRole("checkbox", { name: "Booking confirmed · Email" });

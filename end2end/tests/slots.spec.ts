@@ -46,7 +46,7 @@ test("a shipper chooses a delivery window while booking", async ({ page }) => {
   // Without a window the flow does not go on, and says why.
   await page.getByTestId("book-next").click();
   await expect(page.getByTestId("delivery-window").getByRole("alert")).toHaveText("This field is required.");
-  const open = page.getByTestId("delivery-picker").getByTestId("slot").filter({ has: page.locator("input:enabled") });
+  const open = page.getByTestId("delivery-picker").getByTestId("slot").filter({ visible: true, has: page.locator("input:enabled") });
   await expect(open.first()).toContainText("left");
   const window = (await open.first().locator("strong").textContent())!;
   await open.first().click();
@@ -98,7 +98,7 @@ test("the recipient reschedules from the tracking page after proving the postcod
   await expect(page.getByTestId("manage-delivery")).not.toContainText("陈静");
   await page.getByLabel("Postcode or last 4 digits of phone").fill("100000");
   await page.getByTestId("proof-submit").click();
-  await expect(page.locator("#proof-error")).toHaveText(
+  await expect(page.locator("#f-proof-error")).toHaveText(
     "That does not match the recipient's postcode or phone number.",
   );
   await page.getByLabel("Postcode or last 4 digits of phone").fill("510620");
@@ -106,7 +106,7 @@ test("the recipient reschedules from the tracking page after proving the postcod
   await expect(page.getByTestId("recipient-name")).toHaveText("陈静");
 
   const picker = page.getByTestId("reschedule-picker");
-  const other = picker.getByTestId("slot").filter({ has: page.locator("input:enabled:not(:checked)") }).first();
+  const other = picker.getByTestId("slot").filter({ visible: true, has: page.locator("input:enabled:not(:checked)") }).first();
   const window = (await other.locator("strong").textContent())!;
   await other.click();
   await page.getByTestId("move-delivery").click();
@@ -152,4 +152,44 @@ test("a manager defines an area's template and closes a day", async ({ page }) =
   await table.getByTestId("close-day").first().click();
   await expect(table.getByTestId("close-day").first()).toHaveText("Reopen day");
   await expect(table.getByTestId("template-window").first()).toContainText("Closed");
+});
+
+test("without JavaScript the recipient proves it and moves the delivery with plain forms", async ({ browser, request }) => {
+  const shipper = await bearer(request, "shipper@acme.example");
+  const open_ = (await guangzhouSlots(request, shipper)).filter((s) => s.bookable);
+  const res = await request.post("/api/v1/shipments", {
+    headers: { authorization: `Bearer ${shipper}`, "idempotency-key": `e2e-nojs-${Date.now()}` },
+    data: {
+      sender: SENDER, recipient: RECIPIENT, service: "scheduled", delivery_slot_id: open_[open_.length - 1].id,
+      parcels: [{ weight_g: 800, length_cm: 20, width_cm: 15, height_cm: 10, contents: "Tea" }],
+    },
+  });
+  expect(res.status()).toBe(201);
+  const tn = (await res.json()).tracking_number;
+
+  const context = await browser.newContext({ ...test.info().project.use, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`/track/${tn}`);
+  await expect(page.getByTestId("track-number")).toHaveText(tn);
+  await page.getByLabel("Postcode or last 4 digits of phone").fill("100000");
+  await page.getByTestId("proof-submit").click();
+  await expect(page.locator("#f-proof-error")).toHaveText(
+    "That does not match the recipient's postcode or phone number.",
+  );
+  await page.getByLabel("Postcode or last 4 digits of phone").fill("510620");
+  await page.getByTestId("proof-submit").click();
+  await expect(page.getByTestId("recipient-name")).toHaveText("陈静");
+
+  // Every day's windows are on the page (the day tabs need a script): the first open one is
+  // days before the booked one, on a day a script would hide.
+  const later = page.getByTestId("reschedule-picker").getByTestId("slot")
+    .filter({ has: page.locator("input:enabled:not(:checked)") }).first();
+  await expect(later).toBeVisible();
+  const window = (await later.locator("strong").textContent())!;
+  await later.click();
+  await page.getByTestId("move-delivery").click();
+  await expect(page.getByTestId("delivery-changed")).toContainText(window);
+  await expect(page.getByTestId("track-promised")).toContainText(window);
+  await expect(page.getByTestId("timeline")).toContainText("Delivery window set to");
+  await context.close();
 });

@@ -10,5 +10,6 @@ pub fn hydrate() {
         .and_then(|d| d.body())
     {
         let _ = body.set_attribute("data-hydrated", "true");
+        let _ = body.set_attribute("data-ready", "hydrated");
     }
 }

@@ -6,6 +6,8 @@
 //! so those files are cached for a year without asking again (`immutable`): a second visit
 //! downloads none of them. Everything else is `no-cache` unless its handler says more: the
 //! browser may keep it but asks first, and a static file that did not change answers 304.
+//! A page or answer made for someone (a session, a recipient's grant, a bearer token) is
+//! `no-store`: no cache, the service worker's included, keeps it.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -23,6 +25,38 @@ use app::platform::AppState;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Kept, but revalidated on every use.
 const REVALIDATE: &str = "no-cache";
+/// Never kept.
+const PRIVATE: &str = "no-store";
+
+/// A request made as someone: a session, a recipient's grant or a bearer token.
+fn personal(req: &Request) -> bool {
+    let headers = req.headers();
+    headers.contains_key(axum::http::header::AUTHORIZATION)
+        || [
+            app::platform::request::SESSION_COOKIE,
+            app::tracking::service::ACCESS_COOKIE,
+        ]
+        .iter()
+        .any(|name| app::platform::request::cookie(headers, name).is_some())
+}
+
+/// Pages and data, as opposed to the site's files (styles, scripts, images, fonts).
+fn is_content(res: &Response) -> bool {
+    res.headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| {
+            [
+                "text/html",
+                "application/json",
+                "text/event-stream",
+                "application/pdf",
+                "text/csv",
+            ]
+            .iter()
+            .any(|kind| t.starts_with(kind))
+        })
+}
 
 fn hash_file() -> Option<PathBuf> {
     Some(std::env::current_exe().ok()?.parent()?.join("hash.txt"))
@@ -71,11 +105,27 @@ pub async fn cache_headers(State(state): State<AppState>, req: Request, next: Ne
             .strip_prefix('/')
             .and_then(|p| p.strip_prefix(&*options.site_pkg_dir))
             .is_some_and(|p| p.starts_with('/') && !p.starts_with("/snippets/"));
+    // A file of `public/` under its current version's address (an old or a future version's
+    // address is not promised to stay).
+    let versioned = !hashed
+        && req.uri().query().is_some_and(|q| {
+            q.starts_with(app::platform::assets::VERSION_PARAM)
+                && req.uri().path_and_query().map(|p| p.as_str())
+                    == Some(&app::platform::assets::versioned(
+                        &options.site_root,
+                        &path[1..],
+                    ))
+        });
+    let hashed = hashed || versioned;
+    let personal = personal(&req);
     let mut res = next.run(req).await;
     let found = res.status().is_success();
+    let private = personal && !hashed && is_content(&res);
     let headers = res.headers_mut();
     if hashed && found {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    } else if private {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
     } else if !headers.contains_key(CACHE_CONTROL) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
     }

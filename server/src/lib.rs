@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod demo;
+mod forms;
 mod origin_guard;
 
 use std::net::SocketAddr;
@@ -106,6 +107,7 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .merge(api::router(state.clone()))
+        .merge(forms::router())
         // The site's files (brotli or gzip when built precompressed, 304 when unchanged), and
         // the not-found page for any other path.
         .fallback_service(

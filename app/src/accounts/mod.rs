@@ -103,10 +103,17 @@ pub struct ProfileUpdate {
 /// Where to go after signing in: a path on this site (`next`), else the dashboard. Anything
 /// that could leave the site (`//host`, `https://...`, `/\\host`) is ignored.
 pub fn after_sign_in(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/dashboard",
-    }
+    next.and_then(local_path).unwrap_or("/dashboard")
+}
+
+/// `path` when it is a path on this site, never one that could lead elsewhere (`//host`,
+/// `/\\host`, control characters).
+pub fn local_path(path: &str) -> Option<&str> {
+    (path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control))
+    .then_some(path)
 }
 
 /// Sets the session cookie and sends the browser on (its dashboard unless `next` says where).
@@ -167,11 +174,46 @@ pub async fn sign_in(
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let ip = client_ip(&parts, state.settings.trust_proxy);
-    Ok(async {
+    let reply = async {
         let user = service::authenticate(&state.db, &state.settings, ip, &email, &password).await?;
         start_session(&state, user.id, next.as_deref()).await
     }
-    .await)
+    .await;
+    if accepts_html(&parts) {
+        // Without scripts a refused form comes back as a new page: it keeps the typed email
+        // for a few minutes, on this device, for the sign-in page only.
+        let kept = if reply.is_err() { email.trim() } else { "" };
+        add_response_header(
+            http::header::SET_COOKIE,
+            typed_email_cookie(kept, state.settings.cookie_secure),
+        );
+    }
+    Ok(back_to_form_on_refusal(&parts, reply))
+}
+
+/// The cookie keeping the email typed into a refused sign-in (empty: forgotten).
+pub const TYPED_EMAIL_COOKIE: &str = "pp_typed_email";
+
+#[cfg(feature = "ssr")]
+fn typed_email_cookie(email: &str, secure: bool) -> http::HeaderValue {
+    let max_age = if email.is_empty() { 0 } else { 300 };
+    let secure = if secure { "; Secure" } else { "" };
+    http::HeaderValue::from_str(&format!(
+        "{TYPED_EMAIL_COOKIE}={}; Path=/sign-in; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        crate::ui::percent_encode(email)
+    ))
+    .expect("percent-encoded")
+}
+
+/// The email a refused sign-in kept (see `typed_email_cookie`), on the server.
+#[cfg(feature = "ssr")]
+pub fn typed_email() -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    let value = crate::platform::request::cookie(&parts.headers, TYPED_EMAIL_COOKIE)?;
+    let decoded = url::form_urlencoded::parse(format!("e={value}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    (!decoded.is_empty()).then_some(decoded)
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_out")]

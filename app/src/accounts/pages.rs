@@ -3,6 +3,7 @@ use leptos_meta::Title;
 
 use crate::accounts::{Role, User};
 use crate::domain::{Industry, Password};
+use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::ui::{field_error, form_error, Field, FormError, RequireRole};
 use crate::use_auth;
@@ -10,8 +11,25 @@ use crate::use_auth;
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let i18n = use_i18n();
-    let action = use_auth().sign_in;
-    let value = action.value();
+    // Made here, inside the routes: the page ships no wasm, its form posts as plain HTML, and a
+    // refusal comes back in the URL, where only an action made inside the routes reads it.
+    let action = ServerAction::<super::SignIn>::new();
+    // A refusal comes back in the query (`back_to_form_on_refusal`).
+    #[cfg(feature = "ssr")]
+    let refused = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| AppError::from_query(|k| q.get(k)));
+    #[cfg(not(feature = "ssr"))]
+    let refused: Option<AppError> = None;
+    #[cfg(feature = "ssr")]
+    let typed_email = super::typed_email();
+    #[cfg(not(feature = "ssr"))]
+    let typed_email: Option<String> = None;
+    let value = Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .or_else(|| refused.clone().map(|e| Ok(Err(e))))
+    });
     let next = leptos_router::hooks::use_query_map()
         .with_untracked(|q| q.get("next"))
         .filter(|n| super::after_sign_in(Some(n)) == n.as_str());
@@ -24,6 +42,7 @@ pub fn SignInPage() -> impl IntoView {
                 <FormError message=form_error(value) />
                 <Field name="email" kind="email" autocomplete="username" required=true
                     label=Signal::derive(move || i18n.get().field_email)
+                    value=typed_email.unwrap_or_default()
                     error=field_error(value, "email") />
                 <Field name="password" kind="password" autocomplete="current-password" required=true
                     label=Signal::derive(move || i18n.get().field_password)

@@ -1,15 +1,12 @@
-use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+//! Several parcels at once from the track box. Rendered on the server only: the page ships
+//! no wasm (see `page_scripts`), its box is a plain GET form.
 
-use crate::domain::TrackingNumber;
-use crate::i18n::{fill, use_i18n};
-use crate::pages::home::TrackBox;
-
-use crate::tracking::{pages::promised_text, track_many, MAX_NUMBERS};
+#[cfg(feature = "ssr")]
+pub use served::TrackPage;
 
 /// Splits what was typed into candidate numbers: spaces (and `+`, a space in a form-encoded
 /// URL), commas, semicolons or new lines, ASCII or full-width.
+#[cfg(feature = "ssr")]
 pub fn split_numbers(input: &str) -> Vec<String> {
     let mut seen = Vec::new();
     for part in input.split(|c: char| c.is_whitespace() || ",;+，；".contains(c)) {
@@ -18,90 +15,104 @@ pub fn split_numbers(input: &str) -> Vec<String> {
             seen.push(part);
         }
     }
-    seen.truncate(MAX_NUMBERS);
+    seen.truncate(crate::tracking::MAX_NUMBERS);
     seen
 }
 
-#[component]
-pub fn TrackPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let query = use_query_map();
-    let raw = move || query.with(|q| q.get("q").unwrap_or_default());
-    view! {
-        <Title text=crate::ui::page_title(move || i18n.get().track_title.to_string()) />
-        <section class="hero hero-compact">
-            <h1>{t!(i18n, track_title)}</h1>
-            {move || view! { <TrackBox initial=raw() /> }}
-        </section>
-        <section aria-live="polite">
-            {move || {
-                let numbers = split_numbers(&raw());
-                if numbers.is_empty() {
-                    return view! { <p class="muted">{t!(i18n, track_none_given)}</p> }.into_any();
-                }
-                view! {
-                    <h2>{t!(i18n, track_results)}</h2>
-                    <TrackResults numbers=numbers />
-                }
-                    .into_any()
-            }}
-        </section>
-    }
-}
+#[cfg(feature = "ssr")]
+mod served {
+    use leptos::prelude::*;
+    use leptos_meta::Title;
+    use leptos_router::hooks::use_query_map;
 
-/// Each number's status, route and expected delivery, with a link to its page; invalid and
-/// unknown numbers say so.
-#[component]
-fn TrackResults(numbers: Vec<String>) -> impl IntoView {
-    let i18n = use_i18n();
-    let valid: Vec<String> = numbers
-        .iter()
-        .filter(|n| TrackingNumber::parse(n).is_ok())
-        .cloned()
-        .collect();
-    let found = Resource::new(move || valid.clone(), track_many);
-    let numbers = StoredValue::new(numbers);
-    view! {
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                let results = found.await.unwrap_or_default();
-                let mut results = results.into_iter();
-                view! {
-                    <ul class="result-list">
-                        {numbers.get_value().into_iter().map(|n| {
-                            let body = if TrackingNumber::parse(&n).is_err() {
-                                view! { <p class="field-error">{t!(i18n, track_invalid)}</p> }.into_any()
-                            } else {
-                                match results.next().flatten() {
-                                    None => view! { <p>{t!(i18n, track_not_found)}</p> }.into_any(),
-                                    Some(s) => {
-                                        let href = format!("/track/{}", s.tracking_number);
-                                        let route = (s.origin_city.clone(), s.destination_city.clone());
-                                        view! {
-                                            <p><strong>{move || s.status.label(i18n.get())}</strong> " · "
-                                                {move || fill(i18n.get().trk_route, &[("from", &route.0), ("to", &route.1)])}</p>
-                                            <p class="muted">{move || format!("{}: {}", i18n.get().trk_expected, promised_text(
-                                                i18n.get(), s.delivery_slot.as_ref(), s.pickup_point.as_deref(), &s.promised_from, &s.promised_to))}</p>
-                                            <p><a href=href>{t!(i18n, track_details)}</a></p>
-                                        }.into_any()
+    use super::split_numbers;
+    use crate::domain::TrackingNumber;
+    use crate::i18n::{fill, use_i18n};
+    use crate::pages::home::TrackBox;
+    use crate::tracking::{pages::promised_text, track_many};
+
+    #[component]
+    pub fn TrackPage() -> impl IntoView {
+        let i18n = use_i18n();
+        let query = use_query_map();
+        let raw = move || query.with(|q| q.get("q").unwrap_or_default());
+        view! {
+            <Title text=crate::ui::page_title(move || i18n.get().track_title.to_string()) />
+            <section class="hero hero-compact">
+                <h1>{t!(i18n, track_title)}</h1>
+                {move || view! { <TrackBox initial=raw() /> }}
+            </section>
+            <section aria-live="polite">
+                {move || {
+                    let numbers = split_numbers(&raw());
+                    if numbers.is_empty() {
+                        return view! { <p class="muted">{t!(i18n, track_none_given)}</p> }.into_any();
+                    }
+                    view! {
+                        <h2>{t!(i18n, track_results)}</h2>
+                        <TrackResults numbers=numbers />
+                    }
+                        .into_any()
+                }}
+            </section>
+        }
+    }
+
+    /// Each number's status, route and expected delivery, with a link to its page; invalid and
+    /// unknown numbers say so.
+    #[component]
+    fn TrackResults(numbers: Vec<String>) -> impl IntoView {
+        let i18n = use_i18n();
+        let valid: Vec<String> = numbers
+            .iter()
+            .filter(|n| TrackingNumber::parse(n).is_ok())
+            .cloned()
+            .collect();
+        // Rendered on the server only (the page ships no wasm): nothing to serialise.
+        let found = AsyncDerived::new(move || track_many(valid.clone()));
+        let numbers = StoredValue::new(numbers);
+        view! {
+            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let results = found.await.unwrap_or_default();
+                    let mut results = results.into_iter();
+                    view! {
+                        <ul class="result-list">
+                            {numbers.get_value().into_iter().map(|n| {
+                                let body = if TrackingNumber::parse(&n).is_err() {
+                                    view! { <p class="field-error">{t!(i18n, track_invalid)}</p> }.into_any()
+                                } else {
+                                    match results.next().flatten() {
+                                        None => view! { <p>{t!(i18n, track_not_found)}</p> }.into_any(),
+                                        Some(s) => {
+                                            let href = format!("/track/{}", s.tracking_number);
+                                            let route = (s.origin_city.clone(), s.destination_city.clone());
+                                            view! {
+                                                <p><strong>{move || s.status.label(i18n.get())}</strong> " · "
+                                                    {move || fill(i18n.get().trk_route, &[("from", &route.0), ("to", &route.1)])}</p>
+                                                <p class="muted">{move || format!("{}: {}", i18n.get().trk_expected, promised_text(
+                                                    i18n.get(), s.delivery_slot.as_ref(), s.pickup_point.as_deref(), &s.promised_from, &s.promised_to))}</p>
+                                                <p><a href=href>{t!(i18n, track_details)}</a></p>
+                                            }.into_any()
+                                        }
                                     }
+                                };
+                                view! {
+                                    <li class="card result" data-testid="track-result">
+                                        <p class="mono">{n}</p>
+                                        {body}
+                                    </li>
                                 }
-                            };
-                            view! {
-                                <li class="card result" data-testid="track-result">
-                                    <p class="mono">{n}</p>
-                                    {body}
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                }
-            })}
-        </Suspense>
+                            }).collect_view()}
+                        </ul>
+                    }
+                })}
+            </Suspense>
+        }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 
@@ -113,6 +124,6 @@ mod tests {
         );
         assert_eq!(split_numbers(&"X ".repeat(5)), vec!["X"]);
         let many: String = (0..30).map(|i| format!("N{i} ")).collect();
-        assert_eq!(split_numbers(&many).len(), MAX_NUMBERS);
+        assert_eq!(split_numbers(&many).len(), crate::tracking::MAX_NUMBERS);
     }
 }

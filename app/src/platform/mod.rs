@@ -1,6 +1,7 @@
 //! Server-side plumbing shared by every capability: configuration, the database, the request
 //! context and rate limiting. Compiled only with `ssr`; nothing here reaches the wasm.
 
+pub mod assets;
 pub mod db;
 pub mod gazetteer;
 pub mod links;

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::ConnectInfo;
 use http::{header, HeaderMap, HeaderValue};
 
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 
 use super::AppState;
 
@@ -84,4 +84,48 @@ pub fn add_response_header(name: header::HeaderName, value: HeaderValue) {
     if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         opts.append_header(name, value);
     }
+}
+
+/// Whether the browser posted a plain HTML form (no script asked for an encoded answer).
+pub fn accepts_html(parts: &http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The page a form was posted from (the `Referer`'s path and query, without an earlier
+/// refusal), with `e` in its query for the page to show (`AppError::to_query`). Only a path:
+/// whatever the header says, the browser stays on this site.
+pub fn form_page_with_refusal(parts: &http::request::Parts, e: &AppError) -> Option<String> {
+    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !["error", "field", "retry"].contains(&k.as_ref()))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(kept);
+    let query = query.finish();
+    let page = crate::accounts::local_path(url.path())?;
+    Some(match query.as_str() {
+        "" => format!("{page}?{}", e.to_query()),
+        q => format!("{page}?{q}&{}", e.to_query()),
+    })
+}
+
+/// A server function's refusal, for a form posted without scripts: the browser goes back to
+/// the form's page, which shows why next to the field. Calls from the app's wasm are untouched
+/// (they get the refusal as data).
+pub fn back_to_form_on_refusal<T>(parts: &http::request::Parts, reply: Reply<T>) -> Reply<T> {
+    if let Err(e) = &reply {
+        if accepts_html(parts) {
+            if let Some(page) = form_page_with_refusal(parts, e) {
+                leptos_axum::redirect(&page);
+            }
+        }
+    }
+    reply
 }

@@ -85,6 +85,7 @@ pub fn SlotPicker(
         .unwrap_or_default();
     let area = list.area_name.clone().unwrap_or_default();
     let testid = format!("{name}-picker");
+    let days_in_order = days.clone();
     view! {
         <div class="slot-picker" data-testid=testid>
             <p class="muted small">
@@ -92,7 +93,7 @@ pub fn SlotPicker(
                 {move || fill(i18n.get().slot_times_local, &[("tz", &tz)])}
             </p>
             <div class="day-strip" role="tablist">
-                {days.into_iter().map(|d| {
+                {days.iter().cloned().map(|d| {
                     let open = slots.with_value(|s| s.iter().filter(|s| s.day == d && s.bookable).count());
                     let d2 = d.clone();
                     let d3 = d.clone();
@@ -113,40 +114,46 @@ pub fn SlotPicker(
                     }
                 }).collect_view()}
             </div>
-            <fieldset class="windows">
-                <legend class="visually-hidden">{move || day.get()}</legend>
-                {move || {
-                    let name = name.clone();
-                    slots.get_value().into_iter().filter(|s| s.day == day.get()).map(|s| {
-                        let id = format!("{name}-{}", s.id);
-                        let input_id = id.clone();
-                        let slot_id = s.id;
-                        let why = s.unavailable;
-                        let remaining = s.remaining;
-                        let cutoff = s.local_cutoff.clone();
-                        view! {
-                            <label class="slot-choice" for=id.clone() data-testid="slot"
-                                data-slot-id=s.id.to_string() class:disabled=!s.bookable>
-                                <input type="radio" name=name.clone() id=input_id disabled=!s.bookable
-                                    checked=move || selected.get() == Some(slot_id)
-                                    on:change=move |_| selected.set(Some(slot_id)) />
-                                <span class="option-body">
-                                    <span class="option-head">
-                                        <strong>{format!("{}–{}", s.local_start, s.local_end)}</strong>
-                                        <span class="slot-left">{move || match why {
-                                            Some(w) => w.label(i18n.get()).to_string(),
-                                            None => fill(i18n.get().slot_left, &[("n", &remaining.to_string())]),
-                                        }}</span>
+            // Every day's windows are in the page, the other days hidden: a page without
+            // scripts shows them all (see the shell's noscript style) and its form still works.
+            {days_in_order.into_iter().map(|d| {
+                let shown = d.clone();
+                let name = name.clone();
+                view! {
+                    <fieldset class="windows" data-day=d.clone() hidden=move || day.get() != shown>
+                        <legend class="visually-hidden">{d.clone()}</legend>
+                        {slots.get_value().into_iter().filter(|s| s.day == d).map(|s| {
+                            let id = format!("{name}-{}", s.id);
+                            let input_id = id.clone();
+                            let slot_id = s.id;
+                            let why = s.unavailable;
+                            let remaining = s.remaining;
+                            let cutoff = s.local_cutoff.clone();
+                            view! {
+                                <label class="slot-choice" for=id.clone() data-testid="slot"
+                                    data-slot-id=s.id.to_string() class:disabled=!s.bookable>
+                                    <input type="radio" name=name.clone() id=input_id value=s.id.to_string()
+                                        disabled=!s.bookable
+                                        checked=move || selected.get() == Some(slot_id)
+                                        on:change=move |_| selected.set(Some(slot_id)) />
+                                    <span class="option-body">
+                                        <span class="option-head">
+                                            <strong>{format!("{}–{}", s.local_start, s.local_end)}</strong>
+                                            <span class="slot-left">{move || match why {
+                                                Some(w) => w.label(i18n.get()).to_string(),
+                                                None => fill(i18n.get().slot_left, &[("n", &remaining.to_string())]),
+                                            }}</span>
+                                        </span>
+                                        {why.is_none().then(|| view! {
+                                            <span class="muted small">{move || fill(i18n.get().slot_change_until, &[("time", &cutoff)])}</span>
+                                        })}
                                     </span>
-                                    {why.is_none().then(|| view! {
-                                        <span class="muted small">{move || fill(i18n.get().slot_change_until, &[("time", &cutoff)])}</span>
-                                    })}
-                                </span>
-                            </label>
-                        }
-                    }).collect_view()
-                }}
-            </fieldset>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                }
+            }).collect_view()}
         </div>
     }
     .into_any()

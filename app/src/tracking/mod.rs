@@ -15,7 +15,7 @@ pub mod simulator;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, Reply};
+use crate::error::AppError;
 use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
 use crate::slots::{Slot, SlotList};
 
@@ -162,15 +162,6 @@ pub struct RecipientView {
     pub return_link: Option<String>,
 }
 
-/// The public view of a shipment, or `None` for a number nobody booked.
-#[server(prefix = "/rpc", endpoint = "tracking/get", input = server_fn::codec::Json)]
-pub async fn track_shipment(tracking_number: String) -> Result<Option<PublicShipment>, AppError> {
-    use crate::platform::request::*;
-    let (state, _) = respond(server_fn_context())?;
-    let found = respond(service::find_public(&state.db, &tracking_number).await)?;
-    Ok(found.map(|s| s.with_tiles(&state.settings)))
-}
-
 /// A new tracking event, as announced to open tracking pages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveEvent {
@@ -278,43 +269,6 @@ pub async fn track_many(numbers: Vec<String>) -> Result<Vec<Option<PublicShipmen
         );
     }
     Ok(out)
-}
-
-/// Opens the recipient's view with a proof; wrong proofs are rate limited.
-#[server(prefix = "/rpc", endpoint = "tracking/recipient", input = server_fn::codec::Json)]
-pub async fn open_delivery(
-    tracking_number: String,
-    proof: String,
-) -> Result<Reply<RecipientView>, AppError> {
-    use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let ip = client_ip(&parts, state.settings.trust_proxy);
-    Ok(service::open(&state.db, &tracking_number, &proof, ip)
-        .await
-        .map(|v| v.with_tiles(&state.settings)))
-}
-
-/// The recipient moves the delivery to another window (`slot_id`) or to a pickup point.
-#[server(prefix = "/rpc", endpoint = "tracking/change", input = server_fn::codec::Json)]
-pub async fn change_delivery(
-    tracking_number: String,
-    proof: String,
-    slot_id: Option<i64>,
-    pickup_point: Option<String>,
-) -> Result<Reply<RecipientView>, AppError> {
-    use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let ip = client_ip(&parts, state.settings.trust_proxy);
-    Ok(service::change(
-        &state.db,
-        &tracking_number,
-        &proof,
-        ip,
-        slot_id,
-        pickup_point,
-    )
-    .await
-    .map(|v| v.with_tiles(&state.settings)))
 }
 
 #[cfg(feature = "ssr")]

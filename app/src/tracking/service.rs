@@ -10,7 +10,7 @@ use super::{CourierPosition, GeoPoint, PublicShipment, RecipientView, RouteMap};
 use crate::domain::{fold_key, TrackingNumber};
 use crate::error::{AppError, FieldError};
 use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
-use crate::platform::{now_ms, rate_limit, Db};
+use crate::platform::{links, now_ms, rate_limit, Db};
 use crate::slots::service::{self as slots, ChangedBy, NewDelivery};
 
 /// Wrong proofs allowed per tracking number, and per client address, in `PROOF_WINDOW`.
@@ -343,6 +343,64 @@ pub async fn open(
     view(db, r).await
 }
 
+/// The cookie holding a recipient's grant, one per parcel (its path is the parcel's page).
+pub const ACCESS_COOKIE: &str = "pp_recipient";
+/// How long a right proof holds on the device that gave it.
+pub const ACCESS_LIFETIME: Duration = Duration::from_secs(60 * 60);
+const ACCESS_PURPOSE: &str = "recipient";
+
+/// A right proof, kept: `<expiry>.<signature>` for this parcel, checked without the proof
+/// (which the device then need not keep) and worthless for any other parcel.
+pub async fn grant_access(db: &Db, tracking_number: &str, now: i64) -> Result<String, AppError> {
+    let expires = now + ACCESS_LIFETIME.as_millis() as i64;
+    let key = links::key(db).await?;
+    let subject = fold_key(tracking_number);
+    Ok(format!(
+        "{expires}.{}",
+        links::sign(&key, ACCESS_PURPOSE, &subject, expires)
+    ))
+}
+
+/// The parcel's row when `access` is a grant for it that has not expired.
+async fn with_access(
+    db: &Db,
+    tracking_number: &str,
+    access: &str,
+    now: i64,
+) -> Result<Row_, AppError> {
+    let (expires, signature) = access.split_once('.').ok_or(AppError::Unauthenticated)?;
+    let expires: i64 = expires.parse().map_err(|_| AppError::Unauthenticated)?;
+    let key = links::key(db).await?;
+    let subject = fold_key(tracking_number);
+    if !links::verify(&key, ACCESS_PURPOSE, &subject, expires, signature, now) {
+        return Err(AppError::Unauthenticated);
+    }
+    load(db, tracking_number).await
+}
+
+/// The recipient's view for a device holding a grant.
+pub async fn open_with_access(
+    db: &Db,
+    tracking_number: &str,
+    access: &str,
+    now: i64,
+) -> Result<RecipientView, AppError> {
+    let r = with_access(db, tracking_number, access, now).await?;
+    view(db, r).await
+}
+
+/// A move by a device holding a grant.
+pub async fn change_with_access(
+    db: &Db,
+    tracking_number: &str,
+    access: &str,
+    now: i64,
+    to: Option<NewDelivery>,
+) -> Result<RecipientView, AppError> {
+    let r = with_access(db, tracking_number, access, now).await?;
+    apply_change(db, r, to).await
+}
+
 pub async fn change(
     db: &Db,
     tracking_number: &str,
@@ -353,12 +411,25 @@ pub async fn change(
 ) -> Result<RecipientView, AppError> {
     let r = verify(db, tracking_number, proof, ip).await?;
     let to = match (slot_id, pickup_point) {
-        (Some(slot), _) => NewDelivery::Window(slot),
-        (None, Some(p)) => NewDelivery::PickupPoint(p),
-        (None, None) => return Err(AppError::field("slot_id", FieldError::Required)),
+        (Some(slot), _) => Some(NewDelivery::Window(slot)),
+        (None, Some(p)) => Some(NewDelivery::PickupPoint(p)),
+        (None, None) => None,
+    };
+    apply_change(db, r, to).await
+}
+
+async fn apply_change(
+    db: &Db,
+    r: Row_,
+    to: Option<NewDelivery>,
+) -> Result<RecipientView, AppError> {
+    let tracking_number = r.public.tracking_number.clone();
+    let to = match to {
+        Some(to) => to,
+        None => return Err(AppError::field("slot_id", FieldError::Required)),
     };
     slots::change_delivery(db, r.id, to, ChangedBy::Recipient).await?;
-    let r = load(db, tracking_number).await?;
+    let r = load(db, &tracking_number).await?;
     view(db, r).await
 }
 

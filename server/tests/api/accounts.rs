@@ -312,3 +312,51 @@ async fn server_functions_refuse_anonymous_profile_changes() {
         .await;
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_without_scripts_returns_to_the_form_with_the_reason() {
+    let app = spawn_app().await;
+    assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
+    let post = |password: &'static str| {
+        client()
+            .post(app.url("/rpc/accounts/sign_in"))
+            .header("accept", "text/html")
+            .header(
+                "referer",
+                format!("{}/sign-in?next=%2Fshipments&error=earlier", app.base),
+            )
+            .form(&[
+                ("email", "ada@example.com"),
+                ("password", password),
+                ("next", "/shipments"),
+            ])
+            .send()
+    };
+    let res = post("not-the-password").await.unwrap();
+    assert_eq!(res.status(), 302);
+    let kept = set_cookie_headers(res.headers()).join("\n");
+    assert!(
+        kept.contains("pp_typed_email=ada%40example.com; Path=/sign-in; HttpOnly"),
+        "the typed email waits for the form: {kept}"
+    );
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(back, "/sign-in?next=%2Fshipments&error=invalid_credentials");
+    let page = client()
+        .get(app.url(&back))
+        .header("accept-language", "en")
+        .header("cookie", "pp_typed_email=ada%40example.com")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Email or password is wrong."), "{page}");
+    assert!(page.contains("value=\"ada@example.com\""), "{page}");
+
+    let res = post(PASSWORD).await.unwrap();
+    assert_eq!(res.headers()["location"], "/shipments");
+    assert!(set_cookie_headers(res.headers())
+        .join("\n")
+        .starts_with("pp_session="));
+}

@@ -28,7 +28,7 @@ async fn bookings_scans_and_changes_leave_a_message_for_the_shipper_only() {
         .as_str()
         .unwrap()
         .to_string();
-    // The recipient sends it to a pickup point from the tracking page (its server function).
+    // The recipient sends it to a pickup point from the tracking page (its plain form).
     app::slots::service::save(
         &app.db,
         None,
@@ -42,16 +42,24 @@ async fn bookings_scans_and_changes_leave_a_message_for_the_shipper_only() {
     )
     .await
     .unwrap();
-    let res = client()
-        .post(app.url("/rpc/tracking/change"))
-        .json(
-            &json!({"tracking_number": tn, "proof": "100080", "slot_id": null,
-                      "pickup_point": "Haidian locker"}),
-        )
+    let recipient = client();
+    let res = recipient
+        .post(app.url(&format!("/track/{tn}/proof")))
+        .form(&[("proof", "100080")])
         .send()
         .await
         .unwrap();
-    assert!(reply_refusal(res).await.is_none());
+    assert_eq!(res.headers()["location"], format!("/track/{tn}").as_str());
+    let res = recipient
+        .post(app.url(&format!("/track/{tn}/delivery")))
+        .form(&[("to", "pickup_point"), ("pickup_point", "Haidian locker")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        format!("/track/{tn}?changed=1").as_str()
+    );
     let carrier = app::tracking::carrier::create_token(&app.db, "Test Courier")
         .await
         .unwrap();

@@ -1,0 +1,167 @@
+//! Form posts of the pages served without the app's wasm, which work with scripts off: the
+//! recipient's proof and delivery change on the tracking page, and the language switch. Each
+//! answers with a redirect back to its page (303), carrying a refusal in the query
+//! (`AppError::to_query`) for the page to show next to its field.
+
+use app::domain::TrackingNumber;
+use app::error::AppError;
+use app::i18n::{Locale, LOCALE_COOKIE};
+use app::platform::{now_ms, AppState};
+use app::slots::service::NewDelivery;
+use app::tracking::service;
+use axum::extract::{Path, State};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::api::ClientIp;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/track/{tracking_number}/proof", post(prove))
+        .route("/track/{tracking_number}/delivery", post(change_delivery))
+        .route("/locale", post(switch_locale))
+}
+
+fn see_other(location: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, location.to_string())]).into_response()
+}
+
+/// The parcel's page; an invalid number never reaches a `Location` header.
+fn parcel_page(tracking_number: &str) -> Result<String, Response> {
+    TrackingNumber::parse(tracking_number.trim())
+        .map(|tn| format!("/track/{}", tn.as_str()))
+        .map_err(|_| StatusCode::NOT_FOUND.into_response())
+}
+
+fn refused(page: &str, e: &AppError) -> Response {
+    see_other(&format!("{page}?{}", e.to_query()))
+}
+
+/// The recipient's grant for one parcel: sent back only to that parcel's page and its forms,
+/// never readable by scripts.
+fn access_cookie(page: &str, value: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{}={value}; Path={page}; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        service::ACCESS_COOKIE,
+        service::ACCESS_LIFETIME.as_secs()
+    ))
+    .expect("the cookie is ASCII")
+}
+
+#[derive(Deserialize)]
+struct ProofForm {
+    #[serde(default)]
+    proof: String,
+}
+
+async fn prove(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(tracking_number): Path<String>,
+    Form(form): Form<ProofForm>,
+) -> Response {
+    let page = match parcel_page(&tracking_number) {
+        Ok(page) => page,
+        Err(not_found) => return not_found,
+    };
+    let granted = match service::open(&state.db, &tracking_number, &form.proof, ip).await {
+        Ok(_) => service::grant_access(&state.db, &tracking_number, now_ms()).await,
+        Err(e) => Err(e),
+    };
+    match granted {
+        Ok(access) => {
+            let mut res = see_other(&page);
+            res.headers_mut().insert(
+                SET_COOKIE,
+                access_cookie(&page, &access, state.settings.cookie_secure),
+            );
+            res
+        }
+        Err(e) => refused(&page, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DeliveryForm {
+    /// Which button: `window` or `pickup_point`.
+    #[serde(default)]
+    to: String,
+    /// The slot picker's radio group.
+    #[serde(default)]
+    reschedule: Option<String>,
+    #[serde(default)]
+    pickup_point: Option<String>,
+}
+
+async fn change_delivery(
+    State(state): State<AppState>,
+    Path(tracking_number): Path<String>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<DeliveryForm>,
+) -> Response {
+    let page = match parcel_page(&tracking_number) {
+        Ok(page) => page,
+        Err(not_found) => return not_found,
+    };
+    let Some(access) = app::platform::request::cookie(&headers, service::ACCESS_COOKIE) else {
+        // The grant expired (or never was): the page asks for the proof again.
+        return see_other(&page);
+    };
+    let to = match form.to.as_str() {
+        "pickup_point" => form
+            .pickup_point
+            .filter(|p| !p.trim().is_empty())
+            .map(NewDelivery::PickupPoint),
+        _ => form
+            .reschedule
+            .and_then(|s| s.trim().parse().ok())
+            .map(NewDelivery::Window),
+    };
+    let field = if form.to == "pickup_point" {
+        "pickup_point"
+    } else {
+        "slot_id"
+    };
+    let Some(to) = to else {
+        return refused(
+            &page,
+            &AppError::field(field, app::error::FieldError::NothingChosen),
+        );
+    };
+    match service::change_with_access(&state.db, &tracking_number, access, now_ms(), Some(to)).await
+    {
+        Ok(_) => see_other(&format!("{page}?changed=1")),
+        Err(AppError::Unauthenticated) => see_other(&page),
+        Err(e) => refused(&page, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct LocaleForm {
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// The language buttons as a form: remembers the choice for a year and returns to the page.
+async fn switch_locale(Form(form): Form<LocaleForm>) -> Response {
+    let back = app::accounts::local_path(&form.back).unwrap_or("/");
+    let mut res = see_other(back);
+    if let Some(locale) = Locale::from_tag(&form.locale) {
+        res.headers_mut().insert(
+            SET_COOKIE,
+            HeaderValue::from_str(&format!(
+                "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                locale.tag()
+            ))
+            .expect("a locale tag is ASCII"),
+        );
+    }
+    res
+}
