@@ -31,10 +31,10 @@ fn see_other(location: &str) -> Response {
 }
 
 /// The parcel's page; an invalid number never reaches a `Location` header.
-fn parcel_page(tracking_number: &str) -> Result<String, Response> {
+fn parcel_page(tracking_number: &str) -> Option<String> {
     TrackingNumber::parse(tracking_number.trim())
+        .ok()
         .map(|tn| format!("/track/{}", tn.as_str()))
-        .map_err(|_| StatusCode::NOT_FOUND.into_response())
 }
 
 fn refused(page: &str, e: &AppError) -> Response {
@@ -65,9 +65,8 @@ async fn prove(
     Path(tracking_number): Path<String>,
     Form(form): Form<ProofForm>,
 ) -> Response {
-    let page = match parcel_page(&tracking_number) {
-        Ok(page) => page,
-        Err(not_found) => return not_found,
+    let Some(page) = parcel_page(&tracking_number) else {
+        return StatusCode::NOT_FOUND.into_response();
     };
     let granted = match service::open(&state.db, &tracking_number, &form.proof, ip).await {
         Ok(_) => service::grant_access(&state.db, &tracking_number, now_ms()).await,
@@ -104,9 +103,8 @@ async fn change_delivery(
     headers: axum::http::HeaderMap,
     Form(form): Form<DeliveryForm>,
 ) -> Response {
-    let page = match parcel_page(&tracking_number) {
-        Ok(page) => page,
-        Err(not_found) => return not_found,
+    let Some(page) = parcel_page(&tracking_number) else {
+        return StatusCode::NOT_FOUND.into_response();
     };
     let Some(access) = app::platform::request::cookie(&headers, service::ACCESS_COOKIE) else {
         // The grant expired (or never was): the page asks for the proof again.

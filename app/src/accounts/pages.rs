@@ -21,9 +21,9 @@ pub fn SignInPage() -> impl IntoView {
     #[cfg(not(feature = "ssr"))]
     let refused: Option<AppError> = None;
     #[cfg(feature = "ssr")]
-    let typed_email = super::typed_email();
+    let typed_email = super::typed_email().unwrap_or_default();
     #[cfg(not(feature = "ssr"))]
-    let typed_email: Option<String> = None;
+    let typed_email = String::new();
     let value = Signal::derive(move || {
         action
             .value()
@@ -42,7 +42,7 @@ pub fn SignInPage() -> impl IntoView {
                 <FormError message=form_error(value) />
                 <Field name="email" kind="email" autocomplete="username" required=true
                     label=Signal::derive(move || i18n.get().field_email)
-                    value=typed_email.unwrap_or_default()
+                    value=typed_email
                     error=field_error(value, "email") />
                 <Field name="password" kind="password" autocomplete="current-password" required=true
                     label=Signal::derive(move || i18n.get().field_password)

@@ -93,7 +93,7 @@ pub fn SlotPicker(
                 {move || fill(i18n.get().slot_times_local, &[("tz", &tz)])}
             </p>
             <div class="day-strip" role="tablist">
-                {days.iter().cloned().map(|d| {
+                {days.into_iter().map(|d| {
                     let open = slots.with_value(|s| s.iter().filter(|s| s.day == d && s.bookable).count());
                     let d2 = d.clone();
                     let d3 = d.clone();
