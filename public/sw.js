@@ -33,13 +33,14 @@ const isSiteFile = (url) =>
   ["/track.js", "/pwa.js", "/favicon.svg", "/manifest.webmanifest"].includes(url.pathname);
 
 // Immutable files from the cache; the others from the network, the kept copy when offline.
-async function siteFile(request) {
+// Storing never holds up the answer (`later` is the fetch event's waitUntil).
+async function siteFile(request, later) {
   const cache = await caches.open(FILES);
   const hit = await cache.match(request);
   if (hit && immutable(hit)) return hit;
   try {
     const res = await fetch(request);
-    if (storable(res)) await cache.put(request, res.clone());
+    if (storable(res)) later(keepFile(cache, request, res.clone()).catch(() => {}));
     return res;
   } catch (offline) {
     if (hit) return hit;
@@ -47,12 +48,25 @@ async function siteFile(request) {
   }
 }
 
+// One copy per file: a new version replaces the old one.
+async function keepFile(cache, request, res) {
+  const path = new URL(request.url).pathname;
+  for (const old of await cache.keys()) {
+    if (new URL(old.url).pathname === path && old.url !== request.url) await cache.delete(old);
+  }
+  await cache.put(request, res);
+}
+
+// Only a parcel's own page, as anyone sees it: no query (a refusal shown once), no unknown
+// number, nothing marked no-store.
 async function keepPage(url, res) {
-  if (!storable(res)) return;
+  if (!storable(res) || new URL(url).search) return;
+  const html = await res.text();
+  if (!html.includes('class="tracked"')) return;
   const cache = await caches.open(PAGES);
   const headers = new Headers(res.headers);
   headers.set(SAVED_AT, String(Date.now()));
-  await cache.put(url, new Response(await res.clone().text(), { status: 200, headers }));
+  await cache.put(url, new Response(html, { status: 200, headers }));
   const kept = await cache.keys();
   for (const old of kept.slice(0, Math.max(0, kept.length - KEEP_PAGES))) await cache.delete(old);
 }
@@ -71,12 +85,12 @@ async function offlinePage(cached) {
   return new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } });
 }
 
-async function trackingPage(request) {
-  const url = new URL(request.url);
+async function trackingPage(event) {
+  const url = new URL(event.request.url);
   const key = url.origin + url.pathname;
   try {
-    const res = await fetch(request);
-    await keepPage(key, res);
+    const res = await fetch(event.request);
+    if (!url.search) event.waitUntil(keepPage(key, res.clone()).catch(() => {}));
     return res;
   } catch (offline) {
     const cached = await (await caches.open(PAGES)).match(key);
@@ -92,10 +106,10 @@ self.addEventListener("fetch", (event) => {
   // Other hosts (map tiles) and every answer with data stay with the browser's own cache.
   if (url.origin !== self.location.origin || /^\/(api|rpc)\//.test(url.pathname)) return;
   if (request.mode === "navigate") {
-    if (isTrackingPage(url)) event.respondWith(trackingPage(request));
+    if (isTrackingPage(url)) event.respondWith(trackingPage(event));
     return;
   }
-  if (isSiteFile(url)) event.respondWith(siteFile(request));
+  if (isSiteFile(url)) event.respondWith(siteFile(request, (p) => event.waitUntil(p)));
 });
 
 // A page opened before this worker took control asks to be kept, with the files it uses.
@@ -106,7 +120,9 @@ self.addEventListener("message", (event) => {
       for (const file of [...(files || []), "/favicon.svg", "/manifest.webmanifest"]) {
         const url = new URL(file, self.location.origin);
         if (url.origin === self.location.origin && isSiteFile(url)) {
-          await siteFile(new Request(url)).catch(() => {});
+          const stored = [];
+          await siteFile(new Request(url), (p) => stored.push(p)).catch(() => {});
+          await Promise.all(stored);
         }
       }
       if (keep) {

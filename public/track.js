@@ -90,12 +90,18 @@
 
   let busy = false;
   let again = false;
+  // A form's answer is newer than any refresh that started before it was sent.
+  let sent = 0;
   async function refresh() {
     if (busy) return void (again = true);
     busy = true;
+    const started = sent;
     try {
       const res = await fetch(location.pathname, { cache: "no-store", headers: { accept: "text/html" } });
-      if (res.ok) swap(parse(await res.text()), false);
+      if (res.ok) {
+        const doc = parse(await res.text());
+        if (started === sent) swap(doc, false);
+      }
     } catch (_) {
       // Offline: the stream reconnects by itself and the next event refreshes.
     }
@@ -125,11 +131,17 @@
     const form = ev.target;
     if (!form.hasAttribute("data-enhance") || form.dataset.native) return;
     ev.preventDefault();
-    const body = new URLSearchParams(new FormData(form, ev.submitter));
+    // The button pressed says what to do (`to`); added by hand for browsers that ignore
+    // FormData's submitter argument.
+    const data = new FormData(form);
+    if (ev.submitter && ev.submitter.name) data.append(ev.submitter.name, ev.submitter.value);
+    const body = new URLSearchParams(data);
     const buttons = form.querySelectorAll("button");
     buttons.forEach((b) => (b.disabled = true));
+    sent += 1;
     try {
       const res = await fetch(form.action, { method: "POST", body, headers: { accept: "text/html" } });
+      if (!res.ok || !(res.headers.get("content-type") || "").startsWith("text/html")) throw new Error(String(res.status));
       const doc = parse(await res.text());
       history.replaceState(null, "", res.url);
       swap(doc, true);
@@ -139,7 +151,8 @@
         focus.focus();
       }
     } catch (_) {
-      // No answer: let the browser send it the ordinary way.
+      // No answer, or not a page: let the browser send it the ordinary way (and show what
+      // the server says).
       buttons.forEach((b) => (b.disabled = false));
       form.dataset.native = "1";
       form.requestSubmit(ev.submitter);
@@ -161,7 +174,8 @@
 
   // Asks the service worker (registered by pwa.js) to keep this page, if it is the public one
   // (the worker refuses anything marked no-store), and its files for a visit without network.
-  if ("serviceWorker" in navigator && !offline) {
+  // A page the worker served itself was kept on the way.
+  if ("serviceWorker" in navigator && !offline && !navigator.serviceWorker.controller) {
     navigator.serviceWorker.ready.then((reg) => {
       const files = [...document.querySelectorAll("link[rel=stylesheet][href], script[src]")].map((e) => e.href || e.src);
       reg.active.postMessage({ keep: location.pathname, files });

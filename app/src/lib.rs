@@ -52,12 +52,40 @@ pub enum PageScripts {
 /// work as plain HTML, so they are usable on a slow phone as soon as the HTML arrives. The
 /// browser build never renders them (`served_page!`).
 pub fn page_scripts(path: &str) -> PageScripts {
+    // `/sign-in/` is `/sign-in` to the router: the same page, the same scripts.
+    let path = match path.trim_end_matches('/') {
+        "" => "/",
+        trimmed => trimmed,
+    };
     match path {
         "/" | "/track" | "/sign-in" => PageScripts::None,
         _ => match path.strip_prefix("/track/") {
             Some(tn) if !tn.is_empty() && !tn.contains('/') => PageScripts::Tracking,
             _ => PageScripts::App,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_pages_ship_no_wasm_with_or_without_a_trailing_slash() {
+        for path in ["/", "/track", "/track/", "/sign-in", "/sign-in/"] {
+            assert_eq!(page_scripts(path), PageScripts::None, "{path}");
+        }
+        for path in ["/track/RR473124829FR", "/track/RR473124829FR/"] {
+            assert_eq!(page_scripts(path), PageScripts::Tracking, "{path}");
+        }
+        for path in [
+            "/ship",
+            "/track/RR473124829FR/proof",
+            "/staff/kpis",
+            "/sign-up",
+        ] {
+            assert_eq!(page_scripts(path), PageScripts::App, "{path}");
+        }
     }
 }
 

@@ -29,6 +29,8 @@ test("each page's first visit stays within its byte budget", async ({ browser, r
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(path);
     await expect(page.locator("body[data-ready]")).toBeAttached({ timeout: 30_000 });
+    // The page measured is the one the budget names.
+    await expect(page.getByTestId("recipient-name")).toHaveCount(budget.proof ? 1 : 0);
     // Anything loaded late (tiles are off in the tests; the stream never finishes loading).
     await page.waitForTimeout(1_000);
     const total = [...sizes.values()].reduce((a, b) => a + b, 0);

@@ -42,16 +42,33 @@ test("a tracking page seen once opens offline with its last status, and a signed
   await expect(page.getByTestId("offline-note")).toHaveCount(0, { timeout: 15_000 });
   await expect(page.getByTestId("track-status")).toHaveText("Booked");
 
-  // A signed-in page is never kept: offline it is the browser's own error.
+  // What the recipient and a signed-in user see of the parcel is never kept: the copy stays
+  // the public one.
+  const keptCopy = () => page.evaluate(async (path) => {
+    const kept = await caches.open("tracking-pages-v1");
+    return (await (await kept.match(location.origin + path))!.text());
+  }, `/track/${tn}`);
+  const proved = await context.request.post(`/track/${tn}/proof`, { form: { proof: "100080" }, maxRedirects: 0 });
+  expect(proved.status()).toBe(303);
+  await open(page, `/track/${tn}`);
+  await expect(page.getByTestId("recipient-name")).toHaveText("李雷");
   await signIn(page, "shipper@acme.example");
+  await open(page, `/track/${tn}`);
+  await expect(page.getByTestId("account-menu")).toBeVisible();
+  const copy = await keptCopy();
+  expect(copy).toContain('data-testid="track-status"');
+  expect(copy).not.toContain("李雷");
+  expect(copy).not.toContain("account-menu");
+
+  // A signed-in page is never kept: offline it is the browser's own error.
   await open(page, "/shipments");
   await context.setOffline(true);
   await expect(page.reload()).rejects.toThrow(/ERR_INTERNET_DISCONNECTED/);
   await context.setOffline(false);
+  await open(page, "/shipments");
   const names = await page.evaluate(async () => {
     const kept = await caches.open("tracking-pages-v1");
     return (await kept.keys()).map((r) => new URL(r.url).pathname);
-  }).catch(() => null);
-  // Only the public tracking page, nothing of the shipper's.
-  if (names) expect(names).toEqual([`/track/${tn}`]);
+  });
+  expect(names).toEqual([`/track/${tn}`]);
 });

@@ -35,6 +35,7 @@ fn personal(req: &Request) -> bool {
         || [
             app::platform::request::SESSION_COOKIE,
             app::tracking::service::ACCESS_COOKIE,
+            app::accounts::TYPED_EMAIL_COOKIE,
         ]
         .iter()
         .any(|name| app::platform::request::cookie(headers, name).is_some())
@@ -108,13 +109,8 @@ pub async fn cache_headers(State(state): State<AppState>, req: Request, next: Ne
     // A file of `public/` under its current version's address (an old or a future version's
     // address is not promised to stay).
     let versioned = !hashed
-        && req.uri().query().is_some_and(|q| {
-            q.starts_with(app::platform::assets::VERSION_PARAM)
-                && req.uri().path_and_query().map(|p| p.as_str())
-                    == Some(&app::platform::assets::versioned(
-                        &options.site_root,
-                        &path[1..],
-                    ))
+        && req.uri().path_and_query().is_some_and(|p| {
+            app::platform::assets::is_current_version(&options.site_root, p.as_str())
         });
     let hashed = hashed || versioned;
     let personal = personal(&req);

@@ -17,7 +17,17 @@ pub fn LoadFromServer() -> impl leptos::IntoView {
             search => format!("{}?{search}", url.path()),
         };
         if let Some(window) = web_sys::window() {
-            let _ = window.location().replace(&href);
+            let location = window.location();
+            let here = format!(
+                "{}{}",
+                location.pathname().unwrap_or_default(),
+                location.search().unwrap_or_default()
+            );
+            // Already loaded from the server (a path the server gave the app's scripts): a
+            // reload would only repeat itself.
+            if here != href {
+                let _ = location.replace(&href);
+            }
         }
     }
 }

@@ -569,6 +569,31 @@ async fn the_tracking_page_works_as_plain_forms_without_any_wasm() {
         "sent back to prove it"
     );
 
+    // A grant altered in any way is no grant.
+    let (expires, signature) = grant.split_once('.').unwrap();
+    let later = expires.parse::<i64>().unwrap() + 3_600_000;
+    for forged in [
+        format!("{later}.{signature}"),
+        format!("{expires}.{}", "0".repeat(64)),
+    ] {
+        let res = client()
+            .get(app.url(&page))
+            .header("Cookie", format!("pp_recipient={forged}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(!res.text().await.unwrap().contains("李雷"), "{forged}");
+    }
+    // Another site cannot post the forms with the visitor's grant.
+    let res = recipient
+        .post(app.url(&format!("{page}/delivery")))
+        .header("Origin", "https://evil.example")
+        .form(&[("to", "pickup_point"), ("pickup_point", "Anywhere")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
     // Nothing chosen: refused next to the choice, nothing changed.
     let res = recipient
         .post(app.url(&format!("{page}/delivery")))
