@@ -937,6 +937,15 @@ pub fn locale_from_headers(headers: &http::HeaderMap) -> Locale {
         .unwrap_or_default()
 }
 
+/// The cookie remembering a language for a year, written by the page's script or by the
+/// server (the language form without scripts).
+pub fn locale_cookie(locale: Locale) -> String {
+    format!(
+        "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        locale.tag()
+    )
+}
+
 /// Remembers the choice for a year; read by the server on the next request.
 pub fn remember_locale(locale: Locale) {
     #[cfg(feature = "hydrate")]
@@ -946,10 +955,7 @@ pub fn remember_locale(locale: Locale) {
             .and_then(|w| w.document())
             .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
         {
-            let _ = doc.set_cookie(&format!(
-                "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-                locale.tag()
-            ));
+            let _ = doc.set_cookie(&locale_cookie(locale));
             if let Some(root) = doc.document_element() {
                 let _ = root.set_attribute("lang", locale.tag());
             }

@@ -5,7 +5,7 @@
 
 use app::domain::TrackingNumber;
 use app::error::AppError;
-use app::i18n::{Locale, LOCALE_COOKIE};
+use app::i18n::{locale_cookie, Locale};
 use app::platform::{now_ms, AppState};
 use app::slots::service::NewDelivery;
 use app::tracking::service;
@@ -41,16 +41,15 @@ fn refused(page: &str, e: &AppError) -> Response {
     see_other(&format!("{page}?{}", e.to_query()))
 }
 
-/// The recipient's grant for one parcel: sent back only to that parcel's page and its forms,
-/// never readable by scripts.
+/// The recipient's grant for one parcel: sent back only to that parcel's page and its forms.
 fn access_cookie(page: &str, value: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{}={value}; Path={page}; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+    app::platform::request::private_cookie(
         service::ACCESS_COOKIE,
-        service::ACCESS_LIFETIME.as_secs()
-    ))
-    .expect("the cookie is ASCII")
+        value,
+        page,
+        service::ACCESS_LIFETIME.as_secs(),
+        secure,
+    )
 }
 
 #[derive(Deserialize)]
@@ -68,11 +67,7 @@ async fn prove(
     let Some(page) = parcel_page(&tracking_number) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let granted = match service::open(&state.db, &tracking_number, &form.proof, ip).await {
-        Ok(_) => service::grant_access(&state.db, &tracking_number, now_ms()).await,
-        Err(e) => Err(e),
-    };
-    match granted {
+    match service::prove(&state.db, &tracking_number, &form.proof, ip, now_ms()).await {
         Ok(access) => {
             let mut res = see_other(&page);
             res.headers_mut().insert(
@@ -131,8 +126,7 @@ async fn change_delivery(
             &AppError::field(field, app::error::FieldError::NothingChosen),
         );
     };
-    match service::change_with_access(&state.db, &tracking_number, access, now_ms(), Some(to)).await
-    {
+    match service::change_with_access(&state.db, &tracking_number, access, now_ms(), to).await {
         Ok(_) => see_other(&format!("{page}?changed=1")),
         Err(AppError::Unauthenticated) => see_other(&page),
         Err(e) => refused(&page, &e),
@@ -154,11 +148,7 @@ async fn switch_locale(Form(form): Form<LocaleForm>) -> Response {
     if let Some(locale) = Locale::from_tag(&form.locale) {
         res.headers_mut().insert(
             SET_COOKIE,
-            HeaderValue::from_str(&format!(
-                "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-                locale.tag()
-            ))
-            .expect("a locale tag is ASCII"),
+            HeaderValue::from_str(&locale_cookie(locale)).expect("a locale tag is ASCII"),
         );
     }
     res

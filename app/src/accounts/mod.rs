@@ -197,12 +197,13 @@ pub const TYPED_EMAIL_COOKIE: &str = "pp_typed_email";
 #[cfg(feature = "ssr")]
 fn typed_email_cookie(email: &str, secure: bool) -> http::HeaderValue {
     let max_age = if email.is_empty() { 0 } else { 300 };
-    let secure = if secure { "; Secure" } else { "" };
-    http::HeaderValue::from_str(&format!(
-        "{TYPED_EMAIL_COOKIE}={}; Path=/sign-in; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-        crate::ui::percent_encode(email)
-    ))
-    .expect("percent-encoded")
+    crate::platform::request::private_cookie(
+        TYPED_EMAIL_COOKIE,
+        &crate::ui::percent_encode(email),
+        "/sign-in",
+        max_age,
+        secure,
+    )
 }
 
 /// The email a refused sign-in kept (see `typed_email_cookie`), on the server.

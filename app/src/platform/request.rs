@@ -47,14 +47,26 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// `Set-Cookie` for the session: HttpOnly so scripts cannot read it, SameSite=Lax so other
-/// sites cannot post with it.
-pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+/// `Set-Cookie` for a cookie only the server reads: HttpOnly so scripts cannot read it,
+/// SameSite=Lax so other sites cannot post with it, sent only under `path`. `value` must be
+/// cookie-safe ASCII (a token, a signature, percent-encoded text).
+pub fn private_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age_secs: u64,
+    secure: bool,
+) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
     ))
     .expect("cookie is ASCII")
+}
+
+/// `Set-Cookie` for the session, on the whole site.
+pub fn session_cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    private_cookie(SESSION_COOKIE, token, "/", max_age_secs, secure)
 }
 
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {

@@ -349,9 +349,22 @@ pub const ACCESS_COOKIE: &str = "pp_recipient";
 pub const ACCESS_LIFETIME: Duration = Duration::from_secs(60 * 60);
 const ACCESS_PURPOSE: &str = "recipient";
 
+/// Checks a proof, as `open` does, and answers a grant for this device (the value of
+/// `ACCESS_COOKIE`) instead of the recipient's view.
+pub async fn prove(
+    db: &Db,
+    tracking_number: &str,
+    proof: &str,
+    ip: IpAddr,
+    now: i64,
+) -> Result<String, AppError> {
+    verify(db, tracking_number, proof, ip).await?;
+    grant_access(db, tracking_number, now).await
+}
+
 /// A right proof, kept: `<expiry>.<signature>` for this parcel, checked without the proof
 /// (which the device then need not keep) and worthless for any other parcel.
-pub async fn grant_access(db: &Db, tracking_number: &str, now: i64) -> Result<String, AppError> {
+async fn grant_access(db: &Db, tracking_number: &str, now: i64) -> Result<String, AppError> {
     let expires = now + ACCESS_LIFETIME.as_millis() as i64;
     let key = links::key(db).await?;
     let subject = fold_key(tracking_number);
@@ -395,41 +408,11 @@ pub async fn change_with_access(
     tracking_number: &str,
     access: &str,
     now: i64,
-    to: Option<NewDelivery>,
+    to: NewDelivery,
 ) -> Result<RecipientView, AppError> {
     let r = with_access(db, tracking_number, access, now).await?;
-    apply_change(db, r, to).await
-}
-
-pub async fn change(
-    db: &Db,
-    tracking_number: &str,
-    proof: &str,
-    ip: IpAddr,
-    slot_id: Option<i64>,
-    pickup_point: Option<String>,
-) -> Result<RecipientView, AppError> {
-    let r = verify(db, tracking_number, proof, ip).await?;
-    let to = match (slot_id, pickup_point) {
-        (Some(slot), _) => Some(NewDelivery::Window(slot)),
-        (None, Some(p)) => Some(NewDelivery::PickupPoint(p)),
-        (None, None) => None,
-    };
-    apply_change(db, r, to).await
-}
-
-async fn apply_change(
-    db: &Db,
-    r: Row_,
-    to: Option<NewDelivery>,
-) -> Result<RecipientView, AppError> {
-    let tracking_number = r.public.tracking_number.clone();
-    let to = match to {
-        Some(to) => to,
-        None => return Err(AppError::field("slot_id", FieldError::Required)),
-    };
     slots::change_delivery(db, r.id, to, ChangedBy::Recipient).await?;
-    let r = load(db, &tracking_number).await?;
+    let r = load(db, tracking_number).await?;
     view(db, r).await
 }
 
