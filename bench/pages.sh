@@ -9,7 +9,7 @@ setup_build_tools
 setup_release_tools
 setup_site_assets
 setup_e2e_tools
-cargo leptos build --release -P
+cargo leptos build --release -P --split
 
 run="$(mktemp -d)"
 port="${BENCH_PORT:-3200}"

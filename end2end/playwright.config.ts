@@ -1,6 +1,8 @@
 import { defineConfig, devices } from "@playwright/test";
+import { SERVER } from "./server";
 
-// The real server binary (built by `cargo leptos build`) on a fresh SQLite file with demo data.
+// The real server binary (the release build of `cargo leptos build --release -P --split`, as it
+// ships) on a fresh SQLite file with demo data.
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${PORT}`;
 
@@ -19,7 +21,7 @@ const chromium = {
 
 export default defineConfig({
   testDir: "./tests",
-  // A test may load a dozen pages, each instantiating the debug build's wasm (tens of MB).
+  // A test may load a dozen pages and wait for live updates.
   timeout: 120_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
@@ -51,7 +53,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: "../target/debug/server",
+    command: SERVER,
     url: `${baseURL}/healthz`,
     timeout: 120_000,
     reuseExistingServer: false,

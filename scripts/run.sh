@@ -10,4 +10,5 @@ setup_site_assets
 mkdir -p data
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/parcelport.db}"
 # -P: brotli and gzip copies of every static file, made once at build time.
-exec cargo leptos serve --release -P
+# --split: each page's code is a wasm chunk of its own (lazy routes); every build needs it.
+exec cargo leptos serve --release -P --split

@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
 setup_build_tools
+setup_release_tools
 setup_site_assets
 setup_e2e_tools
 
@@ -38,8 +39,8 @@ else
   log "PostgreSQL integration tests skipped: set TEST_DATABASE_URL=postgres://... to run them"
 fi
 
-log "building the site for the end-to-end tests"
-cargo leptos build
+log "building the site for the end-to-end tests (release, as it ships: the byte budgets are its own)"
+cargo leptos build --release -P --split
 
 log "end-to-end tests in headless Chromium"
 rm -rf end2end/.run && mkdir -p end2end/.run

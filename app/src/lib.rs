@@ -30,11 +30,13 @@ pub mod ui;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
+use leptos_router::Lazy;
 use leptos_router::{path, SsrMode};
 
 use crate::accounts::{ChangePassword, SignOut, SignUp, UpdateProfile, User};
 use crate::error::AppError;
 use crate::i18n::{initial_locale, I18n};
+use crate::pages::chunks;
 
 /// What a page loads besides its HTML and CSS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,31 +216,31 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/track") view=served_page!(pages::track::TrackPage) ssr=SsrMode::Async />
                     <Route path=path!("/track/:tracking_number") view=served_page!(tracking::pages::TrackShipmentPage) ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=served_page!(accounts::pages::SignInPage) ssr=SsrMode::Async />
-                    <Route path=path!("/sign-up") view=accounts::pages::SignUpPage />
-                    <Route path=path!("/account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/addresses") view=addresses::pages::AddressBookPage ssr=SsrMode::Async />
-                    <Route path=path!("/quote") view=orders::pages::QuotePage ssr=SsrMode::Async />
-                    <Route path=path!("/ship") view=orders::booking_page::BookingPage ssr=SsrMode::Async />
-                    <Route path=path!("/shipments") view=orders::shipments_page::ShipmentsPage ssr=SsrMode::Async />
-                    <Route path=path!("/shipments/import") view=orders::import_page::ImportPage ssr=SsrMode::Async />
-                    <Route path=path!("/shipments/:tracking_number") view=orders::shipments_page::ShipmentPage ssr=SsrMode::Async />
-                    <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/notifications") view=notifications::pages::NotificationSettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/customers") view=crm::pages::CustomersPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/customers/:id") view=crm::pages::CustomerPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/kpis") view=crm::kpi_pages::KpisPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/kpis/:kpi") view=crm::kpi_pages::KpiItemsPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/segments") view=crm::pages::SegmentsPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/retention") view=crm::pages::RetentionPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/slots") view=slots::pages::SlotTemplatesPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/queue") view=complaints::pages::QueuePage ssr=SsrMode::Async />
-                    <Route path=path!("/rate/:tracking_number") view=ratings::pages::RatePage ssr=SsrMode::Async />
-                    <Route path=path!("/returns") view=returns::pages::ReturnsPage ssr=SsrMode::Async />
-                    <Route path=path!("/returns/new") view=returns::pages::NewReturnPage ssr=SsrMode::Async />
-                    <Route path=path!("/returns/:id") view=returns::pages::ReturnPage ssr=SsrMode::Async />
-                    <Route path=path!("/complaints") view=complaints::pages::ComplaintsPage ssr=SsrMode::Async />
-                    <Route path=path!("/complaints/new") view=complaints::pages::NewComplaintPage ssr=SsrMode::Async />
-                    <Route path=path!("/complaints/:id") view=complaints::pages::ComplaintPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-up") view={Lazy::<chunks::SignUp>::new()} />
+                    <Route path=path!("/account") view={Lazy::<chunks::Account>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/addresses") view={Lazy::<chunks::AddressBook>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/quote") view={Lazy::<chunks::Quote>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/ship") view={Lazy::<chunks::Booking>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/shipments") view={Lazy::<chunks::Shipments>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/shipments/import") view={Lazy::<chunks::Import>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/shipments/:tracking_number") view={Lazy::<chunks::Shipment>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view={Lazy::<chunks::Dashboard>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/notifications") view={Lazy::<chunks::NotificationSettings>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/customers") view={Lazy::<chunks::StaffCustomers>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/customers/:id") view={Lazy::<chunks::StaffCustomer>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/kpis") view={Lazy::<chunks::StaffKpis>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/kpis/:kpi") view={Lazy::<chunks::StaffKpiItems>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/segments") view={Lazy::<chunks::StaffSegments>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/retention") view={Lazy::<chunks::StaffRetention>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/slots") view={Lazy::<chunks::StaffSlotTemplates>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/staff/queue") view={Lazy::<chunks::StaffQueue>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/rate/:tracking_number") view={Lazy::<chunks::Rate>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/returns") view={Lazy::<chunks::Returns>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/returns/new") view={Lazy::<chunks::NewReturn>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/returns/:id") view={Lazy::<chunks::Return>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/complaints") view={Lazy::<chunks::Complaints>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/complaints/new") view={Lazy::<chunks::NewComplaint>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/complaints/:id") view={Lazy::<chunks::Complaint>::new()} ssr=SsrMode::Async />
                 </Routes>
             </layout::Shell>
         </Router>

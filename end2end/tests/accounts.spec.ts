@@ -94,7 +94,7 @@ test("the page fits a 360 px screen without sideways scrolling", async ({ page }
 });
 
 test("signed-in pages fit a 360 px screen too", async ({ page }) => {
-  // Nine page loads, each instantiating the debug build's wasm.
+  // Nine page loads.
   test.setTimeout(150_000);
   await page.setViewportSize({ width: 360, height: 740 });
   await open(page, "/sign-in");

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { test as base, expect, Page, APIRequestContext } from "@playwright/test";
+import { SERVER } from "../server";
 
 // Every test fails if the browser logs an error or a script throws.
 export const test = base.extend<{ consoleErrors: string[] }>({
@@ -51,7 +52,7 @@ export async function signIn(page: Page, email: string) {
 
 /** A carrier token made by the server's own subcommand, on the e2e server's database. */
 export function carrierToken(): string {
-  const out = execFileSync("../target/debug/server", ["create-carrier-token", "--name", "e2e courier"], {
+  const out = execFileSync(SERVER, ["create-carrier-token", "--name", "e2e courier"], {
     env: { ...process.env, DATABASE_URL: "sqlite://.run/e2e.db", RUST_LOG: "error" },
     encoding: "utf8",
   });

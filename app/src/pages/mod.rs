@@ -1,3 +1,4 @@
+pub mod chunks;
 pub mod dashboard;
 pub mod errors;
 pub mod home;
