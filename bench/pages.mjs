@@ -117,6 +117,7 @@ const pages = [
   { name: "/ship (booking)", url: "/ship", state: customer },
   { name: "/shipments", url: "/shipments", state: customer },
   { name: "/returns", url: "/returns", state: customer },
+  { name: "/account", url: "/account", state: customer },
   { name: "/staff/kpis", url: "/staff/kpis", state: staff },
 ];
 for (const p of pages) p.act ??= async (page) => { await waitMark(page, "interactive"); return {}; };

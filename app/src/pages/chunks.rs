@@ -14,6 +14,8 @@ use leptos_router::LazyRoute;
 /// group's lazy function takes which page to show.
 macro_rules! page_group {
     ($group:ident ($pages:ident, $preload:ident) { $($route:ident => $page:path),* $(,)? }) => {
+        // The variants are the routes' names (the staff ones all start with `Staff`).
+        #[allow(clippy::enum_variant_names)]
         #[derive(Clone, Copy)]
         enum $group {
             $($route),*
