@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Page-load benchmark (see bench/pages.mjs): builds the release site as ./scripts/run.sh does,
 # starts it on a fresh demo database and prints each page's figures on a throttled phone.
-# Takes 10-20 minutes after the build. BENCH_RUNS=1 for a quick look.
+# Takes about 4 minutes after the build (2 cores). BENCH_RUNS=1 for a quick look.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/setup.sh"
 cd "$ROOT"
