@@ -9,6 +9,8 @@
 pub mod i18n;
 pub mod accounts;
 pub mod addresses;
+// The lazy routes sit beside the router, the one place that knows every page.
+mod chunks;
 pub mod complaints;
 pub mod crm;
 pub mod domain;
@@ -36,7 +38,6 @@ use leptos_router::{path, SsrMode};
 use crate::accounts::{ChangePassword, SignOut, SignUp, UpdateProfile, User};
 use crate::error::AppError;
 use crate::i18n::{initial_locale, I18n};
-use crate::pages::chunks;
 
 /// What a page loads besides its HTML and CSS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

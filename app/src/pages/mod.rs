@@ -1,4 +1,3 @@
-pub mod chunks;
 pub mod dashboard;
 pub mod errors;
 pub mod home;
