@@ -4,7 +4,8 @@
 // beside the same HTML served as a static file (the floor). Cold cache for every load.
 //
 // Run through bench/pages.sh, which builds the release site and starts the server. Arguments:
-// node bench/pages.mjs <base-url> <site-root>; env DEMO_TN / DEMO_PROOF (set by pages.sh).
+// node bench/pages.mjs <base-url> <site-root>; env DEMO_TN / DEMO_PROOF (set by pages.sh),
+// BENCH_RUNS (loads per page, 3) and BENCH_PAGES (a comma-separated filter on the page names).
 import { createRequire } from "node:module";
 import http from "node:http";
 import fs from "node:fs";
@@ -121,6 +122,9 @@ const pages = [
   { name: "/staff/kpis", url: "/staff/kpis", state: staff },
 ];
 for (const p of pages) p.act ??= async (page) => { await waitMark(page, "interactive"); return {}; };
+// BENCH_PAGES=kpis,ship measures only the pages whose name contains one of those words.
+const only = (process.env.BENCH_PAGES ?? "").split(",").filter(Boolean);
+if (only.length) pages.splice(0, pages.length, ...pages.filter((p) => only.some((w) => p.name.includes(w))));
 
 // The floor: each page's server-rendered HTML saved and served as a static file, with the
 // site's own static files beside it.

@@ -113,8 +113,25 @@
   }
 
   // Served by the service worker from its copy: no stream; the fresh page once back online.
+  // `online` only says a network is up (a captive portal, or the worker not yet reconnected,
+  // would serve this copy again), so the page reloads once the server itself answers.
   const offline = document.body.hasAttribute("data-offline");
-  if (offline) addEventListener("online", () => location.reload());
+  if (offline) {
+    let asking = false;
+    const reloadWhenServerAnswers = async () => {
+      if (asking || !navigator.onLine) return;
+      asking = true;
+      try {
+        const res = await fetch(location.pathname, { method: "HEAD", cache: "no-store" });
+        if (res.ok) return location.reload();
+      } catch (_) {
+        // Still unreachable: asked again shortly.
+      }
+      asking = false;
+    };
+    addEventListener("online", reloadWhenServerAnswers);
+    setInterval(reloadWhenServerAnswers, 3000);
+  }
 
   const stream = root.dataset.stream;
   if (stream && window.EventSource && !offline) {

@@ -106,10 +106,15 @@ macro_rules! served_page {
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let locale = initial_locale();
-    let path = use_context::<http::request::Parts>()
-        .map(|p| p.uri.path().to_string())
-        .unwrap_or_default();
-    let scripts = page_scripts(&path);
+    // The server may decide for a request (a staff page refused to a customer loads no wasm).
+    let scripts = use_context::<http::request::Parts>()
+        .map(|p| {
+            p.extensions
+                .get::<PageScripts>()
+                .copied()
+                .unwrap_or_else(|| page_scripts(p.uri.path()))
+        })
+        .unwrap_or_else(|| page_scripts(""));
     let asset = |file: &str| asset_url(&options, file);
     view! {
         <!DOCTYPE html>

@@ -98,3 +98,30 @@ test("an unknown path is the not-found page, and a static file that did not chan
   const again = await request.get("/favicon.svg", { headers: { "if-modified-since": modified } });
   expect(again.status()).toBe(304);
 });
+
+test("a staff page opened by a customer or a visitor is refused without downloading any app code", async ({ browser }) => {
+  for (const user of ["shipper@acme.example", undefined]) {
+    const context = await browser.newContext(test.info().project.use);
+    if (user) {
+      const signedIn = await context.request.post("/rpc/accounts/sign_in", {
+        form: { email: user, password: "parcelport-demo" },
+        headers: { accept: "text/html" },
+        maxRedirects: 0,
+      });
+      expect(signedIn.status()).toBe(302);
+    }
+    const page = await context.newPage();
+    const requested: string[] = [];
+    page.on("request", (r) => requested.push(new URL(r.url()).pathname));
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const answer = await page.goto("/staff/kpis");
+    if (user) expect(answer!.status()).toBe(403);
+    await expect(page.locator("body[data-ready=static]")).toBeAttached();
+    await expect(page.getByTestId(user ? "forbidden" : "sign-in-prompt")).toBeVisible();
+    await page.waitForTimeout(500);
+    expect(requested.filter((p) => /\.(wasm|js)$/.test(p) && p.startsWith("/pkg/")), `${user ?? "visitor"}`).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  }
+});

@@ -2,11 +2,16 @@ import { execFileSync } from "node:child_process";
 import { test as base, expect, Page, APIRequestContext } from "@playwright/test";
 import { SERVER } from "../server";
 
-// Every test fails if the browser logs an error or a script throws.
+// Every test fails if the browser logs an error, a script throws or the page's
+// Content-Security-Policy refuses anything.
 export const test = base.extend<{ consoleErrors: string[] }>({
   consoleErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
+      await page.addInitScript(() => {
+        document.addEventListener("securitypolicyviolation", (e) =>
+          console.error(`CSP refused ${e.blockedURI || "inline"} (${e.effectiveDirective})`));
+      });
       page.on("console", (msg) => {
         if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
       });

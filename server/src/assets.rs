@@ -28,10 +28,16 @@ const REVALIDATE: &str = "no-cache";
 /// Never kept.
 const PRIVATE: &str = "no-store";
 
-/// A request made as someone: a session, a recipient's grant or a bearer token.
+/// A request made as someone: a session, a recipient's grant, a bearer token or a recipient's
+/// proof in the query (`?verify=`).
 fn personal(req: &Request) -> bool {
     let headers = req.headers();
-    headers.contains_key(axum::http::header::AUTHORIZATION)
+    let proof_in_query = req
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("verify=")));
+    proof_in_query
+        || headers.contains_key(axum::http::header::AUTHORIZATION)
         || [
             app::platform::request::SESSION_COOKIE,
             app::tracking::service::ACCESS_COOKIE,

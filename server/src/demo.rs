@@ -1,7 +1,7 @@
 //! Demo data for a fresh database, made through the same service functions a user's sign-up and
 //! the `create-staff` subcommand call. The logins are listed in README.md.
 
-use app::accounts::service::{create_staff, parse_sign_up, register_customer};
+use app::accounts::service::{create_staff, mark_demo_customer, parse_sign_up, register_customer};
 use app::accounts::{Role, SignUpRequest};
 use app::addresses::AddressInput;
 use app::error::AppError;
@@ -69,6 +69,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
         match register_customer(db, parse_sign_up(&req)?).await {
             Ok(user) => {
                 if let Some(customer) = user.customer {
+                    mark_demo_customer(db, customer.id).await?;
                     booked += seed_shipments(db, customer.id, i).await?;
                     if i == 0 {
                         acme = Some(customer.id);

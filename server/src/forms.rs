@@ -143,7 +143,7 @@ struct LocaleForm {
 
 /// The language buttons as a form: remembers the choice for a year and returns to the page.
 async fn switch_locale(Form(form): Form<LocaleForm>) -> Response {
-    let back = app::accounts::local_path(&form.back).unwrap_or("/");
+    let back = app::domain::local_path(&form.back).unwrap_or("/");
     let mut res = see_other(back);
     if let Some(locale) = Locale::from_tag(&form.locale) {
         res.headers_mut().insert(

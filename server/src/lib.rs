@@ -6,6 +6,8 @@ pub mod assets;
 pub mod demo;
 mod forms;
 mod origin_guard;
+pub mod security_headers;
+mod staff_pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -94,7 +96,10 @@ pub fn router(state: AppState) -> Router {
             routes,
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    security_headers::provide_page_policy(&state.settings);
+                }
             },
             move || shell(options.clone()),
         )
@@ -120,7 +125,10 @@ pub fn router(state: AppState) -> Router {
                     leptos_axum::file_and_error_handler_with_context::<AppState, _>(
                         {
                             let state = state.clone();
-                            move || provide_context(state.clone())
+                            move || {
+                                provide_context(state.clone());
+                                security_headers::provide_page_policy(&state.settings);
+                            }
                         },
                         shell,
                     )
@@ -131,12 +139,20 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             origin_guard::refuse_cross_origin_writes,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            staff_pages::refusals_without_wasm,
+        ))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             assets::cache_headers,
         ))
         .layer(CatchPanicLayer::custom(move |_| panic_page(stylesheet)))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers::add,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -39,8 +39,8 @@ enum Command {
     /// Recompute every customer's tier from its data now (as the daily job does) and print what
     /// changed.
     RecomputeTiers,
-    /// Move parcels along their routes as a carrier would scan them (demo and load testing),
-    /// `speed` times faster than real, until stopped.
+    /// Move the demo customers' parcels along their routes as a carrier would scan them,
+    /// `speed` times faster than real, until stopped. A real customer's parcels are never moved.
     Simulate {
         #[arg(long, default_value_t = 60)]
         speed: u32,

@@ -103,17 +103,8 @@ pub struct ProfileUpdate {
 /// Where to go after signing in: a path on this site (`next`), else the dashboard. Anything
 /// that could leave the site (`//host`, `https://...`, `/\\host`) is ignored.
 pub fn after_sign_in(next: Option<&str>) -> &str {
-    next.and_then(local_path).unwrap_or("/dashboard")
-}
-
-/// `path` when it is a path on this site, never one that could lead elsewhere (`//host`,
-/// `/\\host`, control characters).
-pub fn local_path(path: &str) -> Option<&str> {
-    (path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.contains('\\')
-        && !path.chars().any(char::is_control))
-    .then_some(path)
+    next.and_then(crate::domain::local_path)
+        .unwrap_or("/dashboard")
 }
 
 /// Sets the session cookie and sends the browser on (its dashboard unless `next` says where).

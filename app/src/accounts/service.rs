@@ -444,6 +444,16 @@ pub async fn require_customer(db: &Db, headers: &http::HeaderMap) -> Result<i64,
     user.customer.map(|c| c.id).ok_or(AppError::Forbidden)
 }
 
+/// Marks a customer the demo data made: only demo customers' parcels are moved by the traffic
+/// simulator, so a real customer's are never touched, even in a database holding both.
+pub async fn mark_demo_customer(db: &Db, customer_id: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE customers SET demo = TRUE WHERE id = $1")
+        .bind(customer_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// Name for the user; company and industry for the customer account (customers only).
 pub async fn update_profile(db: &Db, user: &User, update: ProfileUpdate) -> Result<User, AppError> {
     let mut checks = Checks::new();

@@ -3,6 +3,7 @@
 
 mod email;
 mod industry;
+mod local_path;
 mod parcel;
 mod password;
 mod phone;
@@ -14,6 +15,7 @@ pub mod upload;
 
 pub use email::EmailAddress;
 pub use industry::Industry;
+pub use local_path::local_path;
 pub use parcel::{Dimensions, Side, Weight};
 pub use password::Password;
 pub use phone::PhoneNumber;

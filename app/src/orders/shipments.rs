@@ -1,6 +1,7 @@
 //! Booking and the shipment store: one transaction per booking, idempotency keys for retries,
 //! the customer's list with keyset pagination, detail, cancel.
 
+use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -23,11 +24,24 @@ pub const MAX_REFERENCE_CHARS: usize = 100;
 pub const MAX_PAGE: u32 = 100;
 pub const DEFAULT_PAGE: u32 = 25;
 
-/// The 8-digit serial of the n-th shipment: a bijection on 0..10^8 (the multiplier is coprime
-/// to 10^8), so serials never repeat before 10^8 bookings and are not sequential.
-pub fn serial_for(n: i64) -> u32 {
-    (n.rem_euclid(100_000_000) * 48_271_003 + 13_579_117).rem_euclid(100_000_000) as u32
+/// An 8-digit serial, uniform on 0..10^8, from the operating system's CSPRNG: one tracking
+/// number says nothing about any other (a counter, even scrambled, gave them all away).
+pub fn random_serial() -> u32 {
+    const SPAN: u32 = 100_000_000;
+    // The largest multiple of SPAN a u32 holds: draws above it would favour the low serials.
+    const FAIR: u32 = u32::MAX / SPAN * SPAN;
+    loop {
+        let draw = OsRng.next_u32();
+        if draw < FAIR {
+            return draw % SPAN;
+        }
+    }
 }
+
+/// Draws before a booking gives up on finding a free number. Serials are unique per service
+/// prefix and country: with a tenth of those 10^8 numbers taken, eight taken draws in a row
+/// happen once in 10^8 bookings.
+const SERIAL_DRAWS: usize = 8;
 
 /// S10 service indicators: E for express (as EMS), C for parcels.
 fn service_prefix(service: ServiceLevel) -> &'static str {
@@ -95,6 +109,7 @@ pub(crate) async fn insert(
     v: &ValidBooking,
     tier: &str,
     now: i64,
+    serials: &mut (dyn FnMut() -> u32 + Send),
 ) -> Result<(i64, String), AppError> {
     let quote = price(&v.shipment, v.insure, tier);
     let option = quote
@@ -111,18 +126,6 @@ pub(crate) async fn insert(
         promised(option.transit_days.0),
         promised(option.transit_days.1),
     );
-    let n: i64 = sqlx::query(
-        "UPDATE counters SET value = value + 1 WHERE name = 'shipment_serial' RETURNING value",
-    )
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get(0)?;
-    let tracking = TrackingNumber::from_parts(
-        service_prefix(v.service),
-        serial_for(n),
-        &v.shipment.sender.city.country,
-    )
-    .ok_or(AppError::Internal)?;
     let (s, r) = (&v.shipment.sender, &v.shipment.recipient);
     let search_text = [
         Some(r.name.as_str()),
@@ -139,8 +142,18 @@ pub(crate) async fn insert(
     let parcels_json = serde_json::to_string(&v.parcels).map_err(|_| AppError::Internal)?;
     let lines_json = serde_json::to_string(&option.lines).map_err(|_| AppError::Internal)?;
     let weight_g: i64 = v.parcels.iter().map(|p| p.weight_g).sum();
-    let query = sqlx::query(
-        "INSERT INTO shipments (customer_id, tracking_number, service, status, reference, \
+    // A drawn number already taken inserts nothing (no error, so the transaction goes on) and
+    // the next draw is tried.
+    let mut numbered = None;
+    for _ in 0..SERIAL_DRAWS {
+        let tracking = TrackingNumber::from_parts(
+            service_prefix(v.service),
+            serials(),
+            &v.shipment.sender.city.country,
+        )
+        .ok_or(AppError::Internal)?;
+        let query = sqlx::query(
+            "INSERT INTO shipments (customer_id, tracking_number, service, status, reference, \
          sender_name, sender_company, sender_phone, sender_line1, sender_line2, sender_city, \
          sender_postcode, sender_country, sender_lat, sender_lon, \
          recipient_name, recipient_company, recipient_phone, recipient_line1, recipient_line2, \
@@ -149,31 +162,39 @@ pub(crate) async fn insert(
          promised_to, search_text, created_at, updated_at, tier, industry) VALUES ($1, $2, $3, \
          $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
          $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36, $37, \
-         (SELECT industry FROM customers WHERE id = $1)) RETURNING id",
-    )
-    .bind(customer_id)
-    .bind(tracking.as_str().to_string())
-    .bind(v.service.as_str())
-    .bind(ShipmentStatus::Created.as_str())
-    .bind(v.reference.clone());
-    let query = bind_party(bind_party(query, s), r);
-    let id: i64 = query
-        .bind(parcels_json)
-        .bind(v.parcels.len() as i64)
-        .bind(weight_g)
-        .bind(i64::from(v.insure))
-        .bind(lines_json)
-        .bind(option.total)
-        .bind(option.currency.clone())
-        .bind(earliest.clone())
-        .bind(latest)
-        .bind(search_text)
-        .bind(now)
-        // The tier that priced it, kept for the KPIs' tier filter.
-        .bind(tier)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
+         (SELECT industry FROM customers WHERE id = $1)) \
+         ON CONFLICT (tracking_number) DO NOTHING RETURNING id",
+        )
+        .bind(customer_id)
+        .bind(tracking.as_str().to_string())
+        .bind(v.service.as_str())
+        .bind(ShipmentStatus::Created.as_str())
+        .bind(v.reference.clone());
+        let inserted = bind_party(bind_party(query, s), r)
+            .bind(parcels_json.clone())
+            .bind(v.parcels.len() as i64)
+            .bind(weight_g)
+            .bind(i64::from(v.insure))
+            .bind(lines_json.clone())
+            .bind(option.total)
+            .bind(option.currency.clone())
+            .bind(earliest.clone())
+            .bind(latest.clone())
+            .bind(search_text.clone())
+            .bind(now)
+            // The tier that priced it, kept for the KPIs' tier filter.
+            .bind(tier)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if let Some(row) = inserted {
+            numbered = Some((row.try_get::<i64, _>(0)?, tracking));
+            break;
+        }
+    }
+    let Some((id, tracking)) = numbered else {
+        tracing::error!("no free tracking number in {SERIAL_DRAWS} draws");
+        return Err(AppError::Internal);
+    };
     Counted::inserted(tx, Subject::Shipment(id)).await?;
     sqlx::query(
         "INSERT INTO tracking_events (shipment_id, status, occurred_at, place, lat, lon, note, \
@@ -253,6 +274,19 @@ pub async fn book_once_at(
     req: &BookingRequest,
     now: i64,
 ) -> Result<Booked, AppError> {
+    book_once_drawing(db, customer_id, key, req, now, &mut random_serial).await
+}
+
+/// `book_once_at` with the tracking serials drawn from `serials` (a test forces collisions
+/// with it; everything else draws `random_serial`).
+pub async fn book_once_drawing(
+    db: &Db,
+    customer_id: i64,
+    key: &str,
+    req: &BookingRequest,
+    now: i64,
+    serials: &mut (dyn FnMut() -> u32 + Send),
+) -> Result<Booked, AppError> {
     let key = check_key(key)?;
     let valid = validate(req)?;
     crate::slots::service::check_areas(db, req).await?;
@@ -317,7 +351,7 @@ pub async fn book_once_at(
         .as_str();
     let booked = async {
         let mut tx = db.pool.begin().await?;
-        let (id, earliest) = insert(&mut tx, customer_id, &valid, tier, now).await?;
+        let (id, earliest) = insert(&mut tx, customer_id, &valid, tier, now, serials).await?;
         crate::slots::service::attach(&mut tx, id, req, &earliest, now).await?;
         sqlx::query(
             "UPDATE idempotency_keys SET shipment_id = $1 WHERE customer_id = $2 \
@@ -718,15 +752,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serials_are_distinct_eight_digit_numbers() {
-        let mut seen = std::collections::HashSet::new();
-        for n in 1..=200_000 {
-            let s = serial_for(n);
-            assert!(s < 100_000_000);
-            assert!(seen.insert(s), "serial {s} repeated at {n}");
-        }
-        // Consecutive bookings do not get consecutive numbers.
-        assert!(serial_for(2).abs_diff(serial_for(1)) > 1_000);
+    fn serials_are_random_eight_digit_numbers_without_a_pattern() {
+        let draws: Vec<u32> = (0..100_000).map(|_| random_serial()).collect();
+        assert!(draws.iter().all(|&s| s < 100_000_000));
+        // 100,000 draws from 10^8 repeat about 50 times (the booking draws again then); a
+        // counter or a narrow range would repeat far more, or never.
+        let distinct = draws.iter().collect::<std::collections::HashSet<_>>().len();
+        assert!(distinct > 99_800, "{distinct}");
+        // Not an arithmetic progression: the steps between consecutive draws vary.
+        let steps: std::collections::HashSet<i64> = draws
+            .windows(2)
+            .map(|w| i64::from(w[1]) - i64::from(w[0]))
+            .collect();
+        assert!(steps.len() > 99_000, "{}", steps.len());
+        // Every leading digit occurs (uniform over the whole range, not a corner of it).
+        let leading: std::collections::HashSet<u32> =
+            draws.iter().map(|s| s / 10_000_000).collect();
+        assert_eq!(leading.len(), 10);
     }
 
     #[test]

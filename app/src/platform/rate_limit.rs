@@ -40,22 +40,21 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, window: Duration) -> Result<
     }
 }
 
-/// True when `bucket` already used up `limit` in the current window; counts nothing. With `hit`
-/// on failures only, this limits wrong guesses without limiting the right answer.
-pub async fn exhausted(
-    db: &Db,
-    bucket: &str,
-    limit: u32,
-    window: Duration,
-) -> Result<bool, AppError> {
+/// Gives back one attempt counted by `hit` in the current window (an attempt that turned out
+/// right, where only wrong ones should count). Counting first and giving back after is what
+/// keeps a burst of parallel attempts within the limit: a check before counting lets them
+/// all through.
+pub async fn give_back(db: &Db, bucket: &str, window: Duration) -> Result<(), AppError> {
     let (_, window_start) = current_window(window, now_ms());
-    let hits: Option<i64> =
-        sqlx::query_scalar("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
-            .bind(bucket)
-            .bind(window_start)
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(hits.unwrap_or(0) >= i64::from(limit))
+    sqlx::query(
+        "UPDATE rate_limits SET hits = hits - 1 \
+         WHERE bucket = $1 AND window_start = $2 AND hits > 0",
+    )
+    .bind(bucket)
+    .bind(window_start)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }
 
 /// Drops counters whose window ended over a day ago, so the table stays as small as the set of

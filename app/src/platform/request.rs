@@ -12,8 +12,10 @@ use super::AppState;
 
 pub const SESSION_COOKIE: &str = "pp_session";
 
-/// The caller's address: the socket peer, or the first `X-Forwarded-For` hop when a proxy in
-/// front is trusted to set it.
+/// The caller's address as limits and logs count it: the socket peer or, when a proxy in
+/// front is trusted, the right-most `X-Forwarded-For` hop (the one that proxy added: the
+/// hops left of it are written by the client). IPv6 callers are counted per /64, the block one
+/// subscriber gets, so changing addresses inside it does not reset a limit.
 pub fn client_ip(parts: &http::request::Parts, trust_proxy: bool) -> IpAddr {
     let peer = parts
         .extensions
@@ -23,17 +25,33 @@ pub fn client_ip(parts: &http::request::Parts, trust_proxy: bool) -> IpAddr {
 }
 
 pub fn client_ip_from(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> IpAddr {
-    if trust_proxy {
-        if let Some(ip) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-        {
-            return ip;
-        }
+    let forwarded = || {
+        // Several headers are one list, in order.
+        let hops: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .collect();
+        hops.last()?.trim().parse::<IpAddr>().ok()
+    };
+    let ip = trust_proxy
+        .then(forwarded)
+        .flatten()
+        .or(peer.map(|p| p.ip()))
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    counted_as(ip)
+}
+
+/// IPv4 as is (also when written IPv4-mapped), IPv6 as its /64 network.
+fn counted_as(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
     }
-    peer.map(|p| p.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -121,7 +139,7 @@ pub fn form_page_with_refusal(parts: &http::request::Parts, e: &AppError) -> Opt
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query.extend_pairs(kept);
     let query = query.finish();
-    let page = crate::accounts::local_path(url.path())?;
+    let page = crate::domain::local_path(url.path())?;
     Some(match query.as_str() {
         "" => format!("{page}?{}", e.to_query()),
         q => format!("{page}?{q}&{}", e.to_query()),
@@ -140,4 +158,48 @@ pub fn back_to_form_on_refusal<T>(parts: &http::request::Parts, reply: Reply<T>)
         }
     }
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        headers
+    }
+
+    const PEER: &str = "10.0.0.2:50000";
+
+    #[test]
+    fn behind_a_trusted_proxy_the_hop_it_added_counts_not_the_ones_the_client_wrote() {
+        let peer = Some(PEER.parse().unwrap());
+        let ip =
+            |values: &[&str], trust| client_ip_from(&forwarded(values), peer, trust).to_string();
+        // The client wrote 1.1.1.1; the proxy appended the address it saw.
+        assert_eq!(ip(&["1.1.1.1, 203.0.113.7"], true), "203.0.113.7");
+        assert_eq!(ip(&["1.1.1.1", "203.0.113.7"], true), "203.0.113.7");
+        assert_eq!(ip(&["203.0.113.7"], true), "203.0.113.7");
+        // Without a trusted proxy the header is the client's word: the socket counts.
+        assert_eq!(ip(&["1.1.1.1, 203.0.113.7"], false), "10.0.0.2");
+        // A hop that is not an address: the socket counts.
+        assert_eq!(ip(&["1.1.1.1, unknown"], true), "10.0.0.2");
+        assert_eq!(ip(&[], true), "10.0.0.2");
+    }
+
+    #[test]
+    fn ipv6_callers_are_counted_per_64_and_mapped_ipv4_as_ipv4() {
+        let ip = |peer: &str| client_ip_from(&HeaderMap::new(), Some(peer.parse().unwrap()), false);
+        assert_eq!(
+            ip("[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:443"),
+            ip("[2001:db8:1:2::1]:443")
+        );
+        assert_eq!(ip("[2001:db8:1:2::1]:443").to_string(), "2001:db8:1:2::");
+        assert_ne!(ip("[2001:db8:1:3::1]:443"), ip("[2001:db8:1:2::1]:443"));
+        assert_eq!(ip("[::ffff:198.51.100.4]:443").to_string(), "198.51.100.4");
+        assert_eq!(ip("198.51.100.4:443").to_string(), "198.51.100.4");
+    }
 }

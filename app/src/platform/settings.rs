@@ -18,7 +18,8 @@ pub struct Settings {
     /// `PUBLIC_ORIGINS`: extra origins (comma separated) allowed to make state-changing requests,
     /// besides the request's own host.
     pub public_origins: Vec<String>,
-    /// `TRUST_PROXY`: take the client address from `X-Forwarded-For` (only behind a proxy).
+    /// `TRUST_PROXY`: take the client address from the right-most `X-Forwarded-For` hop (only
+    /// behind a proxy, which adds it).
     pub trust_proxy: bool,
     /// `SIGN_IN_RATE_LIMIT`: attempts per window per client address and per email.
     pub sign_in_limit: u32,
@@ -74,7 +75,7 @@ impl Default for Settings {
             sign_in_limit: 10,
             sign_up_limit: 20,
             rate_limit_window: Duration::from_secs(15 * 60),
-            demo_data: true,
+            demo_data: false,
             simulator_speed: 60,
             smtp_url: None,
             mail_from: "Parcelport <no-reply@parcelport.test>".into(),
@@ -270,6 +271,8 @@ mod tests {
         assert!(s.database_url.starts_with("sqlite://data/"));
         assert_eq!(s.session_ttl, Duration::from_secs(168 * 3600));
         assert_eq!(s.tier_recompute_at, Some(120));
+        // A first production start has no demo accounts: `scripts/run.sh` asks for them.
+        assert!(!s.demo_data);
     }
 
     #[test]

@@ -550,8 +550,15 @@ async fn book_return_shipment(
     };
     let valid = crate::orders::shipments::validate(&booking)?;
     let tier = crate::accounts::service::tier(&mut **tx, customer_id).await?;
-    let (shipment_id, _) =
-        crate::orders::shipments::insert(tx, customer_id, &valid, tier.as_str(), now).await?;
+    let (shipment_id, _) = crate::orders::shipments::insert(
+        tx,
+        customer_id,
+        &valid,
+        tier.as_str(),
+        now,
+        &mut crate::orders::shipments::random_serial,
+    )
+    .await?;
     if let Some(s) = &r.pickup_slot {
         sqlx::query("UPDATE shipments SET pickup_slot_id = $1 WHERE id = $2")
             .bind(s.id)

@@ -271,7 +271,9 @@ pub fn proves(proof: &str, postcode: &str, phone: &str) -> bool {
 }
 
 /// Checks a proof. An unknown number and a wrong proof get the same answer, and both count
-/// against the limits; a right proof is never counted.
+/// against the limits; a right proof is given back. Every attempt is counted before it is
+/// checked (one atomic statement per limit), so a burst of parallel guesses gets no more
+/// answers than the limit.
 async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Result<Row_, AppError> {
     let key = fold_key(tracking_number);
     let buckets = [
@@ -279,10 +281,9 @@ async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Resu
         (format!("proof-ip:{ip}"), PROOF_LIMIT_PER_CLIENT),
     ];
     for (bucket, limit) in &buckets {
-        if rate_limit::exhausted(db, bucket, *limit, PROOF_WINDOW).await? {
-            return Err(AppError::RateLimited {
-                retry_after_secs: PROOF_WINDOW.as_secs(),
-            });
+        if let Err(refused) = rate_limit::hit(db, bucket, *limit, PROOF_WINDOW).await {
+            tracing::warn!(target: "security", client = %ip, bucket, "recipient proof rate limit reached");
+            return Err(refused);
         }
     }
     let found = match load(db, tracking_number).await {
@@ -291,12 +292,14 @@ async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Resu
         Err(e) => return Err(e),
     };
     match found {
-        Some(r) if proves(proof, &r.postcode, &r.phone) => Ok(r),
-        _ => {
-            for (bucket, limit) in &buckets {
-                // The refusal below is the answer either way; the limit applies next time.
-                let _ = rate_limit::hit(db, bucket, *limit, PROOF_WINDOW).await;
+        Some(r) if proves(proof, &r.postcode, &r.phone) => {
+            for (bucket, _) in &buckets {
+                rate_limit::give_back(db, bucket, PROOF_WINDOW).await?;
             }
+            Ok(r)
+        }
+        _ => {
+            tracing::info!(target: "security", client = %ip, tracking_number, "wrong recipient proof");
             Err(AppError::field("proof", FieldError::ProofWrong))
         }
     }

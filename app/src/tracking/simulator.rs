@@ -141,14 +141,15 @@ async fn carrier_id(db: &Db) -> Result<i64, crate::error::AppError> {
     find().await?.ok_or(crate::error::AppError::Internal)
 }
 
-/// Records every scan that is due by `now` for parcels still on their way; returns how many
+/// Records every scan that is due by `now` for demo customers' parcels still on their way
+/// (never a real customer's: see `accounts::service::mark_demo_customer`); returns how many
 /// were new.
 pub async fn step(db: &Db, speed: u32, now: i64) -> Result<usize, crate::error::AppError> {
     let carrier = carrier_id(db).await?;
     let rows = sqlx::query(&format!(
         "SELECT tracking_number, service, created_at, sender_city, sender_country, \
          recipient_city, recipient_country FROM shipments WHERE status IN {} \
-         ORDER BY id LIMIT 10000",
+         AND customer_id IN (SELECT id FROM customers WHERE demo) ORDER BY id LIMIT 10000",
         ShipmentStatus::on_the_way_sql()
     ))
     .fetch_all(&db.pool)

@@ -216,3 +216,182 @@ async fn instances_sharing_a_database_share_sessions_and_limits() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_started_without_demo_data_set_has_no_demo_accounts() {
+    // The settings the binary reads from an environment that sets only where the data lives.
+    let app = spawn_app_with(|s| {
+        let from_env = app::platform::Settings::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(s.database_url.clone()),
+            _ => None,
+        })
+        .unwrap();
+        s.demo_data = from_env.demo_data;
+        s.simulator_speed = from_env.simulator_speed;
+    })
+    .await;
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+    let res = app.token("shipper@acme.example", "parcelport-demo").await;
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_only_ever_leads_to_a_path_of_this_site_and_never_fails_with_500() {
+    let app = spawn_app().await;
+    assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
+    let sign_in = |form: Vec<(&'static str, String)>| {
+        let url = app.url("/rpc/accounts/sign_in");
+        async move {
+            client()
+                .post(url)
+                .header("Accept", "text/html")
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let with_next = |next: &str| {
+        vec![
+            ("email", "ada@example.com".to_string()),
+            ("password", PASSWORD.to_string()),
+            ("next", next.to_string()),
+        ]
+    };
+    let res = sign_in(with_next("/shipments?page=2")).await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/shipments?page=2");
+    for next in [
+        "//evil.example",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "/%5Cevil.example",
+        "/%2F%2Fevil.example",
+        "/%252F/evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+    ] {
+        let res = sign_in(with_next(next)).await;
+        assert_eq!(res.status(), 302, "{next:?}");
+        assert_eq!(res.headers()["location"], "/dashboard", "{next:?}");
+    }
+    // Whatever arrives, the answer is the client's fault or a success, never the server's.
+    let long = "a".repeat(100_000);
+    for form in [
+        vec![],
+        vec![("email", "ada@example.com".to_string())],
+        vec![("email", long.clone()), ("password", long.clone())],
+        vec![
+            ("email", "\u{0}".to_string()),
+            ("password", "\u{0}".to_string()),
+        ],
+        vec![
+            ("email", "ada@example.com".to_string()),
+            ("password", PASSWORD.to_string()),
+            ("next", long.clone()),
+        ],
+    ] {
+        let res = sign_in(form.clone()).await;
+        assert!(
+            res.status().is_client_error() || res.status() == 302,
+            "{:?}: {}",
+            form.iter().map(|f| f.0).collect::<Vec<_>>(),
+            res.status()
+        );
+    }
+    let raw = client()
+        .post(app.url("/rpc/accounts/sign_in"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("email=%FF%FE&password=%E0%80")
+        .send()
+        .await
+        .unwrap();
+    assert!(!raw.status().is_server_error(), "{}", raw.status());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_carries_the_security_headers_and_personal_ones_are_never_stored() {
+    let app = spawn_app().await;
+    let token = crate::shipments::customer(&app, "ada@example.com").await;
+    let booked = crate::shipments::book(&app, &token, "k1", &crate::shipments::booking("PO-1"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let tn = booked["tracking_number"].as_str().unwrap().to_string();
+    assert_eq!(app.sign_in("ada@example.com", PASSWORD).await.status(), 200);
+    let header = |res: &reqwest::Response, name: &str| {
+        res.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let check_common = |res: &reqwest::Response, what: &str| {
+        assert_eq!(header(res, "x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header(res, "x-frame-options"), "DENY", "{what}");
+        assert_eq!(
+            header(res, "referrer-policy"),
+            "strict-origin-when-cross-origin",
+            "{what}"
+        );
+        let csp = header(res, "content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        let scripts = csp.split(';').find(|d| d.contains("script-src")).unwrap();
+        assert!(!scripts.contains("unsafe-inline"), "{what}: {csp}");
+        assert!(
+            header(res, "strict-transport-security").is_empty(),
+            "{what}: HSTS without HTTPS"
+        );
+    };
+
+    // A page: its inline scripts carry the nonce the policy names, new on every load.
+    let page = client().get(app.url("/sign-up")).send().await.unwrap();
+    check_common(&page, "/sign-up");
+    let csp = header(&page, "content-security-policy");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce")
+        .to_string();
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
+    let again = client().get(app.url("/sign-up")).send().await.unwrap();
+    assert!(!header(&again, "content-security-policy").contains(&nonce));
+
+    // The landing page, anyone's: kept, but asked again.
+    let landing = client().get(app.url("/")).send().await.unwrap();
+    check_common(&landing, "/");
+    assert_eq!(header(&landing, "cache-control"), "no-cache");
+
+    // A signed-in page, an API answer with a bearer token, and a recipient's view by proof.
+    let signed_in = app.client.get(app.url("/shipments")).send().await.unwrap();
+    assert_eq!(signed_in.status(), 200);
+    check_common(&signed_in, "/shipments");
+    assert_eq!(header(&signed_in, "cache-control"), "no-store");
+    let api = get_as(&app, "/api/v1/shipments", Some(&token)).await;
+    assert_eq!(api.status(), 200);
+    check_common(&api, "API");
+    assert_eq!(header(&api, "cache-control"), "no-store");
+    let proved = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None).await;
+    assert_eq!(proved.status(), 200);
+    check_common(&proved, "proof");
+    assert_eq!(header(&proved, "cache-control"), "no-store");
+    let public = get_as(&app, &format!("/api/v1/track/{tn}"), None).await;
+    assert_eq!(header(&public, "cache-control"), "no-cache");
+
+    // Served over HTTPS (Secure cookies): browsers are told to keep to it.
+    let https = spawn_app_with(|s| s.cookie_secure = true).await;
+    let res = client().get(https.url("/")).send().await.unwrap();
+    assert_eq!(
+        header(&res, "strict-transport-security"),
+        "max-age=31536000; includeSubDomains"
+    );
+}

@@ -567,3 +567,55 @@ async fn an_import_books_the_good_rows_and_names_the_bad_ones() {
     let body = error_body(res, 422, "validation_failed").await;
     assert!(body["error"]["fields"]["columns.recipient_city"].is_string());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracking_numbers_are_random_and_a_number_drawn_twice_is_drawn_again() {
+    let app = spawn_app().await;
+    let token = customer(&app, "shipper@example.com").await;
+    // Consecutive bookings: no common step from one serial to the next.
+    let mut serials = Vec::new();
+    for key in ["k1", "k2", "k3"] {
+        let res = book(&app, &token, key, &booking(key)).await;
+        assert_eq!(res.status(), 201);
+        let tn = res.json::<Value>().await.unwrap()["tracking_number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        serials.push(tn[2..10].parse::<i64>().unwrap());
+    }
+    assert_ne!(
+        serials[1] - serials[0],
+        serials[2] - serials[1],
+        "{serials:?}"
+    );
+
+    // A serial already taken is drawn again, in the same booking.
+    let customer_id: i64 = sqlx::query_scalar("SELECT customer_id FROM users WHERE email = $1")
+        .bind("shipper@example.com")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let req: app::orders::BookingRequest = serde_json::from_value(booking("PO-9")).unwrap();
+    let now = app::platform::now_ms();
+    let book_drawing = |key: &'static str, draws: Vec<u32>| {
+        let (db, req) = (app.db.clone(), req.clone());
+        async move {
+            let mut draws = draws.into_iter();
+            let mut next = move || draws.next().expect("a draw");
+            app::orders::shipments::book_once_drawing(&db, customer_id, key, &req, now, &mut next)
+                .await
+                .unwrap()
+                .shipment
+                .tracking_number
+        }
+    };
+    let first = book_drawing("k4", vec![12_345_678]).await;
+    let second = book_drawing("k5", vec![12_345_678, 12_345_678, 87_654_321]).await;
+    assert_eq!(&first[2..10], "12345678");
+    assert_eq!(&second[2..10], "87654321");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shipments")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 5);
+}

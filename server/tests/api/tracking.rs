@@ -280,12 +280,27 @@ async fn the_public_view_hides_the_recipient_until_the_proof_and_limits_guesses(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_simulator_moves_parcels_to_delivery_once() {
+async fn the_simulator_moves_demo_parcels_to_delivery_once_and_never_a_real_customers() {
     let app = spawn_app().await;
     let tn = booked(&app).await;
-    // At 100,000x the whole route takes a second or two: a minute on, every scan is due, the
-    // parcel arrives, and a second step records nothing twice.
+    // At 100,000x the whole route takes a second or two: a minute on, every scan is due.
     let later = app::platform::now_ms() + 60_000;
+    // A customer who signed up: its parcel is not the simulator's to move.
+    assert_eq!(
+        app::tracking::simulator::step(&app.db, 100_000, later)
+            .await
+            .unwrap(),
+        0
+    );
+    let public: Value = get_as(&app, &format!("/api/v1/track/{tn}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["status"], "created", "{public}");
+
+    // A demo customer's parcel arrives, and a second step records nothing twice.
+    make_demo_customers(&app).await;
     let first = app::tracking::simulator::step(&app.db, 100_000, later)
         .await
         .unwrap();
@@ -416,6 +431,7 @@ async fn the_simulated_courier_reports_positions_on_the_round() {
         .position(|e| e.status == "out_for_delivery")
         .unwrap();
     let halfway = (time(round) + time(round + 1)) / 2;
+    make_demo_customers(&app).await;
     app::tracking::simulator::step(&app.db, 100_000, halfway)
         .await
         .unwrap();
@@ -645,4 +661,52 @@ async fn the_language_buttons_work_as_a_form_and_only_lead_back_to_this_site() {
             .unwrap();
         assert_eq!(location(&res), "/", "{away:?}");
     }
+}
+
+/// Marks every customer of the test's database as the demo data would.
+async fn make_demo_customers(app: &TestApp) {
+    let customers: Vec<i64> = sqlx::query_scalar("SELECT id FROM customers")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    for id in customers {
+        app::accounts::service::mark_demo_customer(&app.db, id)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_wrong_proofs_gets_no_more_answers_than_the_limit() {
+    let app = spawn_app().await;
+    let tn = booked(&app).await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let url = app.url(&format!("/api/v1/track/{tn}?verify={}", 200_000 + i));
+        guesses.spawn(async move { client().get(url).send().await.unwrap().status().as_u16() });
+    }
+    let statuses = guesses.join_all().await;
+    let answered: Vec<u16> = statuses.iter().copied().filter(|&s| s != 429).collect();
+    // Five wrong answers at most, every one of them a refusal of the proof.
+    assert!(!answered.is_empty() && answered.len() <= 5, "{statuses:?}");
+    assert!(answered.iter().all(|&s| s == 422), "{statuses:?}");
+    // The right proof waits for the window too.
+    let res = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None).await;
+    error_body(res, 429, "rate_limited").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_right_proof_is_not_counted_against_the_limit() {
+    let app = spawn_app().await;
+    let tn = booked(&app).await;
+    for _ in 0..10 {
+        let res = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None).await;
+        assert_eq!(res.status(), 200);
+    }
+    for _ in 0..5 {
+        let res = get_as(&app, &format!("/api/v1/track/{tn}?verify=999999"), None).await;
+        assert_eq!(res.status(), 422);
+    }
+    let res = get_as(&app, &format!("/api/v1/track/{tn}?verify=999999"), None).await;
+    error_body(res, 429, "rate_limited").await;
 }
