@@ -15,7 +15,7 @@ run="$(mktemp -d)"
 port="${BENCH_PORT:-3200}"
 base="http://127.0.0.1:$port"
 PARCELPORT_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$run/bench.db" UPLOAD_DIR="$run/uploads" \
-  LEPTOS_SITE_ROOT=target/site DEMO_DATA=true SIMULATOR_SPEED=0 MAP_TILE_URL=none RUST_LOG=warn \
+  LEPTOS_SITE_ROOT=target/site DEMO_DATA=true SIMULATOR_SPEED=0 TRACK_LOOKUP_LIMIT=100000 MAP_TILE_URL=none RUST_LOG=warn \
   ./target/release/server &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$run"' EXIT
