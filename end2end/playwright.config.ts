@@ -62,9 +62,11 @@ export default defineConfig({
       PARCELPORT_ADDR: `127.0.0.1:${PORT}`,
       DATABASE_URL: "sqlite://.run/e2e.db",
       UPLOAD_DIR: ".run/uploads",
-      // Every test signs the same demo users in, both projects in one 15-minute window; the
-      // limit itself is tested by the integration tests.
+      // Every test signs the same demo users in and opens tracking pages, both projects in
+      // one 15-minute window from one address; the limits themselves are tested by the
+      // integration tests.
       SIGN_IN_RATE_LIMIT: "1000",
+      TRACK_LOOKUP_LIMIT: "100000",
       LEPTOS_SITE_ROOT: "../target/site",
       DEMO_DATA: "true",
       // Tests decide what happens to their parcels; the demo simulator would move them too.

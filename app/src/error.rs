@@ -295,6 +295,9 @@ pub enum AppError {
     CrossOrigin,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A body over the route's limit.
+    #[error("payload too large")]
+    PayloadTooLarge,
     /// Well-formed JSON of the wrong shape; names the offending fields where it can.
     #[error("invalid body: {detail}")]
     InvalidBody { detail: String, fields: FieldErrors },
@@ -323,6 +326,7 @@ impl AppError {
             AppError::NotFound => S::NOT_FOUND,
             AppError::RateLimited { .. } => S::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => S::BAD_REQUEST,
+            AppError::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
             AppError::InvalidBody { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
@@ -344,6 +348,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::BadRequest(_) => "bad_request",
+            AppError::PayloadTooLarge => "payload_too_large",
             AppError::InvalidBody { .. } => "invalid_body",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Internal => "internal",
@@ -370,6 +375,7 @@ impl AppError {
                 &[("seconds", &retry_after_secs.to_string())],
             ),
             AppError::BadRequest(_) => t.err_bad_request.into(),
+            AppError::PayloadTooLarge => t.err_payload_too_large.into(),
             AppError::InvalidBody { .. } => t.err_invalid_body.into(),
             AppError::UnsupportedMediaType => t.err_unsupported_media_type.into(),
             AppError::Internal => t.err_internal.into(),
@@ -455,6 +461,12 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
+            // The body limit of the route (axum's, reached while reading).
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m)
+                if m.contains("length limit exceeded") =>
+            {
+                AppError::PayloadTooLarge
+            }
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
                 AppError::BadRequest(m)
             }

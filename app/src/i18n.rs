@@ -265,6 +265,7 @@ texts! {
     err_rate_limited: "Too many attempts. Please wait {seconds} seconds and try again.", "尝试次数过多，请等待 {seconds} 秒后重试。";
     err_bad_request: "The request could not be understood.", "无法识别该请求。";
     err_invalid_body: "The request body does not have the expected fields.", "请求内容缺少或包含错误的字段。";
+    err_payload_too_large: "The request is too large. Send a smaller file or fewer rows.", "请求内容过大，请发送更小的文件或更少的行。";
     err_unsupported_media_type: "Send the body as JSON (Content-Type: application/json).", "请以 JSON 格式发送请求内容（Content-Type: application/json）。";
     err_cross_origin: "Requests from another site are refused.", "拒绝来自其他网站的请求。";
     err_internal: "Something went wrong on our side. Please try again.", "服务器出错，请重试。";

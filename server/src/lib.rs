@@ -1,6 +1,7 @@
 //! The Parcelport server: configuration, the HTTP stack (pages, server functions, REST API) and
 //! the start-up tasks. `main.rs` only parses the command line.
 
+mod access_log;
 pub mod api;
 pub mod assets;
 pub mod demo;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use app::platform::{AppState, Db, Settings};
 use app::{shell, App};
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::handler::Handler;
 use axum::http::Request;
 use axum::response::{Html, IntoResponse, Response};
@@ -27,7 +28,6 @@ use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRou
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
 
 /// Where cargo-leptos put the compiled wasm, JS and CSS (`LEPTOS_SITE_ROOT`, default
 /// `target/site`), and whether their names are hashed.
@@ -61,6 +61,43 @@ pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Server functions take JSON or form fields; the four that carry a CSV or a photo
+/// (base64-encoded) have room for it. Chosen by path: Leptos registers each server function's
+/// own route.
+async fn rpc_body_limit(req: Request<Body>, next: axum::middleware::Next) -> Response {
+    use tower::{Layer, ServiceExt};
+    const CARRYING_FILES: [&str; 4] = [
+        <app::orders::PreviewImport as leptos::server_fn::ServerFn>::PATH,
+        <app::orders::BookImportRows as leptos::server_fn::ServerFn>::PATH,
+        <app::returns::AddReturnPhoto as leptos::server_fn::ServerFn>::PATH,
+        <app::complaints::AttachToComplaint as leptos::server_fn::ServerFn>::PATH,
+    ];
+    let path = req.uri().path();
+    if !path.starts_with("/rpc/") {
+        return next.run(req).await;
+    }
+    let limit = if CARRYING_FILES.contains(&path) {
+        api::limits::RPC_FILE
+    } else {
+        api::limits::RPC
+    };
+    // Refused before reading when the length is announced (browsers always do): a limit met
+    // while reading would reach the server function as a failure of its own, a 500.
+    let announced = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|length| length > limit) {
+        let refusal = app::error::AppError::PayloadTooLarge;
+        return (refusal.status(), axum::Json(refusal)).into_response();
+    }
+    match DefaultBodyLimit::max(limit).layer(next).oneshot(req).await {
+        Ok(res) => res,
+        Err(never) => match never {},
+    }
 }
 
 fn panic_page(stylesheet: &str) -> Response {
@@ -103,14 +140,7 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(options.clone()),
         )
-        .route(
-            "/rpc/{*fn_name}",
-            // Room for a CSV import or a photo sent base64-encoded.
-            post(server_fn_handler).layer(axum::extract::DefaultBodyLimit::max(
-                app::orders::import::MAX_BYTES.max(app::domain::upload::MAX_BYTES) * 4 / 3
-                    + 1024 * 1024,
-            )),
-        )
+        .route("/rpc/{*fn_name}", post(server_fn_handler))
         .merge(api::router(state.clone()))
         .merge(forms::router())
         // The site's files (brotli or gzip when built precompressed, 304 when unchanged), and
@@ -153,7 +183,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security_headers::add,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(rpc_body_limit))
+        .layer(axum::middleware::from_fn(access_log::time_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access_log::log,
+        ))
         .with_state(state)
 }
 

@@ -296,9 +296,13 @@ pub async fn authenticate(
     match row {
         Some(row) if ok => {
             rate_limit::clear(db, &email_bucket).await?;
+            tracing::info!(target: "security", client = %ip, user = row.id, "signed in");
             to_user(db, row).await
         }
-        _ => Err(AppError::InvalidCredentials),
+        _ => {
+            tracing::warn!(target: "security", client = %ip, email = %email_key, "sign-in refused: wrong email or password");
+            Err(AppError::InvalidCredentials)
+        }
     }
 }
 

@@ -31,6 +31,7 @@ pub async fn hit(db: &Db, bucket: &str, limit: u32, window: Duration) -> Result<
     .fetch_one(&db.pool)
     .await?;
     if hits > i64::from(limit) {
+        tracing::warn!(target: "security", bucket, limit, "rate limit reached");
         let retry_after_ms = window_start + window_ms - now;
         Err(AppError::RateLimited {
             retry_after_secs: (retry_after_ms.max(0) as u64).div_ceil(1000).max(1),

@@ -25,7 +25,10 @@ pub struct Settings {
     pub sign_in_limit: u32,
     /// `SIGN_UP_RATE_LIMIT`: sign-ups per window per client address.
     pub sign_up_limit: u32,
-    /// `RATE_LIMIT_WINDOW_SECS`: the window of both limits.
+    /// `TRACK_LOOKUP_LIMIT`: public tracking look-ups (page, API, track box, stream) per window
+    /// per client address, so numbers cannot be harvested by trying them.
+    pub track_lookup_limit: u32,
+    /// `RATE_LIMIT_WINDOW_SECS`: the window of these limits.
     pub rate_limit_window: Duration,
     /// `DEMO_DATA`: create demo customers and staff on first start.
     pub demo_data: bool,
@@ -74,6 +77,7 @@ impl Default for Settings {
             trust_proxy: false,
             sign_in_limit: 10,
             sign_up_limit: 20,
+            track_lookup_limit: 300,
             rate_limit_window: Duration::from_secs(15 * 60),
             demo_data: false,
             simulator_speed: 60,
@@ -174,6 +178,11 @@ impl Settings {
                 "SIGN_UP_RATE_LIMIT",
                 get("SIGN_UP_RATE_LIMIT"),
                 d.sign_up_limit,
+            )?,
+            track_lookup_limit: parse(
+                "TRACK_LOOKUP_LIMIT",
+                get("TRACK_LOOKUP_LIMIT"),
+                d.track_lookup_limit,
             )?,
             rate_limit_window: Duration::from_secs(parse(
                 "RATE_LIMIT_WINDOW_SECS",

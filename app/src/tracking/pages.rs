@@ -84,7 +84,7 @@ mod served {
     use super::{eta_text, promised_text, Timeline};
     use crate::error::AppError;
     use crate::i18n::{fill, use_i18n, Texts};
-    use crate::platform::request::{cookie, server_fn_context};
+    use crate::platform::request::{client_ip, cookie, server_fn_context};
     use crate::slots::pages::{window_text, SlotPicker};
     use crate::tracking::{map_view, service, GeoPoint, PublicShipment, RecipientView};
     use crate::ui::{format_time, Field, FormError};
@@ -98,7 +98,8 @@ mod served {
 
     async fn load(tracking_number: String) -> Result<Loaded, AppError> {
         let (state, parts) = server_fn_context()?;
-        let public = service::find_public(&state.db, &tracking_number)
+        let client = client_ip(&parts, state.settings.trust_proxy);
+        let public = service::find_public(&state.db, &state.settings, client, &tracking_number)
             .await?
             .map(|s| s.with_tiles(&state.settings));
         let recipient = match (&public, cookie(&parts.headers, service::ACCESS_COOKIE)) {

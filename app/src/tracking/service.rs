@@ -10,7 +10,7 @@ use super::{CourierPosition, GeoPoint, PublicShipment, RecipientView, RouteMap};
 use crate::domain::{fold_key, TrackingNumber};
 use crate::error::{AppError, FieldError};
 use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
-use crate::platform::{links, now_ms, rate_limit, Db};
+use crate::platform::{links, now_ms, rate_limit, Db, Settings};
 use crate::slots::service::{self as slots, ChangedBy, NewDelivery};
 
 /// Wrong proofs allowed per tracking number, and per client address, in `PROOF_WINDOW`.
@@ -225,8 +225,25 @@ pub async fn events_after(
     .collect()
 }
 
-/// Whether anyone booked this number (a stream for an unknown one is a 404).
-pub async fn exists(db: &Db, tracking_number: &str) -> Result<bool, AppError> {
+/// Counts one public look-up of a number by `client`, refused past `TRACK_LOOKUP_LIMIT` in the
+/// window: anyone may follow a parcel, nobody may try numbers by the thousand.
+async fn count_lookup(db: &Db, settings: &Settings, client: IpAddr) -> Result<(), AppError> {
+    let bucket = format!("track-ip:{client}");
+    rate_limit::hit(db, &bucket, settings.track_lookup_limit, settings.rate_limit_window)
+        .await
+        .inspect_err(|_| {
+            tracing::warn!(target: "security", client = %client, "public tracking look-ups rate limited");
+        })
+}
+
+/// Whether anyone booked this number (a stream for an unknown one is a 404); a public look-up.
+pub async fn exists(
+    db: &Db,
+    settings: &Settings,
+    client: IpAddr,
+    tracking_number: &str,
+) -> Result<bool, AppError> {
+    count_lookup(db, settings, client).await?;
     let Ok(tn) = TrackingNumber::parse(tracking_number) else {
         return Ok(false);
     };
@@ -238,16 +255,25 @@ pub async fn exists(db: &Db, tracking_number: &str) -> Result<bool, AppError> {
     Ok(found.is_some())
 }
 
-pub async fn public(db: &Db, tracking_number: &str) -> Result<PublicShipment, AppError> {
+/// The view anyone with the number sees; a public look-up.
+pub async fn public(
+    db: &Db,
+    settings: &Settings,
+    client: IpAddr,
+    tracking_number: &str,
+) -> Result<PublicShipment, AppError> {
+    count_lookup(db, settings, client).await?;
     Ok(load(db, tracking_number).await?.public)
 }
 
 /// The public view, or `None` for a number nobody booked (the track box and page).
 pub async fn find_public(
     db: &Db,
+    settings: &Settings,
+    client: IpAddr,
     tracking_number: &str,
 ) -> Result<Option<PublicShipment>, AppError> {
-    match public(db, tracking_number).await {
+    match public(db, settings, client, tracking_number).await {
         Ok(s) => Ok(Some(s)),
         Err(AppError::NotFound) => Ok(None),
         Err(e) => Err(e),

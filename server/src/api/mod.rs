@@ -20,6 +20,7 @@ use app::error::{AppError, FieldError, FieldErrors};
 use app::i18n::{locale_from_headers, Locale};
 use app::platform::AppState;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
@@ -61,6 +62,28 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// What one request may send (413 beyond). JSON is small; a CSV import, photos and a carrier's
+/// batch of scans have their own limits.
+pub mod limits {
+    pub const JSON: usize = 256 * 1024;
+    /// A CSV of `import::MAX_BYTES`, with room for the form around it.
+    pub const CSV_IMPORT: usize = app::orders::import::MAX_BYTES + 64 * 1024;
+    /// A few photos of `upload::MAX_BYTES` in one multipart body.
+    pub const PHOTOS: usize = app::domain::upload::MAX_BYTES + 1024 * 1024;
+    /// 1,000 scans or positions.
+    pub const CARRIER_BATCH: usize = 1024 * 1024;
+    /// Server functions: JSON or form fields, and the two that carry a CSV or a photo
+    /// (base64-encoded, a third larger).
+    pub const RPC: usize = JSON;
+    pub const RPC_FILE: usize = {
+        let (csv, photo) = (
+            app::orders::import::MAX_BYTES,
+            app::domain::upload::MAX_BYTES,
+        );
+        (if csv > photo { csv } else { photo }) * 4 / 3 + 64 * 1024
+    };
+}
+
 /// The API routes with their OpenAPI document, which is built from the same route list and so
 /// cannot forget one.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -86,15 +109,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(orders::get))
         .routes(routes!(orders::cancel))
         .routes(routes!(orders::label))
-        .routes(routes!(orders::import_csv))
         .routes(routes!(orders::import_template))
         .routes(routes!(slots::list))
         .routes(routes!(slots::choose))
         .routes(routes!(slots::templates, slots::create_template))
         .routes(routes!(slots::update_template))
         .routes(routes!(slots::update_slot))
-        .routes(routes!(tracking::carrier_events))
-        .routes(routes!(tracking::carrier_positions))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::read_all))
         .routes(routes!(
@@ -111,7 +131,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(returns::list))
         .routes(routes!(returns::get))
         .routes(routes!(returns::label))
-        .routes(routes!(returns::add_photos))
         .routes(routes!(returns::photo))
         .routes(routes!(returns::decide))
         .routes(routes!(returns::refund))
@@ -123,10 +142,27 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(complaints::reopen))
         .routes(routes!(complaints::assign))
         .routes(routes!(complaints::resolve))
-        .routes(routes!(complaints::attach))
         .routes(routes!(complaints::attachment))
         .routes(routes!(tracking::track))
         .routes(routes!(tracking::stream))
+        // Bodies larger than JSON, each with its own limit (the router's is for JSON).
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(orders::import_csv))
+                .layer(DefaultBodyLimit::max(limits::CSV_IMPORT)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(returns::add_photos))
+                .routes(routes!(complaints::attach))
+                .layer(DefaultBodyLimit::max(limits::PHOTOS)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(tracking::carrier_events))
+                .routes(routes!(tracking::carrier_positions))
+                .layer(DefaultBodyLimit::max(limits::CARRIER_BATCH)),
+        )
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router
@@ -142,11 +178,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             any(|| async { ApiError(AppError::NotFound) }),
         )
         .layer(axum::middleware::from_fn(localise_errors))
-        // A CSV import of 10,000 rows or a photo is a few megabytes; JSON bodies are far
-        // smaller.
-        .layer(axum::extract::DefaultBodyLimit::max(
-            app::orders::import::MAX_BYTES.max(app::domain::upload::MAX_BYTES) + 1024 * 1024,
-        ))
+        .layer(DefaultBodyLimit::max(limits::JSON))
         .with_state::<AppState>(state.clone())
         .with_state(state)
 }
@@ -291,6 +323,7 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
             }
         }
         JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
+        JsonRejection::BytesRejection(_) if rejection.status() == 413 => AppError::PayloadTooLarge,
         other => AppError::BadRequest(other.body_text()),
     }
 }

@@ -67,7 +67,8 @@ pub struct TrackQuery {
 /// One parcel for anyone holding its number: status, cities, the promised window and the
 /// history. With `verify`, the recipient's view: name, address, the windows it may move to and
 /// the pickup points. Wrong proofs are rate limited, and an unknown number with `verify` is
-/// refused exactly like a wrong proof.
+/// refused exactly like a wrong proof; public look-ups are rate limited per client address
+/// (`TRACK_LOOKUP_LIMIT`).
 #[utoipa::path(get, path = "/api/v1/track/{tracking_number}", tag = "tracking",
     params(("tracking_number" = String, Path), TrackQuery),
     responses((status = 200, body = RecipientView,
@@ -87,7 +88,7 @@ pub async fn track(
             Json(view.with_tiles(&state.settings)).into_response()
         }
         None => {
-            let public = service::public(&state.db, &tracking_number).await?;
+            let public = service::public(&state.db, &state.settings, ip, &tracking_number).await?;
             Json(public.with_tiles(&state.settings)).into_response()
         }
     })
@@ -101,16 +102,17 @@ pub async fn track(
 #[utoipa::path(get, path = "/api/v1/track/{tracking_number}/stream", tag = "tracking",
     params(("tracking_number" = String, Path)),
     responses((status = 200, content_type = "text/event-stream", description = "Events as they happen"),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Path(tracking_number): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let tn = tracking_number.trim().to_ascii_uppercase();
     // Subscribed before the catch-up query, so nothing falls between the two.
     let live = state.db.announcements.subscribe();
-    if !service::exists(&state.db, &tn).await? {
+    if !service::exists(&state.db, &state.settings, ip, &tn).await? {
         return Err(AppError::NotFound.into());
     }
     let missed = match headers

@@ -710,3 +710,49 @@ async fn a_right_proof_is_not_counted_against_the_limit() {
     let res = get_as(&app, &format!("/api/v1/track/{tn}?verify=999999"), None).await;
     error_body(res, 429, "rate_limited").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_look_ups_are_rate_limited_per_client_address() {
+    let app = spawn_app_with(|s| s.track_lookup_limit = 6).await;
+    let tn = booked(&app).await;
+    // Page, API, stream and track box all count: two of each is the limit of six here.
+    for path in [format!("/track/{tn}"), format!("/api/v1/track/{tn}")] {
+        for _ in 0..2 {
+            assert_eq!(get_as(&app, &path, None).await.status(), 200, "{path}");
+        }
+    }
+    let stream = open_stream(&app, &tn).await;
+    assert_eq!(stream.status(), 200);
+    drop(stream);
+    let many = app
+        .post_json("/rpc/tracking/many", &json!({"numbers": ["CP000000000CN"]}))
+        .await;
+    assert_eq!(many.status(), 200);
+    // Harvesting numbers stops here, known or not.
+    let res = get_as(&app, "/api/v1/track/CP123456785CN", None).await;
+    error_body(res, 429, "rate_limited").await;
+    let res = get_as(&app, &format!("/api/v1/track/{tn}"), None).await;
+    error_body(res, 429, "rate_limited").await;
+    let page = get_as(&app, &format!("/track/{tn}"), None).await;
+    assert!(!page
+        .text()
+        .await
+        .unwrap()
+        .contains("data-testid=\"track-status\""));
+    // Another address (a trusted proxy's hop) still gets its answer.
+    let other = spawn_app_with(|s| {
+        s.track_lookup_limit = 1;
+        s.trust_proxy = true;
+    })
+    .await;
+    let tn = booked(&other).await;
+    let from = |ip: &'static str| {
+        client()
+            .get(other.url(&format!("/api/v1/track/{tn}")))
+            .header("X-Forwarded-For", ip)
+            .send()
+    };
+    assert_eq!(from("198.51.100.1").await.unwrap().status(), 200);
+    assert_eq!(from("198.51.100.1").await.unwrap().status(), 429);
+    assert_eq!(from("198.51.100.2").await.unwrap().status(), 200);
+}
