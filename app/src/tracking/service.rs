@@ -229,11 +229,13 @@ pub async fn events_after(
 /// window: anyone may follow a parcel, nobody may try numbers by the thousand.
 async fn count_lookup(db: &Db, settings: &Settings, client: IpAddr) -> Result<(), AppError> {
     let bucket = format!("track-ip:{client}");
-    rate_limit::hit(db, &bucket, settings.track_lookup_limit, settings.rate_limit_window)
-        .await
-        .inspect_err(|_| {
-            tracing::warn!(target: "security", client = %client, "public tracking look-ups rate limited");
-        })
+    rate_limit::hit(
+        db,
+        &bucket,
+        settings.track_lookup_limit,
+        settings.rate_limit_window,
+    )
+    .await
 }
 
 /// Whether anyone booked this number (a stream for an unknown one is a 404); a public look-up.
@@ -307,10 +309,7 @@ async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Resu
         (format!("proof-ip:{ip}"), PROOF_LIMIT_PER_CLIENT),
     ];
     for (bucket, limit) in &buckets {
-        if let Err(refused) = rate_limit::hit(db, bucket, *limit, PROOF_WINDOW).await {
-            tracing::warn!(target: "security", client = %ip, bucket, "recipient proof rate limit reached");
-            return Err(refused);
-        }
+        rate_limit::hit(db, bucket, *limit, PROOF_WINDOW).await?;
     }
     let found = match load(db, tracking_number).await {
         Ok(r) => Some(r),
