@@ -1,5 +1,6 @@
 //! One line per request at info (method, path, status, time, client), a `security` event for
-//! each refusal, and a time limit on every request but the live stream. The query is never logged: it can hold a recipient's proof (`?verify=`).
+//! each refusal, and a time limit on every request but the live stream. The query is never
+//! logged: it can hold a recipient's proof (`?verify=`).
 
 use std::time::Instant;
 
@@ -25,8 +26,9 @@ pub async fn log(State(state): State<AppState>, req: Request, next: Next) -> Res
     let ms = started.elapsed().as_millis() as u64;
     tracing::info!(target: "access", %client, %method, %path, status, ms);
     // Refusals of a caller: the signed-out, the wrong role, an object that is not theirs
-    // (answered 404 so it cannot be told from a missing one), a limit reached.
-    if matches!(status, 401 | 403 | 404 | 429) && !is_site_file(&path) {
+    // (answered 404 so it cannot be told from a missing one). A limit reached (429) is logged
+    // by the limit itself, which knows which one.
+    if matches!(status, 401 | 403 | 404) && !is_site_file(&path) {
         let reason = res
             .extensions()
             .get::<AppError>()
@@ -40,8 +42,7 @@ fn reason_of(status: u16) -> &'static str {
     match status {
         401 => "unauthenticated",
         403 => "forbidden",
-        404 => "not_found",
-        _ => "rate_limited",
+        _ => "not_found",
     }
 }
 

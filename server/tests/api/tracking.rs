@@ -285,37 +285,22 @@ async fn the_simulator_moves_demo_parcels_to_delivery_once_and_never_a_real_cust
     let tn = booked(&app).await;
     // At 100,000x the whole route takes a second or two: a minute on, every scan is due.
     let later = app::platform::now_ms() + 60_000;
-    // A customer who signed up: its parcel is not the simulator's to move.
-    assert_eq!(
+    let step = || async {
         app::tracking::simulator::step(&app.db, 100_000, later)
             .await
-            .unwrap(),
-        0
-    );
-    let public: Value = get_as(&app, &format!("/api/v1/track/{tn}"), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+            .unwrap()
+    };
+    // A customer who signed up: its parcel is not the simulator's to move.
+    assert_eq!(step().await, 0);
+    let public = public_view(&app, &tn).await;
     assert_eq!(public["status"], "created", "{public}");
 
     // A demo customer's parcel arrives, and a second step records nothing twice.
     make_demo_customers(&app).await;
-    let first = app::tracking::simulator::step(&app.db, 100_000, later)
-        .await
-        .unwrap();
+    let first = step().await;
     assert!(first >= 6, "{first}");
-    assert_eq!(
-        app::tracking::simulator::step(&app.db, 100_000, later)
-            .await
-            .unwrap(),
-        0
-    );
-    let public: Value = get_as(&app, &format!("/api/v1/track/{tn}"), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(step().await, 0);
+    let public = public_view(&app, &tn).await;
     assert_eq!(public["status"], "delivered");
     assert_eq!(public["events"][0]["place"], "Beijing");
 }
@@ -755,4 +740,13 @@ async fn public_look_ups_are_rate_limited_per_client_address() {
     assert_eq!(from("198.51.100.1").await.unwrap().status(), 200);
     assert_eq!(from("198.51.100.1").await.unwrap().status(), 429);
     assert_eq!(from("198.51.100.2").await.unwrap().status(), 200);
+}
+
+/// The parcel as anyone with its number sees it, through the API.
+async fn public_view(app: &TestApp, tn: &str) -> Value {
+    get_as(app, &format!("/api/v1/track/{tn}"), None)
+        .await
+        .json()
+        .await
+        .unwrap()
 }
