@@ -27,6 +27,13 @@ pub enum FieldError {
     },
     IndustryInvalid,
     CurrentPasswordWrong,
+    /// On the list of passwords attackers try first, or a listed word padded or repeated.
+    PasswordCommon,
+    /// A customer's uploads for today are used up (files or megabytes).
+    DailyUploadLimit {
+        files: u32,
+        mb: u64,
+    },
     ControlCharacters,
     PostcodeInvalid,
     PhoneInvalid,
@@ -119,6 +126,8 @@ impl FieldError {
             FieldError::PasswordTooLong { .. } => "password_too_long",
             FieldError::IndustryInvalid => "industry_invalid",
             FieldError::CurrentPasswordWrong => "current_password_wrong",
+            FieldError::PasswordCommon => "password_common",
+            FieldError::DailyUploadLimit { .. } => "daily_upload_limit",
             FieldError::ControlCharacters => "control_characters",
             FieldError::PostcodeInvalid => "postcode_invalid",
             FieldError::PhoneInvalid => "phone_invalid",
@@ -195,6 +204,11 @@ impl FieldError {
             }
             FieldError::IndustryInvalid => t.fe_industry_invalid.into(),
             FieldError::CurrentPasswordWrong => t.fe_current_password_wrong.into(),
+            FieldError::PasswordCommon => t.fe_password_common.into(),
+            FieldError::DailyUploadLimit { files, mb } => fill(
+                t.fe_daily_upload_limit,
+                &[("files", &files.to_string()), ("mb", &mb.to_string())],
+            ),
             FieldError::ControlCharacters => t.fe_control_characters.into(),
             FieldError::PostcodeInvalid => t.fe_postcode_invalid.into(),
             FieldError::PhoneInvalid => t.fe_phone_invalid.into(),
@@ -370,6 +384,15 @@ impl AppError {
             AppError::Forbidden => t.err_forbidden.into(),
             AppError::CrossOrigin => t.err_cross_origin.into(),
             AppError::NotFound => t.err_not_found.into(),
+            // A daily quota waits for midnight (UTC): hours of seconds would say nothing.
+            AppError::RateLimited { retry_after_secs } if *retry_after_secs > 3600 => fill(
+                t.err_daily_limit,
+                &[("hours", &retry_after_secs.div_ceil(3600).to_string())],
+            ),
+            AppError::RateLimited { retry_after_secs } if *retry_after_secs > 120 => fill(
+                t.err_rate_limited_minutes,
+                &[("minutes", &retry_after_secs.div_ceil(60).to_string())],
+            ),
             AppError::RateLimited { retry_after_secs } => fill(
                 t.err_rate_limited,
                 &[("seconds", &retry_after_secs.to_string())],
@@ -544,9 +567,9 @@ mod tests {
 
     #[test]
     fn messages_are_localised_with_their_numbers() {
-        let e = FieldError::PasswordTooShort { min: 10 };
-        assert_eq!(e.message(Locale::En), "Use at least 10 characters.");
-        assert_eq!(e.message(Locale::ZhCn), "至少需要 10 个字符。");
+        let e = FieldError::PasswordTooShort { min: 12 };
+        assert_eq!(e.message(Locale::En), "Use at least 12 characters.");
+        assert_eq!(e.message(Locale::ZhCn), "至少需要 12 个字符。");
         let r = AppError::RateLimited {
             retry_after_secs: 42,
         };

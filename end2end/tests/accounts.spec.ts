@@ -34,7 +34,7 @@ test("sign-up shows the server's errors next to the fields", async ({ page }) =>
   await page.getByLabel("Password").fill("short");
   await page.getByTestId("sign-up-submit").click();
   await expect(page.locator("#f-email-error")).toHaveText("Enter an email address like name@example.com.");
-  await expect(page.locator("#f-password-error")).toHaveText("Use at least 10 characters.");
+  await expect(page.locator("#f-password-error")).toHaveText("Use at least 12 characters.");
   await expect(page.locator("#f-email")).toHaveAttribute("aria-invalid", "true");
   await expect(page).toHaveURL(/\/sign-up$/);
 });
@@ -139,4 +139,42 @@ test("signing in works as a plain form without JavaScript, and says what is wron
   await page.getByTestId("sign-in-submit").click();
   await expect(page).toHaveURL(/\/shipments$/);
   await context.close();
+});
+
+test("the account page lists where the customer is signed in and signs another browser out", async ({ page, browser, request }, info) => {
+  const email = uniqueEmail(info.project.name);
+  const made = await request.post("/api/v1/accounts", {
+    data: { email, password: PASSWORD, name: "Lin Yi", company: "", industry: "retail" },
+  });
+  expect(made.status()).toBe(201);
+  const signInHere = async (p: typeof page) => {
+    await open(p, "/sign-in");
+    await p.getByLabel("Email").fill(email);
+    await p.getByLabel("Password").fill(PASSWORD);
+    await p.getByTestId("sign-in-submit").click();
+    await expect(p).toHaveURL(/\/dashboard$/);
+  };
+  // A second browser: another context with a phone's user agent.
+  const other = await browser.newContext({
+    ...info.project.use,
+    userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+  });
+  const phone = await other.newPage();
+  await signInHere(phone);
+  await signInHere(page);
+
+  await open(page, "/account");
+  const sessions = page.getByTestId("session");
+  await expect(sessions).toHaveCount(2);
+  await expect(page.getByTestId("session-current")).toHaveCount(1);
+  const iphone = sessions.filter({ hasText: "Safari on iPhone" });
+  await expect(iphone).toHaveCount(1);
+  await expect(page.getByTestId("tokens-none")).toBeVisible();
+  await iphone.getByTestId("session-end").click();
+  await expect(sessions).toHaveCount(1);
+
+  // The phone is signed out at its next request.
+  await open(phone, "/shipments");
+  await expect(phone.getByTestId("nav-sign-in")).toBeVisible();
+  await other.close();
 });

@@ -97,8 +97,10 @@ async function bookInLastWindow(request: APIRequestContext): Promise<string> {
  * the recipient's panel. */
 async function proveRecipient(page: Page, tn: string) {
   await expect(page.getByTestId("track-number")).toHaveText(tn);
-  // Without proof: no name, no street.
+  // Without proof: no name, no street, no window's times; the page says the proof shows them.
   await expect(page.getByTestId("manage-delivery")).not.toContainText("陈静");
+  await expect(page.getByTestId("proof-reveals")).toBeVisible();
+  await expect(page.getByTestId("track-promised")).not.toContainText(":");
   await page.getByLabel("Postcode or last 4 digits of phone").fill("100000");
   await page.getByTestId("proof-submit").click();
   await expect(page.locator("#f-proof-error")).toHaveText(
@@ -117,6 +119,7 @@ test("the recipient reschedules from the tracking page after proving the postcod
   const picker = page.getByTestId("reschedule-picker");
   const other = picker.getByTestId("slot").filter({ visible: true, has: page.locator("input:enabled:not(:checked)") }).first();
   const window = (await other.locator("strong").textContent())!;
+  const day = (await other.locator("xpath=ancestor::fieldset[1]").getAttribute("data-day"))!;
   await other.click();
   await page.getByTestId("move-delivery").click();
   await expect(page.getByTestId("delivery-changed")).toContainText(window);
@@ -126,9 +129,11 @@ test("the recipient reschedules from the tracking page after proving the postcod
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(page.viewportSize()!.width);
 
-  // The track box finds it too, with the new window, and leads to its page.
+  // The track box finds it too, on the new day but without the window's times (it is
+  // public), and leads to its page.
   await open(page, `/track?q=${tn}`);
-  await expect(page.getByTestId("track-result")).toContainText(window);
+  await expect(page.getByTestId("track-result")).toContainText(day);
+  await expect(page.getByTestId("track-result")).not.toContainText(window);
   await page.getByRole("link", { name: "Details and delivery options" }).click();
   await expect(page.getByTestId("track-number")).toHaveText(tn);
 

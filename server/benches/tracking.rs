@@ -188,9 +188,13 @@ async fn stream_latency(base: &str, db: &Db) {
             .fetch_one(&db.pool)
             .await
             .unwrap();
-    let carrier = app::tracking::carrier::create_token(db, "Bench courier")
-        .await
-        .unwrap();
+    let carrier = app::tracking::carrier::create_token(
+        db,
+        "Bench courier",
+        std::time::Duration::from_secs(3600),
+    )
+    .await
+    .unwrap();
     let client = reqwest::Client::new();
     let mut stream = client
         .get(format!("{base}/api/v1/track/{tn}/stream"))

@@ -21,6 +21,8 @@ pub async fn log(State(state): State<AppState>, req: Request, next: Next) -> Res
     let client = client_ip_from(req.headers(), peer, state.settings.trust_proxy);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    // Kept to name the user in a refusal; looked up only then, as refusals are rare.
+    let credentials = credentials_of(req.headers());
     let res = next.run(req).await;
     let status = res.status().as_u16();
     let ms = started.elapsed().as_millis() as u64;
@@ -33,9 +35,29 @@ pub async fn log(State(state): State<AppState>, req: Request, next: Next) -> Res
             .extensions()
             .get::<AppError>()
             .map_or_else(|| reason_of(status), |e| e.code());
-        tracing::info!(target: "security", %client, %method, %path, status, reason, "refused");
+        let user = match credentials {
+            Some(headers) => app::accounts::service::authenticate_request(&state.db, &headers)
+                .await
+                .ok()
+                .flatten()
+                .map(|u| u.id),
+            None => None,
+        };
+        tracing::info!(target: "security", %client, user, %method, %path, status, reason, "refused");
     }
     res
+}
+
+/// The request's cookie and bearer token, if it carried either.
+fn credentials_of(headers: &axum::http::HeaderMap) -> Option<axum::http::HeaderMap> {
+    use axum::http::header::{AUTHORIZATION, COOKIE};
+    let mut kept = axum::http::HeaderMap::new();
+    for name in [COOKIE, AUTHORIZATION] {
+        for value in headers.get_all(&name) {
+            kept.append(name.clone(), value.clone());
+        }
+    }
+    (!kept.is_empty()).then_some(kept)
 }
 
 fn reason_of(status: u16) -> &'static str {

@@ -281,7 +281,8 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
     .fetch_all(&db.pool)
     .await?;
     const COURIER: &str = "Parcelport demo courier";
-    carrier::create_token(db, COURIER).await?;
+    // Scans are recorded in-process: nobody holds this token, so it never worked.
+    carrier::create_token(db, COURIER, std::time::Duration::ZERO).await?;
     let courier: i64 = sqlx::query_scalar("SELECT id FROM carrier_tokens WHERE name = $1")
         .bind(COURIER)
         .fetch_one(&db.pool)
@@ -337,13 +338,13 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
         ComplaintCategory::Delay,
         "The parcel came two days after the promised window; our customer cancelled.",
     );
-    complaints::create(db, customer_id, &input).await?;
+    complaints::create_at(db, customer_id, &input, now_ms).await?;
     let input = complaint(
         &resolved.0,
         ComplaintCategory::Damage,
         "The box was crushed at one corner.",
     );
-    let filed = complaints::create(db, customer_id, &input).await?;
+    let filed = complaints::create_at(db, customer_id, &input, now_ms).await?;
     let agent_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(STAFF[0].0)
         .fetch_one(&db.pool)
@@ -1078,7 +1079,7 @@ pub(crate) mod history {
     impl<'a> History<'a> {
         pub(crate) async fn new(db: &'a Db) -> Result<Self, AppError> {
             const CARRIER: &str = "Parcelport demo history";
-            carrier::create_token(db, CARRIER).await?;
+            carrier::create_token(db, CARRIER, std::time::Duration::ZERO).await?;
             let carrier: i64 = sqlx::query_scalar(
                 "SELECT id FROM carrier_tokens WHERE name = $1 ORDER BY id LIMIT 1",
             )

@@ -56,6 +56,7 @@ pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
         leptos_options: leptos_options(&settings),
         db,
         settings: Arc::new(settings),
+        open_streams: Default::default(),
     })
 }
 

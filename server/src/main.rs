@@ -31,10 +31,17 @@ enum Command {
         role: StaffRole,
     },
     /// Create an API token for a carrier posting scans to `POST /api/v1/carrier/events`; it is
-    /// printed once (only its hash is stored).
+    /// printed once (only its hash is stored) and expires after CARRIER_TOKEN_TTL_DAYS.
     CreateCarrierToken {
         #[arg(long)]
         name: String,
+    },
+    /// List the carrier tokens: id, name, created, expires, and whether each still works.
+    CarrierTokens,
+    /// Revoke a carrier token at once (by the id `carrier-tokens` shows); its scans stay.
+    RevokeCarrierToken {
+        #[arg(long)]
+        id: i64,
     },
     /// Recompute every customer's tier from its data now (as the daily job does) and print what
     /// changed.
@@ -132,8 +139,38 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
         Command::CreateCarrierToken { name } => {
             let state = server::prepare(settings).await?;
-            match app::tracking::carrier::create_token(&state.db, &name).await {
+            let ttl = state.settings.carrier_token_ttl;
+            match app::tracking::carrier::create_token(&state.db, &name, ttl).await {
                 Ok(token) => println!("{token}"),
+                Err(e) => return Err(explain(&e).into()),
+            }
+        }
+        Command::CarrierTokens => {
+            let state = server::prepare(settings).await?;
+            let tokens = app::tracking::carrier::tokens(&state.db)
+                .await
+                .map_err(|e| explain(&e))?;
+            let now = app::platform::now_ms();
+            println!("id\tstate\tcreated\texpires\tname");
+            for t in tokens {
+                let state = match (t.revoked_at, t.is_live(now)) {
+                    (Some(_), _) => "revoked",
+                    (None, true) => "live",
+                    (None, false) => "expired",
+                };
+                println!(
+                    "{}\t{state}\t{}\t{}\t{}",
+                    t.id,
+                    app::ui::format_time(t.created_at),
+                    app::ui::format_time(t.expires_at),
+                    t.name
+                );
+            }
+        }
+        Command::RevokeCarrierToken { id } => {
+            let state = server::prepare(settings).await?;
+            match app::tracking::carrier::revoke_token(&state.db, id).await {
+                Ok(()) => println!("revoked carrier token {id}"),
                 Err(e) => return Err(explain(&e).into()),
             }
         }

@@ -100,6 +100,43 @@ pub struct ProfileUpdate {
     pub industry: String,
 }
 
+/// One of a user's signed-in browsers, as its owner sees it in the account page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    /// Names the session to end it; not the session's token, nor enough to make one.
+    pub handle: String,
+    pub browser: Option<String>,
+    pub system: Option<String>,
+    /// The client address it was signed in from.
+    pub client: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// When it ends unless used again (the idle limit) or at the latest (its lifetime).
+    pub ends_at: i64,
+    /// The session this request came with.
+    pub current: bool,
+}
+
+/// One of a user's API tokens, without the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApiTokenInfo {
+    pub handle: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// What can act as the user: signed-in browsers and API tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub sessions: Vec<SessionInfo>,
+    pub tokens: Vec<ApiTokenInfo>,
+}
+
 /// Where to go after signing in: a path on this site (`next`), else the dashboard. Anything
 /// that could leave the site (`//host`, `https://...`, `/\\host`) is ignored.
 pub fn after_sign_in(next: Option<&str>) -> &str {
@@ -111,11 +148,21 @@ pub fn after_sign_in(next: Option<&str>) -> &str {
 #[cfg(feature = "ssr")]
 async fn start_session(
     state: &crate::platform::AppState,
-    user_id: i64,
+    parts: &http::request::Parts,
+    user: &User,
     next: Option<&str>,
 ) -> Reply<()> {
     use crate::platform::request::*;
-    let token = service::create_session(&state.db, &state.settings, user_id).await?;
+    let origin = service::SessionOrigin {
+        client: client_ip(parts, state.settings.trust_proxy),
+        user_agent: parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let token = service::create_session(&state.db, &state.settings, user, &origin).await?;
     let settings = &state.settings;
     add_response_header(
         http::header::SET_COOKIE,
@@ -149,7 +196,7 @@ pub async fn sign_up(
     };
     Ok(async {
         let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
-        start_session(&state, user.id, None).await
+        start_session(&state, &parts, &user, None).await
     }
     .await)
 }
@@ -167,7 +214,7 @@ pub async fn sign_in(
     let ip = client_ip(&parts, state.settings.trust_proxy);
     let reply = async {
         let user = service::authenticate(&state.db, &state.settings, ip, &email, &password).await?;
-        start_session(&state, user.id, next.as_deref()).await
+        start_session(&state, &parts, &user, next.as_deref()).await
     }
     .await;
     if accepts_html(&parts) {
@@ -276,6 +323,53 @@ pub async fn change_password(
         keep,
     )
     .await)
+}
+
+/// The caller's signed-in browsers and API tokens.
+#[server(prefix = "/rpc", endpoint = "accounts/sign_ins")]
+pub async fn my_sign_ins() -> Result<SignedIn, AppError> {
+    use crate::platform::request::*;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            let user = service::require_user(&state.db, &parts.headers).await?;
+            let now = crate::platform::now_ms();
+            let current = cookie(&parts.headers, SESSION_COOKIE);
+            Ok(SignedIn {
+                sessions: service::sessions_of(&state.db, user.id, current, now).await?,
+                tokens: service::api_tokens_of(&state.db, user.id, now).await?,
+            })
+        }
+        .await,
+    )
+}
+
+/// Signs one of the caller's browsers out.
+#[server(prefix = "/rpc", endpoint = "accounts/end_session")]
+pub async fn end_session(handle: String) -> Result<(), AppError> {
+    use crate::platform::request::*;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            let user = service::require_user(&state.db, &parts.headers).await?;
+            service::end_session(&state.db, &user, &handle).await
+        }
+        .await,
+    )
+}
+
+/// Revokes one of the caller's API tokens.
+#[server(prefix = "/rpc", endpoint = "accounts/revoke_token")]
+pub async fn revoke_token(handle: String) -> Result<(), AppError> {
+    use crate::platform::request::*;
+    respond(
+        async {
+            let (state, parts) = server_fn_context()?;
+            let user = service::require_user(&state.db, &parts.headers).await?;
+            service::revoke_api_token(&state.db, &user, &handle).await
+        }
+        .await,
+    )
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@ use leptos_meta::Title;
 use crate::accounts::{Role, User};
 use crate::domain::{Industry, Password};
 use crate::error::AppError;
+use crate::i18n::fill;
 use crate::i18n::use_i18n;
-use crate::ui::{field_error, form_error, Field, FormError, RequireRole};
+use crate::ui::{field_error, form_error, format_time, Field, FormError, RequireRole};
 use crate::use_auth;
 
 #[component]
@@ -131,7 +132,7 @@ pub fn AccountPage() -> impl IntoView {
         <Title text=crate::ui::page_title(move || i18n.get().account_title.to_string()) />
         <h1>{t!(i18n, account_title)}</h1>
         <RequireRole roles=&[Role::Customer, Role::Agent, Role::Manager]
-            children=|user: User| view! { <ProfileForm user=user /> <PasswordForm /> } />
+            children=|user: User| view! { <ProfileForm user=user /> <PasswordForm /> <SignedInList /> } />
     }
 }
 
@@ -202,6 +203,120 @@ fn PasswordForm() -> impl IntoView {
                     {t!(i18n, account_password_button)}
                 </button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// Where the user is signed in and which API tokens act for them, each with a way to end it.
+#[component]
+fn SignedInList() -> impl IntoView {
+    let i18n = use_i18n();
+    let end = Action::new(|handle: &String| super::end_session(handle.clone()));
+    let revoke = Action::new(|handle: &String| super::revoke_token(handle.clone()));
+    let changed = use_auth().change_password;
+    let list = Resource::new(
+        move || {
+            (
+                end.version().get(),
+                revoke.version().get(),
+                changed.version().get(),
+            )
+        },
+        |_| super::my_sign_ins(),
+    );
+    let refused = Signal::derive(move || {
+        [end.value().get(), revoke.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(Result::err)
+            .map(|e| e.message(i18n.locale.get()))
+    });
+    view! {
+        <section class="card" data-testid="signed-in">
+            <h2>{t!(i18n, account_sessions)}</h2>
+            <p class="muted small">{t!(i18n, account_sessions_lead)}</p>
+            <FormError message=refused />
+            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                    {move || Suspend::new(async move {
+                        list.await.map(|signed_in| view! {
+                            <ul class="plain device-list">
+                                {signed_in.sessions.into_iter().map(|s| {
+                                    let handle = s.handle.clone();
+                                    let device = {
+                                        let (browser, system) = (s.browser.clone(), s.system.clone());
+                                        move || {
+                                            let t = i18n.get();
+                                            fill(t.account_device, &[
+                                                ("browser", browser.as_deref().unwrap_or(t.account_unknown_browser)),
+                                                ("system", system.as_deref().unwrap_or(t.account_unknown_system)),
+                                            ])
+                                        }
+                                    };
+                                    view! {
+                                        <li class="device" data-testid="session">
+                                            <div>
+                                                <strong>{device}</strong>
+                                                {s.current.then(|| view! {
+                                                    " " <span class="badge" data-testid="session-current">{t!(i18n, account_this_device)}</span>
+                                                })}
+                                                <p class="muted small">
+                                                    {s.client.clone()} " · "
+                                                    {move || fill(i18n.get().account_last_active, &[("time", &format_time(s.last_seen_at))])}
+                                                    " · "
+                                                    {move || fill(i18n.get().account_signed_in_at, &[("time", &format_time(s.created_at))])}
+                                                </p>
+                                            </div>
+                                            {(!s.current).then(|| view! {
+                                                <button type="button" class="button button-secondary" data-testid="session-end"
+                                                    disabled=move || end.pending().get()
+                                                    on:click=move |_| { end.dispatch(handle.clone()); }>
+                                                    {t!(i18n, account_sign_out_device)}
+                                                </button>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            <h3 class="small">{t!(i18n, account_tokens)}</h3>
+                            {if signed_in.tokens.is_empty() {
+                                view! { <p class="muted small" data-testid="tokens-none">{t!(i18n, account_tokens_none)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="plain device-list">
+                                        {signed_in.tokens.into_iter().map(|token| {
+                                            let handle = token.handle.clone();
+                                            let used = token.last_used_at;
+                                            view! {
+                                                <li class="device" data-testid="api-token">
+                                                    <div>
+                                                        <strong><code>{format!("pp_… {}", &token.handle[..6])}</code></strong>
+                                                        <p class="muted small">
+                                                            {move || fill(i18n.get().account_token_made, &[("time", &format_time(token.created_at))])}
+                                                            " · "
+                                                            {move || fill(i18n.get().account_token_expires, &[("time", &format_time(token.expires_at))])}
+                                                            " · "
+                                                            {move || match used {
+                                                                Some(at) => fill(i18n.get().account_last_active, &[("time", &format_time(at))]),
+                                                                None => i18n.get().account_token_unused.to_string(),
+                                                            }}
+                                                        </p>
+                                                    </div>
+                                                    <button type="button" class="button button-secondary" data-testid="token-revoke"
+                                                        disabled=move || revoke.pending().get()
+                                                        on:click=move |_| { revoke.dispatch(handle.clone()); }>
+                                                        {t!(i18n, account_token_revoke)}
+                                                    </button>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        })
+                    })}
+                </ErrorBoundary>
+            </Suspense>
         </section>
     }
 }

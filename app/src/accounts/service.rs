@@ -8,7 +8,9 @@ use argon2::Argon2;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::{ProfileUpdate, Role, SignUpRequest, User};
+use sqlx::Row;
+
+use super::{ApiTokenInfo, ProfileUpdate, Role, SessionInfo, SignUpRequest, User};
 use crate::domain::{CompanyName, EmailAddress, Industry, Password, PersonName};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::platform::request::{cookie, SESSION_COOKIE};
@@ -319,30 +321,62 @@ pub fn token_hash(token: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
 }
 
+/// Where a sign-in was made, kept with its session for its owner's list of devices.
+pub struct SessionOrigin {
+    pub client: IpAddr,
+    pub user_agent: String,
+}
+
+/// How long a session may go without a request: shorter for staff, who see every customer.
+fn idle_limit(settings: &Settings, role: Role) -> std::time::Duration {
+    if role.is_staff() {
+        settings.session_idle_staff
+    } else {
+        settings.session_idle_customer
+    }
+}
+
 pub async fn create_session(
     db: &Db,
     settings: &Settings,
-    user_id: i64,
+    user: &User,
+    origin: &SessionOrigin,
 ) -> Result<String, AppError> {
     let token = random_token();
     let now = now_ms();
+    let user_agent: String = origin
+        .user_agent
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_USER_AGENT)
+        .collect();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, \
+         idle_ms, user_agent, client) VALUES ($1, $2, $3, $4, $3, $5, $6, $7)",
     )
     .bind(token_hash(&token))
-    .bind(user_id)
+    .bind(user.id)
     .bind(now)
     .bind(now + settings.session_ttl.as_millis() as i64)
+    .bind(idle_limit(settings, user.role).as_millis() as i64)
+    .bind(user_agent)
+    .bind(origin.client.to_string())
     .execute(&db.pool)
     .await?;
-    // Housekeeping as sessions are made: expired sessions and stale counters are useless.
-    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+    // Housekeeping as sessions are made: ended sessions and stale counters are useless.
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at + idle_ms < $1")
         .bind(now)
         .execute(&db.pool)
         .await?;
     rate_limit::prune(db).await?;
     Ok(token)
 }
+
+/// The longest user agent kept: enough to tell browser and system apart.
+const MAX_USER_AGENT: usize = 300;
+
+/// A session's or token's last use is written at most this often, not on every request.
+const TOUCH_EVERY_MS: i64 = 60_000;
 
 pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
@@ -372,20 +406,65 @@ pub async fn create_api_token(
     Ok((token, expires_at))
 }
 
-async fn user_for_token(db: &Db, table: &str, token: &str) -> Result<Option<User>, AppError> {
-    let sql = format!(
-        "SELECT u.id, u.customer_id, u.email, u.password_hash, u.name, u.role FROM {table} t \
-         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.expires_at > $2"
-    );
-    let row: Option<UserRow> = sqlx::query_as(&sql)
-        .bind(token_hash(token))
-        .bind(now_ms())
-        .fetch_optional(&db.pool)
-        .await?;
-    match row {
-        Some(r) => Ok(Some(to_user(db, r).await?)),
-        None => Ok(None),
+/// A user as stored, with when its session or token was last used.
+#[derive(sqlx::FromRow)]
+struct UsedBy {
+    #[sqlx(flatten)]
+    user: UserRow,
+    last_used: Option<i64>,
+}
+
+/// The user of a live session at the clock `now`: not past its absolute lifetime, nor idle
+/// longer than its limit. A use moves the idle limit on.
+async fn user_for_session(db: &Db, token: &str, now: i64) -> Result<Option<User>, AppError> {
+    let hash = token_hash(token);
+    let row: Option<UsedBy> = sqlx::query_as(
+        "SELECT u.id, u.customer_id, u.email, u.password_hash, u.name, u.role, \
+         t.last_seen_at AS last_used FROM sessions t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.expires_at > $2 AND t.last_seen_at + t.idle_ms > $2",
+    )
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row
+        .last_used
+        .is_none_or(|seen| now - seen >= TOUCH_EVERY_MS)
+    {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(&hash)
+            .execute(&db.pool)
+            .await?;
     }
+    Ok(Some(to_user(db, row.user).await?))
+}
+
+/// The user of an unexpired API token at the clock `now`; its last use is noted for the list.
+async fn user_for_api_token(db: &Db, token: &str, now: i64) -> Result<Option<User>, AppError> {
+    let hash = token_hash(token);
+    let row: Option<UsedBy> = sqlx::query_as(
+        "SELECT u.id, u.customer_id, u.email, u.password_hash, u.name, u.role, \
+         t.last_used_at AS last_used FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.expires_at > $2",
+    )
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row
+        .last_used
+        .is_none_or(|used| now - used >= TOUCH_EVERY_MS)
+    {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(&hash)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(Some(to_user(db, row.user).await?))
 }
 
 /// The user behind a request: a bearer token (API clients) or the session cookie (browsers).
@@ -393,17 +472,165 @@ pub async fn authenticate_request(
     db: &Db,
     headers: &http::HeaderMap,
 ) -> Result<Option<User>, AppError> {
+    authenticate_request_at(db, headers, now_ms()).await
+}
+
+/// `authenticate_request` at the clock `now` (the idle limit is measured against it).
+pub async fn authenticate_request_at(
+    db: &Db,
+    headers: &http::HeaderMap,
+    now: i64,
+) -> Result<Option<User>, AppError> {
     if let Some(bearer) = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        return user_for_token(db, "api_tokens", bearer.trim()).await;
+        return user_for_api_token(db, bearer.trim(), now).await;
     }
     match cookie(headers, SESSION_COOKIE) {
-        Some(token) if !token.is_empty() => user_for_token(db, "sessions", token).await,
+        Some(token) if !token.is_empty() => user_for_session(db, token, now).await,
         _ => Ok(None),
     }
+}
+
+/// A session or token is named to its owner by the first characters of its hash: enough to
+/// pick it out, and saying nothing of the token itself.
+const HANDLE_CHARS: usize = 16;
+
+fn handle_of(token: &str) -> String {
+    token_hash(token)[..HANDLE_CHARS].to_string()
+}
+
+fn valid_handle(handle: &str) -> Result<&str, AppError> {
+    let ok = handle.len() == HANDLE_CHARS
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(handle)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The user's live sessions, newest use first; `current` is the caller's own session token.
+pub async fn sessions_of(
+    db: &Db,
+    user_id: i64,
+    current: Option<&str>,
+    now: i64,
+) -> Result<Vec<SessionInfo>, AppError> {
+    let current = current.map(handle_of);
+    let rows = sqlx::query(
+        "SELECT substr(token_hash, 1, 16) AS handle, created_at, last_seen_at, idle_ms, \
+         expires_at, user_agent, client FROM sessions \
+         WHERE user_id = $1 AND expires_at > $2 AND last_seen_at + idle_ms > $2 \
+         ORDER BY last_seen_at DESC, created_at DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let handle: String = r.try_get("handle")?;
+            let last_seen_at: i64 = r.try_get("last_seen_at")?;
+            let idle_ms: i64 = r.try_get("idle_ms")?;
+            let expires_at: i64 = r.try_get("expires_at")?;
+            let user_agent: String = r.try_get("user_agent")?;
+            let (browser, system) = browser_and_system(&user_agent);
+            Ok(SessionInfo {
+                current: current.as_deref() == Some(handle.as_str()),
+                handle,
+                browser: browser.map(str::to_string),
+                system: system.map(str::to_string),
+                client: r.try_get("client")?,
+                created_at: r.try_get("created_at")?,
+                last_seen_at,
+                ends_at: expires_at.min(last_seen_at + idle_ms),
+            })
+        })
+        .collect()
+}
+
+/// The user's unexpired API tokens, newest first.
+pub async fn api_tokens_of(db: &Db, user_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, AppError> {
+    let rows = sqlx::query(
+        "SELECT substr(token_hash, 1, 16) AS handle, created_at, expires_at, last_used_at \
+         FROM api_tokens WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ApiTokenInfo {
+                handle: r.try_get("handle")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+                last_used_at: r.try_get("last_used_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Ends one of the user's own sessions (a handle of another user's is not found).
+pub async fn end_session(db: &Db, user: &User, handle: &str) -> Result<(), AppError> {
+    revoke(db, "sessions", user, handle).await
+}
+
+/// Revokes one of the user's own API tokens.
+pub async fn revoke_api_token(db: &Db, user: &User, handle: &str) -> Result<(), AppError> {
+    revoke(db, "api_tokens", user, handle).await
+}
+
+async fn revoke(db: &Db, table: &str, user: &User, handle: &str) -> Result<(), AppError> {
+    let handle = valid_handle(handle)?;
+    let done = sqlx::query(&format!(
+        "DELETE FROM {table} WHERE user_id = $1 AND substr(token_hash, 1, 16) = $2"
+    ))
+    .bind(user.id)
+    .bind(handle)
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(target: "security", user = user.id, table, "revoked by its owner");
+    Ok(())
+}
+
+/// Browser and system named in a user agent, for a person to recognise their device.
+pub fn browser_and_system(user_agent: &str) -> (Option<&'static str>, Option<&'static str>) {
+    let has = |s: &str| user_agent.contains(s);
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox"),
+        ("CriOS/", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| has(mark))
+    .map(|(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("CrOS", "ChromeOS"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| has(mark))
+    .map(|(_, name)| name);
+    (browser, system)
 }
 
 pub async fn require_user(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
@@ -596,5 +823,22 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_ne!(token_hash(&a), a);
         assert_eq!(token_hash(&a), token_hash(&a));
+        assert!(valid_handle(&handle_of(&a)).is_ok());
+        assert!(valid_handle("short").is_err());
+        assert!(valid_handle("abc%20def0123456").is_err());
+    }
+
+    #[test]
+    fn devices_are_named_by_browser_and_system() {
+        let cases = [
+            ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36", (Some("Chrome"), Some("Android"))),
+            ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", (Some("Safari"), Some("iPhone"))),
+            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0", (Some("Edge"), Some("Windows"))),
+            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0", (Some("Firefox"), Some("macOS"))),
+            ("", (None, None)),
+        ];
+        for (ua, expected) in cases {
+            assert_eq!(browser_and_system(ua), expected, "{ua}");
+        }
     }
 }

@@ -358,7 +358,7 @@ pub async fn file_complaint(input: NewComplaint) -> Result<Reply<Complaint>, App
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::create(&state.db, customer, &input).await)
+    Ok(service::create(&state.db, &state.settings, customer, &input).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "complaints/get", input = server_fn::codec::Json)]

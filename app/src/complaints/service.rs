@@ -14,7 +14,7 @@ use crate::error::{AppError, FieldError, FieldErrors};
 use crate::kpi_rollup::{Counted, Subject};
 use crate::notifications::NotificationKind;
 use crate::platform::uploads::{self, Owner};
-use crate::platform::{now_ms, Db, Settings};
+use crate::platform::{now_ms, rate_limit, Db, Settings};
 use crate::ratings::Csat;
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
@@ -36,13 +36,33 @@ fn text(field: &str, input: &str) -> Result<String, AppError> {
 }
 
 /// Files a complaint. The shipment, if named, must be the caller's (else "not found"); the
-/// priority and due times come from the customer's tier through the SLA table.
+/// priority and due times come from the customer's tier through the SLA table. At most
+/// `COMPLAINTS_PER_DAY` a customer a day (UTC; 429 beyond): counted in one statement before
+/// anything is written, so parallel filings cannot all pass, and given back when the complaint
+/// is refused.
 pub async fn create(
     db: &Db,
+    settings: &Settings,
     customer_id: i64,
     input: &NewComplaint,
 ) -> Result<Complaint, AppError> {
-    create_at(db, customer_id, input, now_ms()).await
+    let taken = match rate_limit::take(
+        db,
+        &format!("complaints:customer:{customer_id}"),
+        1,
+        u64::from(settings.complaints_per_day),
+        rate_limit::DAY,
+    )
+    .await?
+    {
+        Ok(taken) => taken,
+        Err(exceeded) => return Err(exceeded.rate_limited()),
+    };
+    let created = create_at(db, customer_id, input, now_ms()).await;
+    if created.is_err() {
+        let _ = taken.give_back(db).await;
+    }
+    created
 }
 
 /// `create` at the clock `now`: the complaint's times and its SLA due times count from it.
@@ -681,14 +701,7 @@ pub async fn attach(
     if c.status == ComplaintStatus::Closed {
         return Err(conflict("attachment", FieldError::TransitionIllegal));
     }
-    uploads::save(
-        db,
-        &settings.upload_dir,
-        Owner::Complaint(id),
-        "attachment",
-        bytes,
-    )
-    .await?;
+    uploads::save(db, settings, Owner::Complaint(id), "attachment", bytes).await?;
     get(db, caller, id).await
 }
 

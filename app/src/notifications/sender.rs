@@ -5,6 +5,7 @@
 //! the lease lapses and the message goes again: nothing is lost, and a webhook receiver sees the
 //! same `Parcelport-Event-Id` and can drop the repeat. Failures are retried with growing pauses.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Sha256;
 use sqlx::Row;
 
-use super::service::notification_from;
+use super::service::{is_private, notification_from};
 use super::{Notification, NotificationKind};
 use crate::error::AppError;
 use crate::i18n::{fill, Locale};
@@ -30,6 +31,77 @@ const LEASE_MS: i64 = 60_000;
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries taken per round.
 const BATCH: i64 = 50;
+/// What the delivery log says of every endpoint whose address is not public, whatever its port
+/// and whether anything listens there: nothing is sent, so the log tells nothing about the
+/// networks behind the portal.
+pub const REFUSED: &str = "refused: the address is not public";
+
+/// The resolver's refusal, found again in the client's error chain.
+#[derive(Debug)]
+struct NotPublic;
+
+impl std::fmt::Display for NotPublic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(REFUSED)
+    }
+}
+
+impl std::error::Error for NotPublic {}
+
+/// The webhook client's DNS: resolves with the system resolver and refuses the whole name when
+/// any of its addresses is not public (unless `WEBHOOK_ALLOW_PRIVATE`). The client connects
+/// only to the addresses returned here, so the address checked is the address called: a
+/// second lookup that answers differently never happens.
+struct PublicOnly {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(resolve_public(
+            name.as_str().to_string(),
+            self.allow_private,
+        ))
+    }
+}
+
+async fn resolve_public(
+    host: String,
+    allow_private: bool,
+) -> Result<reqwest::dns::Addrs, Box<dyn std::error::Error + Send + Sync>> {
+    // Port 0: the client puts the URL's port in.
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+    if !allow_private && addrs.iter().any(|a| is_private(a.ip())) {
+        return Err(Box::new(NotPublic));
+    }
+    Ok(Box::new(addrs.into_iter()))
+}
+
+/// Whether the client's error is the resolver's refusal.
+fn refused_by_resolver(e: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> =
+        Some(e as &(dyn std::error::Error + 'static));
+    while let Some(err) = cause {
+        if err.downcast_ref::<NotPublic>().is_some() {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
+}
+
+/// Whether the endpoint names a non-public IP address itself: the client connects to an IP
+/// literal without asking the resolver, so it is checked here.
+fn literal_not_public(url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
+        _ => false,
+    }
+}
 
 /// The id a webhook receiver sees for a message: the same on every retry.
 pub fn event_id(notification_id: i64) -> String {
@@ -78,11 +150,15 @@ enum Outcome {
         error: String,
     },
     Skipped(String),
+    /// The endpoint's address is not public: nothing was sent, and it is not tried again.
+    Refused,
 }
 
 /// One delivery with its message, as the sender needs it.
 struct Pending {
     id: i64,
+    customer_id: i64,
+    webhook_id: i64,
     channel: String,
     target: String,
     attempts: i64,
@@ -133,6 +209,11 @@ impl Sender {
             // A redirect could lead anywhere, including inside our network: it counts as a failure.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent("Parcelport-Webhooks/1")
+            // No proxy from the environment: it would resolve and connect in our place.
+            .no_proxy()
+            .dns_resolver(Arc::new(PublicOnly {
+                allow_private: settings.webhook_allow_private,
+            }))
             .build()
             .expect("HTTP client");
         Self {
@@ -199,7 +280,7 @@ impl Sender {
     async fn load(&self, id: i64) -> Result<Option<Pending>, AppError> {
         let r = sqlx::query(
             "SELECT d.channel, d.target, d.attempts, n.id, n.kind, n.payload, n.created_at, \
-             c.notification_locale, w.url, w.secret, w.deleted_at \
+             c.notification_locale, w.url, w.secret, w.deleted_at, n.customer_id, d.webhook_id \
              FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id \
              JOIN customers c ON c.id = n.customer_id \
              LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1",
@@ -227,6 +308,8 @@ impl Sender {
         };
         Ok(Some(Pending {
             id,
+            customer_id: r.try_get(11)?,
+            webhook_id: r.try_get::<Option<i64>, _>(12)?.unwrap_or(0),
             channel: r.try_get(0)?,
             target: r.try_get(1)?,
             attempts: r.try_get(2)?,
@@ -269,6 +352,7 @@ impl Sender {
             Outcome::Sent { status_code } => (true, *status_code, None),
             Outcome::Failed { status_code, error } => (false, *status_code, Some(error.clone())),
             Outcome::Skipped(reason) => (false, None, Some(reason.clone())),
+            Outcome::Refused => (false, None, Some(REFUSED.to_string())),
         };
         let now = now_ms();
         let mut tx = self.db.pool.begin().await?;
@@ -288,6 +372,7 @@ impl Sender {
         let (status, next) = match outcome {
             Outcome::Sent { .. } => ("sent", now),
             Outcome::Skipped(_) => ("skipped", now),
+            Outcome::Refused => ("failed", now),
             Outcome::Failed { .. } if attempt >= MAX_ATTEMPTS => ("failed", now),
             Outcome::Failed { .. } => {
                 let pause = backoff(self.settings.notify_retry_base, attempt);
@@ -369,6 +454,9 @@ impl Sender {
         if *deleted {
             return Outcome::Skipped("webhook removed".into());
         }
+        if !self.settings.webhook_allow_private && literal_not_public(url) {
+            return refused(p);
+        }
         let event_id = event_id(p.notification.id);
         let body = webhook_body(&event_id, &p.notification, &p.payload);
         let timestamp = now_ms() / 1000;
@@ -393,6 +481,7 @@ impl Sender {
                 status_code: Some(i64::from(res.status().as_u16())),
                 error: format!("HTTP {}", res.status()),
             },
+            Err(e) if refused_by_resolver(&e) => refused(p),
             Err(e) => Outcome::Failed {
                 status_code: None,
                 error: if e.is_timeout() {
@@ -405,6 +494,18 @@ impl Sender {
             },
         }
     }
+}
+
+/// A webhook not sent because its address is not public: a security event naming the customer
+/// and the endpoint (never its URL or secret).
+fn refused(p: &Pending) -> Outcome {
+    tracing::warn!(
+        target: "security",
+        customer = p.customer_id,
+        webhook = p.webhook_id,
+        "webhook target refused: address not public"
+    );
+    Outcome::Refused
 }
 
 /// The JSON a webhook receives.

@@ -1,6 +1,6 @@
 //! The outbox, the customer's channel choices, webhook endpoints and the delivery log.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use sqlx::Row;
 
@@ -234,28 +234,70 @@ pub async fn save_preferences(
     preferences(db, customer_id).await
 }
 
-/// Whether an address is one the portal must not call: loopback, private, link-local,
-/// unspecified (and their IPv6 kin). Hosts given by name are resolved by the sender.
+/// Whether an address is one the portal must not call: anything but a public unicast address.
+/// Loopback, private, shared (CGNAT), link-local, unspecified, documentation, benchmarking,
+/// multicast, reserved and broadcast, in IPv4 and IPv6; IPv6 forms that carry an IPv4
+/// address (mapped, NAT64, 6to4) are judged by that address, and Teredo and the deprecated
+/// IPv4-compatible and site-local forms are refused outright. The sender checks every
+/// address a host name resolves to, and IP literals, when it sends.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                // 100.64.0.0/10, carrier-grade NAT.
-                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
-        }
+        IpAddr::V4(v4) => v4_is_private(v4),
         IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                // fc00::/7 unique local, fe80::/10 link-local.
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+            let s = v6.segments();
+            let v4_at = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+            // ::/96: unspecified, loopback and the deprecated IPv4-compatible form.
+            s[..6] == [0u16; 6]
+                // ::ffff:0:0/96, IPv4-mapped.
+                || (s[..5] == [0u16; 5] && s[5] == 0xffff && v4_is_private(v4_at(s[6], s[7])))
+                // 64:ff9b::/96, NAT64: the IPv4 address inside it.
+                || (s[..6] == [0x64u16, 0xff9b, 0, 0, 0, 0] && v4_is_private(v4_at(s[6], s[7])))
+                // 64:ff9b:1::/48, NAT64 for local use.
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+                // 100::/64, discard only.
+                || (s[0] == 0x100 && s[1..4] == [0u16; 3])
+                // 2001::/32, Teredo (it tunnels to an IPv4 address we cannot judge).
+                || (s[0] == 0x2001 && s[1] == 0)
+                // 2001:db8::/32, documentation.
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                // 2002::/16, 6to4: the IPv4 address in segments 1 and 2.
+                || (s[0] == 0x2002 && v4_is_private(v4_at(s[1], s[2])))
+                // fc00::/7 unique local.
+                || (s[0] & 0xfe00) == 0xfc00
+                // fe80::/10 link-local, fec0::/10 the old site-local.
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                // ff00::/8 multicast.
+                || (s[0] & 0xff00) == 0xff00
         }
     }
+}
+
+fn v4_is_private(v4: Ipv4Addr) -> bool {
+    let [a, b, c, _] = v4.octets();
+    // 0.0.0.0/8 "this network" (with the unspecified address).
+    a == 0
+        // 10.0.0.0/8 private.
+        || a == 10
+        // 100.64.0.0/10 shared address space, carrier-grade NAT.
+        || (a == 100 && (b & 0xc0) == 64)
+        // 127.0.0.0/8 loopback.
+        || a == 127
+        // 169.254.0.0/16 link-local (cloud metadata lives here).
+        || (a == 169 && b == 254)
+        // 172.16.0.0/12 private.
+        || (a == 172 && (b & 0xf0) == 16)
+        // 192.0.0.0/24 protocol assignments, 192.0.2.0/24 documentation.
+        || (a == 192 && b == 0 && (c == 0 || c == 2))
+        // 192.168.0.0/16 private.
+        || (a == 192 && b == 168)
+        // 198.18.0.0/15 benchmarking.
+        || (a == 198 && (b & 0xfe) == 18)
+        // 198.51.100.0/24 and 203.0.113.0/24 documentation.
+        || (a == 198 && b == 51 && c == 100)
+        || (a == 203 && b == 0 && c == 113)
+        // 224.0.0.0/4 multicast, 240.0.0.0/4 reserved, 255.255.255.255 broadcast.
+        || a >= 224
 }
 
 /// Parses an endpoint: absolute http(s), no credentials, and (unless allowed) not a private
@@ -312,22 +354,50 @@ pub async fn webhooks(db: &Db, customer_id: i64) -> Result<Vec<Webhook>, AppErro
     .collect()
 }
 
+/// Registers an endpoint, at most [`MAX_WEBHOOKS`] per customer. The count and the insert run
+/// in one transaction that first locks the customer's row (a row lock on PostgreSQL, the write
+/// lock on SQLite), so concurrent registrations are counted one after another and never pass
+/// the limit together.
 pub async fn create_webhook(
     db: &Db,
     customer_id: i64,
     input: &NewWebhook,
     allow_private: bool,
 ) -> Result<CreatedWebhook, AppError> {
-    let url =
-        parse_webhook_url(&input.url, allow_private).map_err(|e| AppError::field("url", e))?;
-    if webhooks(db, customer_id).await?.len() >= MAX_WEBHOOKS {
+    let url = match parse_webhook_url(&input.url, allow_private) {
+        Ok(url) => url,
+        Err(e) => {
+            if matches!(e, FieldError::UrlNotPublic) {
+                tracing::info!(
+                    target: "security",
+                    customer = customer_id,
+                    "webhook registration refused: address not public"
+                );
+            }
+            return Err(AppError::field("url", e));
+        }
+    };
+    let secret = format!("whsec_{}", crate::accounts::service::random_token());
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    // A write to the customer's row that changes nothing: it takes the lock (and, touching no
+    // key, no foreign-key checks).
+    sqlx::query("UPDATE customers SET name = name WHERE id = $1")
+        .bind(customer_id)
+        .execute(&mut *tx)
+        .await?;
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhooks WHERE customer_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(customer_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_WEBHOOKS {
         return Err(AppError::field(
             "url",
             FieldError::TooMany { max: MAX_WEBHOOKS },
         ));
     }
-    let secret = format!("whsec_{}", crate::accounts::service::random_token());
-    let now = now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO webhooks (customer_id, url, secret, created_at) VALUES ($1, $2, $3, $4) \
          RETURNING id",
@@ -336,8 +406,9 @@ pub async fn create_webhook(
     .bind(url.as_str())
     .bind(&secret)
     .bind(now)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(CreatedWebhook {
         webhook: Webhook {
             id,
@@ -485,6 +556,11 @@ mod tests {
             "http://[fd00::1]/",
             "http://localhost:3000/",
             "http://100.64.1.1/",
+            "http://0.0.0.0:22/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[fe80::1]/",
+            "http://224.0.0.1/",
+            "http://2130706433/",
         ] {
             assert_eq!(
                 parse_webhook_url(private, false),
@@ -493,5 +569,96 @@ mod tests {
             );
         }
         assert!(parse_webhook_url("http://127.0.0.1:8080/", true).is_ok());
+    }
+
+    #[test]
+    fn only_public_unicast_addresses_are_called() {
+        let refused = [
+            // IPv4: this network, private, CGNAT, loopback, link-local, protocol assignments,
+            // documentation, benchmarking, multicast, reserved, broadcast.
+            "0.0.0.0",
+            "0.1.2.3",
+            "10.0.0.1",
+            "10.255.255.255",
+            "100.64.0.1",
+            "100.127.255.254",
+            "127.0.0.1",
+            "127.0.1.1",
+            "169.254.169.254",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.0.0.8",
+            "192.0.2.1",
+            "192.168.1.1",
+            "198.18.0.1",
+            "198.19.255.255",
+            "198.51.100.7",
+            "203.0.113.9",
+            "224.0.0.1",
+            "239.255.255.250",
+            "240.0.0.1",
+            "255.255.255.255",
+            // IPv6: unspecified, loopback, IPv4-compatible, IPv4-mapped private, unique local,
+            // link-local, site-local, multicast, documentation, NAT64 of a private address,
+            // local NAT64, 6to4 of a private address, Teredo, discard.
+            "::",
+            "::1",
+            "::7f00:1",
+            "::8.8.8.8",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "febf::1",
+            "fec0::1",
+            "ff02::1",
+            "ff0e::1",
+            "2001:db8::1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::1",
+            "2001::1",
+            "2001:0:4136:e378::1",
+            "100::1",
+        ];
+        for ip in refused {
+            let parsed: IpAddr = ip.parse().unwrap();
+            assert!(is_private(parsed), "{ip} is not public");
+        }
+        let public = [
+            "8.8.8.8",
+            "1.1.1.1",
+            "9.255.255.255",
+            "11.0.0.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "126.255.255.255",
+            "128.0.0.1",
+            "169.253.1.1",
+            "172.15.255.255",
+            "172.32.0.1",
+            "192.0.1.1",
+            "192.0.3.1",
+            "192.169.0.1",
+            "198.17.255.255",
+            "198.20.0.1",
+            "198.51.101.1",
+            "203.0.114.1",
+            "223.255.255.254",
+            "2606:4700::1111",
+            "2001:4860:4860::8888",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+            "2001:db9::1",
+        ];
+        for ip in public {
+            let parsed: IpAddr = ip.parse().unwrap();
+            assert!(!is_private(parsed), "{ip} is public");
+        }
     }
 }

@@ -24,6 +24,8 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
+    /// The live tracking streams this instance holds open, per client address.
+    pub open_streams: rate_limit::OpenStreams,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -13,6 +13,13 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// `API_TOKEN_TTL_DAYS`: how long a bearer token from `POST /api/v1/tokens` lasts.
     pub api_token_ttl: Duration,
+    /// `SESSION_IDLE_STAFF_MINUTES`: a care agent's or manager's sign-in ends after this long
+    /// without a request (ASVS 3.3.2), before its absolute lifetime.
+    pub session_idle_staff: Duration,
+    /// `SESSION_IDLE_CUSTOMER_MINUTES`: the same for customers.
+    pub session_idle_customer: Duration,
+    /// `CARRIER_TOKEN_TTL_DAYS`: how long a carrier's token from `create-carrier-token` lasts.
+    pub carrier_token_ttl: Duration,
     /// `COOKIE_SECURE`: mark cookies `Secure` (set it behind HTTPS).
     pub cookie_secure: bool,
     /// `PUBLIC_ORIGINS`: extra origins (comma separated) allowed to make state-changing requests,
@@ -30,6 +37,15 @@ pub struct Settings {
     pub track_lookup_limit: u32,
     /// `RATE_LIMIT_WINDOW_SECS`: the window of these limits.
     pub rate_limit_window: Duration,
+    /// `UPLOADS_PER_DAY`: photos and attachments one customer may upload per day (UTC).
+    pub uploads_per_day: u32,
+    /// `UPLOAD_MB_PER_DAY`: megabytes one customer may upload per day (UTC), kept in bytes.
+    pub upload_bytes_per_day: u64,
+    /// `COMPLAINTS_PER_DAY`: complaints one customer may file per day (UTC).
+    pub complaints_per_day: u32,
+    /// `STREAMS_PER_CLIENT`: live tracking streams one client address may hold open at once
+    /// (per server instance).
+    pub streams_per_client: u32,
     /// `DEMO_DATA`: create demo customers and staff on first start.
     pub demo_data: bool,
     /// `SIMULATOR_SPEED`: with demo data, demo parcels travel this many times faster than real
@@ -72,6 +88,9 @@ impl Default for Settings {
             database_url: "sqlite://data/parcelport.db".into(),
             session_ttl: Duration::from_secs(7 * 24 * 3600),
             api_token_ttl: Duration::from_secs(90 * 24 * 3600),
+            session_idle_staff: Duration::from_secs(30 * 60),
+            session_idle_customer: Duration::from_secs(12 * 3600),
+            carrier_token_ttl: Duration::from_secs(365 * 24 * 3600),
             cookie_secure: false,
             public_origins: Vec::new(),
             trust_proxy: false,
@@ -79,6 +98,10 @@ impl Default for Settings {
             sign_up_limit: 20,
             track_lookup_limit: 300,
             rate_limit_window: Duration::from_secs(15 * 60),
+            uploads_per_day: 100,
+            upload_bytes_per_day: 200 * MB,
+            complaints_per_day: 20,
+            streams_per_client: 10,
             demo_data: false,
             simulator_speed: 60,
             smtp_url: None,
@@ -96,6 +119,9 @@ impl Default for Settings {
         }
     }
 }
+
+/// A megabyte, as `UPLOAD_MB_PER_DAY` counts them.
+const MB: u64 = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{name}: {reason}")]
@@ -159,6 +185,25 @@ impl Settings {
             api_token_ttl: Duration::from_secs(
                 parse::<u64>("API_TOKEN_TTL_DAYS", get("API_TOKEN_TTL_DAYS"), 90)? * 24 * 3600,
             ),
+            session_idle_staff: Duration::from_secs(
+                parse::<u64>(
+                    "SESSION_IDLE_STAFF_MINUTES",
+                    get("SESSION_IDLE_STAFF_MINUTES"),
+                    30,
+                )? * 60,
+            ),
+            session_idle_customer: Duration::from_secs(
+                parse::<u64>(
+                    "SESSION_IDLE_CUSTOMER_MINUTES",
+                    get("SESSION_IDLE_CUSTOMER_MINUTES"),
+                    720,
+                )? * 60,
+            ),
+            carrier_token_ttl: Duration::from_secs(
+                parse::<u64>("CARRIER_TOKEN_TTL_DAYS", get("CARRIER_TOKEN_TTL_DAYS"), 365)?
+                    * 24
+                    * 3600,
+            ),
             cookie_secure: parse("COOKIE_SECURE", get("COOKIE_SECURE"), d.cookie_secure)?,
             public_origins: get("PUBLIC_ORIGINS")
                 .map(|v| {
@@ -189,6 +234,23 @@ impl Settings {
                 get("RATE_LIMIT_WINDOW_SECS"),
                 d.rate_limit_window.as_secs(),
             )?),
+            uploads_per_day: parse("UPLOADS_PER_DAY", get("UPLOADS_PER_DAY"), d.uploads_per_day)?,
+            upload_bytes_per_day: parse::<u64>(
+                "UPLOAD_MB_PER_DAY",
+                get("UPLOAD_MB_PER_DAY"),
+                d.upload_bytes_per_day / MB,
+            )?
+            .saturating_mul(MB),
+            complaints_per_day: parse(
+                "COMPLAINTS_PER_DAY",
+                get("COMPLAINTS_PER_DAY"),
+                d.complaints_per_day,
+            )?,
+            streams_per_client: parse(
+                "STREAMS_PER_CLIENT",
+                get("STREAMS_PER_CLIENT"),
+                d.streams_per_client,
+            )?,
             demo_data: parse("DEMO_DATA", get("DEMO_DATA"), d.demo_data)?,
             simulator_speed: parse("SIMULATOR_SPEED", get("SIMULATOR_SPEED"), d.simulator_speed)?,
             smtp_url: get("SMTP_URL"),
@@ -279,6 +341,9 @@ mod tests {
         assert_eq!(s.listen_addr.port(), 3000);
         assert!(s.database_url.starts_with("sqlite://data/"));
         assert_eq!(s.session_ttl, Duration::from_secs(168 * 3600));
+        assert_eq!(s.session_idle_staff, Duration::from_secs(30 * 60));
+        assert_eq!(s.session_idle_customer, Duration::from_secs(12 * 3600));
+        assert_eq!(s.carrier_token_ttl, Duration::from_secs(365 * 24 * 3600));
         assert_eq!(s.tier_recompute_at, Some(120));
         // A first production start has no demo accounts: `scripts/run.sh` asks for them.
         assert!(!s.demo_data);
@@ -318,5 +383,37 @@ mod tests {
         let err = Settings::from_lookup(|k| (k == "DATABASE_URL").then(|| "mysql://x".into()))
             .unwrap_err();
         assert_eq!(err.name, "DATABASE_URL");
+    }
+
+    #[test]
+    fn quotas_have_defaults_and_read_megabytes_as_bytes() {
+        let s = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(s.uploads_per_day, 100);
+        assert_eq!(s.upload_bytes_per_day, 200 * 1024 * 1024);
+        assert_eq!(s.complaints_per_day, 20);
+        assert_eq!(s.streams_per_client, 10);
+
+        let s = Settings::from_lookup(|k| match k {
+            "UPLOADS_PER_DAY" => Some("7".into()),
+            "UPLOAD_MB_PER_DAY" => Some(" 3 ".into()),
+            "COMPLAINTS_PER_DAY" => Some("2".into()),
+            "STREAMS_PER_CLIENT" => Some("4".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.uploads_per_day, 7);
+        assert_eq!(s.upload_bytes_per_day, 3 * 1024 * 1024);
+        assert_eq!(s.complaints_per_day, 2);
+        assert_eq!(s.streams_per_client, 4);
+
+        for name in [
+            "UPLOADS_PER_DAY",
+            "UPLOAD_MB_PER_DAY",
+            "COMPLAINTS_PER_DAY",
+            "STREAMS_PER_CLIENT",
+        ] {
+            let err = Settings::from_lookup(|k| (k == name).then(|| "-1".into())).unwrap_err();
+            assert_eq!(err.name, name);
+        }
     }
 }

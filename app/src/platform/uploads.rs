@@ -1,17 +1,22 @@
 //! Uploaded images (return photos, complaint attachments): the type is read from the bytes, the
 //! file is kept in the upload folder under a random name, and the database holds only the
-//! record. Who may read one is decided by the capability it belongs to.
+//! record. Who may read one is decided by the capability it belongs to. Each customer may
+//! upload `UPLOADS_PER_DAY` files and `UPLOAD_MB_PER_DAY` megabytes a day (UTC).
 
 use std::path::Path;
 
 use sqlx::Row;
 
-use crate::domain::upload::check_image;
+use crate::domain::upload::{check_image, ImageKind};
 use crate::error::{AppError, FieldError};
-use crate::platform::{now_ms, Db};
+use crate::platform::rate_limit::{self, Taken};
+use crate::platform::{now_ms, Db, Settings};
 
 /// Photos or attachments one return or complaint may hold.
 pub const MAX_PER_OWNER: usize = 5;
+
+/// A megabyte, as the refusal of the daily bytes counts them.
+const MB: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
@@ -26,54 +31,177 @@ impl Owner {
             Owner::Complaint(id) => ("complaint", id),
         }
     }
+
+    /// The table of the owning return or complaint.
+    fn table(self) -> &'static str {
+        match self {
+            Owner::Return(_) => "returns",
+            Owner::Complaint(_) => "complaints",
+        }
+    }
 }
 
-/// Checks and stores one image for `owner`, refusing the sixth. The file is written first and
-/// removed again if the record cannot be made, so no record points at nothing.
+/// Checks and stores one image for `owner`, refusing the sixth and any past the day's quotas of
+/// the owner's customer. The quotas are taken first, in one statement each, and given back if
+/// the upload is refused or fails after all, so a burst of parallel uploads stays within them
+/// and a failed one costs nothing. The file is written before its record and removed again if
+/// the record cannot be made, so no record points at nothing.
 pub async fn save(
     db: &Db,
-    dir: &Path,
+    settings: &Settings,
     owner: Owner,
     field: &str,
     bytes: &[u8],
 ) -> Result<i64, AppError> {
     let kind = check_image(bytes).map_err(|e| AppError::field(field, e))?;
+    let customer = customer_of(db, owner).await?;
+    let taken = take_daily(db, settings, customer, field, bytes.len()).await?;
+    let stored = store(db, &settings.upload_dir, owner, field, kind, bytes).await;
+    if stored.is_err() {
+        for t in taken {
+            let _ = t.give_back(db).await;
+        }
+    }
+    stored
+}
+
+/// The customer whose return or complaint `owner` is.
+async fn customer_of(db: &Db, owner: Owner) -> Result<i64, AppError> {
+    let (_, owner_id) = owner.parts();
+    let customer: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT customer_id FROM {} WHERE id = $1",
+        owner.table()
+    ))
+    .bind(owner_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    customer.ok_or(AppError::NotFound)
+}
+
+/// Counts one upload of `size` bytes against the customer's day, refused under `field` past
+/// either quota (the count taken is given back when the bytes are refused).
+async fn take_daily(
+    db: &Db,
+    settings: &Settings,
+    customer: i64,
+    field: &str,
+    size: usize,
+) -> Result<[Taken; 2], AppError> {
+    let count = match rate_limit::take(
+        db,
+        &format!("uploads:customer:{customer}"),
+        1,
+        u64::from(settings.uploads_per_day),
+        rate_limit::DAY,
+    )
+    .await?
+    {
+        Ok(taken) => taken,
+        Err(_) => return Err(AppError::field(field, daily_limit(settings))),
+    };
+    let bytes = rate_limit::take(
+        db,
+        &format!("upload_bytes:customer:{customer}"),
+        size as u64,
+        settings.upload_bytes_per_day,
+        rate_limit::DAY,
+    )
+    .await;
+    match bytes {
+        Ok(Ok(bytes)) => Ok([count, bytes]),
+        Ok(Err(_)) => {
+            let _ = count.give_back(db).await;
+            Err(AppError::field(field, daily_limit(settings)))
+        }
+        Err(e) => {
+            let _ = count.give_back(db).await;
+            Err(e)
+        }
+    }
+}
+
+/// The refusal of an upload past either daily quota, naming both.
+fn daily_limit(settings: &Settings) -> FieldError {
+    FieldError::DailyUploadLimit {
+        files: settings.uploads_per_day,
+        mb: settings.upload_bytes_per_day.div_ceil(MB),
+    }
+}
+
+/// Writes the file and its record.
+async fn store(
+    db: &Db,
+    dir: &Path,
+    owner: Owner,
+    field: &str,
+    kind: ImageKind,
+    bytes: &[u8],
+) -> Result<i64, AppError> {
     let (owner_kind, owner_id) = owner.parts();
+    let name = format!("{owner_kind}-{owner_id}-{}", hex::encode(random_bytes()));
+    tokio::fs::create_dir_all(dir).await.map_err(io_error)?;
+    let path = dir.join(&name);
+    tokio::fs::write(&path, bytes).await.map_err(io_error)?;
+    let recorded = record(db, owner, field, kind, bytes.len(), &name).await;
+    if recorded.is_err() {
+        let _ = tokio::fs::remove_file(&path).await;
+    }
+    recorded
+}
+
+/// The upload's record, refused past `MAX_PER_OWNER`. The transaction's first statement writes
+/// the owner's row, which locks it (PostgreSQL) or takes the write lock (SQLite): parallel
+/// uploads to one owner are counted one after the other, never both against the same count.
+async fn record(
+    db: &Db,
+    owner: Owner,
+    field: &str,
+    kind: ImageKind,
+    size: usize,
+    stored_name: &str,
+) -> Result<i64, AppError> {
+    let (owner_kind, owner_id) = owner.parts();
+    let mut tx = db.pool.begin().await?;
+    let locked = sqlx::query(&format!(
+        "UPDATE {} SET updated_at = updated_at WHERE id = $1",
+        owner.table()
+    ))
+    .bind(owner_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if locked != 1 {
+        tx.rollback().await?;
+        return Err(AppError::NotFound);
+    }
     let count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE owner_kind = $1 AND owner_id = $2")
             .bind(owner_kind)
             .bind(owner_id)
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *tx)
             .await?;
     if count as usize >= MAX_PER_OWNER {
+        // Ended at once: the owner's row stays locked until then.
+        tx.rollback().await?;
         return Err(AppError::field(
             field,
             FieldError::TooMany { max: MAX_PER_OWNER },
         ));
     }
-    let name = format!("{owner_kind}-{owner_id}-{}", hex::encode(random_bytes()));
-    tokio::fs::create_dir_all(dir).await.map_err(io_error)?;
-    let path = dir.join(&name);
-    tokio::fs::write(&path, bytes).await.map_err(io_error)?;
-    let inserted = sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO uploads (owner_kind, owner_id, content_type, size_bytes, stored_name, \
          created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(owner_kind)
     .bind(owner_id)
     .bind(kind.content_type())
-    .bind(bytes.len() as i64)
-    .bind(&name)
+    .bind(size as i64)
+    .bind(stored_name)
     .bind(now_ms())
-    .fetch_one(&db.pool)
-    .await;
-    match inserted {
-        Ok(id) => Ok(id),
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&path).await;
-            Err(e.into())
-        }
-    }
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// A file as the pages send it (base64 in a server function's JSON), refused under `field`

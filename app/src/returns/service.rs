@@ -827,7 +827,7 @@ pub async fn add_photo(
     if !r.status.open() {
         return Err(conflict("photo", FieldError::TransitionIllegal));
     }
-    uploads::save(db, &settings.upload_dir, Owner::Return(id), "photo", bytes).await?;
+    uploads::save(db, settings, Owner::Return(id), "photo", bytes).await?;
     get(db, caller, id).await
 }
 

@@ -21,22 +21,75 @@ pub const MAX_BATCH: usize = 1_000;
 /// How far ahead of the server's clock an event's time may be (carriers' clocks drift).
 const FUTURE_SLACK_MS: i64 = 10 * 60 * 1000;
 
-/// A carrier's API credentials; only the hash is kept. Returns the token to hand over once.
-pub async fn create_token(db: &Db, name: &str) -> Result<String, AppError> {
+/// A carrier's API credentials, valid for `ttl`; only the hash is kept. Returns the token to
+/// hand over once.
+pub async fn create_token(
+    db: &Db,
+    name: &str,
+    ttl: std::time::Duration,
+) -> Result<String, AppError> {
     let name = single_line(name, 100, true)
         .map_err(|e| AppError::field("name", e))?
         .unwrap_or_default();
     let token = format!("pc_{}", random_token());
-    sqlx::query("INSERT INTO carrier_tokens (name, token_hash, created_at) VALUES ($1, $2, $3)")
-        .bind(name)
-        .bind(token_hash(&token))
-        .bind(now_ms())
-        .execute(&db.pool)
-        .await?;
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO carrier_tokens (name, token_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(name)
+    .bind(token_hash(&token))
+    .bind(now)
+    .bind(now + ttl.as_millis() as i64)
+    .execute(&db.pool)
+    .await?;
     Ok(token)
 }
 
-/// The carrier a request's bearer token belongs to.
+/// A carrier token as the operator sees it (`server carrier-tokens`), without the token.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CarrierToken {
+    pub id: i64,
+    pub name: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl CarrierToken {
+    pub fn is_live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
+/// Every carrier token ever made, oldest first (revoked and expired ones too: scans name them).
+pub async fn tokens(db: &Db) -> Result<Vec<CarrierToken>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, created_at, expires_at, revoked_at FROM carrier_tokens ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Revokes a carrier token at once; its scans stay.
+pub async fn revoke_token(db: &Db, id: i64) -> Result<(), AppError> {
+    let done = sqlx::query(
+        "UPDATE carrier_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(target: "security", carrier = id, "carrier token revoked");
+    Ok(())
+}
+
+/// The carrier a request's bearer token belongs to, while the token is neither expired nor
+/// revoked.
 pub async fn require_carrier(db: &Db, headers: &http::HeaderMap) -> Result<i64, AppError> {
     let token = headers
         .get(http::header::AUTHORIZATION)
@@ -44,11 +97,15 @@ pub async fn require_carrier(db: &Db, headers: &http::HeaderMap) -> Result<i64, 
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or(AppError::Unauthenticated)?;
-    sqlx::query_scalar("SELECT id FROM carrier_tokens WHERE token_hash = $1")
-        .bind(token_hash(token))
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::Unauthenticated)
+    sqlx::query_scalar(
+        "SELECT id FROM carrier_tokens WHERE token_hash = $1 AND expires_at > $2 \
+         AND revoked_at IS NULL",
+    )
+    .bind(token_hash(token))
+    .bind(now_ms())
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::Unauthenticated)
 }
 
 /// A checked event, ready to store.

@@ -19,7 +19,9 @@ use crate::error::AppError;
 use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
 use crate::slots::{Slot, SlotList};
 
-/// A shipment as the public sees it: status, cities, times; no names or street addresses.
+/// A shipment as the public sees it: status, cities, days; no names or street addresses. Before
+/// the recipient's proof (`service::redact`) it carries no event notes, no delivery window and
+/// no pickup point; in the recipient's view (`RecipientView::shipment`) it carries them all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PublicShipment {
@@ -28,10 +30,14 @@ pub struct PublicShipment {
     pub service: ServiceLevel,
     pub origin_city: String,
     pub destination_city: String,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`; with a delivery window held, both are its day.
     pub promised_from: String,
     pub promised_to: String,
+    /// The delivery window held: recipients only, absent from the public view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_slot: Option<Slot>,
+    /// The pickup point chosen: recipients only, absent from the public view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pickup_point: Option<String>,
     /// The expected arrival window from the parcel's progress (Unix milliseconds); none once
     /// it is delivered or has ended.
@@ -40,6 +46,8 @@ pub struct PublicShipment {
     /// At its current progress, or by a reported delay, it misses the promised window.
     pub running_late: bool,
     pub map: RouteMap,
+    /// Newest first. In the public view: status, time and place only (no `note`), and no
+    /// changes of the delivery.
     pub events: Vec<ShipmentEvent>,
 }
 

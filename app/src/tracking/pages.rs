@@ -46,7 +46,8 @@ pub fn Timeline(events: Vec<ShipmentEvent>) -> impl IntoView {
     }
 }
 
-/// The promised delivery: the window when one is held, the pickup point, or the days.
+/// The promised delivery: the window when one is held, the pickup point, or the days (one day
+/// when they are the same, as with a window held but not shown: the public view).
 pub fn promised_text(
     t: &Texts,
     slot: Option<&crate::slots::Slot>,
@@ -57,6 +58,7 @@ pub fn promised_text(
     match (point, slot) {
         (Some(p), _) => fill(t.ship_pickup_point, &[("point", p)]),
         (None, Some(s)) => window_text(t, s),
+        (None, None) if from == to => from.to_string(),
         (None, None) => fill(t.shipment_window, &[("from", from), ("to", to)]),
     }
 }
@@ -197,7 +199,8 @@ mod served {
     }
 
     /// The parcel's page. Parts marked `data-live` are what `track.js` swaps in when the live
-    /// stream says something changed.
+    /// stream says something changed. The public view (no notes, window or pickup point) until
+    /// this device proved it is the recipient's, then the recipient's whole shipment.
     #[component]
     fn Tracked(
         s: PublicShipment,
@@ -205,6 +208,10 @@ mod served {
         refused: Option<AppError>,
         changed: bool,
     ) -> impl IntoView {
+        let s = match &recipient {
+            Some(r) => r.shipment.clone(),
+            None => s,
+        };
         let i18n = use_i18n();
         let t = i18n.locale.get_untracked().texts();
         let out = s.status == crate::orders::ShipmentStatus::OutForDelivery;
@@ -299,6 +306,7 @@ mod served {
                 {match recipient {
                     None => view! {
                         <p class="muted">{t.trk_manage_hint}</p>
+                        <p class="muted small" data-testid="proof-reveals">{t.trk_proof_reveals}</p>
                         <form class="form inline-proof" method="post" action=format!("/track/{tn}/proof") data-enhance>
                             <Field name="proof" autocomplete="postal-code" required=true maxlength=20
                                 label=Signal::stored(t.trk_proof) error=Signal::stored(proof_error) />

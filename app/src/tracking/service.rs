@@ -22,7 +22,8 @@ const PHONE_SUFFIX_DIGITS: usize = 4;
 
 struct Row_ {
     id: i64,
-    public: PublicShipment,
+    /// Everything, as the recipient sees it; `redact` makes the public view of it.
+    shipment: PublicShipment,
     recipient_name: String,
     address: String,
     phone: String,
@@ -91,7 +92,7 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
     .join(", ");
     Ok(Row_ {
         id,
-        public: PublicShipment {
+        shipment: PublicShipment {
             tracking_number: row.try_get("tracking_number")?,
             status,
             service,
@@ -193,6 +194,7 @@ pub async fn announce(db: &Db, tracking_number: &str, id: i64, event: ShipmentEv
 }
 
 /// The shipment's events after `after_id` (oldest first): what a reconnecting stream missed.
+/// Whole: the public stream sends each through `public_event`.
 pub async fn events_after(
     db: &Db,
     tracking_number: &str,
@@ -257,7 +259,40 @@ pub async fn exists(
     Ok(found.is_some())
 }
 
-/// The view anyone with the number sees; a public look-up.
+/// Whether an event is a change of the delivery rather than a scan: its whole content is its
+/// note, which names the window or the pickup point (`slot:…`, `pickup_point:…`).
+fn is_delivery_change(e: &ShipmentEvent) -> bool {
+    e.note
+        .as_deref()
+        .is_some_and(|n| n.starts_with("slot:") || n.starts_with("pickup_point:"))
+}
+
+/// An event as the public sees it (the page, the API, the live stream): status, time and place,
+/// never the note, free text a carrier may fill with a name, a door or a neighbour's flat.
+pub fn public_event(e: &ShipmentEvent) -> ShipmentEvent {
+    ShipmentEvent {
+        note: None,
+        ..e.clone()
+    }
+}
+
+/// The one rule of what anyone holding the number sees before the recipient's proof: the
+/// promised days (a held window's day) but not the window's times, no pickup point, and the
+/// events without their notes, changes of the delivery left out. The recipient's view (a proof
+/// or a grant) has it all.
+pub fn redact(mut s: PublicShipment) -> PublicShipment {
+    s.delivery_slot = None;
+    s.pickup_point = None;
+    s.events = s
+        .events
+        .iter()
+        .filter(|e| !is_delivery_change(e))
+        .map(public_event)
+        .collect();
+    s
+}
+
+/// The view anyone with the number sees (`redact`); a public look-up.
 pub async fn public(
     db: &Db,
     settings: &Settings,
@@ -265,7 +300,7 @@ pub async fn public(
     tracking_number: &str,
 ) -> Result<PublicShipment, AppError> {
     count_lookup(db, settings, client).await?;
-    Ok(load(db, tracking_number).await?.public)
+    Ok(redact(load(db, tracking_number).await?.shipment))
 }
 
 /// The public view, or `None` for a number nobody booked (the track box and page).
@@ -330,17 +365,18 @@ async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Resu
     }
 }
 
+/// The recipient's view: everything `redact` keeps from the public, and who and where.
 async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
     let area = slots::destination_area(db, r.id).await?;
     let slots = slots::area_slots(db, area.as_ref()).await?;
     let before_cutoff = r
-        .public
+        .shipment
         .delivery_slot
         .as_ref()
         .is_none_or(|s| s.unavailable != Some(crate::slots::SlotUnavailable::CutoffPassed));
-    let courier = courier(db, r.id, r.public.status).await?;
-    let (rate_link, return_link) = if r.public.status == ShipmentStatus::Delivered {
-        let tn = &r.public.tracking_number;
+    let courier = courier(db, r.id, r.shipment.status).await?;
+    let (rate_link, return_link) = if r.shipment.status == ShipmentStatus::Delivered {
+        let tn = &r.shipment.tracking_number;
         (
             Some(crate::ratings::service::link(db, tn, now_ms()).await?),
             Some(crate::returns::service::request_link(db, tn, now_ms()).await?),
@@ -352,12 +388,12 @@ async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
         courier,
         rate_link,
         return_link,
-        can_change: r.public.status.reschedulable() && before_cutoff && area.is_some(),
+        can_change: r.shipment.status.reschedulable() && before_cutoff && area.is_some(),
         slots,
         pickup_points: area.map(|a| a.input.pickup_points).unwrap_or_default(),
         recipient_name: r.recipient_name,
         address: r.address,
-        shipment: r.public,
+        shipment: r.shipment,
     })
 }
 
@@ -460,5 +496,78 @@ mod tests {
         assert!(!proves("", pc, phone));
         assert!(!proves("200002", pc, phone));
         assert!(proves("sw1a 1aa", "SW1A 1AA", phone));
+    }
+
+    #[test]
+    fn the_public_sees_no_note_no_window_and_no_pickup_point() {
+        let event = |status: ShipmentStatus, note: Option<&str>| ShipmentEvent {
+            status,
+            time: 1,
+            place: Some("Beijing".into()),
+            note: note.map(str::to_string),
+        };
+        let point = GeoPoint { lat: 0.0, lng: 0.0 };
+        let full = PublicShipment {
+            tracking_number: "CP123456785CN".into(),
+            status: ShipmentStatus::InTransit,
+            service: ServiceLevel::Scheduled,
+            origin_city: "Shanghai".into(),
+            destination_city: "Beijing".into(),
+            promised_from: "2026-11-26".into(),
+            promised_to: "2026-11-26".into(),
+            delivery_slot: Some(crate::slots::Slot {
+                id: 1,
+                area: "beijing".into(),
+                time_zone: "Asia/Shanghai".into(),
+                day: "2026-11-26".into(),
+                local_start: "13:10".into(),
+                local_end: "15:50".into(),
+                starts_at: String::new(),
+                ends_at: String::new(),
+                cutoff_at: String::new(),
+                local_cutoff: "2026-11-25 18:00".into(),
+                capacity: 5,
+                remaining: 4,
+                closed: false,
+                bookable: true,
+                unavailable: None,
+            }),
+            pickup_point: Some("Haidian locker".into()),
+            eta_earliest: Some(1),
+            eta_latest: Some(2),
+            running_late: false,
+            map: RouteMap {
+                tile_url: None,
+                origin: point,
+                destination: point,
+                path: vec![],
+            },
+            events: vec![
+                event(
+                    ShipmentStatus::InTransit,
+                    Some("Left with Mr Wang, flat 1203"),
+                ),
+                event(ShipmentStatus::Created, Some("slot:2026-11-26 13:10-15:50")),
+                event(ShipmentStatus::Created, None),
+            ],
+        };
+        let public = redact(full);
+        assert_eq!(public.delivery_slot, None);
+        assert_eq!(public.pickup_point, None);
+        assert_eq!(
+            public.events,
+            vec![
+                event(ShipmentStatus::InTransit, None),
+                event(ShipmentStatus::Created, None)
+            ]
+        );
+        assert_eq!(
+            (public.promised_from.as_str(), public.eta_latest),
+            ("2026-11-26", Some(2))
+        );
+        let json = serde_json::to_string(&public).unwrap();
+        for hidden in ["delivery_slot", "pickup_point", "Haidian", "13:10", "Wang"] {
+            assert!(!json.contains(hidden), "{hidden} in {json}");
+        }
     }
 }

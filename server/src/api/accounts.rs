@@ -1,6 +1,6 @@
-use app::accounts::{service, Credentials, SignUpRequest, User};
+use app::accounts::{service, ApiTokenInfo, Credentials, SignUpRequest, User};
 use app::platform::AppState;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
@@ -72,4 +72,31 @@ pub async fn create_token(
     responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<User>, ApiError> {
     Ok(Json(service::require_user(&state.db, &headers).await?))
+}
+
+/// The caller's unexpired API tokens (without the tokens), newest first.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<ApiTokenInfo>), (status = 401, body = ErrorBody)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<ApiTokenInfo>>, ApiError> {
+    let user = service::require_user(&state.db, &headers).await?;
+    let now = app::platform::now_ms();
+    Ok(Json(service::api_tokens_of(&state.db, user.id, now).await?))
+}
+
+/// Revokes one of the caller's API tokens, named by its `handle` from the list.
+#[utoipa::path(delete, path = "/api/v1/tokens/{handle}", tag = "accounts",
+    params(("handle" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(handle): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let user = service::require_user(&state.db, &headers).await?;
+    service::revoke_api_token(&state.db, &user, &handle).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -25,11 +25,12 @@ pub struct ReopenInput {
 }
 
 /// Files a complaint, about one of the caller's shipments (another's: 404) or none. Priority
-/// and the first-response and resolution due times come from the customer's tier.
+/// and the first-response and resolution due times come from the customer's tier. At most
+/// `COMPLAINTS_PER_DAY` per customer a day (UTC): 429 with `Retry-After` beyond.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = NewComplaint,
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = Complaint), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -41,7 +42,7 @@ pub async fn create(
     };
     Ok((
         StatusCode::CREATED,
-        Json(service::create(&state.db, customer, &input).await?),
+        Json(service::create(&state.db, &state.settings, customer, &input).await?),
     ))
 }
 

@@ -64,9 +64,10 @@ pub struct TrackQuery {
     pub verify: Option<String>,
 }
 
-/// One parcel for anyone holding its number: status, cities, the promised window and the
-/// history. With `verify`, the recipient's view: name, address, the windows it may move to and
-/// the pickup points. Wrong proofs are rate limited, and an unknown number with `verify` is
+/// One parcel for anyone holding its number: status, cities, the promised days and the
+/// history without its notes; no delivery window's times and no pickup point (both fields are
+/// absent). With `verify`, the recipient's view: all of those, name, address, the windows it
+/// may move to and the pickup points. Wrong proofs are rate limited, and an unknown number with `verify` is
 /// refused exactly like a wrong proof; public look-ups are rate limited per client address
 /// (`TRACK_LOOKUP_LIMIT`).
 #[utoipa::path(get, path = "/api/v1/track/{tracking_number}", tag = "tracking",
@@ -95,10 +96,12 @@ pub async fn track(
 }
 
 /// Live updates of one parcel as server-sent events: each `tracking` event's `data` is the JSON
-/// of the new tracking event (`status`, `time`, `place`, `note`) and its `id` the event's id;
+/// of the new tracking event as the public sees it (`status`, `time`, `place`; `note` is always
+/// null, the stream being public) and its `id` the event's id;
 /// a `position` event (`{"time"}`) says the courier reported a new position.
 /// A reconnecting client sends `Last-Event-ID` and first gets what it missed. Public, like the
-/// tracking page; an unknown number is a 404.
+/// tracking page; an unknown number is a 404. One client address holds at most
+/// `STREAMS_PER_CLIENT` streams open at once (429 beyond).
 #[utoipa::path(get, path = "/api/v1/track/{tracking_number}/stream", tag = "tracking",
     params(("tracking_number" = String, Path)),
     responses((status = 200, content_type = "text/event-stream", description = "Events as they happen"),
@@ -109,6 +112,11 @@ pub async fn stream(
     headers: HeaderMap,
     Path(tracking_number): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    // A place among the client's open streams (`STREAMS_PER_CLIENT`), held by the stream
+    // itself: it is freed when the stream ends or its client leaves.
+    let slot = state
+        .open_streams
+        .open(ip, state.settings.streams_per_client)?;
     let tn = tracking_number.trim().to_ascii_uppercase();
     // Subscribed before the catch-up query, so nothing falls between the two.
     let live = state.db.announcements.subscribe();
@@ -125,21 +133,22 @@ pub async fn stream(
     };
     let last_sent = missed.last().map_or(0, |e| e.id);
     let catch_up = futures::stream::iter(missed.into_iter().map(|e| Ok(sse_event(&e))));
-    let updates = futures::stream::unfold((live, tn, last_sent), |(mut rx, tn, last)| async move {
+    let carried = (live, tn, last_sent, slot);
+    let updates = futures::stream::unfold(carried, |(mut rx, tn, last, slot)| async move {
         loop {
             match rx.recv().await {
                 Ok(payload) => {
                     if let Ok(e) = serde_json::from_str::<LiveEvent>(&payload) {
                         if e.tracking_number == tn && e.id > last {
                             let event = sse_event(&e);
-                            return Some((Ok(event), (rx, tn, e.id)));
+                            return Some((Ok(event), (rx, tn, e.id, slot)));
                         }
                     } else if let Ok(p) = serde_json::from_str::<LivePosition>(&payload) {
                         if p.tracking_number == tn {
                             let event = Event::default()
                                 .event("position")
                                 .data(format!("{{\"time\":{}}}", p.position_at));
-                            return Some((Ok(event), (rx, tn, last)));
+                            return Some((Ok(event), (rx, tn, last, slot)));
                         }
                     }
                 }
@@ -152,9 +161,10 @@ pub async fn stream(
     Ok(Sse::new(catch_up.chain(updates)).keep_alive(KeepAlive::default()))
 }
 
+/// An event as the public stream sends it: through the public view's rule, never its note.
 fn sse_event(e: &LiveEvent) -> Event {
     Event::default()
         .event("tracking")
         .id(e.id.to_string())
-        .data(serde_json::to_string(&e.event).unwrap_or_default())
+        .data(serde_json::to_string(&service::public_event(&e.event)).unwrap_or_default())
 }

@@ -54,7 +54,7 @@ async fn invalid_fields_are_all_reported_at_once() {
         assert!(fields.contains_key(f), "{f} missing in {body}");
     }
     assert!(!fields.contains_key("company"));
-    assert_eq!(fields["password"], "Use at least 10 characters.");
+    assert_eq!(fields["password"], "Use at least 12 characters.");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +70,7 @@ async fn errors_speak_the_callers_language() {
         .unwrap();
     assert_eq!(res.headers()["content-language"], "zh-CN");
     let body = error_body(res, 422, "validation_failed").await;
-    assert_eq!(body["error"]["fields"]["password"], "至少需要 10 个字符。");
+    assert_eq!(body["error"]["fields"]["password"], "至少需要 12 个字符。");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -359,4 +359,255 @@ async fn signing_in_without_scripts_returns_to_the_form_with_the_reason() {
     assert!(set_cookie_headers(res.headers())
         .join("\n")
         .starts_with("pp_session="));
+}
+
+/// Signs `email` in from a browser of its own (its user agent given), returning the
+/// `pp_session=...` pair that browser sends back.
+async fn sign_in_as_browser(app: &TestApp, email: &str, user_agent: &str) -> String {
+    let res = client()
+        .post(app.url("/rpc/accounts/sign_in"))
+        .header("accept", "application/json")
+        .header("user-agent", user_agent)
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    session_pair(res.headers())
+}
+
+fn cookie_headers(session: &str) -> axum::http::HeaderMap {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("cookie", session.parse().unwrap());
+    headers
+}
+
+async fn me_with(app: &TestApp, session: &str) -> u16 {
+    client()
+        .get(app.url("/api/v1/me"))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+const MINUTE: i64 = 60_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_after_its_idle_limit_30_minutes_for_staff_12_hours_for_customers() {
+    use app::accounts::service::authenticate_request_at;
+    let app = spawn_app().await;
+    assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
+    app.create_staff("agent@parcelport.example", app::accounts::Role::Agent)
+        .await;
+    let start = app::platform::now_ms();
+    let customer = cookie_headers(&sign_in_as_browser(&app, "ada@example.com", "test").await);
+    let staff = cookie_headers(&sign_in_as_browser(&app, "agent@parcelport.example", "test").await);
+    let signed_in = |headers: axum::http::HeaderMap, at: i64| {
+        let db = app.db.clone();
+        async move {
+            authenticate_request_at(&db, &headers, at)
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+
+    // Staff: 29 quiet minutes are fine and the use starts the count again; 31 are not.
+    assert!(signed_in(staff.clone(), start + 29 * MINUTE).await);
+    assert!(signed_in(staff.clone(), start + 58 * MINUTE).await);
+    assert!(!signed_in(staff.clone(), start + 90 * MINUTE).await);
+    // Customers: the same at 12 hours.
+    assert!(signed_in(customer.clone(), start + 11 * 60 * MINUTE).await);
+    assert!(signed_in(customer.clone(), start + 22 * 60 * MINUTE).await);
+    assert!(!signed_in(customer.clone(), start + 34 * 60 * MINUTE + MINUTE).await);
+
+    // Through HTTP at the real clock: a staff session last used 31 minutes ago is refused, and
+    // the limit is a setting.
+    let app = spawn_app_with(|s| {
+        s.session_idle_staff = std::time::Duration::from_secs(10 * 60);
+    })
+    .await;
+    app.create_staff("agent@parcelport.example", app::accounts::Role::Agent)
+        .await;
+    let session = sign_in_as_browser(&app, "agent@parcelport.example", "test").await;
+    assert_eq!(me_with(&app, &session).await, 200);
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - $1")
+        .bind(11 * MINUTE)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(me_with(&app, &session).await, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_lists_its_sessions_and_tokens_and_ends_any_of_them() {
+    let app = spawn_app().await;
+    assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
+    let phone = sign_in_as_browser(
+        &app,
+        "ada@example.com",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) \
+         Chrome/126.0 Mobile Safari/537.36",
+    )
+    .await;
+    let desktop = sign_in_as_browser(
+        &app,
+        "ada@example.com",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
+    )
+    .await;
+    let bearer = app.bearer_for("ada@example.com", PASSWORD).await;
+    assert_eq!(
+        get_as(&app, "/api/v1/me", Some(&bearer)).await.status(),
+        200
+    );
+
+    let list = |session: String| {
+        let url = app.url("/rpc/accounts/sign_ins");
+        async move {
+            let res = client()
+                .post(url)
+                .header("accept", "application/json")
+                .header("cookie", session)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let seen = list(desktop.clone()).await;
+    let sessions = seen["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{seen}");
+    let this = sessions.iter().find(|s| s["current"] == true).unwrap();
+    assert_eq!(this["browser"], "Firefox");
+    assert_eq!(this["system"], "Windows");
+    assert_eq!(this["client"], "127.0.0.1");
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap();
+    assert_eq!(other["browser"], "Chrome");
+    assert_eq!(other["system"], "Android");
+    let tokens = seen["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert!(
+        tokens[0]["last_used_at"].is_i64(),
+        "the bearer was used: {seen}"
+    );
+    assert!(!seen.to_string().contains(&bearer[3..20]));
+
+    // Another customer cannot end Ada's sessions, even knowing a handle.
+    assert_eq!(app.sign_up("mallory@example.com").await.status(), 201);
+    let mallory = sign_in_as_browser(&app, "mallory@example.com", "test").await;
+    let end = |session: String, handle: String| {
+        let url = app.url("/rpc/accounts/end_session");
+        async move {
+            client()
+                .post(url)
+                .header("accept", "application/json")
+                .header("cookie", session)
+                .form(&[("handle", handle)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let phone_handle = other["handle"].as_str().unwrap().to_string();
+    assert_eq!(end(mallory.clone(), phone_handle.clone()).await, 404);
+    assert_eq!(me_with(&app, &phone).await, 200);
+
+    // Ada signs the phone out from the desktop.
+    assert_eq!(end(desktop.clone(), phone_handle.clone()).await, 200);
+    assert_eq!(me_with(&app, &phone).await, 401);
+    assert_eq!(me_with(&app, &desktop).await, 200);
+    assert_eq!(
+        end(desktop.clone(), phone_handle).await,
+        404,
+        "already ended"
+    );
+    assert_eq!(
+        list(desktop.clone()).await["sessions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // And revokes the API token through the API (Mallory cannot).
+    let handle = tokens[0]["handle"].as_str().unwrap();
+    let revoke = |session: &str| {
+        client()
+            .delete(app.url(&format!("/api/v1/tokens/{handle}")))
+            .header("cookie", session)
+            .header("origin", app.base.clone())
+            .send()
+    };
+    assert_eq!(revoke(&mallory).await.unwrap().status(), 404);
+    assert_eq!(
+        get_as(&app, "/api/v1/me", Some(&bearer)).await.status(),
+        200
+    );
+    assert_eq!(revoke(&desktop).await.unwrap().status(), 204);
+    assert_eq!(
+        get_as(&app, "/api/v1/me", Some(&bearer)).await.status(),
+        401
+    );
+    let listed: Value = get_as(&app, "/api/v1/tokens", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["error"]["code"], "unauthenticated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_are_at_least_12_characters_and_not_a_common_one() {
+    let app = spawn_app().await;
+    for (password, message) in [
+        ("eleven-char", "Use at least 12 characters."),
+        (
+            "Password2024!",
+            "This password is on the lists attackers try first. Choose another, such as a few \
+             unrelated words.",
+        ),
+        (
+            "1qaz2wsx3edc",
+            "This password is on the lists attackers try first. Choose another, such as a few \
+             unrelated words.",
+        ),
+    ] {
+        let mut body = sign_up_body("ada@example.com");
+        body["password"] = json!(password);
+        let res = app.post_json("/api/v1/accounts", &body).await;
+        let body = error_body(res, 422, "validation_failed").await;
+        assert_eq!(body["error"]["fields"]["password"], message, "{password}");
+    }
+    assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
+    assert_eq!(app.sign_in("ada@example.com", PASSWORD).await.status(), 200);
+    let bearer = app.bearer_for("ada@example.com", PASSWORD).await;
+    let res = app
+        .call::<app::accounts::ChangePassword>(&[
+            ("current_password", PASSWORD),
+            ("new_password", "iloveyou1234"),
+        ])
+        .await;
+    assert_eq!(reply_refusal(res).await.as_deref(), Some("Validation"));
+    assert_eq!(
+        get_as(&app, "/api/v1/me", Some(&bearer)).await.status(),
+        200
+    );
+    // A password change ends the API tokens too.
+    let res = app
+        .call::<app::accounts::ChangePassword>(&[
+            ("current_password", PASSWORD),
+            ("new_password", "five unrelated words here"),
+        ])
+        .await;
+    assert_eq!(reply_refusal(res).await, None);
+    assert_eq!(
+        get_as(&app, "/api/v1/me", Some(&bearer)).await.status(),
+        401
+    );
 }

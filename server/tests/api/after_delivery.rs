@@ -167,9 +167,10 @@ async fn a_return_goes_the_whole_loop_to_refunded() {
     beijing_area(&app).await;
     let shipper = customer(&app, "shipper@example.com").await;
     let agent = agent(&app).await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let tn = booked(&app, &shipper, "r1").await;
     let request = |slot: i64| {
         json!({"items": [0], "reason": "damaged", "note": "The lamp arrived cracked.",
@@ -391,9 +392,10 @@ async fn returns_are_refused_after_the_window_and_a_rejection_frees_the_items() 
     beijing_area(&app).await;
     let shipper = customer(&app, "shipper@example.com").await;
     let agent = agent(&app).await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let late = booked(&app, &shipper, "late").await;
     deliver(&app, &carrier, &late, 31).await;
     let drop_off = json!({"items": [1], "reason": "no_longer_needed", "method": "drop_off",
@@ -455,9 +457,10 @@ async fn two_returns_of_the_same_items_at_once_open_one() {
     let app = spawn_app().await;
     beijing_area(&app).await;
     let shipper = customer(&app, "shipper@example.com").await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let tn = booked(&app, &shipper, "c1").await;
     deliver(&app, &carrier, &tn, 1).await;
     let body = json!({"items": [0, 1], "reason": "wrong_item", "method": "drop_off",
@@ -485,9 +488,10 @@ async fn two_returns_of_the_same_items_at_once_open_one() {
 async fn a_delivery_is_rated_once_editable_for_seven_days_also_by_its_signed_link() {
     let app = spawn_app().await;
     let shipper = customer(&app, "shipper@example.com").await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let tn = booked(&app, &shipper, "rate").await;
     let path = format!("/api/v1/shipments/{tn}/rating");
     let good = json!({"csat": 5, "nps": 10, "tags": ["on_time", "courteous_courier"],
@@ -812,9 +816,10 @@ async fn nobody_reaches_another_customers_returns_ratings_or_complaints() {
     beijing_area(&app).await;
     let owner = customer(&app, "owner@example.com").await;
     let other = customer(&app, "other@example.com").await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let tn = booked(&app, &owner, "x1").await;
     deliver(&app, &carrier, &tn, 1).await;
     let r = ok_json(
@@ -976,9 +981,10 @@ async fn the_recipient_returns_by_the_tracking_pages_signed_link_without_an_acco
     beijing_area(&app).await;
     let shipper = customer(&app, "shipper@example.com").await;
     let agent = agent(&app).await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let tn = booked(&app, &shipper, "rcpt").await;
     deliver(&app, &carrier, &tn, 2).await;
     // What the tracking page hands a recipient who proved the postcode.

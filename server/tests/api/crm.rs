@@ -354,9 +354,10 @@ async fn kpis_equal_a_hand_computed_fixture_and_drill_down_to_their_rows() {
     let boss = manager(&app).await;
     let care = agent(&app).await;
     let shipper = customer(&app, "kpi@example.com").await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     // A: delivered on time, two complaints (wrong delivery and delay): counts once.
     // B: damaged on the way, then delivered, with a damage complaint. C: delivered late.
     // D: on its way. E: cancelled, so no shipment at all.
@@ -938,9 +939,10 @@ async fn a_vip_account_manager_gets_its_complaints_first_and_the_360_tells_the_w
     .await;
 
     // A parcel of the customer's is delayed: an exception on its timeline.
-    let courier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let courier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let late = booked(&app, &vip, "late").await;
     scan(&app, &courier, &late, "picked_up").await;
     scan(&app, &courier, &late, "delayed").await;

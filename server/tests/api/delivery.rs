@@ -112,9 +112,10 @@ async fn a_delay_alert_reaches_the_shipper_by_email() {
     .await;
     let shipper = customer(&app, "shipper@example.com").await;
     let tn = booked(&app, &shipper).await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let events = json!({"events": [
         {"event_id": "1", "tracking_number": tn, "status": "picked_up", "time": at(1)},
         {"event_id": "2", "tracking_number": tn, "status": "delayed", "time": at(2),
@@ -397,9 +398,10 @@ async fn customers_choose_channels_per_kind() {
         .unwrap();
     assert_eq!(deliveries, 0, "and by email and webhook");
     // Other kinds keep every channel.
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let events = json!({"events": [
         {"event_id": "1", "tracking_number": tn, "status": "picked_up", "time": at(1)},
         {"event_id": "2", "tracking_number": tn, "status": "in_transit", "time": at(2)},

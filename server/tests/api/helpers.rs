@@ -233,3 +233,6 @@ pub async fn reply_refusal(res: reqwest::Response) -> Option<String> {
         other => panic!("unexpected reply {other}"),
     }
 }
+
+/// How long the carrier tokens tests make are valid.
+pub const CARRIER_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);

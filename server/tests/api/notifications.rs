@@ -1,4 +1,12 @@
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::notifications::sender::REFUSED;
+use app::notifications::service::{is_private, MAX_WEBHOOKS};
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::*;
 use crate::shipments::{book, booking, customer};
@@ -60,9 +68,10 @@ async fn bookings_scans_and_changes_leave_a_message_for_the_shipper_only() {
         res.headers()["location"],
         format!("/track/{tn}?changed=1").as_str()
     );
-    let carrier = app::tracking::carrier::create_token(&app.db, "Test Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Test Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let now = jiff::Timestamp::now();
     let at = |m: i64| (now + jiff::SignedDuration::from_mins(m)).to_string();
     let events = json!({"events": [
@@ -115,4 +124,226 @@ async fn bookings_scans_and_changes_leave_a_message_for_the_shipper_only() {
     assert_eq!(res.json::<Value>().await.unwrap()["unread"], 0);
     let res = get_as(&app, "/api/v1/notifications", None).await;
     error_body(res, 401, "unauthenticated").await;
+}
+
+/// A listener on every interface that counts the connections made to it and answers each like
+/// a willing endpoint, so a call that got through would show as sent.
+async fn counting_endpoint() -> (u16, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (port, count)
+}
+
+/// The machine's own name: on Debian and in containers it resolves through /etc/hosts to a
+/// loopback (127.0.1.1) or private (the container's) address, and it is not `localhost`, so it
+/// passes the check at registration.
+fn own_host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .expect("the machine has a name")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Waits until every listed endpoint's latest delivery is settled (not pending) and returns
+/// each one's log.
+async fn settled_logs(app: &TestApp, token: &str, hooks: &[i64]) -> Vec<Value> {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let mut logs = Vec::new();
+            for id in hooks {
+                let log: Value = get_as(
+                    app,
+                    &format!("/api/v1/webhooks/{id}/deliveries"),
+                    Some(token),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+                logs.push(log);
+            }
+            if logs
+                .iter()
+                .all(|l| l[0]["status"].is_string() && l[0]["status"] != "pending")
+            {
+                return logs;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("settled within 30 s")
+}
+
+fn assert_refused_once(log: &Value) {
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+    assert_eq!(log[0]["status"], "failed", "not tried again: {log}");
+    let attempts = log[0]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 1, "{log}");
+    assert_eq!(attempts[0]["ok"], false, "{log}");
+    assert_eq!(attempts[0]["status_code"], Value::Null, "{log}");
+    assert_eq!(attempts[0]["error"], REFUSED, "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_to_a_name_that_resolves_to_loopback_receives_nothing_and_is_logged_refused() {
+    let (port, calls) = counting_endpoint().await;
+    let host = own_host_name();
+    // The premise: the name resolves, and only to addresses that are not public.
+    let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .unwrap_or_else(|e| panic!("{host} resolves: {e}"))
+        .collect();
+    assert!(!resolved.is_empty(), "{host} resolves");
+    assert!(
+        resolved.iter().all(|a| is_private(a.ip())),
+        "{host} resolves to {resolved:?}, which should not be public"
+    );
+    let app = spawn_app_with(|s| {
+        assert!(!s.webhook_allow_private, "the default");
+        s.notify_poll = Duration::from_millis(50);
+        s.notify_retry_base = Duration::from_millis(100);
+    })
+    .await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let url = format!("http://{host}:{port}/hook");
+    let res = client()
+        .post(app.url("/api/v1/webhooks"))
+        .bearer_auth(&shipper)
+        .json(&json!({ "url": url }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "a name is accepted when registered");
+    let hook_id = res.json::<Value>().await.unwrap()["webhook"]["id"]
+        .as_i64()
+        .unwrap();
+
+    let res = book(&app, &shipper, "k1", &booking("PO-1")).await;
+    assert_eq!(res.status(), 201);
+    let logs = settled_logs(&app, &shipper, &[hook_id]).await;
+    assert_refused_once(&logs[0]);
+    // Time for a wrongful retry to show up, had there been one.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        0,
+        "nothing reached the endpoint"
+    );
+    let log: Value = get_as(
+        &app,
+        &format!("/api/v1/webhooks/{hook_id}/deliveries"),
+        Some(&shipper),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_refused_once(&log);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_targets_are_refused_alike_whatever_listens_on_the_port() {
+    let (open, calls) = counting_endpoint().await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let app = spawn_app_with(|s| {
+        s.notify_poll = Duration::from_millis(50);
+        s.notify_retry_base = Duration::from_millis(100);
+    })
+    .await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let customer_id: i64 = sqlx::query_scalar("SELECT customer_id FROM users WHERE email = $1")
+        .bind("shipper@example.com")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    // Endpoints registration would refuse, as if stored before the rule or by another path:
+    // the sender checks again when it sends.
+    let mut hooks = Vec::new();
+    for url in [
+        format!("http://127.0.0.1:{open}/hook"),
+        format!("http://127.0.0.1:{closed}/hook"),
+        format!("http://[::ffff:127.0.0.1]:{open}/hook"),
+        format!("http://localhost:{open}/hook"),
+        format!("http://10.255.255.1:{closed}/hook"),
+    ] {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO webhooks (customer_id, url, secret, created_at) \
+             VALUES ($1, $2, 'whsec_test', $3) RETURNING id",
+        )
+        .bind(customer_id)
+        .bind(url)
+        .bind(app::platform::now_ms())
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        hooks.push(id);
+    }
+    let res = book(&app, &shipper, "k1", &booking("PO-1")).await;
+    assert_eq!(res.status(), 201);
+    let logs = settled_logs(&app, &shipper, &hooks).await;
+    for log in &logs {
+        assert_refused_once(log);
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        0,
+        "nothing reached the endpoint"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_webhook_registrations_stop_exactly_at_the_limit() {
+    let app = spawn_app().await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let req = client()
+            .post(app.url("/api/v1/webhooks"))
+            .bearer_auth(&shipper)
+            .json(&json!({ "url": format!("https://hooks.example.com/{i}") }));
+        set.spawn(async move { req.send().await.unwrap() });
+    }
+    let (mut created, mut refused) = (0, 0);
+    while let Some(res) = set.join_next().await {
+        let res = res.unwrap();
+        if res.status() == 201 {
+            created += 1;
+        } else {
+            let body = error_body(res, 422, "validation_failed").await;
+            assert!(
+                body["error"]["fields"]["url"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(&MAX_WEBHOOKS.to_string())),
+                "{body}"
+            );
+            refused += 1;
+        }
+    }
+    assert_eq!(created, MAX_WEBHOOKS);
+    assert_eq!(refused, 20 - MAX_WEBHOOKS);
+    let listed: Value = get_as(&app, "/api/v1/webhooks", Some(&shipper))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), MAX_WEBHOOKS);
 }

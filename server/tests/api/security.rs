@@ -443,3 +443,181 @@ async fn bodies_are_limited_per_route() {
         .unwrap();
     assert_eq!(res.status(), 413);
 }
+
+/// A complaint of the customer holding `token`, about no shipment; its id.
+async fn quota_complaint(app: &TestApp, token: &str) -> i64 {
+    let body = serde_json::json!({"category": "delay", "description": "Where is it?"});
+    let res = crate::after_delivery::post(app, "/api/v1/complaints", token, &body).await;
+    crate::after_delivery::ok_json(res, 201).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A file the type check takes for a PNG, `size` bytes long.
+fn quota_png(size: usize) -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.resize(size, 0);
+    png
+}
+
+/// Attaches `bytes` to complaint `id` through the API.
+async fn quota_attach(app: &TestApp, token: &str, id: i64, bytes: &[u8]) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("photo.png");
+    client()
+        .post(app.url(&format!("/api/v1/complaints/{id}/attachments")))
+        .bearer_auth(token)
+        .multipart(reqwest::multipart::Form::new().part("attachment", part))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Quotas are counted in one statement before anything is written: twenty filings at once get
+/// exactly the day's three, and a refused filing costs nothing of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaints_per_day_hold_under_concurrency() {
+    let app = spawn_app_with(|s| s.complaints_per_day = 3).await;
+    let token = crate::shipments::customer(&app, "ada@example.com").await;
+    let blank = serde_json::json!({"category": "delay", "description": "  "});
+    let res = crate::after_delivery::post(&app, "/api/v1/complaints", &token, &blank).await;
+    error_body(res, 422, "validation_failed").await;
+
+    let body = serde_json::json!({"category": "delay", "description": "Where is it?"});
+    let filings =
+        (0..20).map(|_| crate::after_delivery::post(&app, "/api/v1/complaints", &token, &body));
+    let mut filed = 0;
+    for res in futures::future::join_all(filings).await {
+        match res.status().as_u16() {
+            201 => filed += 1,
+            429 => {
+                let retry: u64 = res.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=86_400).contains(&retry), "until midnight UTC: {retry}");
+                error_body(res, 429, "rate_limited").await;
+            }
+            other => panic!("{other}: {:?}", res.text().await),
+        }
+    }
+    assert_eq!(filed, 3, "exactly the day's quota is filed");
+    let res = crate::after_delivery::get(&app, "/api/v1/complaints", &token).await;
+    let mine = crate::after_delivery::ok_json(res, 200).await;
+    assert_eq!(mine.as_array().unwrap().len(), 3);
+    // The quota is each customer's own.
+    let other = crate::shipments::customer(&app, "bob@example.com").await;
+    quota_complaint(&app, &other).await;
+}
+
+/// Uploads a day per customer, in number and in bytes, and a complaint's five: parallel uploads
+/// get exactly what is left, and one refused (or failed) costs nothing of the day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_quotas_hold_under_concurrency() {
+    let app = spawn_app_with(|s| {
+        s.uploads_per_day = 8;
+        s.upload_bytes_per_day = 2_000;
+    })
+    .await;
+    let ok = |answers: &[reqwest::Response]| answers.iter().filter(|r| r.status() == 200).count();
+    let token = crate::shipments::customer(&app, "ada@example.com").await;
+    let png = quota_png(24);
+
+    // Ten at once to one complaint: its five, no more; the five refused are given back.
+    let first = quota_complaint(&app, &token).await;
+    let burst = (0..10).map(|_| quota_attach(&app, &token, first, &png));
+    let answers = futures::future::join_all(burst).await;
+    assert_eq!(ok(&answers), 5);
+    for res in answers.into_iter().filter(|r| r.status() != 200) {
+        error_body(res, 422, "validation_failed").await;
+    }
+    let path = format!("/api/v1/complaints/{first}");
+    let res = crate::after_delivery::get(&app, &path, &token).await;
+    let c = crate::after_delivery::ok_json(res, 200).await;
+    assert_eq!(c["attachments"].as_array().unwrap().len(), 5);
+
+    // Ten more at once over two complaints: three are left of the day's eight.
+    let (a, b) = (
+        quota_complaint(&app, &token).await,
+        quota_complaint(&app, &token).await,
+    );
+    let burst = (0..10).map(|i| quota_attach(&app, &token, if i % 2 == 0 { a } else { b }, &png));
+    let answers = futures::future::join_all(burst).await;
+    assert_eq!(ok(&answers), 3);
+    for res in answers.into_iter().filter(|r| r.status() != 200) {
+        let body = error_body(res, 422, "validation_failed").await;
+        let message = body["error"]["fields"]["attachment"].as_str().unwrap();
+        assert!(message.contains('8'), "the day's number: {body}");
+    }
+
+    // Bytes: five files of 500 at once against 2,000 a day, for another customer: four.
+    let other = crate::shipments::customer(&app, "bob@example.com").await;
+    let c = quota_complaint(&app, &other).await;
+    let half_k = quota_png(500);
+    let burst = (0..5).map(|_| quota_attach(&app, &other, c, &half_k));
+    assert_eq!(ok(&futures::future::join_all(burst).await), 4);
+
+    // The file that would pass the day's bytes is refused; a smaller one that fits is not.
+    let third = crate::shipments::customer(&app, "cy@example.com").await;
+    let c = quota_complaint(&app, &third).await;
+    let res = quota_attach(&app, &third, c, &quota_png(1_200)).await;
+    assert_eq!(res.status(), 200);
+    let body = error_body(
+        quota_attach(&app, &third, c, &quota_png(1_200)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(body["error"]["fields"]["attachment"].is_string(), "{body}");
+    let res = quota_attach(&app, &third, c, &quota_png(800)).await;
+    assert_eq!(res.status(), 200, "exactly the day's bytes");
+    error_body(
+        quota_attach(&app, &third, c, &quota_png(24)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}
+
+/// Live streams held open per client address: the one past the limit is refused with 429, and
+/// a client leaving frees its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_streams_are_limited_per_client_address() {
+    let app = spawn_app_with(|s| s.streams_per_client = 3).await;
+    let token = crate::shipments::customer(&app, "ada@example.com").await;
+    let tn = crate::after_delivery::booked(&app, &token, "k1").await;
+    let path = format!("/api/v1/track/{tn}/stream");
+
+    let opened = futures::future::join_all((0..4).map(|_| get_as(&app, &path, None))).await;
+    let (mut open, refused): (Vec<reqwest::Response>, Vec<reqwest::Response>) =
+        opened.into_iter().partition(|r| r.status() == 200);
+    assert_eq!(open.len(), 3);
+    assert_eq!(refused.len(), 1);
+    for res in refused {
+        assert!(res.headers().contains_key("retry-after"));
+        error_body(res, 429, "rate_limited").await;
+    }
+    error_body(get_as(&app, &path, None).await, 429, "rate_limited").await;
+
+    // The server notices the closed connection and frees the place.
+    drop(open.pop());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let reopened = loop {
+        let res = get_as(&app, &path, None).await;
+        if res.status() == 200 {
+            break res;
+        }
+        assert_eq!(res.status(), 429);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the place of a closed stream is freed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(reopened.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    error_body(get_as(&app, &path, None).await, 429, "rate_limited").await;
+    drop((open, reopened));
+}

@@ -30,9 +30,10 @@ async fn carrier_scans_move_shipments_and_bad_ones_are_refused_one_by_one() {
         .as_str()
         .unwrap()
         .to_string();
-    let carrier = app::tracking::carrier::create_token(&app.db, "Test Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Test Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
 
     let batch = json!({"events": [scan("e1", &tn, "picked_up", &at(1))]});
     error_body(
@@ -188,9 +189,10 @@ async fn an_open_stream_receives_an_event_posted_after_it_connected() {
     let res = get_as(&app, "/api/v1/track/RR473124829FR/stream", None).await;
     error_body(res, 404, "not_found").await;
     let mut stream = open_stream(&app, &tn).await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Test Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Test Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let batch = json!({"events": [scan("live-1", &tn, "picked_up", &at(0))]});
     assert_eq!(
         carrier_post(&app, Some(&carrier), &batch).await.status(),
@@ -223,9 +225,13 @@ async fn on_postgresql_an_event_posted_to_one_instance_reaches_a_stream_on_anoth
     let second = spawn_app_with(|s| s.database_url = url).await;
     let tn = booked(&first).await;
     let mut stream = open_stream(&second, &tn).await;
-    let carrier = app::tracking::carrier::create_token(&first.db, "Test Courier")
-        .await
-        .unwrap();
+    let carrier = app::tracking::carrier::create_token(
+        &first.db,
+        "Test Courier",
+        crate::helpers::CARRIER_TTL,
+    )
+    .await
+    .unwrap();
     let batch = json!({"events": [scan("x-1", &tn, "picked_up", &at(0))]});
     assert_eq!(
         carrier_post(&first, Some(&carrier), &batch).await.status(),
@@ -309,9 +315,10 @@ async fn the_simulator_moves_demo_parcels_to_delivery_once_and_never_a_real_cust
 async fn the_map_shows_cities_to_all_and_the_courier_to_the_recipient_only() {
     let app = spawn_app_with(|s| s.map_tile_url = "none".into()).await;
     let tn = booked(&app).await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Test Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Test Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     let position = |lat: f64, minutes: i64| json!({"positions": [{"tracking_number": tn, "time": at(minutes), "lat": lat, "lng": 116.3123}]});
     let post_positions = |body: Value| {
         client()
@@ -440,9 +447,10 @@ async fn scans_with_and_without_coordinates_mix_on_every_backend() {
     use crate::after_delivery::{ok_json, scan};
     let app = spawn_app().await;
     let shipper = crate::shipments::customer(&app, "mix@example.com").await;
-    let carrier = app::tracking::carrier::create_token(&app.db, "Courier")
-        .await
-        .unwrap();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
     for i in 0..6 {
         let tn = crate::after_delivery::booked(&app, &shipper, &format!("mix-{i}")).await;
         scan(&app, &carrier, &tn, "picked_up").await;
@@ -749,4 +757,270 @@ async fn public_view(app: &TestApp, tn: &str) -> Value {
         .json()
         .await
         .unwrap()
+}
+
+/// The public view, the track box and the live stream carry no event note, no window's times
+/// and no pickup point; the recipient's view, by proof or by grant, carries them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn before_the_proof_no_note_window_or_pickup_point_is_sent() {
+    let app = spawn_app().await;
+    app.create_staff("manager@carrier.example", app::accounts::Role::Manager)
+        .await;
+    let manager = app.bearer_for("manager@carrier.example", PASSWORD).await;
+    let template = json!({
+        "area": "beijing", "name": "Beijing", "country": "CN", "time_zone": "Asia/Shanghai",
+        "cities": ["Beijing"], "postcode_prefixes": ["10"], "weekdays": [1, 2, 3, 4, 5, 6, 7],
+        "windows": [{"start": "13:10", "end": "15:50"}], "capacity": 5,
+        "cutoff_days_before": 1, "cutoff_time": "18:00", "days_ahead": 14, "holidays": [],
+        "pickup_points": ["Haidian locker 7"]
+    });
+    let res = client()
+        .post(app.url("/api/v1/slot-templates"))
+        .bearer_auth(&manager)
+        .json(&template)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let shipper = customer(&app, "shipper@example.com").await;
+    let list: Value = get_as(
+        &app,
+        "/api/v1/slots?postcode=100080&days=14",
+        Some(&shipper),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let slot = list["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|s| s["bookable"] == true)
+        .expect("a bookable window")
+        .clone();
+    let day = slot["day"].as_str().unwrap().to_string();
+    let mut scheduled = booking("PO-W");
+    scheduled["service"] = json!("scheduled");
+    scheduled["delivery_slot_id"] = slot["id"].clone();
+    let res = book(&app, &shipper, "k-w", &scheduled).await;
+    assert_eq!(res.status(), 201);
+    let tn = res.json::<Value>().await.unwrap()["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Test Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
+    let mut noted = scan("n-1", &tn, "picked_up", &at(1));
+    noted["note"] = json!("Handed over by Mr Wang, flat 1203");
+    let res = carrier_post(&app, Some(&carrier), &json!({"events": [noted]})).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["recorded"], 1);
+
+    // The API: the day, the scan's status and place, nothing else of either.
+    let note = "Mr Wang";
+    let public = public_view(&app, &tn).await;
+    let text = public.to_string();
+    for hidden in [note, "13:10", "15:50", "local_start"] {
+        assert!(!text.contains(hidden), "{hidden} sent: {text}");
+    }
+    assert!(public.get("delivery_slot").is_none(), "{public}");
+    assert!(public.get("pickup_point").is_none(), "{public}");
+    assert_eq!(
+        (
+            public["promised_from"].as_str(),
+            public["promised_to"].as_str()
+        ),
+        (Some(day.as_str()), Some(day.as_str()))
+    );
+    assert_eq!(public["events"][0]["status"], "picked_up");
+    assert_eq!(public["events"][0]["place"], "Shanghai hub");
+    assert!(public["events"][0]["note"].is_null());
+
+    // The page: the day, and what the proof would show.
+    let page = format!("/track/{tn}");
+    let recipient = client();
+    let first = html(&recipient, &app, &page).await;
+    assert!(
+        !first.contains(note) && !first.contains("13:10–15:50"),
+        "{first}"
+    );
+    // The window is the last day offered: nothing else on the page falls on it.
+    assert!(first.contains(&day), "{first}");
+    assert!(first.contains("data-testid=\"proof-reveals\""));
+
+    // The API with the proof: all of it.
+    let view: Value = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["shipment"]["delivery_slot"]["local_start"], "13:10");
+    assert_eq!(view["shipment"]["delivery_slot"]["local_end"], "15:50");
+    assert!(view["shipment"]["events"][0]["note"]
+        .as_str()
+        .unwrap()
+        .contains(note));
+
+    // The page with a grant: the window and the note.
+    let res = recipient
+        .post(app.url(&format!("{page}/proof")))
+        .form(&[("proof", "100080")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), page);
+    let opened = html(&recipient, &app, &page).await;
+    assert!(
+        opened.contains("13:10–15:50") && opened.contains(note),
+        "{opened}"
+    );
+    assert!(!opened.contains("data-testid=\"proof-reveals\""));
+
+    // Moved to a pickup point: its name is the recipient's to see, and the live stream, which
+    // anyone may open, says something changed without the change's note.
+    let mut stream = open_stream(&app, &tn).await;
+    let res = recipient
+        .post(app.url(&format!("{page}/delivery")))
+        .form(&[("to", "pickup_point"), ("pickup_point", "Haidian locker 7")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), format!("{page}?changed=1"));
+    let live = next_data(&mut stream).await;
+    assert_eq!(live["status"], "picked_up");
+    assert!(live["note"].is_null(), "{live}");
+    let mut noted = scan("n-2", &tn, "in_transit", &at(2));
+    noted["note"] = json!("Call Mr Wang first");
+    carrier_post(&app, Some(&carrier), &json!({"events": [noted]})).await;
+    let live = next_data(&mut stream).await;
+    assert_eq!(live["status"], "in_transit");
+    assert!(live["note"].is_null(), "{live}");
+    // A reconnecting stream's catch-up: booked, the two scans and the change, no note.
+    let mut again = client()
+        .get(app.url(&format!("/api/v1/track/{tn}/stream")))
+        .header("Last-Event-ID", "0")
+        .send()
+        .await
+        .unwrap();
+    let mut caught_up = String::new();
+    while caught_up.matches("data:").count() < 4 {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), again.chunk())
+            .await
+            .expect("the catch-up within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        caught_up.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    for hidden in [note, "Haidian", "slot:"] {
+        assert!(!caught_up.contains(hidden), "{hidden} sent: {caught_up}");
+    }
+
+    let public = public_view(&app, &tn).await;
+    let text = public.to_string();
+    for hidden in [note, "Haidian", "pickup_point"] {
+        assert!(!text.contains(hidden), "{hidden} sent: {text}");
+    }
+    // The change itself is no scan: left out of the public history.
+    let statuses: Vec<&str> = public["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["in_transit", "picked_up", "created"]);
+    let many: Value = app
+        .post_json("/rpc/tracking/many", &json!({"numbers": [tn]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(many[0]["tracking_number"], tn.as_str());
+    let text = many.to_string();
+    for hidden in [note, "Haidian", "13:10", "pickup_point"] {
+        assert!(!text.contains(hidden), "{hidden} sent: {text}");
+    }
+    let elsewhere = html(&client(), &app, &page).await;
+    assert!(
+        !elsewhere.contains(note) && !elsewhere.contains("Haidian"),
+        "{elsewhere}"
+    );
+    let opened = html(&recipient, &app, &page).await;
+    assert!(opened.contains("Collect at: Haidian locker 7"), "{opened}");
+    let view: Value = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["shipment"]["pickup_point"], "Haidian locker 7");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_tokens_expire_and_a_revoked_one_stops_at_once() {
+    use app::tracking::carrier;
+    let app = spawn_app().await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let res = book(&app, &shipper, "k1", &booking("PO-1")).await;
+    let tn = res.json::<Value>().await.unwrap()["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let live = carrier::create_token(&app.db, "Live Courier", crate::helpers::CARRIER_TTL)
+        .await
+        .unwrap();
+    let expired = carrier::create_token(&app.db, "Old Courier", std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    let first = json!({"events": [scan("e1", &tn, "picked_up", &at(1))]});
+    error_body(
+        carrier_post(&app, Some(&expired), &first).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    assert_eq!(carrier_post(&app, Some(&live), &first).await.status(), 200);
+
+    let now = app::platform::now_ms();
+    let listed: Vec<(String, bool)> = carrier::tokens(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.name.ends_with("Courier"))
+        .map(|t| {
+            let live = t.is_live(now);
+            (t.name, live)
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("Live Courier".to_string(), true),
+            ("Old Courier".to_string(), false)
+        ]
+    );
+    let id: i64 = sqlx::query_scalar("SELECT id FROM carrier_tokens WHERE name = 'Live Courier'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    carrier::revoke_token(&app.db, id).await.unwrap();
+    let next = json!({"events": [scan("e2", &tn, "in_transit", &at(2))]});
+    error_body(
+        carrier_post(&app, Some(&live), &next).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    assert!(matches!(
+        carrier::revoke_token(&app.db, id).await,
+        Err(app::error::AppError::NotFound)
+    ));
+    let kept: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM tracking_events WHERE carrier_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, 1, "a revoked carrier's scans stay");
 }
