@@ -54,7 +54,7 @@ export default defineConfig({
   ],
   webServer: {
     command: SERVER,
-    url: `${baseURL}/healthz`,
+    url: `${baseURL}/readyz`,
     timeout: 120_000,
     reuseExistingServer: false,
     stdout: "pipe",

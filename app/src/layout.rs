@@ -169,7 +169,7 @@ fn Footer() -> impl IntoView {
                 <p>{t!(i18n, footer_rights)}</p>
                 <p class="footer-links">
                     <a href="/api/v1/openapi.json" rel="external">{t!(i18n, footer_api)}</a>
-                    <a href="/healthz" rel="external">{t!(i18n, footer_status)}</a>
+                    <a href="/readyz" rel="external">{t!(i18n, footer_status)}</a>
                 </p>
             </div>
         </footer>

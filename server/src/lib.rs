@@ -57,6 +57,8 @@ pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
         db,
         settings: Arc::new(settings),
         open_streams: Default::default(),
+        shutdown: Default::default(),
+        workers: Default::default(),
     })
 }
 
@@ -193,65 +195,179 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A server bound to a socket and serving in the background.
+/// A server bound to a socket and serving in the background, with its background workers.
 pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The supervised background workers; each ends after the stop.
+    pub workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// Binds `settings.listen_addr` (port 0 picks a free port), prepares and serves.
+impl Running {
+    /// Stops in order: no new connections, live streams end (telling browsers when to come
+    /// back), requests under way are answered and each worker finishes its round, all within
+    /// `SHUTDOWN_GRACE_SECS`. True when everything finished in time; what had not is abandoned.
+    pub async fn stop(self) -> bool {
+        let Running {
+            state,
+            mut handle,
+            workers,
+            ..
+        } = self;
+        state.shutdown.trigger();
+        let deadline = tokio::time::Instant::now() + state.settings.shutdown_grace;
+        let mut clean = true;
+        match tokio::time::timeout_at(deadline, &mut handle).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => {
+                tracing::error!("the server failed: {e}");
+                clean = false;
+            }
+            Ok(Err(e)) => {
+                tracing::error!("the server task failed: {e}");
+                clean = false;
+            }
+            Err(_) => {
+                tracing::warn!("requests still open when the grace period ran out");
+                handle.abort();
+                clean = false;
+            }
+        }
+        for mut worker in workers {
+            match tokio::time::timeout_at(deadline, &mut worker).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!("a background worker's supervisor failed: {e}");
+                    clean = false;
+                }
+                Err(_) => {
+                    tracing::warn!("a background worker's round outlasted the grace period");
+                    worker.abort();
+                    clean = false;
+                }
+            }
+        }
+        clean
+    }
+}
+
+/// Waits for Ctrl-C or (on Unix) SIGTERM and says which came.
+pub async fn stop_signal() -> &'static str {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("Ctrl-C cannot be caught: {e}");
+            std::future::pending::<()>().await;
+        }
+        "Ctrl-C"
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("SIGTERM cannot be caught: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+        "SIGTERM"
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<&'static str>();
+    tokio::select! {
+        signal = ctrl_c => signal,
+        signal = terminate => signal,
+    }
+}
+
+/// Binds `settings.listen_addr` (port 0 picks a free port), prepares, serves, and starts the
+/// background workers under supervision. Nothing stops until [`Running::stop`] (or the state's
+/// `shutdown` is triggered).
 pub async fn spawn(
     settings: Settings,
 ) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    use app::platform::lifecycle::supervise;
+    use std::time::Duration;
+
     let listener = tokio::net::TcpListener::bind(settings.listen_addr).await?;
     let addr = listener.local_addr()?;
     let demo = settings.demo_data;
     let state = prepare(settings).await?;
+    let (shutdown, beats) = (&state.shutdown, &state.workers);
+    let mut workers = Vec::new();
     if demo {
         demo::seed_if_empty(&state.db).await?;
         let speed = state.settings.simulator_speed;
         if speed > 0 {
-            tokio::spawn(app::tracking::simulator::run(
-                state.db.clone(),
-                speed,
-                std::time::Duration::from_secs(15),
+            let db = state.db.clone();
+            workers.push(supervise(
+                "simulator",
+                Duration::from_secs(15),
+                shutdown,
+                beats,
+                move |w| app::tracking::simulator::run(w, db.clone(), speed),
             ));
         }
     }
     // Background work every instance does; all are safe to run on several instances at once.
-    tokio::spawn(
-        app::notifications::sender::Sender::new(state.db.clone(), state.settings.clone()).run(),
-    );
+    let sender = app::notifications::sender::Sender::new(state.db.clone(), state.settings.clone());
+    workers.push(supervise(
+        "sender",
+        state.settings.notify_poll,
+        shutdown,
+        beats,
+        move |w| sender.clone().run(w),
+    ));
     if !state.settings.delay_sweep.is_zero() {
-        tokio::spawn(app::tracking::delays::run(
-            state.db.clone(),
+        let db = state.db.clone();
+        workers.push(supervise(
+            "delay_sweep",
             state.settings.delay_sweep,
+            shutdown,
+            beats,
+            move |w| app::tracking::delays::run(w, db.clone()),
         ));
         // Resolved complaints nobody answered close after 7 days; minutes late is no matter.
-        tokio::spawn(app::complaints::service::run_auto_close(
-            state.db.clone(),
+        let db = state.db.clone();
+        workers.push(supervise(
+            "auto_close",
             state.settings.delay_sweep,
+            shutdown,
+            beats,
+            move |w| app::complaints::service::run_auto_close(w, db.clone()),
         ));
     }
     if let Some(at_minute) = state.settings.tier_recompute_at {
         // Claimed per day in the database, so one instance of many runs it.
-        tokio::spawn(app::crm::segments::run_daily(state.db.clone(), at_minute));
+        let db = state.db.clone();
+        workers.push(supervise(
+            "tier_recompute",
+            Duration::from_secs(60),
+            shutdown,
+            beats,
+            move |w| app::crm::segments::run_daily(w, db.clone(), at_minute),
+        ));
     }
     let app = router(state.clone());
+    let stop = state.shutdown.clone();
     let handle = tokio::spawn(async move {
-        axum::serve(
+        let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+        .with_graceful_shutdown(stop.wait())
+        .await;
+        // However the server ended, the rest of the instance stops with it.
+        stop.trigger();
+        served
     });
     Ok(Running {
         addr,
         state,
         handle,
+        workers,
     })
 }

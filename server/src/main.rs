@@ -89,7 +89,21 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 running.addr,
                 running.state.db.kind.as_str()
             );
-            running.handle.await??;
+            let state = running.state.clone();
+            // The server triggers the stop itself if it ends on its own.
+            let signalled = tokio::select! {
+                signal = server::stop_signal() => Some(signal),
+                _ = state.shutdown.wait() => None,
+            };
+            let Some(signal) = signalled else {
+                running.stop().await;
+                return Err("the server stopped unexpectedly".into());
+            };
+            tracing::info!(
+                "{signal}: stopping (open requests and rounds under way have {:?})",
+                state.settings.shutdown_grace
+            );
+            finish(running.stop(), &state).await?;
         }
         Command::Migrate => {
             server::prepare(settings).await?;
@@ -118,14 +132,25 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         Command::Simulate { speed, every } => {
             let state = server::prepare(settings).await?;
             println!("simulating at {speed}x; Ctrl-C stops");
-            tokio::select! {
-                _ = app::tracking::simulator::run(
-                    state.db.clone(),
-                    speed,
-                    std::time::Duration::from_secs(every.max(1)),
-                ) => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
+            let db = state.db.clone();
+            let worker = app::platform::lifecycle::supervise(
+                "simulator",
+                std::time::Duration::from_secs(every.max(1)),
+                &state.shutdown,
+                &state.workers,
+                move |w| app::tracking::simulator::run(w, db.clone(), speed),
+            );
+            let signal = server::stop_signal().await;
+            tracing::info!("{signal}: stopping after the step under way");
+            let stopped = {
+                let shutdown = state.shutdown.clone();
+                let deadline = state.settings.shutdown_grace;
+                async move {
+                    shutdown.trigger();
+                    tokio::time::timeout(deadline, worker).await.is_ok()
+                }
+            };
+            finish(stopped, &state).await?;
         }
         Command::RecomputeTiers => {
             let state = server::prepare(settings).await?;
@@ -175,6 +200,30 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             }
         }
     }
+    Ok(())
+}
+
+/// Waits for `stopping` (true when everything finished within the grace period) unless a
+/// second signal comes first; then closes the database pool.
+async fn finish(
+    stopping: impl std::future::Future<Output = bool>,
+    state: &app::platform::AppState,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let clean = tokio::select! {
+        clean = stopping => clean,
+        signal = server::stop_signal() => {
+            return Err(format!("{signal} again: stopped without waiting").into());
+        }
+    };
+    if !clean {
+        return Err(format!(
+            "not everything finished within SHUTDOWN_GRACE_SECS ({}s)",
+            state.settings.shutdown_grace.as_secs()
+        )
+        .into());
+    }
+    state.db.pool.close().await;
+    tracing::info!("stopped cleanly");
     Ok(())
 }
 

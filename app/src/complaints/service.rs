@@ -13,6 +13,7 @@ use crate::domain::{free_text, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::kpi_rollup::{Counted, Subject};
 use crate::notifications::NotificationKind;
+use crate::platform::lifecycle::{isolate, Worker};
 use crate::platform::uploads::{self, Owner};
 use crate::platform::{now_ms, rate_limit, Db, Settings};
 use crate::ratings::Csat;
@@ -467,7 +468,8 @@ pub async fn reopen(
 }
 
 /// Closes every complaint resolved at least seven days before `now` that the customer neither
-/// confirmed nor reopened. Each closes in its own transaction, and only if still resolved.
+/// confirmed nor reopened. Each closes in its own transaction on its own task, and only if still
+/// resolved: one that fails is logged and the others still close.
 pub async fn auto_close(db: &Db, now: i64) -> Result<usize, AppError> {
     let due: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM complaints WHERE status = 'resolved' AND resolved_at <= $1 ORDER BY id",
@@ -477,47 +479,62 @@ pub async fn auto_close(db: &Db, now: i64) -> Result<usize, AppError> {
     .await?;
     let mut closed = 0;
     for id in due {
-        let mut tx = db.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE complaints SET status = 'closed', closed_at = $1, closed_by = 'auto', \
-             updated_at = $1 WHERE id = $2 AND status = 'resolved' AND resolved_at <= $3",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(now - AUTO_CLOSE_MS)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 1 {
-            add_message(
-                &mut tx,
-                id,
-                "system",
-                None,
-                "",
-                Some(ComplaintStatus::Closed),
-                now,
-            )
-            .await?;
-            notify(&mut tx, id, "auto_closed").await?;
-            tx.commit().await?;
+        let closing = {
+            let db = db.clone();
+            async move { close_after_silence(&db, id, now).await }
+        };
+        if isolate(format!("auto-closing complaint {id}"), closing).await == Some(true) {
             closed += 1;
         }
     }
     Ok(closed)
 }
 
-/// Runs `auto_close` every `every`, for the life of the server.
-pub async fn run_auto_close(db: Db, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
-        match auto_close(&db, now_ms()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("{n} resolved complaints closed after 7 days without answer"),
-            Err(e) => tracing::warn!("complaint auto-close failed: {e}"),
-        }
+/// Closes one complaint if it is still resolved and due; true when it closed.
+async fn close_after_silence(db: &Db, id: i64, now: i64) -> Result<bool, AppError> {
+    let mut tx = db.pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE complaints SET status = 'closed', closed_at = $1, closed_by = 'auto', \
+         updated_at = $1 WHERE id = $2 AND status = 'resolved' AND resolved_at <= $3",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(now - AUTO_CLOSE_MS)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Ok(false);
     }
+    add_message(
+        &mut tx,
+        id,
+        "system",
+        None,
+        "",
+        Some(ComplaintStatus::Closed),
+        now,
+    )
+    .await?;
+    notify(&mut tx, id, "auto_closed").await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Runs `auto_close` on the worker's schedule until the stop.
+pub async fn run_auto_close(worker: Worker, db: Db) {
+    let db = &db;
+    worker
+        .rounds(|| async move {
+            match auto_close(db, now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!("{n} resolved complaints closed after 7 days without answer")
+                }
+                Err(e) => tracing::warn!("complaint auto-close failed: {e}"),
+            }
+        })
+        .await;
 }
 
 const COMPLAINT_COLUMNS: &str = "c.id, s.tracking_number, c.category, c.description, c.status, \

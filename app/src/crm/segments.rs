@@ -16,6 +16,7 @@ use super::{
 use crate::accounts::User;
 use crate::domain::{free_text, Tier};
 use crate::error::{AppError, FieldError};
+use crate::platform::lifecycle::{isolate, Worker};
 use crate::platform::{now_ms, Db};
 
 const DAY_MS: i64 = 86_400_000;
@@ -153,7 +154,17 @@ pub async fn recompute_at(db: &Db, now: i64) -> Result<RecomputeSummary, AppErro
     };
     for row in customers {
         let id: i64 = row.try_get("id")?;
-        let current = Tier::parse(&row.try_get::<String, _>("tier")?).ok_or(AppError::Internal)?;
+        let stored_tier: String = row.try_get("tier")?;
+        let Some(current) = Tier::parse(&stored_tier) else {
+            // One bad row does not hold back every other customer's tier.
+            tracing::warn!(
+                customer = id,
+                tier = %stored_tier,
+                "unknown stored tier: customer skipped by the recomputation"
+            );
+            summary.customers -= 1;
+            continue;
+        };
         let a = rules.assess(facts.get(&id).unwrap_or(&empty), now);
         let scores = serde_json::to_string(&a.scores).map_err(|_| AppError::Internal)?;
         let stored_rule: Option<String> = row.try_get("rule")?;
@@ -227,11 +238,11 @@ pub async fn recompute_at(db: &Db, now: i64) -> Result<RecomputeSummary, AppErro
 }
 
 /// Claims today's daily run if it is due (`at_minute` after midnight UTC has passed and no
-/// instance has run it today). Exactly one instance wins the claim.
-async fn claim_daily(db: &Db, at_minute: u32, now: i64) -> Result<bool, AppError> {
+/// instance has run it today). Exactly one instance wins the claim; it gets the day claimed.
+async fn claim_daily(db: &Db, at_minute: u32, now: i64) -> Result<Option<i64>, AppError> {
     let today = now.div_euclid(DAY_MS);
     if now.rem_euclid(DAY_MS) < i64::from(at_minute) * 60_000 {
-        return Ok(false);
+        return Ok(None);
     }
     let claimed =
         sqlx::query("UPDATE job_runs SET last_day = $1 WHERE name = $2 AND last_day < $1")
@@ -240,23 +251,50 @@ async fn claim_daily(db: &Db, at_minute: u32, now: i64) -> Result<bool, AppError
             .execute(&db.pool)
             .await?
             .rows_affected();
-    Ok(claimed == 1)
+    Ok((claimed == 1).then_some(today))
 }
 
-/// The daily recomputation: checks every minute whether today's run is due.
-pub async fn run_daily(db: Db, at_minute: u32) {
-    loop {
-        match claim_daily(&db, at_minute, now_ms()).await {
-            Ok(true) => {
-                if let Err(e) = recompute(&db).await {
-                    tracing::warn!("daily tier recomputation failed: {e:?}");
+/// Gives back the claim on `day` after a failed run, so the next check (on any instance) claims
+/// and runs it again. `last_day` is only compared with today, so the day before will do.
+async fn release_daily(db: &Db, day: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE job_runs SET last_day = $1 WHERE name = $2 AND last_day = $3")
+        .bind(day - 1)
+        .bind(JOB)
+        .bind(day)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The daily recomputation: checks every minute (the worker's schedule) whether today's run is
+/// due. A run that fails or panics gives its claim back, so it is tried again a minute later.
+pub async fn run_daily(worker: Worker, db: Db, at_minute: u32) {
+    let db = &db;
+    worker
+        .rounds(|| async move {
+            match claim_daily(db, at_minute, now_ms()).await {
+                Ok(Some(day)) => {
+                    let run = {
+                        let db = db.clone();
+                        async move { recompute(&db).await }
+                    };
+                    if isolate("the daily tier recomputation", run).await.is_none() {
+                        match release_daily(db, day).await {
+                            Ok(()) => {
+                                tracing::warn!("daily tier recomputation retried in a minute")
+                            }
+                            Err(e) => tracing::error!(
+                                "daily tier recomputation failed and its claim was not given back \
+                                 (it runs again tomorrow): {e:?}"
+                            ),
+                        }
+                    }
                 }
+                Ok(None) => {}
+                Err(e) => tracing::warn!("daily tier recomputation not claimed: {e:?}"),
             }
-            Ok(false) => {}
-            Err(e) => tracing::warn!("daily tier recomputation not claimed: {e:?}"),
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-    }
+        })
+        .await;
 }
 
 /// The tiers' sizes, the moves of the last `days` days, and the rules.

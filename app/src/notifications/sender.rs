@@ -20,6 +20,7 @@ use super::service::{is_private, notification_from};
 use super::{Notification, NotificationKind};
 use crate::error::AppError;
 use crate::i18n::{fill, Locale};
+use crate::platform::lifecycle::Worker;
 use crate::platform::{now_ms, Db, Settings};
 
 /// Tries before a delivery is given up as failed (the last pause is hours long).
@@ -224,14 +225,17 @@ impl Sender {
         }
     }
 
-    /// Sends whatever is due, every `NOTIFY_POLL_MS`, until the process ends.
-    pub async fn run(self) {
-        loop {
-            if let Err(e) = self.tick(now_ms()).await {
-                tracing::warn!("notification round failed: {e:?}");
-            }
-            tokio::time::sleep(self.settings.notify_poll).await;
-        }
+    /// Sends whatever is due, every `NOTIFY_POLL_MS` (the worker's schedule), until the stop:
+    /// the deliveries of a round under way are finished and recorded first.
+    pub async fn run(self, worker: Worker) {
+        let me = &self;
+        worker
+            .rounds(|| async move {
+                if let Err(e) = me.tick(now_ms()).await {
+                    tracing::warn!("notification round failed: {e:?}");
+                }
+            })
+            .await;
     }
 
     /// One round: claims and sends the deliveries due at `now`; returns how many it handled.

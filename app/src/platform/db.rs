@@ -98,15 +98,32 @@ impl Db {
         Ok(db)
     }
 
-    async fn migrate(&self) -> Result<(), sqlx::Error> {
-        let migrator = match self.kind {
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.kind {
             DbKind::Sqlite => &SQLITE_MIGRATIONS,
             DbKind::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
+        }
+    }
+
+    async fn migrate(&self) -> Result<(), sqlx::Error> {
+        self.migrator()
             .run(&self.pool)
             .await
             .map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+    }
+
+    /// Whether every migration this build carries is recorded as applied (and none failed), for
+    /// the readiness check: the database may have been restored or replaced since the start.
+    pub async fn migrations_applied(&self) -> Result<bool, sqlx::Error> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(self
+            .migrator()
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .all(|m| applied.contains(&m.version)))
     }
 
     /// Tells every live page (on every instance) about a change. Sent after the change is

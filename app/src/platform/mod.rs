@@ -1,9 +1,11 @@
 //! Server-side plumbing shared by every capability: configuration, the database, the request
-//! context and rate limiting. Compiled only with `ssr`; nothing here reaches the wasm.
+//! context, rate limiting, and stopping and supervising the background work. Compiled only with
+//! `ssr`; nothing here reaches the wasm.
 
 pub mod assets;
 pub mod db;
 pub mod gazetteer;
+pub mod lifecycle;
 pub mod links;
 pub mod rate_limit;
 pub mod request;
@@ -26,6 +28,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The live tracking streams this instance holds open, per client address.
     pub open_streams: rate_limit::OpenStreams,
+    /// The stop signal: SIGTERM, Ctrl-C or `Running::stop`.
+    pub shutdown: lifecycle::Shutdown,
+    /// The background workers' heartbeats, for the readiness check.
+    pub workers: lifecycle::Workers,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -79,6 +79,9 @@ pub struct Settings {
     pub tier_recompute_at: Option<u32>,
     /// `REPORT_TIME_ZONE`: the IANA zone whose days the KPI reports count.
     pub report_time_zone: String,
+    /// `SHUTDOWN_GRACE_SECS`: after SIGTERM or Ctrl-C, how long open requests and the
+    /// background workers' rounds under way have to finish before the process exits anyway.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Settings {
@@ -116,6 +119,7 @@ impl Default for Settings {
             return_window_days: crate::returns::DEFAULT_WINDOW_DAYS,
             tier_recompute_at: Some(2 * 60),
             report_time_zone: "Asia/Shanghai".into(),
+            shutdown_grace: Duration::from_secs(20),
         }
     }
 }
@@ -307,6 +311,11 @@ impl Settings {
                     }
                 },
             },
+            shutdown_grace: Duration::from_secs(parse(
+                "SHUTDOWN_GRACE_SECS",
+                get("SHUTDOWN_GRACE_SECS"),
+                d.shutdown_grace.as_secs(),
+            )?),
         })
     }
 
@@ -345,6 +354,7 @@ mod tests {
         assert_eq!(s.session_idle_customer, Duration::from_secs(12 * 3600));
         assert_eq!(s.carrier_token_ttl, Duration::from_secs(365 * 24 * 3600));
         assert_eq!(s.tier_recompute_at, Some(120));
+        assert_eq!(s.shutdown_grace, Duration::from_secs(20));
         // A first production start has no demo accounts: `scripts/run.sh` asks for them.
         assert!(!s.demo_data);
     }
@@ -367,10 +377,12 @@ mod tests {
             "LEPTOS_SITE_ADDR" => Some("0.0.0.0:8080".into()),
             "PUBLIC_ORIGINS" => Some("https://a.example/, https://b.example".into()),
             "SIGN_IN_RATE_LIMIT" => Some("3".into()),
+            "SHUTDOWN_GRACE_SECS" => Some("5".into()),
             _ => None,
         })
         .unwrap();
         assert_eq!(s.listen_addr.port(), 8080);
+        assert_eq!(s.shutdown_grace, Duration::from_secs(5));
         assert_eq!(
             s.public_origins,
             vec!["https://a.example", "https://b.example"]

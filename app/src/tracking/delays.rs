@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::notifications::{service as notifications, NotificationKind};
 use crate::orders::{ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::distance_km;
+use crate::platform::lifecycle::{isolate, Worker};
 use crate::platform::{now_ms, Db};
 
 /// What the ETA is computed from: the shipment's own facts and its latest scan.
@@ -240,20 +241,25 @@ pub async fn sweep(db: &Db, now: i64) -> Result<usize, AppError> {
     .bind(SWEEP_BATCH)
     .fetch_all(&db.pool)
     .await?;
-    for id in &ids {
-        if let Err(e) = sweep_one(db, *id, now).await {
-            tracing::warn!("delay check of shipment {id} failed: {e:?}");
-        }
+    for &id in &ids {
+        // On its own task: a failure or a panic is logged and the sweep goes on.
+        let check = {
+            let db = db.clone();
+            async move { sweep_one(&db, id, now).await }
+        };
+        isolate(format!("delay check of shipment {id}"), check).await;
     }
     Ok(ids.len())
 }
 
-/// Runs `sweep` every `every` until the process ends.
-pub async fn run(db: Db, every: std::time::Duration) {
-    loop {
-        if let Err(e) = sweep(&db, now_ms()).await {
-            tracing::warn!("delay sweep failed: {e:?}");
-        }
-        tokio::time::sleep(every).await;
-    }
+/// Runs `sweep` on the worker's schedule (`DELAY_SWEEP_SECS`) until the stop.
+pub async fn run(worker: Worker, db: Db) {
+    let db = &db;
+    worker
+        .rounds(|| async move {
+            if let Err(e) = sweep(db, now_ms()).await {
+                tracing::warn!("delay sweep failed: {e:?}");
+            }
+        })
+        .await;
 }

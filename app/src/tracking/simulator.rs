@@ -11,6 +11,7 @@ use super::{carrier, CarrierBatch, CarrierEvent, CourierBatch, CourierPing};
 use crate::i18n::Locale;
 use crate::orders::{ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::{distance_m, City, Gazetteer};
+use crate::platform::lifecycle::{isolate, Worker};
 use crate::platform::Db;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -144,7 +145,7 @@ async fn carrier_id(db: &Db) -> Result<i64, crate::error::AppError> {
 
 /// Records every scan that is due by `now` for demo customers' parcels still on their way
 /// (never a real customer's: see `accounts::service::mark_demo_customer`); returns how many
-/// were new.
+/// were new. Each parcel moves on its own task: one that fails is logged and the rest move on.
 pub async fn step(db: &Db, speed: u32, now: i64) -> Result<usize, crate::error::AppError> {
     let carrier = carrier_id(db).await?;
     let rows = sqlx::query(&format!(
@@ -158,16 +159,62 @@ pub async fn step(db: &Db, speed: u32, now: i64) -> Result<usize, crate::error::
     let g = Gazetteer::bundled();
     let mut recorded = 0;
     for row in rows {
-        let tn: String = row.try_get(0)?;
-        let service =
-            ServiceLevel::parse(&row.try_get::<String, _>(1)?).unwrap_or(ServiceLevel::Standard);
+        let parcel = match Parcel::read(&row, g) {
+            Ok(Some(p)) => p,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!("simulator: a parcel could not be read: {e}");
+                continue;
+            }
+        };
+        let what = format!("simulating parcel {}", parcel.tn);
+        let moving = {
+            let db = db.clone();
+            async move { parcel.advance(&db, carrier, speed, now).await }
+        };
+        recorded += isolate(what, moving).await.unwrap_or(0);
+    }
+    Ok(recorded)
+}
+
+/// One demo parcel on its way, as the simulator moves it.
+struct Parcel {
+    tn: String,
+    service: ServiceLevel,
+    booked_at: i64,
+    from: &'static City,
+    to: &'static City,
+}
+
+impl Parcel {
+    /// `None` when either city is not in the gazetteer (the parcel is not moved).
+    fn read(row: &sqlx::any::AnyRow, g: &'static Gazetteer) -> Result<Option<Self>, sqlx::Error> {
         let (Some(from), Some(to)) = (
             g.find(&row.try_get::<String, _>(4)?, &row.try_get::<String, _>(3)?),
             g.find(&row.try_get::<String, _>(6)?, &row.try_get::<String, _>(5)?),
         ) else {
-            continue;
+            return Ok(None);
         };
-        let scans = journey(&tn, service, row.try_get(2)?, from, to, speed);
+        Ok(Some(Parcel {
+            tn: row.try_get(0)?,
+            service: ServiceLevel::parse(&row.try_get::<String, _>(1)?)
+                .unwrap_or(ServiceLevel::Standard),
+            booked_at: row.try_get(2)?,
+            from,
+            to,
+        }))
+    }
+
+    /// Records its scans due by `now`; returns how many were new.
+    async fn advance(
+        self,
+        db: &Db,
+        carrier: i64,
+        speed: u32,
+        now: i64,
+    ) -> Result<usize, crate::error::AppError> {
+        let tn = &self.tn;
+        let scans = journey(tn, self.service, self.booked_at, self.from, self.to, speed);
         let at = |e: &CarrierEvent| {
             e.time
                 .parse::<jiff::Timestamp>()
@@ -175,17 +222,16 @@ pub async fn step(db: &Db, speed: u32, now: i64) -> Result<usize, crate::error::
         };
         let due: Vec<CarrierEvent> = scans.iter().filter(|e| at(e) <= now).cloned().collect();
         let Some(last) = due.last() else {
-            continue;
+            return Ok(0);
         };
         // On the van: the courier's position between the depot and the door, reported as the
         // round goes on (recipients who prove the postcode see it on the map).
         let courier = (last.status == "out_for_delivery")
             .then(|| scans.get(due.len()).map(|next| (at(last), at(next))))
             .flatten()
-            .map(|(left, arrives)| courier_ping(&tn, to, left, arrives, now));
+            .map(|(left, arrives)| courier_ping(tn, self.to, left, arrives, now));
         let result =
             carrier::record(db, carrier, &CarrierBatch { events: due }, Locale::En).await?;
-        recorded += result.recorded;
         if let Some(ping) = courier {
             carrier::record_positions(
                 db,
@@ -197,8 +243,8 @@ pub async fn step(db: &Db, speed: u32, now: i64) -> Result<usize, crate::error::
             )
             .await?;
         }
+        Ok(result.recorded)
     }
-    Ok(recorded)
 }
 
 /// Where the courier is at `now` on a round that left the depot (a few kilometres out of the
@@ -216,16 +262,18 @@ pub fn courier_ping(tn: &str, city: &City, left: i64, arrives: i64, now: i64) ->
     }
 }
 
-/// Runs `step` every `every` until the process ends.
-pub async fn run(db: Db, speed: u32, every: std::time::Duration) {
-    loop {
-        match step(&db, speed, crate::platform::now_ms()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("simulator: {n} scans recorded"),
-            Err(e) => tracing::warn!("simulator step failed: {e:?}"),
-        }
-        tokio::time::sleep(every).await;
-    }
+/// Runs `step` on the worker's schedule until the stop.
+pub async fn run(worker: Worker, db: Db, speed: u32) {
+    let db = &db;
+    worker
+        .rounds(|| async move {
+            match step(db, speed, crate::platform::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("simulator: {n} scans recorded"),
+                Err(e) => tracing::warn!("simulator step failed: {e:?}"),
+            }
+        })
+        .await;
 }
 
 #[cfg(test)]

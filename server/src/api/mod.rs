@@ -1,5 +1,5 @@
-//! The versioned REST API (`/api/v1`) and `/healthz`. Handlers parse, call the same service
-//! functions as the pages, and answer JSON; every error has one shape:
+//! The versioned REST API (`/api/v1`), `/healthz` and `/readyz`. Handlers parse, call the same
+//! service functions as the pages, and answer JSON; every error has one shape:
 //! `{"error": {"code": "...", "message": "...", "fields": {"<field>": "<message>"}}}`.
 
 mod accounts;
@@ -89,6 +89,7 @@ pub mod limits {
 pub fn router(state: AppState) -> Router<AppState> {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
         .routes(routes!(accounts::sign_up))
         .routes(routes!(accounts::create_token, accounts::list_tokens))
         .routes(routes!(accounts::revoke_token))

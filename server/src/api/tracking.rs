@@ -2,6 +2,8 @@ use std::convert::Infallible;
 
 use app::error::AppError;
 use app::i18n::locale_from_headers;
+use app::platform::lifecycle::Shutdown;
+use app::platform::rate_limit::StreamSlot;
 use app::platform::AppState;
 use app::tracking::carrier::{record, record_positions, require_carrier};
 use app::tracking::service;
@@ -101,7 +103,9 @@ pub async fn track(
 /// a `position` event (`{"time"}`) says the courier reported a new position.
 /// A reconnecting client sends `Last-Event-ID` and first gets what it missed. Public, like the
 /// tracking page; an unknown number is a 404. One client address holds at most
-/// `STREAMS_PER_CLIENT` streams open at once (429 beyond).
+/// `STREAMS_PER_CLIENT` streams open at once (429 beyond). When the server stops, the stream
+/// ends with one last event without data: its `id` and a `retry` of 1 to 5 s, so the browser
+/// reconnects after the pause and catches up.
 #[utoipa::path(get, path = "/api/v1/track/{tracking_number}/stream", tag = "tracking",
     params(("tracking_number" = String, Path)),
     responses((status = 200, content_type = "text/event-stream", description = "Events as they happen"),
@@ -123,32 +127,55 @@ pub async fn stream(
     if !service::exists(&state.db, &state.settings, ip, &tn).await? {
         return Err(AppError::NotFound.into());
     }
-    let missed = match headers
+    let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok())
-    {
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let missed = match after {
         Some(after) => service::events_after(&state.db, &tn, after).await?,
         None => Vec::new(),
     };
-    let last_sent = missed.last().map_or(0, |e| e.id);
+    // The newest event id the client has: the last one sent, else the one it came back with.
+    let last_sent = missed.last().map_or(after.unwrap_or(0), |e| e.id);
     let catch_up = futures::stream::iter(missed.into_iter().map(|e| Ok(sse_event(&e))));
-    let carried = (live, tn, last_sent, slot);
-    let updates = futures::stream::unfold(carried, |(mut rx, tn, last, slot)| async move {
+    let carried = Carried {
+        rx: live,
+        tn,
+        last: last_sent,
+        _slot: slot,
+        shutdown: state.shutdown.clone(),
+        ended: false,
+    };
+    let updates = futures::stream::unfold(carried, |mut c| async move {
+        if c.ended {
+            return None;
+        }
         loop {
-            match rx.recv().await {
+            let received = tokio::select! {
+                biased;
+                _ = c.shutdown.wait() => {
+                    // The instance is stopping: the browser comes back (to another instance, or
+                    // this one restarted) after the pause and catches up from the id.
+                    c.ended = true;
+                    let event = farewell(c.last);
+                    return Some((Ok(event), c));
+                }
+                received = c.rx.recv() => received,
+            };
+            match received {
                 Ok(payload) => {
                     if let Ok(e) = serde_json::from_str::<LiveEvent>(&payload) {
-                        if e.tracking_number == tn && e.id > last {
+                        if e.tracking_number == c.tn && e.id > c.last {
                             let event = sse_event(&e);
-                            return Some((Ok(event), (rx, tn, e.id, slot)));
+                            c.last = e.id;
+                            return Some((Ok(event), c));
                         }
                     } else if let Ok(p) = serde_json::from_str::<LivePosition>(&payload) {
-                        if p.tracking_number == tn {
+                        if p.tracking_number == c.tn {
                             let event = Event::default()
                                 .event("position")
                                 .data(format!("{{\"time\":{}}}", p.position_at));
-                            return Some((Ok(event), (rx, tn, last, slot)));
+                            return Some((Ok(event), c));
                         }
                     }
                 }
@@ -159,6 +186,31 @@ pub async fn stream(
         }
     });
     Ok(Sse::new(catch_up.chain(updates)).keep_alive(KeepAlive::default()))
+}
+
+/// What a live stream holds between events.
+struct Carried {
+    rx: tokio::sync::broadcast::Receiver<String>,
+    tn: String,
+    /// The newest tracking event id the client has.
+    last: i64,
+    /// The client's place among its open streams, freed when the stream ends.
+    _slot: StreamSlot,
+    shutdown: Shutdown,
+    /// The farewell was sent: the stream ends.
+    ended: bool,
+}
+
+/// The last event of a stream ended by the stop: no data (browsers dispatch nothing), the id the
+/// client should come back with, and a pause before it does, spread over 1 to 5 s so the
+/// clients of a stopping instance do not all return at the same moment.
+fn farewell(last: i64) -> Event {
+    use std::hash::BuildHasher;
+    let spread = std::collections::hash_map::RandomState::new().hash_one(last) % 4_001;
+    Event::default()
+        .comment("the server is restarting")
+        .retry(std::time::Duration::from_millis(1_000 + spread))
+        .id(last.to_string())
 }
 
 /// An event as the public stream sends it: through the public view's rule, never its note.

@@ -71,6 +71,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_running(configure).await.0
+}
+
+/// A server as `spawn_app_with` starts it, with its handle, for a test that stops it.
+pub async fn spawn_running(configure: impl FnOnce(&mut Settings)) -> (TestApp, server::Running) {
     // The server's warnings and errors (a database error behind a 500, say) are shown with a
     // failing test's output.
     let _ = tracing_subscriber::fmt()
@@ -94,12 +99,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     configure(&mut settings);
     let database_url = settings.database_url.clone();
     let running = server::spawn(settings).await.expect("server starts");
-    TestApp {
+    let app = TestApp {
         base: format!("http://{}", running.addr),
         database_url,
         client: client(),
         db: running.state.db.clone(),
-    }
+    };
+    (app, running)
 }
 
 pub fn sign_up_body(email: &str) -> Value {

@@ -9,6 +9,7 @@ mod after_delivery;
 mod crm;
 mod delivery;
 mod helpers;
+mod lifecycle;
 mod notifications;
 mod orders;
 mod pages;

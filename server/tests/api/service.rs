@@ -3,13 +3,20 @@ use serde_json::Value;
 use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn healthz_reports_the_database_after_a_round_trip() {
+async fn healthz_says_the_process_is_alive_and_readyz_reports_the_database() {
     let app = spawn_app().await;
     let res = client().get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["status"], "ok");
+    assert_eq!(body, serde_json::json!({"status": "ok"}));
+
+    let res = client().get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
     assert_eq!(body["database"], app.db.kind.as_str());
+    assert_eq!(body["database_ok"], true);
+    assert_eq!(body["migrations"], "applied");
     assert!(body["database_roundtrip_ms"].as_f64().unwrap() >= 0.0);
 }
 
@@ -28,6 +35,7 @@ async fn the_openapi_document_lists_every_route() {
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in [
         ("/healthz", "get"),
+        ("/readyz", "get"),
         ("/api/v1/accounts", "post"),
         ("/api/v1/tokens", "post"),
         ("/api/v1/me", "get"),
