@@ -414,41 +414,44 @@ struct UsedBy {
     last_used: Option<i64>,
 }
 
-/// The user of a live session at the clock `now`: not past its absolute lifetime, nor idle
-/// longer than its limit. A use moves the idle limit on.
-async fn user_for_session(db: &Db, token: &str, now: i64) -> Result<Option<User>, AppError> {
-    let hash = token_hash(token);
-    let row: Option<UsedBy> = sqlx::query_as(
-        "SELECT u.id, u.customer_id, u.email, u.password_hash, u.name, u.role, \
-         t.last_seen_at AS last_used FROM sessions t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.expires_at > $2 AND t.last_seen_at + t.idle_ms > $2",
-    )
-    .bind(&hash)
-    .bind(now)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    if row
-        .last_used
-        .is_none_or(|seen| now - seen >= TOUCH_EVERY_MS)
-    {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-            .bind(now)
-            .bind(&hash)
-            .execute(&db.pool)
-            .await?;
-    }
-    Ok(Some(to_user(db, row.user).await?))
+/// What a request can carry to act as a user, and where each is kept.
+#[derive(Clone, Copy)]
+enum Credential {
+    /// A browser's session cookie: also ends after its idle limit; a use moves that limit on.
+    Session,
+    /// An API client's bearer token: its last use is noted for the owner's list.
+    ApiToken,
 }
 
-/// The user of an unexpired API token at the clock `now`; its last use is noted for the list.
-async fn user_for_api_token(db: &Db, token: &str, now: i64) -> Result<Option<User>, AppError> {
+impl Credential {
+    /// Table, column of the last use, and what else keeps it live.
+    fn storage(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Credential::Session => (
+                "sessions",
+                "last_seen_at",
+                "AND t.last_seen_at + t.idle_ms > $2",
+            ),
+            Credential::ApiToken => ("api_tokens", "last_used_at", ""),
+        }
+    }
+}
+
+/// The user of a live `credential` at the clock `now` (not expired; a session not idle too
+/// long), noting its use at most once a minute.
+async fn user_for(
+    db: &Db,
+    credential: Credential,
+    token: &str,
+    now: i64,
+) -> Result<Option<User>, AppError> {
+    let (table, used_column, live) = credential.storage();
     let hash = token_hash(token);
-    let row: Option<UsedBy> = sqlx::query_as(
+    let row: Option<UsedBy> = sqlx::query_as(&format!(
         "SELECT u.id, u.customer_id, u.email, u.password_hash, u.name, u.role, \
-         t.last_used_at AS last_used FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.expires_at > $2",
-    )
+         t.{used_column} AS last_used FROM {table} t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.expires_at > $2 {live}"
+    ))
     .bind(&hash)
     .bind(now)
     .fetch_optional(&db.pool)
@@ -458,11 +461,13 @@ async fn user_for_api_token(db: &Db, token: &str, now: i64) -> Result<Option<Use
         .last_used
         .is_none_or(|used| now - used >= TOUCH_EVERY_MS)
     {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-            .bind(now)
-            .bind(&hash)
-            .execute(&db.pool)
-            .await?;
+        sqlx::query(&format!(
+            "UPDATE {table} SET {used_column} = $1 WHERE token_hash = $2"
+        ))
+        .bind(now)
+        .bind(&hash)
+        .execute(&db.pool)
+        .await?;
     }
     Ok(Some(to_user(db, row.user).await?))
 }
@@ -486,10 +491,10 @@ pub async fn authenticate_request_at(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        return user_for_api_token(db, bearer.trim(), now).await;
+        return user_for(db, Credential::ApiToken, bearer.trim(), now).await;
     }
     match cookie(headers, SESSION_COOKIE) {
-        Some(token) if !token.is_empty() => user_for_session(db, token, now).await,
+        Some(token) if !token.is_empty() => user_for(db, Credential::Session, token, now).await,
         _ => Ok(None),
     }
 }
