@@ -502,6 +502,8 @@ pub async fn authenticate_request_at(
 /// A session or token is named to its owner by the first characters of its hash: enough to
 /// pick it out, and saying nothing of the token itself.
 const HANDLE_CHARS: usize = 16;
+/// The same handle, computed by the database from the stored hash.
+const HANDLE_SQL: &str = "substr(token_hash, 1, 16)";
 
 fn handle_of(token: &str) -> String {
     token_hash(token)[..HANDLE_CHARS].to_string()
@@ -527,12 +529,12 @@ pub async fn sessions_of(
     now: i64,
 ) -> Result<Vec<SessionInfo>, AppError> {
     let current = current.map(handle_of);
-    let rows = sqlx::query(
-        "SELECT substr(token_hash, 1, 16) AS handle, created_at, last_seen_at, idle_ms, \
+    let rows = sqlx::query(&format!(
+        "SELECT {HANDLE_SQL} AS handle, created_at, last_seen_at, idle_ms, \
          expires_at, user_agent, client FROM sessions \
          WHERE user_id = $1 AND expires_at > $2 AND last_seen_at + idle_ms > $2 \
-         ORDER BY last_seen_at DESC, created_at DESC",
-    )
+         ORDER BY last_seen_at DESC, created_at DESC"
+    ))
     .bind(user_id)
     .bind(now)
     .fetch_all(&db.pool)
@@ -561,10 +563,10 @@ pub async fn sessions_of(
 
 /// The user's unexpired API tokens, newest first.
 pub async fn api_tokens_of(db: &Db, user_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, AppError> {
-    let rows = sqlx::query(
-        "SELECT substr(token_hash, 1, 16) AS handle, created_at, expires_at, last_used_at \
-         FROM api_tokens WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {HANDLE_SQL} AS handle, created_at, expires_at, last_used_at \
+         FROM api_tokens WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC"
+    ))
     .bind(user_id)
     .bind(now)
     .fetch_all(&db.pool)
@@ -594,7 +596,7 @@ pub async fn revoke_api_token(db: &Db, user: &User, handle: &str) -> Result<(), 
 async fn revoke(db: &Db, table: &str, user: &User, handle: &str) -> Result<(), AppError> {
     let handle = valid_handle(handle)?;
     let done = sqlx::query(&format!(
-        "DELETE FROM {table} WHERE user_id = $1 AND substr(token_hash, 1, 16) = $2"
+        "DELETE FROM {table} WHERE user_id = $1 AND {HANDLE_SQL} = $2"
     ))
     .bind(user.id)
     .bind(handle)
@@ -609,8 +611,14 @@ async fn revoke(db: &Db, table: &str, user: &User, handle: &str) -> Result<(), A
 
 /// Browser and system named in a user agent, for a person to recognise their device.
 pub fn browser_and_system(user_agent: &str) -> (Option<&'static str>, Option<&'static str>) {
-    let has = |s: &str| user_agent.contains(s);
-    let browser = [
+    // The first mark found names it: Edge and Opera also say "Chrome", Chrome also "Safari".
+    let first = |marks: &[(&str, &'static str)]| {
+        marks
+            .iter()
+            .find(|(mark, _)| user_agent.contains(mark))
+            .map(|&(_, name)| name)
+    };
+    let browser = first(&[
         ("Edg/", "Edge"),
         ("OPR/", "Opera"),
         ("Firefox/", "Firefox"),
@@ -619,11 +627,8 @@ pub fn browser_and_system(user_agent: &str) -> (Option<&'static str>, Option<&'s
         ("Chrome/", "Chrome"),
         ("Safari/", "Safari"),
         ("curl/", "curl"),
-    ]
-    .into_iter()
-    .find(|(mark, _)| has(mark))
-    .map(|(_, name)| name);
-    let system = [
+    ]);
+    let system = first(&[
         ("Android", "Android"),
         ("iPhone", "iPhone"),
         ("iPad", "iPad"),
@@ -631,10 +636,7 @@ pub fn browser_and_system(user_agent: &str) -> (Option<&'static str>, Option<&'s
         ("CrOS", "ChromeOS"),
         ("Mac OS X", "macOS"),
         ("Linux", "Linux"),
-    ]
-    .into_iter()
-    .find(|(mark, _)| has(mark))
-    .map(|(_, name)| name);
+    ]);
     (browser, system)
 }
 
@@ -829,6 +831,7 @@ mod tests {
         assert_ne!(token_hash(&a), a);
         assert_eq!(token_hash(&a), token_hash(&a));
         assert!(valid_handle(&handle_of(&a)).is_ok());
+        assert_eq!(HANDLE_SQL, format!("substr(token_hash, 1, {HANDLE_CHARS})"));
         assert!(valid_handle("short").is_err());
         assert!(valid_handle("abc%20def0123456").is_err());
     }
