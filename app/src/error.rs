@@ -303,6 +303,9 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// The API has no route at that path: told apart from a route's own `NotFound`.
+    #[error("no such route")]
+    NoSuchRoute,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("cross-origin request refused")]
@@ -320,6 +323,9 @@ pub enum AppError {
     /// Details are logged on the server, never sent.
     #[error("internal error")]
     Internal,
+    /// The request timed out or the database cannot be reached: worth retrying in a moment.
+    #[error("unavailable")]
+    Unavailable,
     /// The call did not reach the server or its answer could not be read.
     #[error("transport: {0}")]
     Transport(String),
@@ -337,13 +343,14 @@ impl AppError {
             AppError::Conflict(_) => S::CONFLICT,
             AppError::Unauthenticated | AppError::InvalidCredentials => S::UNAUTHORIZED,
             AppError::Forbidden | AppError::CrossOrigin => S::FORBIDDEN,
-            AppError::NotFound => S::NOT_FOUND,
+            AppError::NotFound | AppError::NoSuchRoute => S::NOT_FOUND,
             AppError::RateLimited { .. } => S::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => S::BAD_REQUEST,
             AppError::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
             AppError::InvalidBody { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => S::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -360,12 +367,14 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::CrossOrigin => "cross_origin",
             AppError::NotFound => "not_found",
+            AppError::NoSuchRoute => "no_such_route",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::BadRequest(_) => "bad_request",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::InvalidBody { .. } => "invalid_body",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Internal => "internal",
+            AppError::Unavailable => "unavailable",
             AppError::Transport(_) => "network",
         }
     }
@@ -384,6 +393,7 @@ impl AppError {
             AppError::Forbidden => t.err_forbidden.into(),
             AppError::CrossOrigin => t.err_cross_origin.into(),
             AppError::NotFound => t.err_not_found.into(),
+            AppError::NoSuchRoute => t.err_no_such_route.into(),
             // A daily quota waits for midnight (UTC): hours of seconds would say nothing.
             AppError::RateLimited { retry_after_secs } if *retry_after_secs > 3600 => fill(
                 t.err_daily_limit,
@@ -402,6 +412,7 @@ impl AppError {
             AppError::InvalidBody { .. } => t.err_invalid_body.into(),
             AppError::UnsupportedMediaType => t.err_unsupported_media_type.into(),
             AppError::Internal => t.err_internal.into(),
+            AppError::Unavailable => t.err_unavailable.into(),
             AppError::Transport(_) => t.err_network.into(),
         }
     }
@@ -508,7 +519,13 @@ impl FromServerFnError for AppError {
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!("database error: {e}");
-        AppError::Internal
+        match e {
+            // The database is out of reach, not the request at fault: a retry may succeed.
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                AppError::Unavailable
+            }
+            _ => AppError::Internal,
+        }
     }
 }
 
@@ -563,6 +580,25 @@ mod tests {
             .status(),
             429
         );
+        // The API's fallback is told apart from a route's own 404; an outage is retried.
+        assert_eq!(AppError::NoSuchRoute.status(), 404);
+        assert_eq!(AppError::NoSuchRoute.code(), "no_such_route");
+        assert_eq!(AppError::Unavailable.status(), 503);
+        assert_eq!(AppError::Unavailable.code(), "unavailable");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_not_internal() {
+        assert_eq!(
+            AppError::from(sqlx::Error::PoolTimedOut),
+            AppError::Unavailable
+        );
+        assert_eq!(
+            AppError::from(sqlx::Error::PoolClosed),
+            AppError::Unavailable
+        );
+        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::Internal);
     }
 
     #[test]

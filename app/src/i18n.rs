@@ -239,6 +239,7 @@ texts! {
     dashboard_customer_count: "Customers", "客户数";
     dashboard_new_this_week: "New in the last 7 days", "近 7 天新增";
     dashboard_staff_count: "Staff users", "员工用户";
+    dashboard_emails_waiting_for_smtp: "{n} customer email(s) are waiting: no mail server is configured (SMTP_URL). They are sent once it is set and the server restarted.", "有 {n} 封客户邮件正在等待发送：尚未配置邮件服务器（SMTP_URL）。设置后重启服务器即会发送。";
     dashboard_latest_customers: "Latest customers", "最新客户";
     dashboard_no_customers: "No customers yet.", "暂无客户。";
     customers_title: "Customers", "客户";
@@ -260,6 +261,7 @@ texts! {
     err_unauthenticated: "Please sign in first.", "请先登录。";
     err_forbidden: "You are not allowed to do this.", "您无权执行此操作。";
     err_not_found: "Not found.", "未找到。";
+    err_no_such_route: "There is no such API route. The routes are listed at /api/v1/openapi.json.", "没有这个 API 路径。所有路径见 /api/v1/openapi.json。";
     err_conflict: "This conflicts with existing data.", "与已有数据冲突。";
     err_invalid_credentials: "Email or password is wrong.", "邮箱或密码错误。";
     err_rate_limited: "Too many attempts. Please wait {seconds} seconds and try again.", "尝试次数过多，请等待 {seconds} 秒后重试。";
@@ -271,6 +273,7 @@ texts! {
     err_unsupported_media_type: "Send the body as JSON (Content-Type: application/json).", "请以 JSON 格式发送请求内容（Content-Type: application/json）。";
     err_cross_origin: "Requests from another site are refused.", "拒绝来自其他网站的请求。";
     err_internal: "Something went wrong on our side. Please try again.", "服务器出错，请重试。";
+    err_unavailable: "Parcelport is unavailable for a moment. Please try again shortly.", "Parcelport 暂时不可用，请稍后重试。";
     err_network: "Could not reach Parcelport. Check your connection and try again.", "无法连接 Parcelport，请检查网络后重试。";
 
     fe_required: "This field is required.", "此项为必填。";

@@ -88,11 +88,22 @@ pub async fn time_limit(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let path = req.uri().path().to_string();
+    let locale = app::i18n::locale_from_headers(req.headers());
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
         Ok(res) => res,
         Err(_) => {
             tracing::error!(%path, "request timed out");
-            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+            // The API answers in its error shape, as its document says; pages as before.
+            if is_api(&path) {
+                crate::api::error_response(&AppError::Unavailable, locale)
+            } else {
+                axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+            }
         }
     }
+}
+
+/// The paths the API's document describes.
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
 }

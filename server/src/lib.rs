@@ -62,8 +62,35 @@ pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
     })
 }
 
-async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> Response {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req)
+        .await
+        .into_response()
+}
+
+/// Arguments a server function cannot read (missing, of the wrong type, over the body limit)
+/// fail before the function runs, so nothing sets a status: Leptos answers 500 with the error
+/// as the body. The error says whose fault it was, and the status follows it.
+async fn with_the_callers_status(res: Response) -> Response {
+    use axum::http::StatusCode;
+    use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // The server function's own error, already in memory.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if error.status().is_client_error() {
+            parts.status = error.status();
+            parts.extensions.insert(error);
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Server functions take JSON or form fields; the four that carry a CSV or a photo
@@ -71,23 +98,14 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 /// own route.
 async fn rpc_body_limit(req: Request<Body>, next: axum::middleware::Next) -> Response {
     use tower::{Layer, ServiceExt};
-    const CARRYING_FILES: [&str; 4] = [
-        <app::orders::PreviewImport as leptos::server_fn::ServerFn>::PATH,
-        <app::orders::BookImportRows as leptos::server_fn::ServerFn>::PATH,
-        <app::returns::AddReturnPhoto as leptos::server_fn::ServerFn>::PATH,
-        <app::complaints::AttachToComplaint as leptos::server_fn::ServerFn>::PATH,
-    ];
     let path = req.uri().path();
     if !path.starts_with("/rpc/") {
         return next.run(req).await;
     }
-    let limit = if CARRYING_FILES.contains(&path) {
-        api::limits::RPC_FILE
-    } else {
-        api::limits::RPC
-    };
-    // Refused before reading when the length is announced (browsers always do): a limit met
-    // while reading would reach the server function as a failure of its own, a 500.
+    let limit = api::limits::for_rpc(path);
+    // Refused before reading when the length is announced (browsers always do); a limit met
+    // while reading fails the server function's arguments instead (a 413 too, once
+    // `with_the_callers_status` has read the error).
     let announced = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
@@ -97,8 +115,9 @@ async fn rpc_body_limit(req: Request<Body>, next: axum::middleware::Next) -> Res
         let refusal = app::error::AppError::PayloadTooLarge;
         return (refusal.status(), axum::Json(refusal)).into_response();
     }
+    // Leptos mounts each server function on its own route, so its answer is corrected here.
     match DefaultBodyLimit::max(limit).layer(next).oneshot(req).await {
-        Ok(res) => res,
+        Ok(res) => with_the_callers_status(res).await,
         Err(never) => match never {},
     }
 }

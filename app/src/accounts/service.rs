@@ -276,6 +276,14 @@ pub async fn authenticate(
         settings.rate_limit_window,
     )
     .await?;
+    // Sign-up lets in no address this long or holding a control character, so it names no
+    // account: refused without a bucket of its own (PostgreSQL indexes no key of any length)
+    // or a look-up (nor compares a NUL).
+    if email_key.chars().count() > EmailAddress::MAX_LEN || email_key.chars().any(char::is_control)
+    {
+        tracing::warn!(target: "security", client = %ip, "sign-in refused: not an email address");
+        return Err(AppError::InvalidCredentials);
+    }
     rate_limit::hit(
         db,
         &email_bucket,

@@ -56,6 +56,7 @@ pub struct StaffRef {
 
 /// Who a customer's vip or key account is served by (shown to the customer: name and email).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountManagerContact {
     pub name: String,
     pub email: String,
@@ -154,11 +155,15 @@ pub struct Customer360 {
     pub rules: TierRules,
 }
 
+/// The care team's front page: how many customers and staff, and the newest customers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CareOverview {
     pub customers: i64,
     pub new_customers_7d: i64,
     pub staff_users: i64,
+    /// Customers' emails held until an SMTP relay is configured (`SMTP_URL`).
+    pub emails_waiting_for_smtp: i64,
     pub latest: Vec<CustomerSummary>,
 }
 

@@ -186,6 +186,14 @@ pub fn StaffDashboard() -> impl IntoView {
             <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
                 {move || Suspend::new(async move {
                     overview.await.map(|o| view! {
+                        {(o.emails_waiting_for_smtp > 0).then(|| {
+                            let n = o.emails_waiting_for_smtp.to_string();
+                            view! {
+                                <p class="banner banner-error" role="status" data-testid="emails-waiting-for-smtp">
+                                    {move || fill(i18n.get().dashboard_emails_waiting_for_smtp, &[("n", &n)])}
+                                </p>
+                            }
+                        })}
                         <div class="stats">
                             <div class="stat card">
                                 <p class="stat-value" data-testid="stat-customers">{o.customers}</p>

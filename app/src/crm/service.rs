@@ -169,6 +169,7 @@ pub async fn overview(db: &Db) -> Result<CareOverview, AppError> {
         customers,
         new_customers_7d,
         staff_users,
+        emails_waiting_for_smtp: crate::notifications::service::emails_waiting_for_smtp(db).await?,
         latest: list_customers(db, 5).await?,
     })
 }

@@ -3,7 +3,11 @@
 //! A delivery is claimed with a compare-and-set lease (`locked_until`) so instances sharing a
 //! database never work on the same row at once. If a sender dies between sending and recording,
 //! the lease lapses and the message goes again: nothing is lost, and a webhook receiver sees the
-//! same `Parcelport-Event-Id` and can drop the repeat. Failures are retried with growing pauses.
+//! same `Parcelport-Event-Id` and can drop the repeat. Failures, a message that cannot be read
+//! back among them, are retried with growing pauses, at most `MAX_ATTEMPTS` tries in all.
+//!
+//! Email while no SMTP relay is configured is `held`: no try is used and nothing polls it; the
+//! first round of a sender with `SMTP_URL` makes it pending again, and staff see the count.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -36,6 +40,14 @@ const BATCH: i64 = 50;
 /// and whether anything listens there: nothing is sent, so the log tells nothing about the
 /// networks behind the portal.
 pub const REFUSED: &str = "refused: the address is not public";
+/// What the log says of a try whose message could not be read back from the database (the
+/// details go to the server log, not to the customer): retried like a failed send.
+pub const UNREADABLE: &str = "the message could not be read";
+/// What the log says of a delivery whose tries ran out without the last one's outcome being
+/// recorded (its sender stopped in between): it is not tried again.
+pub const UNRECORDED: &str = "gave up: the last try's outcome was not recorded";
+/// Why an email is held.
+pub const SMTP_MISSING: &str = "waiting for SMTP: SMTP_URL is not set or not usable";
 
 /// The resolver's refusal, found again in the client's error chain.
 #[derive(Debug)]
@@ -153,6 +165,19 @@ enum Outcome {
     Skipped(String),
     /// The endpoint's address is not public: nothing was sent, and it is not tried again.
     Refused,
+    /// An email with no SMTP relay to send it: not a try; it waits for one.
+    Held,
+}
+
+/// What claiming a delivery found.
+enum Claim {
+    /// This sender has it for its try with this number.
+    Try(i64),
+    /// Its tries are used up but its last outcome was never recorded: this sender has it to
+    /// close it, with its count of tries.
+    Spent(i64),
+    /// Another sender has it, or it is no longer due.
+    NotDue,
 }
 
 /// One delivery with its message, as the sender needs it.
@@ -162,7 +187,6 @@ struct Pending {
     webhook_id: i64,
     channel: String,
     target: String,
-    attempts: i64,
     notification: Notification,
     payload: serde_json::Value,
     locale: Locale,
@@ -201,7 +225,7 @@ impl Sender {
         let mailer = settings.smtp_url.as_deref().and_then(|u| match mailer(u) {
             Ok(m) => Some(m),
             Err(e) => {
-                tracing::error!("SMTP_URL not usable, email is not sent: {e}");
+                tracing::error!("SMTP_URL not usable, email is held: {e}");
                 None
             }
         });
@@ -240,6 +264,15 @@ impl Sender {
 
     /// One round: claims and sends the deliveries due at `now`; returns how many it handled.
     pub async fn tick(&self, now: i64) -> Result<usize, AppError> {
+        if self.mailer.is_some() {
+            // Email held while no relay was configured goes now.
+            sqlx::query(
+                "UPDATE notification_deliveries SET status = 'pending', last_error = NULL \
+                 WHERE status = 'held' AND channel = 'email'",
+            )
+            .execute(&self.db.pool)
+            .await?;
+        }
         let due: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM notification_deliveries WHERE status = 'pending' \
              AND next_attempt_at <= $1 AND locked_until <= $1 ORDER BY next_attempt_at, id \
@@ -266,24 +299,42 @@ impl Sender {
         Ok(handled)
     }
 
-    /// Claims one delivery; false when another sender has it or it is no longer due.
-    async fn claim(&self, id: i64, now: i64) -> Result<bool, AppError> {
-        let claimed = sqlx::query(
+    /// Claims one delivery for a try, counted as it is claimed; one that has had all its tries
+    /// is never tried again, only claimed to be closed.
+    async fn claim(&self, id: i64, now: i64) -> Result<Claim, AppError> {
+        let attempt: Option<i64> = sqlx::query_scalar(
             "UPDATE notification_deliveries SET locked_until = $1, attempts = attempts + 1 \
-             WHERE id = $2 AND status = 'pending' AND locked_until <= $3 AND next_attempt_at <= $3",
+             WHERE id = $2 AND status = 'pending' AND locked_until <= $3 \
+             AND next_attempt_at <= $3 AND attempts < $4 RETURNING attempts",
         )
         .bind(now + LEASE_MS)
         .bind(id)
         .bind(now)
-        .execute(&self.db.pool)
-        .await?
-        .rows_affected();
-        Ok(claimed == 1)
+        .bind(MAX_ATTEMPTS)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        if let Some(attempt) = attempt {
+            return Ok(Claim::Try(attempt));
+        }
+        let spent: Option<i64> = sqlx::query_scalar(
+            "UPDATE notification_deliveries SET locked_until = $1 \
+             WHERE id = $2 AND status = 'pending' AND locked_until <= $3 \
+             AND next_attempt_at <= $3 AND attempts >= $4 RETURNING attempts",
+        )
+        .bind(now + LEASE_MS)
+        .bind(id)
+        .bind(now)
+        .bind(MAX_ATTEMPTS)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(spent.map_or(Claim::NotDue, Claim::Spent))
     }
 
-    async fn load(&self, id: i64) -> Result<Option<Pending>, AppError> {
+    /// The delivery with its message; `None` for a kind this version does not know. A row that
+    /// cannot be read (or a payload that is not JSON) is an error.
+    async fn load(&self, id: i64) -> Result<Option<Pending>, sqlx::Error> {
         let r = sqlx::query(
-            "SELECT d.channel, d.target, d.attempts, n.id, n.kind, n.payload, n.created_at, \
+            "SELECT d.channel, d.target, n.id, n.kind, n.payload, n.created_at, \
              c.notification_locale, w.url, w.secret, w.deleted_at, n.customer_id, d.webhook_id \
              FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id \
              JOIN customers c ON c.id = n.customer_id \
@@ -292,58 +343,76 @@ impl Sender {
         .bind(id)
         .fetch_one(&self.db.pool)
         .await?;
-        let payload_text: String = r.try_get(5)?;
+        let payload_text: String = r.try_get(4)?;
+        let payload: serde_json::Value =
+            serde_json::from_str(&payload_text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         let Some(notification) = notification_from(
-            r.try_get(3)?,
-            &r.try_get::<String, _>(4)?,
+            r.try_get(2)?,
+            &r.try_get::<String, _>(3)?,
             &payload_text,
-            r.try_get(6)?,
+            r.try_get(5)?,
             false,
         ) else {
             return Ok(None);
         };
-        let webhook = match r.try_get::<Option<String>, _>(8)? {
+        let webhook = match r.try_get::<Option<String>, _>(7)? {
             Some(url) => Some((
                 url,
-                r.try_get::<String, _>(9)?,
-                r.try_get::<Option<i64>, _>(10)?.is_some(),
+                r.try_get::<String, _>(8)?,
+                r.try_get::<Option<i64>, _>(9)?.is_some(),
             )),
             None => None,
         };
         Ok(Some(Pending {
             id,
-            customer_id: r.try_get(11)?,
-            webhook_id: r.try_get::<Option<i64>, _>(12)?.unwrap_or(0),
+            customer_id: r.try_get(10)?,
+            webhook_id: r.try_get::<Option<i64>, _>(11)?.unwrap_or(0),
             channel: r.try_get(0)?,
             target: r.try_get(1)?,
-            attempts: r.try_get(2)?,
             notification,
-            payload: serde_json::from_str(&payload_text).unwrap_or_default(),
-            locale: Locale::from_tag(&r.try_get::<String, _>(7)?).unwrap_or_default(),
+            payload,
+            locale: Locale::from_tag(&r.try_get::<String, _>(6)?).unwrap_or_default(),
             webhook,
         }))
     }
 
     async fn deliver(&self, id: i64, now: i64) -> Result<bool, AppError> {
-        if !self.claim(id, now).await? {
-            return Ok(false);
-        }
-        let started = std::time::Instant::now();
-        let Some(p) = self.load(id).await? else {
-            self.record(id, 1, now, 0, Outcome::Skipped("unknown kind".into()))
-                .await?;
-            return Ok(true);
+        let attempt = match self.claim(id, now).await? {
+            Claim::Try(attempt) => attempt,
+            Claim::Spent(attempts) => {
+                let gave_up = Outcome::Failed {
+                    status_code: None,
+                    error: UNRECORDED.into(),
+                };
+                self.record(id, attempts, now, 0, gave_up).await?;
+                return Ok(true);
+            }
+            Claim::NotDue => return Ok(false),
         };
-        let outcome = match p.channel.as_str() {
-            "email" => self.send_email(&p).await,
-            _ => self.send_webhook(&p).await,
+        let started = std::time::Instant::now();
+        let outcome = match self.load(id).await {
+            Ok(Some(p)) => match (p.channel.as_str(), &self.mailer) {
+                ("email", Some(mailer)) => self.send_email(mailer, &p).await,
+                ("email", None) => Outcome::Held,
+                _ => self.send_webhook(&p).await,
+            },
+            Ok(None) => Outcome::Skipped("unknown kind".into()),
+            Err(e) => {
+                tracing::warn!(delivery = id, "notification delivery not readable: {e}");
+                Outcome::Failed {
+                    status_code: None,
+                    error: UNREADABLE.into(),
+                }
+            }
         };
         let took = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        self.record(p.id, p.attempts, now, took, outcome).await?;
+        self.record(id, attempt, now, took, outcome).await?;
         Ok(true)
     }
 
-    /// Stores the try and the delivery's next state in one transaction.
+    /// The one place a claimed delivery's outcome is written: the try (a held email was not
+    /// tried, so it has none and gets its try back) and the delivery's next state, in one
+    /// transaction. Times follow the round's clock (`started_at`), as the claim's did.
     async fn record(
         &self,
         id: i64,
@@ -357,43 +426,51 @@ impl Sender {
             Outcome::Failed { status_code, error } => (false, *status_code, Some(error.clone())),
             Outcome::Skipped(reason) => (false, None, Some(reason.clone())),
             Outcome::Refused => (false, None, Some(REFUSED.to_string())),
+            Outcome::Held => (false, None, Some(SMTP_MISSING.to_string())),
         };
-        let now = now_ms();
+        let now = started_at.saturating_add(duration_ms);
         let mut tx = self.db.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, ok, \
-             status_code, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind(attempt)
-        .bind(started_at)
-        .bind(duration_ms)
-        .bind(i64::from(ok))
-        .bind(status_code)
-        .bind(error.clone())
-        .execute(&mut *tx)
-        .await?;
+        let tried = !matches!(outcome, Outcome::Held);
+        if tried {
+            sqlx::query(
+                "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, \
+                 ok, status_code, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(attempt)
+            .bind(started_at)
+            .bind(duration_ms)
+            .bind(i64::from(ok))
+            .bind(status_code)
+            .bind(error.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
         let (status, next) = match outcome {
             Outcome::Sent { .. } => ("sent", now),
             Outcome::Skipped(_) => ("skipped", now),
             Outcome::Refused => ("failed", now),
+            // Due as it was, once released.
+            Outcome::Held => ("held", started_at),
             Outcome::Failed { .. } if attempt >= MAX_ATTEMPTS => ("failed", now),
             Outcome::Failed { .. } => {
                 let pause = backoff(self.settings.notify_retry_base, attempt);
                 (
                     "pending",
-                    now + i64::try_from(pause.as_millis()).unwrap_or(i64::MAX / 2),
+                    now.saturating_add(i64::try_from(pause.as_millis()).unwrap_or(i64::MAX / 2)),
                 )
             }
         };
         sqlx::query(
             "UPDATE notification_deliveries SET status = $1, next_attempt_at = $2, \
-             locked_until = 0, last_error = $3, sent_at = $4 WHERE id = $5 AND status = 'pending'",
+             locked_until = 0, last_error = $3, sent_at = $4, attempts = attempts - $5 \
+             WHERE id = $6 AND status = 'pending'",
         )
         .bind(status)
         .bind(next)
         .bind(error)
         .bind((status == "sent").then_some(now))
+        .bind(i64::from(!tried))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -401,10 +478,11 @@ impl Sender {
         Ok(())
     }
 
-    async fn send_email(&self, p: &Pending) -> Outcome {
-        let Some(mailer) = &self.mailer else {
-            return Outcome::Skipped("SMTP_URL is not set".into());
-        };
+    async fn send_email(
+        &self,
+        mailer: &AsyncSmtpTransport<Tokio1Executor>,
+        p: &Pending,
+    ) -> Outcome {
         // The rating invitation carries a signed link, so it works on a phone without signing in.
         let rate_path = match (&p.notification.kind, &p.notification.tracking_number) {
             (NotificationKind::Delivered, Some(tn)) => {

@@ -446,6 +446,16 @@ pub async fn delete_webhook(db: &Db, customer_id: i64, id: i64) -> Result<(), Ap
     Ok(())
 }
 
+/// Emails held because no SMTP relay is configured (see `sender`): they go once a server
+/// with `SMTP_URL` runs.
+pub async fn emails_waiting_for_smtp(db: &Db) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notification_deliveries WHERE status = 'held' AND channel = 'email'",
+    )
+    .fetch_one(&db.pool)
+    .await?)
+}
+
 /// The latest messages sent to one of the customer's endpoints, with every attempt; another
 /// customer's endpoint is not found.
 pub async fn webhook_deliveries(

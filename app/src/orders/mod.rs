@@ -464,6 +464,7 @@ pub enum ShipmentSort {
 /// and inclusive.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct ShipmentQuery {
     /// A tracking number, or part of the recipient's name, company, city or the reference.
     #[serde(default)]

@@ -18,7 +18,8 @@ use crate::kpi_rollup::{Counted, Subject};
 use crate::platform::{now_ms, Db};
 
 /// A claimed key whose booking has not finished after this long is taken to have crashed,
-/// and the next retry runs the booking again.
+/// and the next retry runs the booking again (should the first finish after all, it finds the
+/// key no longer its own and rolls back).
 const STALE_CLAIM_MS: i64 = 60_000;
 pub const MAX_REFERENCE_CHARS: usize = 100;
 pub const MAX_PAGE: u32 = 100;
@@ -287,9 +288,86 @@ pub async fn book_once_drawing(
     now: i64,
     serials: &mut (dyn FnMut() -> u32 + Send),
 ) -> Result<Booked, AppError> {
-    let key = check_key(key)?;
+    // The key is checked first, then the body: nothing invalid claims a key.
+    check_key(key)?;
     let valid = validate(req)?;
     crate::slots::service::check_areas(db, req).await?;
+    match claim_key(db, customer_id, key, req, now).await? {
+        Claim::Booked(id) => replay(db, customer_id, id).await,
+        Claim::Held(claim) => {
+            book_claimed(db, customer_id, &claim, &valid, req, now, serials).await
+        }
+    }
+}
+
+/// A booking attempt's hold on its idempotency key: the key, the request's hash, and the
+/// moment this attempt claimed it (or took it over), which only this attempt wrote.
+pub struct KeyClaim {
+    key: String,
+    hash: String,
+    at: i64,
+}
+
+/// What claiming a key found.
+pub enum Claim {
+    /// This attempt holds the key: it books.
+    Held(KeyClaim),
+    /// The key already booked this shipment (its id): the answer is a replay.
+    Booked(i64),
+}
+
+fn in_progress() -> AppError {
+    AppError::Conflict(FieldErrors::from([(
+        KEY_FIELD.to_string(),
+        FieldError::RequestInProgress,
+    )]))
+}
+
+/// The key's row as other attempts left it: its shipment once booked, and when it was
+/// claimed; `None` when no attempt holds it. The same key with another body is refused.
+async fn key_state(
+    db: &Db,
+    customer_id: i64,
+    key: &str,
+    hash: &str,
+) -> Result<Option<(Option<i64>, i64)>, AppError> {
+    let Some(row) = sqlx::query(
+        "SELECT request_hash, shipment_id, created_at FROM idempotency_keys \
+         WHERE customer_id = $1 AND idempotency_key = $2",
+    )
+    .bind(customer_id)
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let (stored_hash, shipment_id, started): (String, Option<i64>, i64) =
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    if stored_hash != hash {
+        return Err(AppError::field(KEY_FIELD, FieldError::IdempotencyKeyReused));
+    }
+    Ok(Some((shipment_id, started)))
+}
+
+async fn replay(db: &Db, customer_id: i64, id: i64) -> Result<Booked, AppError> {
+    Ok(Booked {
+        shipment: get_by_id(db, customer_id, id).await?,
+        replayed: true,
+    })
+}
+
+/// The first half of `book_once_at`: claims `key` for this request at `now`, or takes over a
+/// claim older than `STALE_CLAIM_MS` whose booking is taken to have died. Public so a test can
+/// hold a claim unfinished, as a slow first attempt does.
+pub async fn claim_key(
+    db: &Db,
+    customer_id: i64,
+    key: &str,
+    req: &BookingRequest,
+    now: i64,
+) -> Result<Claim, AppError> {
+    let key = check_key(key)?;
     let hash = hex(&Sha256::digest(
         serde_json::to_vec(req).map_err(|_| AppError::Internal)?,
     ));
@@ -306,25 +384,12 @@ pub async fn book_once_drawing(
     .rows_affected()
         == 1;
     if !claimed {
-        let row = sqlx::query(
-            "SELECT request_hash, shipment_id, created_at FROM idempotency_keys \
-             WHERE customer_id = $1 AND idempotency_key = $2",
-        )
-        .bind(customer_id)
-        .bind(key)
-        .fetch_one(&db.pool)
-        .await?;
-        let (stored_hash, shipment_id, started): (String, Option<i64>, i64) =
-            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        if stored_hash != hash {
-            return Err(AppError::field(KEY_FIELD, FieldError::IdempotencyKeyReused));
-        }
-        if let Some(id) = shipment_id {
-            return Ok(Booked {
-                shipment: get_by_id(db, customer_id, id).await?,
-                replayed: true,
-            });
-        }
+        let started = match key_state(db, customer_id, key, &hash).await? {
+            Some((Some(id), _)) => return Ok(Claim::Booked(id)),
+            Some((None, started)) => started,
+            // Released just now by an attempt that failed: the next retry claims it afresh.
+            None => return Err(in_progress()),
+        };
         // Take over a claim whose booking died; the compare-and-set lets one retry win.
         let taken = started < now - STALE_CLAIM_MS
             && sqlx::query(
@@ -340,50 +405,92 @@ pub async fn book_once_drawing(
             .rows_affected()
                 == 1;
         if !taken {
-            return Err(AppError::Conflict(FieldErrors::from([(
-                KEY_FIELD.to_string(),
-                FieldError::RequestInProgress,
-            )])));
+            return Err(in_progress());
         }
     }
-    let tier = crate::accounts::service::tier(&db.pool, customer_id)
-        .await?
-        .as_str();
-    let booked = async {
-        let mut tx = db.pool.begin().await?;
-        let (id, earliest) = insert(&mut tx, customer_id, &valid, tier, now, serials).await?;
-        crate::slots::service::attach(&mut tx, id, req, &earliest, now).await?;
-        sqlx::query(
-            "UPDATE idempotency_keys SET shipment_id = $1 WHERE customer_id = $2 \
-             AND idempotency_key = $3",
-        )
-        .bind(id)
-        .bind(customer_id)
-        .bind(key)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok::<i64, AppError>(id)
-    }
-    .await;
-    match booked {
-        Ok(id) => Ok(Booked {
+    Ok(Claim::Held(KeyClaim {
+        key: key.to_string(),
+        hash,
+        at: now,
+    }))
+}
+
+/// The second half of `book_once_at`: books under `claim` in one transaction whose last write
+/// gives the key its shipment, only while this attempt still holds the key. A booking slower
+/// than `STALE_CLAIM_MS` whose key a retry took over meanwhile is rolled back whole and answers
+/// with the retry's shipment (409 while the retry is still booking): one key, one shipment.
+/// Public so a test can finish an attempt after its claim was taken over.
+pub async fn book_claimed(
+    db: &Db,
+    customer_id: i64,
+    claim: &KeyClaim,
+    valid: &ValidBooking,
+    req: &BookingRequest,
+    now: i64,
+    serials: &mut (dyn FnMut() -> u32 + Send),
+) -> Result<Booked, AppError> {
+    match write_booking(db, customer_id, claim, valid, req, now, serials).await {
+        Ok(Some(id)) => Ok(Booked {
             shipment: get_by_id(db, customer_id, id).await?,
             replayed: false,
         }),
+        // Another attempt holds the key now: nothing of this one was kept.
+        Ok(None) => match key_state(db, customer_id, &claim.key, &claim.hash).await? {
+            Some((Some(id), _)) => replay(db, customer_id, id).await,
+            _ => Err(in_progress()),
+        },
         Err(e) => {
-            // Nothing was booked: release the key so the same request can be retried.
+            // Nothing was booked: release this attempt's claim (never a retry's that took it
+            // over) so the same request can be retried.
             let _ = sqlx::query(
                 "DELETE FROM idempotency_keys WHERE customer_id = $1 AND idempotency_key = $2 \
-                 AND shipment_id IS NULL",
+                 AND created_at = $3 AND shipment_id IS NULL",
             )
             .bind(customer_id)
-            .bind(key)
+            .bind(claim.key.as_str())
+            .bind(claim.at)
             .execute(&db.pool)
             .await;
             Err(e)
         }
     }
+}
+
+/// The booking's transaction: its shipment's id, or `None` (rolled back) when the key is no
+/// longer this attempt's.
+async fn write_booking(
+    db: &Db,
+    customer_id: i64,
+    claim: &KeyClaim,
+    valid: &ValidBooking,
+    req: &BookingRequest,
+    now: i64,
+    serials: &mut (dyn FnMut() -> u32 + Send),
+) -> Result<Option<i64>, AppError> {
+    let tier = crate::accounts::service::tier(&db.pool, customer_id)
+        .await?
+        .as_str();
+    let mut tx = db.pool.begin().await?;
+    let (id, earliest) = insert(&mut tx, customer_id, valid, tier, now, serials).await?;
+    crate::slots::service::attach(&mut tx, id, req, &earliest, now).await?;
+    let still_held = sqlx::query(
+        "UPDATE idempotency_keys SET shipment_id = $1 WHERE customer_id = $2 \
+         AND idempotency_key = $3 AND created_at = $4 AND shipment_id IS NULL",
+    )
+    .bind(id)
+    .bind(customer_id)
+    .bind(claim.key.as_str())
+    .bind(claim.at)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !still_held {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(id))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -638,14 +745,19 @@ pub async fn list(db: &Db, customer_id: i64, q: &ShipmentQuery) -> Result<Shipme
                 " AND tracking_number = ?",
                 Arg::Text(tn.as_str().into()),
             );
-        } else if text.chars().count() > 100 {
-            errors.insert("q".into(), FieldError::TooLong { max: 100 });
         } else {
-            push(
-                &mut sql,
-                " AND search_text LIKE ? ESCAPE '\\'",
-                Arg::Text(crate::platform::db::like_contains(text)),
-            );
+            // One line, as the names and places searched are: PostgreSQL cannot even compare
+            // a NUL, and would fail the whole search.
+            match single_line(text, 100, false) {
+                Ok(_) => push(
+                    &mut sql,
+                    " AND search_text LIKE ? ESCAPE '\\'",
+                    Arg::Text(crate::platform::db::like_contains(text)),
+                ),
+                Err(e) => {
+                    errors.insert("q".into(), e);
+                }
+            }
         }
     }
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {

@@ -51,7 +51,8 @@ pub struct Settings {
     /// `SIMULATOR_SPEED`: with demo data, demo parcels travel this many times faster than real
     /// parcels would (a two-day route takes under an hour at 60); 0 turns the simulator off.
     pub simulator_speed: u32,
-    /// `SMTP_URL`: the mail relay, e.g. `smtp://127.0.0.1:2525`; unset means email is not sent.
+    /// `SMTP_URL`: the mail relay, e.g. `smtp://127.0.0.1:2525`; unset, email is held until a
+    /// server with it starts.
     pub smtp_url: Option<String>,
     /// `MAIL_FROM`: the sender address of notification email.
     pub mail_from: String,

@@ -231,6 +231,7 @@ pub struct RatingView {
 /// The signature of a rating link, as it arrives in its query string.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct LinkProof {
     #[serde(default)]
     pub exp: Option<i64>,

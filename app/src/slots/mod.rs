@@ -139,6 +139,8 @@ pub struct SlotChoice {
 /// Whose address a window is for: deliveries go to the recipient's area, pickups to the
 /// sender's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum SlotPurpose {
     Delivery,
     Pickup,

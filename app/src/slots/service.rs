@@ -15,7 +15,7 @@ use super::{
 use crate::accounts::{service::require_role, Role};
 use crate::domain::{fold_key, single_line};
 use crate::error::{AppError, FieldError, FieldErrors};
-use crate::orders::{BookingDraft, DraftStage, ServiceLevel, ShipmentStatus};
+use crate::orders::{BookingDraft, DraftStage, QuoteRequest, ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::Gazetteer;
 use crate::platform::{now_ms, Db};
 
@@ -843,8 +843,7 @@ pub async fn of_template(db: &Db, id: i64, from: &str, days: u32) -> Result<Slot
     Ok(list_of(Some(&t), between(db, &t, from, to, now).await?))
 }
 
-/// The windows a booking draft may choose: deliveries in the recipient's area from the first
-/// day the service can deliver, pickups in the sender's area from today.
+/// The windows a booking draft may choose ([`for_booking`]), once the draft is a shipment.
 pub async fn for_draft(
     db: &Db,
     customer_id: i64,
@@ -853,12 +852,26 @@ pub async fn for_draft(
 ) -> Result<SlotList, AppError> {
     let req =
         crate::orders::service::draft_request(db, customer_id, draft, DraftStage::Parcels).await?;
+    for_booking(db, customer_id, &req, draft.service, purpose).await
+}
+
+/// The windows a booking may choose: deliveries in the recipient's area from the first day
+/// `service` (`scheduled` when not chosen yet) can deliver, pickups in the sender's area from
+/// today. The shipment is checked first, every problem named.
+pub async fn for_booking(
+    db: &Db,
+    customer_id: i64,
+    req: &QuoteRequest,
+    service: Option<ServiceLevel>,
+    purpose: SlotPurpose,
+) -> Result<SlotList, AppError> {
+    crate::orders::service::parse_shipment(req)?;
     let templates = load_templates(db).await?;
     let (party, from) = match purpose {
         SlotPurpose::Pickup => (&req.sender, String::new()),
         SlotPurpose::Delivery => {
-            let quote = crate::orders::service::quote_for(db, customer_id, &req).await?;
-            let service = draft.service.unwrap_or(ServiceLevel::Scheduled);
+            let quote = crate::orders::service::quote_for(db, customer_id, req).await?;
+            let service = service.unwrap_or(ServiceLevel::Scheduled);
             let earliest = quote
                 .options
                 .iter()

@@ -266,18 +266,8 @@ pub const MAX_NUMBERS: usize = 20;
 pub async fn track_many(numbers: Vec<String>) -> Result<Vec<Option<PublicShipment>>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
-    if numbers.len() > MAX_NUMBERS {
-        return respond(Err(AppError::BadRequest("numbers".into())));
-    }
     let client = client_ip(&parts, state.settings.trust_proxy);
-    let mut out = Vec::with_capacity(numbers.len());
-    for n in &numbers {
-        out.push(
-            respond(service::find_public(&state.db, &state.settings, client, n).await)?
-                .map(|s| s.with_tiles(&state.settings)),
-        );
-    }
-    Ok(out)
+    respond(service::find_many(&state.db, &state.settings, client, &numbers).await)
 }
 
 #[cfg(feature = "ssr")]

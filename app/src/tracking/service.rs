@@ -317,6 +317,33 @@ pub async fn find_public(
     }
 }
 
+/// The public view of each number (the track box), `None` for a number nobody booked: at most
+/// [`super::MAX_NUMBERS`] at once, each counted as a public look-up.
+pub async fn find_many(
+    db: &Db,
+    settings: &Settings,
+    client: IpAddr,
+    numbers: &[String],
+) -> Result<Vec<Option<PublicShipment>>, AppError> {
+    if numbers.len() > super::MAX_NUMBERS {
+        return Err(AppError::field(
+            "numbers",
+            FieldError::TooMany {
+                max: super::MAX_NUMBERS,
+            },
+        ));
+    }
+    let mut out = Vec::with_capacity(numbers.len());
+    for n in numbers {
+        out.push(
+            find_public(db, settings, client, n)
+                .await?
+                .map(|s| s.with_tiles(settings)),
+        );
+    }
+    Ok(out)
+}
+
 /// The recipient's postcode (spacing and case ignored), or at least the last four digits of
 /// their phone number.
 pub fn proves(proof: &str, postcode: &str, phone: &str) -> bool {
@@ -475,8 +502,26 @@ pub async fn change_with_access(
     to: NewDelivery,
 ) -> Result<RecipientView, AppError> {
     let r = with_access(db, tracking_number, access, now).await?;
+    change(db, r, to).await
+}
+
+/// A move by the recipient with the proof itself (API clients keep no grant): checked and
+/// limited as [`open`] checks it.
+pub async fn change_with_proof(
+    db: &Db,
+    tracking_number: &str,
+    proof: &str,
+    ip: IpAddr,
+    to: NewDelivery,
+) -> Result<RecipientView, AppError> {
+    let r = verify(db, tracking_number, proof, ip).await?;
+    change(db, r, to).await
+}
+
+/// The recipient's move of the delivery, and their view after it.
+async fn change(db: &Db, r: Row_, to: NewDelivery) -> Result<RecipientView, AppError> {
     slots::change_delivery(db, r.id, to, ChangedBy::Recipient).await?;
-    let r = load(db, tracking_number).await?;
+    let r = load(db, &r.shipment.tracking_number).await?;
     view(db, r).await
 }
 

@@ -1,12 +1,15 @@
-use app::accounts::{service, ApiTokenInfo, Credentials, SignUpRequest, User};
-use app::platform::AppState;
-use axum::extract::{Path, State};
+use app::accounts::{
+    service, ApiTokenInfo, Credentials, ProfileUpdate, SessionInfo, SignUpRequest, User,
+};
+use app::platform::request::{cookie, SESSION_COOKIE};
+use app::platform::{now_ms, AppState};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiJson, ClientIp, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ClientIp, ErrorBody};
 
 /// Creates a customer account and its first user.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = SignUpRequest,
@@ -83,8 +86,9 @@ pub async fn list_tokens(
     headers: HeaderMap,
 ) -> Result<Json<Vec<ApiTokenInfo>>, ApiError> {
     let user = service::require_user(&state.db, &headers).await?;
-    let now = app::platform::now_ms();
-    Ok(Json(service::api_tokens_of(&state.db, user.id, now).await?))
+    Ok(Json(
+        service::api_tokens_of(&state.db, user.id, now_ms()).await?,
+    ))
 }
 
 /// Revokes one of the caller's API tokens, named by its `handle` from the list.
@@ -94,9 +98,92 @@ pub async fn list_tokens(
 pub async fn revoke_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(handle): Path<String>,
+    ApiPath(handle): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let user = service::require_user(&state.db, &headers).await?;
     service::revoke_api_token(&state.db, &user, &handle).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes the caller's name, and for a customer the company and industry (`manufacturing`,
+/// `retail`, `ecommerce` or `other`); without a company the person names the account.
+#[utoipa::path(put, path = "/api/v1/me", tag = "accounts", request_body = ProfileUpdate,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = User),
+        (status = 422, description = "Fields named (`name`, `company`, `industry`)", body = ErrorBody)))]
+pub async fn update_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(update): ApiJson<ProfileUpdate>,
+) -> Result<Json<User>, ApiError> {
+    let user = service::require_user(&state.db, &headers).await?;
+    Ok(Json(
+        service::update_profile(&state.db, &user, update).await?,
+    ))
+}
+
+/// `PUT /api/v1/me/password`
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters, not one of the passwords attackers try first.
+    pub new_password: String,
+}
+
+/// Changes the caller's password after checking the current one. Every other session ends, and
+/// every API token, the one this request came with included: sign in again with the new one.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordChange,
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 204, description = "Changed"),
+        (status = 422, description = "`current_password` wrong, or `new_password` too short or common", body = ErrorBody),
+        (status = 429, description = "Too many attempts for this user", body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(change): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let user = service::require_user(&state.db, &headers).await?;
+    // A browser's own session stays signed in, as on the account page.
+    let keep = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    service::change_password(
+        &state.db,
+        &state.settings,
+        &user,
+        &change.current_password,
+        &change.new_password,
+        keep,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's signed-in browsers, the most recently used first; `current` marks the session
+/// this request came with. API tokens are listed at `GET /api/v1/tokens`.
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "accounts",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<SessionInfo>)))]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<SessionInfo>>, ApiError> {
+    let user = service::require_user(&state.db, &headers).await?;
+    let current = cookie(&headers, SESSION_COOKIE);
+    Ok(Json(
+        service::sessions_of(&state.db, user.id, current, now_ms()).await?,
+    ))
+}
+
+/// Signs one of the caller's browsers out, named by its `handle` from the list (another user's:
+/// 404).
+#[utoipa::path(delete, path = "/api/v1/sessions/{handle}", tag = "accounts",
+    params(("handle" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 204, description = "Signed out")))]
+pub async fn end_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(handle): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let user = service::require_user(&state.db, &headers).await?;
+    service::end_session(&state.db, &user, &handle).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,11 @@
 use app::accounts::service::require_customer;
 use app::addresses::{service, Address, AddressInput};
 use app::platform::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
-use super::{ApiError, ApiJson, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ErrorBody};
 
 /// The caller's saved addresses, by name.
 #[utoipa::path(get, path = "/api/v1/addresses", tag = "addresses",
@@ -43,7 +43,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<AddressInput>,
 ) -> Result<Json<Address>, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
@@ -59,7 +59,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
     service::delete(&state.db, customer, id).await?;

@@ -2,13 +2,14 @@ use app::complaints::service::{self, Caller};
 use app::complaints::{Complaint, ComplaintSummary, ConfirmInput, MessageInput, NewComplaint};
 use app::error::{AppError, FieldError};
 use app::platform::{now_ms, AppState};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 
 use super::returns::{files, private_file};
-use super::{ApiError, ApiJson, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ErrorBody};
 
 /// `POST /api/v1/complaints/{id}/resolve`
 #[derive(serde::Deserialize, utoipa::ToSchema)]
@@ -68,7 +69,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Complaint>, ApiError> {
     let caller = service::caller(&state.db, &headers).await?;
     Ok(Json(service::get(&state.db, &caller, id).await?))
@@ -84,7 +85,7 @@ pub async fn get(
 pub async fn message(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<MessageInput>,
 ) -> Result<Json<Complaint>, ApiError> {
     let caller = service::caller(&state.db, &headers).await?;
@@ -103,7 +104,7 @@ pub async fn message(
 pub async fn confirm(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ConfirmInput>,
 ) -> Result<Json<Complaint>, ApiError> {
     let caller = service::caller(&state.db, &headers).await?;
@@ -121,7 +122,7 @@ pub async fn confirm(
 pub async fn reopen(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ReopenInput>,
 ) -> Result<Json<Complaint>, ApiError> {
     let caller = service::caller(&state.db, &headers).await?;
@@ -138,7 +139,7 @@ pub async fn reopen(
 pub async fn assign(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Complaint>, ApiError> {
     let caller = service::caller(&state.db, &headers).await?;
     Ok(Json(
@@ -156,7 +157,7 @@ pub async fn assign(
 pub async fn resolve(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ResolveInput>,
 ) -> Result<Json<Complaint>, ApiError> {
     let caller = service::caller(&state.db, &headers).await?;
@@ -175,8 +176,8 @@ pub async fn resolve(
 pub async fn attach(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
-    multipart: Multipart,
+    ApiPath(id): ApiPath<i64>,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Complaint>, ApiError> {
     let caller = service::caller(&state.db, &headers).await?;
     let mut last = None;
@@ -197,7 +198,7 @@ pub async fn attach(
 pub async fn attachment(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((id, attachment_id)): Path<(i64, i64)>,
+    ApiPath((id, attachment_id)): ApiPath<(i64, i64)>,
 ) -> Result<Response, ApiError> {
     let caller = service::caller(&state.db, &headers).await?;
     let (content_type, bytes) =

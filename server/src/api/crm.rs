@@ -1,17 +1,20 @@
-use app::accounts::service::{require_manager, require_staff};
+use app::accounts::service::{require_customer, require_manager, require_staff};
 use app::crm::kpis::{DrillPage, KpiId, KpiQuery, KpiReport};
 use app::crm::{
-    kpi_service, segments, service, AccountManagerInput, Customer360, CustomerNote, CustomerQuery,
-    CustomerSummary, NoteInput, OutreachInput, RecomputeSummary, RetentionItem, SegmentsOverview,
+    kpi_service, segments, service, AccountManagerContact, AccountManagerInput, CareOverview,
+    Customer360, CustomerNote, CustomerQuery, CustomerSummary, NoteInput, OutreachInput,
+    RecomputeSummary, RetentionItem, SegmentsOverview,
 };
 use app::error::{AppError, FieldError};
 use app::platform::{now_ms, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
 /// Customers, newest first, found by part of a name, company or email or by a tracking
 /// number, filtered by tier, industry or at risk (care agents and managers only).
@@ -94,7 +97,7 @@ pub async fn retention(
 pub async fn outreach(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<OutreachInput>,
 ) -> Result<Json<RetentionItem>, ApiError> {
     let me = require_staff(&state.db, &headers).await?;
@@ -154,7 +157,7 @@ pub struct DrillParams {
 pub async fn kpi_items(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(kpi): Path<String>,
+    ApiPath(kpi): ApiPath<String>,
     ApiQuery(q): ApiQuery<KpiQuery>,
     ApiQuery(p): ApiQuery<DrillParams>,
 ) -> Result<Response, ApiError> {
@@ -211,7 +214,7 @@ pub async fn kpi_items(
 pub async fn customer(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Customer360>, ApiError> {
     require_staff(&state.db, &headers).await?;
     Ok(Json(
@@ -232,7 +235,7 @@ pub async fn customer(
 pub async fn add_note(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NoteInput>,
 ) -> Result<(StatusCode, Json<CustomerNote>), ApiError> {
     let me = require_staff(&state.db, &headers).await?;
@@ -255,10 +258,48 @@ pub async fn add_note(
 pub async fn set_account_manager(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<AccountManagerInput>,
 ) -> Result<StatusCode, ApiError> {
     require_manager(&state.db, &headers).await?;
     service::set_account_manager(&state.db, id, input.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The care team's front page: customers, those new in the last 7 days, staff users, and the
+/// newest customers (staff only).
+#[utoipa::path(get, path = "/api/v1/care/overview", tag = "crm",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = CareOverview),
+        (status = 403, description = "Not staff", body = ErrorBody)))]
+pub async fn overview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<CareOverview>, ApiError> {
+    require_staff(&state.db, &headers).await?;
+    Ok(Json(service::overview(&state.db).await?))
+}
+
+/// `GET /api/v1/me/account-manager`
+#[derive(Serialize, ToSchema)]
+pub struct MyAccountManager {
+    /// `null` while the account has none.
+    pub account_manager: Option<AccountManagerContact>,
+}
+
+/// Who serves the caller's account first, if a manager named someone (customers only).
+#[utoipa::path(get, path = "/api/v1/me/account-manager", tag = "crm",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = MyAccountManager),
+        (status = 403, description = "Not a customer", body = ErrorBody)))]
+pub async fn my_account_manager(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<MyAccountManager>, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    Ok(Json(MyAccountManager {
+        account_manager: service::account_manager_contact(&state.db, customer).await?,
+    }))
 }

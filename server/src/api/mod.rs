@@ -15,6 +15,7 @@ mod slots;
 mod tracking;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use app::error::{AppError, FieldError, FieldErrors};
 use app::i18n::{locale_from_headers, Locale};
@@ -25,10 +26,12 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::any;
 use axum::{Json, Router};
 use serde::Serialize;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Header, Object, PathItem, Ref, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -42,7 +45,13 @@ use utoipa_axum::routes;
                        `POST /api/v1/tokens`. Errors share one shape (ErrorBody)."
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(ErrorBody, ErrorDetail, app::tracking::PublicShipment))
+    // `ShipmentSort` is named only by a query parameter, whose types utoipa does not collect.
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        app::tracking::PublicShipment,
+        app::orders::ShipmentSort
+    ))
 )]
 struct ApiDoc;
 
@@ -60,6 +69,132 @@ impl Modify for SecuritySchemes {
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("pp_session"))),
         );
     }
+}
+
+/// The errors an operation can give besides its own, each in the one error shape: written once
+/// here and added where they can happen (a 415 only where a JSON body is read, a 401 only
+/// behind a security requirement). What a handler documents itself is kept. A 429 is
+/// documented by the handlers that are rate limited, each naming its limit.
+struct StandardErrors;
+
+impl Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let PathItem {
+                get,
+                put,
+                post,
+                delete,
+                patch,
+                ..
+            } = item;
+            for (writes, operation) in [
+                (false, get),
+                (true, put),
+                (true, post),
+                (true, delete),
+                (true, patch),
+            ] {
+                if let Some(operation) = operation.as_mut() {
+                    add_standard_errors(path, operation, writes);
+                }
+            }
+        }
+    }
+}
+
+fn add_standard_errors(path: &str, operation: &mut Operation, writes: bool) {
+    let in_path = path.contains('{');
+    let in_query = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.parameter_in == ParameterIn::Query);
+    let body = operation.request_body.as_ref();
+    let json_body = body.is_some_and(|b| {
+        b.content
+            .keys()
+            .any(|content_type| content_type.starts_with("application/json"))
+    });
+    let has_body = body.is_some();
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let mut add = |status: &str, description: &str, retry: bool| {
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| documented_error(description, retry));
+    };
+    if json_body {
+        add(
+            "400",
+            "The body is not well-formed JSON (`bad_request`)",
+            false,
+        );
+        add(
+            "415",
+            "The body is not sent as JSON (`unsupported_media_type`)",
+            false,
+        );
+    }
+    if has_body {
+        add(
+            "413",
+            "The body is over this route's limit (`payload_too_large`)",
+            false,
+        );
+    }
+    if has_body || in_query {
+        add(
+            "422",
+            "A field or parameter is missing or invalid, named in `fields` \
+             (`validation_failed`, `invalid_body`)",
+            false,
+        );
+    }
+    if secured {
+        add(
+            "401",
+            "No valid bearer token or session (`unauthenticated`)",
+            false,
+        );
+    }
+    if secured || writes {
+        add(
+            "403",
+            "Not for the caller's role, or a write sent from another site (`forbidden`, \
+             `cross_origin`)",
+            false,
+        );
+    }
+    if in_path {
+        add(
+            "404",
+            "Nothing of the caller's by that name or number (`not_found`)",
+            false,
+        );
+    }
+    // Every request but the live stream is answered within the time limit.
+    if !path.ends_with("/stream") {
+        add(
+            "503",
+            "Timed out, or the database is out of reach (`unavailable`); retry after \
+             `Retry-After` seconds",
+            true,
+        );
+    }
+}
+
+/// A response in the error shape (`ErrorBody`), with `Retry-After` when it says when to retry.
+fn documented_error(description: &str, retry: bool) -> RefOr<utoipa::openapi::Response> {
+    let mut response = ResponseBuilder::new().description(description).content(
+        "application/json",
+        Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+    );
+    if retry {
+        response = response.header("Retry-After", Header::new(Object::with_type(Type::Integer)));
+    }
+    response.into()
 }
 
 /// What one request may send (413 beyond). JSON is small; a CSV import, photos and a carrier's
@@ -82,19 +217,41 @@ pub mod limits {
         );
         (if csv > photo { csv } else { photo }) * 4 / 3 + 64 * 1024
     };
+    /// The server functions that carry a file (a CSV or its rows, a photo): `RPC_FILE`.
+    pub const RPC_CARRYING_FILES: [&str; 4] = [
+        <app::orders::PreviewImport as leptos::server_fn::ServerFn>::PATH,
+        <app::orders::BookImportRows as leptos::server_fn::ServerFn>::PATH,
+        <app::returns::AddReturnPhoto as leptos::server_fn::ServerFn>::PATH,
+        <app::complaints::AttachToComplaint as leptos::server_fn::ServerFn>::PATH,
+    ];
+
+    /// The body limit of the server function at `path`.
+    pub fn for_rpc(path: &str) -> usize {
+        if RPC_CARRYING_FILES.contains(&path) {
+            RPC_FILE
+        } else {
+            RPC
+        }
+    }
 }
 
-/// The API routes with their OpenAPI document, which is built from the same route list and so
-/// cannot forget one.
-pub fn router(state: AppState) -> Router<AppState> {
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every route of the API, `/healthz` and `/readyz`, each with its entry in the document: the
+/// one list both are built from, so the document cannot forget a route.
+fn openapi_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(openapi_json))
         .routes(routes!(accounts::sign_up))
         .routes(routes!(accounts::create_token, accounts::list_tokens))
         .routes(routes!(accounts::revoke_token))
-        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::me, accounts::update_profile))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(crm::my_account_manager))
+        .routes(routes!(accounts::list_sessions))
+        .routes(routes!(accounts::end_session))
         .routes(routes!(crm::list_customers))
+        .routes(routes!(crm::overview))
         .routes(routes!(crm::customer))
         .routes(routes!(crm::add_note))
         .routes(routes!(crm::set_account_manager))
@@ -113,9 +270,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(orders::label))
         .routes(routes!(orders::import_template))
         .routes(routes!(slots::list))
+        .routes(routes!(slots::for_booking))
         .routes(routes!(slots::choose))
+        .routes(routes!(slots::for_shipment))
         .routes(routes!(slots::templates, slots::create_template))
         .routes(routes!(slots::update_template))
+        .routes(routes!(slots::template_slots))
         .routes(routes!(slots::update_slot))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::read_all))
@@ -129,6 +289,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         ))
         .routes(routes!(notifications::delete_webhook))
         .routes(routes!(notifications::webhook_deliveries))
+        .routes(routes!(returns::options))
         .routes(routes!(returns::create))
         .routes(routes!(returns::list))
         .routes(routes!(returns::get))
@@ -145,7 +306,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .routes(routes!(complaints::assign))
         .routes(routes!(complaints::resolve))
         .routes(routes!(complaints::attachment))
+        .routes(routes!(tracking::track_many))
         .routes(routes!(tracking::track))
+        .routes(routes!(tracking::change_delivery))
         .routes(routes!(tracking::stream))
         // Bodies larger than JSON, each with its own limit (the router's is for JSON).
         .merge(
@@ -165,19 +328,58 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .routes(routes!(tracking::carrier_positions))
                 .layer(DefaultBodyLimit::max(limits::CARRIER_BATCH)),
         )
-        .split_for_parts();
-    let doc = std::sync::Arc::new(doc);
+}
+
+/// The OpenAPI document as served: built once, from the same route list as the router.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let (_, mut document) = openapi_router().split_for_parts();
+        StandardErrors.modify(&mut document);
+        document
+    })
+}
+
+/// Every route the API router mounts besides its fallback, as (method, path) with the method
+/// in capitals and the path as written in the document (`/api/v1/addresses/{id}`).
+pub fn api_routes() -> Vec<(String, String)> {
+    let (_, document) = openapi_router().split_for_parts();
+    let mut routes = Vec::new();
+    for (path, item) in &document.paths.paths {
+        for (method, operation) in [
+            ("GET", &item.get),
+            ("PUT", &item.put),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
+            ("HEAD", &item.head),
+            ("OPTIONS", &item.options),
+            ("TRACE", &item.trace),
+        ] {
+            if operation.is_some() {
+                routes.push((method.to_string(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+/// This document (OpenAPI 3.1): every route the server mounts under `/api`, with `/healthz`
+/// and `/readyz`.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service",
+    responses((status = 200, content_type = "application/json", description = "The document")))]
+pub async fn openapi_json() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(openapi())
+}
+
+/// The API routes, and a JSON 404 (`no_such_route`) for any other path under `/api`: nothing
+/// else is mounted there, so every route is in the document.
+pub fn router(state: AppState) -> Router<AppState> {
+    let (router, _) = openapi_router().split_for_parts();
     router
         .route(
-            "/api/v1/openapi.json",
-            get(move || {
-                let doc = doc.clone();
-                async move { Json(doc.as_ref().clone()) }
-            }),
-        )
-        .route(
             "/api/{*rest}",
-            any(|| async { ApiError(AppError::NotFound) }),
+            any(|| async { ApiError(AppError::NoSuchRoute) }),
         )
         .layer(axum::middleware::from_fn(localise_errors))
         .layer(DefaultBodyLimit::max(limits::JSON))
@@ -211,6 +413,9 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// When to come back after a 503: as `/readyz` says when not ready.
+const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 pub fn error_response(err: &AppError, locale: Locale) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
@@ -220,10 +425,19 @@ pub fn error_response(err: &AppError, locale: Locale) -> Response {
         },
     };
     let mut response = (err.status(), Json(body)).into_response();
-    if let AppError::RateLimited { retry_after_secs } = err {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    match err {
+        AppError::RateLimited { retry_after_secs } => {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        AppError::Unavailable => {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(UNAVAILABLE_RETRY_SECS),
+            );
+        }
+        _ => {}
     }
     response.headers_mut().insert(
         header::CONTENT_LANGUAGE,
@@ -311,6 +525,33 @@ where
                 );
                 Err(ApiError(AppError::InvalidBody { detail, fields }))
             }
+        }
+    }
+}
+
+/// `Path` whose rejection is an API error: a segment that cannot name anything (a word where an
+/// id goes) names nothing, a 404 like an unknown id; never a plain-text 400.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            // A route declared without its parameter: the server's fault, not the caller's.
+            Err(rejection) if rejection.status().is_server_error() => {
+                tracing::error!("path parameters: {}", rejection.body_text());
+                Err(ApiError(AppError::Internal))
+            }
+            Err(_) => Err(ApiError(AppError::NotFound)),
         }
     }
 }

@@ -4,11 +4,11 @@ use app::notifications::{
     WebhookDelivery,
 };
 use app::platform::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
-use super::{ApiError, ApiJson, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ErrorBody};
 
 /// The caller's latest 50 messages, newest first, with the unread count: bookings confirmed,
 /// deliveries changed by recipients, out for delivery, delivered, exceptions.
@@ -107,7 +107,7 @@ pub async fn create_webhook(
 pub async fn delete_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
     service::delete_webhook(&state.db, customer, id).await?;
@@ -122,7 +122,7 @@ pub async fn delete_webhook(
 pub async fn webhook_deliveries(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<WebhookDelivery>>, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(

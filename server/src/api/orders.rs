@@ -1,16 +1,17 @@
 use app::accounts::service::require_customer;
-use app::error::AppError;
+use app::error::{AppError, FieldError};
 use app::orders::{
     import, service, shipments, BookingRequest, ImportPreview, ImportResult, QuoteRequest,
     QuoteResponse, Shipment, ShipmentPage, ShipmentQuery,
 };
 use app::platform::AppState;
-use axum::extract::{Path, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
 /// Prices every service level for a shipment, with its itemised breakdown and promised window.
 #[utoipa::path(post, path = "/api/v1/quotes", tag = "orders", request_body = QuoteRequest,
@@ -79,7 +80,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(tracking_number): Path<String>,
+    ApiPath(tracking_number): ApiPath<String>,
 ) -> Result<Json<Shipment>, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
@@ -95,7 +96,7 @@ pub async fn get(
 pub async fn cancel(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(tracking_number): Path<String>,
+    ApiPath(tracking_number): ApiPath<String>,
 ) -> Result<Json<Shipment>, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
@@ -112,7 +113,7 @@ pub async fn cancel(
 pub async fn label(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(tracking_number): Path<String>,
+    ApiPath(tracking_number): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
     let pdf = shipments::label(
@@ -150,6 +151,7 @@ pub async fn label(
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// Check and price the rows without booking anything.
     #[serde(default)]
@@ -172,9 +174,13 @@ pub async fn import_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+        _ => AppError::field("file", FieldError::FileUnreadable),
+    })?;
     let locale = app::i18n::locale_from_headers(&headers);
     if params.dry_run {
         let tier = app::accounts::service::tier(&state.db.pool, customer).await?;

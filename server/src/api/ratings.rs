@@ -1,11 +1,11 @@
 use app::platform::{now_ms, AppState};
 use app::ratings::{service, LinkProof, RatingInput, RatingView};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 
 use super::returns::LinkParams;
-use super::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
 fn proof(p: LinkParams) -> LinkProof {
     LinkProof {
@@ -25,7 +25,7 @@ fn proof(p: LinkParams) -> LinkProof {
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(tracking_number): Path<String>,
+    ApiPath(tracking_number): ApiPath<String>,
     ApiQuery(link): ApiQuery<LinkParams>,
 ) -> Result<Json<RatingView>, ApiError> {
     let access = service::authorize(&state.db, &headers, &tracking_number, &proof(link)).await?;
@@ -43,7 +43,7 @@ pub async fn get(
 pub async fn put(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(tracking_number): Path<String>,
+    ApiPath(tracking_number): ApiPath<String>,
     ApiQuery(link): ApiQuery<LinkParams>,
     ApiJson(input): ApiJson<RatingInput>,
 ) -> Result<Json<RatingView>, ApiError> {

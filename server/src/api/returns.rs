@@ -1,16 +1,20 @@
 use app::error::{AppError, FieldError};
 use app::platform::AppState;
 use app::returns::service::{self, Caller};
-use app::returns::{RefundInput, Return, ReturnDecision, ReturnLink, ReturnRequest, ReturnSummary};
-use axum::extract::{Multipart, Path, State};
+use app::returns::{
+    RefundInput, Return, ReturnDecision, ReturnLink, ReturnOptions, ReturnRequest, ReturnSummary,
+};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
 /// Query parameters of a signed link (`exp`, `sig`), for callers without a session.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LinkParams {
     /// Expiry of the signed link (Unix milliseconds).
     pub exp: Option<i64>,
@@ -27,6 +31,35 @@ impl From<LinkParams> for ReturnLink {
     }
 }
 
+/// What a return of a delivered shipment may choose from: the items (each saying whether it is
+/// already in a return), the window's end, and how it goes back: the pickup windows at the
+/// recipient's address (`slots`) or the area's drop-off points. Authorised like the request:
+/// the shipper signed in (another customer's shipment: 404), or the recipient's signed link.
+#[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}/return-options", tag = "returns",
+    params(("tracking_number" = String, Path), LinkParams),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = ReturnOptions,
+            description = "`delivered_at` and `window_ends_at` are null until it is delivered"),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "The link is expired or not valid (`link`)", body = ErrorBody)))]
+pub async fn options(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(tracking_number): ApiPath<String>,
+    ApiQuery(link): ApiQuery<LinkParams>,
+) -> Result<Json<ReturnOptions>, ApiError> {
+    let who = service::requester(&state.db, &headers, &tracking_number, &link.into()).await?;
+    Ok(Json(
+        service::options(
+            &state.db,
+            &who,
+            &tracking_number,
+            state.settings.return_window_days,
+        )
+        .await?,
+    ))
+}
+
 /// Requests a return of a delivered shipment (within the return window, 30 days by default):
 /// the shipper signed in, or the recipient with the signed link the tracking page gives after
 /// the postcode proof. The items are the shipment's parcels by index; an item can be in one
@@ -41,7 +74,7 @@ impl From<LinkParams> for ReturnLink {
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(tracking_number): Path<String>,
+    ApiPath(tracking_number): ApiPath<String>,
     ApiQuery(link): ApiQuery<LinkParams>,
     ApiJson(input): ApiJson<ReturnRequest>,
 ) -> Result<(StatusCode, Json<Return>), ApiError> {
@@ -81,7 +114,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(link): ApiQuery<LinkParams>,
 ) -> Result<Json<Return>, ApiError> {
     let caller = service::caller(&state.db, &headers, id, &link.into()).await?;
@@ -97,7 +130,7 @@ pub async fn get(
 pub async fn label(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(link): ApiQuery<LinkParams>,
 ) -> Result<Response, ApiError> {
     let caller = service::caller(&state.db, &headers, id, &link.into()).await?;
@@ -119,9 +152,9 @@ pub async fn label(
 pub async fn add_photos(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(link): ApiQuery<LinkParams>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Return>, ApiError> {
     let caller = service::caller(&state.db, &headers, id, &link.into()).await?;
     let mut last = None;
@@ -142,7 +175,7 @@ pub async fn add_photos(
 pub async fn photo(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((id, photo_id)): Path<(i64, i64)>,
+    ApiPath((id, photo_id)): ApiPath<(i64, i64)>,
     ApiQuery(link): ApiQuery<LinkParams>,
 ) -> Result<Response, ApiError> {
     let caller = service::caller(&state.db, &headers, id, &link.into()).await?;
@@ -160,7 +193,7 @@ pub async fn photo(
 pub async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ReturnDecision>,
 ) -> Result<Json<Return>, ApiError> {
     let agent = service::require_agent(&state.db, &headers).await?;
@@ -176,16 +209,21 @@ pub async fn decide(
 pub async fn refund(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<RefundInput>,
 ) -> Result<Json<Return>, ApiError> {
     let agent = service::require_agent(&state.db, &headers).await?;
     Ok(Json(service::refund(&state.db, &agent, id, &input).await?))
 }
 
-/// The files of a multipart body; an unreadable body is refused naming `field`.
-pub async fn files(mut multipart: Multipart, field: &str) -> Result<Vec<Vec<u8>>, ApiError> {
+/// The files of a multipart body; an unreadable body (or one that is not multipart at all) is
+/// refused naming `field`.
+pub async fn files(
+    multipart: Result<Multipart, MultipartRejection>,
+    field: &str,
+) -> Result<Vec<Vec<u8>>, ApiError> {
     let unreadable = || ApiError(AppError::field(field, FieldError::FileUnreadable));
+    let mut multipart = multipart.map_err(|_| unreadable())?;
     let mut out = Vec::new();
     while let Some(part) = multipart.next_field().await.map_err(|_| unreadable())? {
         out.push(part.bytes().await.map_err(|_| unreadable())?.to_vec());

@@ -1,17 +1,21 @@
 use app::accounts::service::{require_customer, require_user};
-use app::orders::Shipment;
+use app::addresses::AddressInput;
+use app::orders::{ParcelInput, QuoteRequest, ServiceLevel, Shipment};
 use app::platform::AppState;
 use app::slots::service;
-use app::slots::{Slot, SlotChoice, SlotList, SlotTemplate, SlotTemplateInput, SlotUpdate};
-use axum::extract::{Path, State};
+use app::slots::{
+    Slot, SlotChoice, SlotList, SlotPurpose, SlotTemplate, SlotTemplateInput, SlotUpdate,
+};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SlotQuery {
     /// The delivery address's postcode; `city` is used when no postcode prefix matches.
     #[serde(default)]
@@ -56,6 +60,65 @@ pub async fn list(
     ))
 }
 
+/// `POST /api/v1/slots/for-booking`: the shipment as it will be booked, and which windows.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BookingSlotsRequest {
+    pub sender: AddressInput,
+    pub recipient: AddressInput,
+    pub parcels: Vec<ParcelInput>,
+    #[serde(default)]
+    pub insure: bool,
+    /// The service it will be booked with; `scheduled` when absent. Sets the first delivery day.
+    #[serde(default)]
+    pub service: Option<ServiceLevel>,
+    /// `delivery`: windows in the recipient's area; `pickup`: in the sender's.
+    pub purpose: SlotPurpose,
+}
+
+/// The windows a booking may choose, as the booking page offers them: deliveries in the
+/// recipient's area from the first day the service can deliver, pickups in the sender's area
+/// from today. Pass one as `delivery_slot_id` or `pickup_slot_id` to `POST /api/v1/shipments`.
+#[utoipa::path(post, path = "/api/v1/slots/for-booking", tag = "slots",
+    request_body = BookingSlotsRequest, security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = SlotList,
+            description = "`area` is null and `slots` empty when no area serves the address"),
+        (status = 403, description = "Not a customer", body = ErrorBody),
+        (status = 422, description = "Fields named like `recipient.postcode`, `parcels[0].weight_g`", body = ErrorBody)))]
+pub async fn for_booking(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<BookingSlotsRequest>,
+) -> Result<Json<SlotList>, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    let shipment = QuoteRequest {
+        sender: req.sender,
+        recipient: req.recipient,
+        parcels: req.parcels,
+        insure: req.insure,
+    };
+    Ok(Json(
+        service::for_booking(&state.db, customer, &shipment, req.service, req.purpose).await?,
+    ))
+}
+
+/// The windows of one of the caller's shipments' destination area, over the area's horizon,
+/// to choose from with `PUT .../delivery-slot` (another customer's: 404).
+#[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}/delivery-slots", tag = "slots",
+    params(("tracking_number" = String, Path)), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = SlotList,
+            description = "`area` is null and `slots` empty when no area serves the destination"),
+        (status = 404, description = "No such shipment of the caller's", body = ErrorBody)))]
+pub async fn for_shipment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(tracking_number): ApiPath<String>,
+) -> Result<Json<SlotList>, ApiError> {
+    let customer = require_customer(&state.db, &headers).await?;
+    Ok(Json(
+        service::for_own_shipment(&state.db, customer, &tracking_number).await?,
+    ))
+}
+
 /// Gives one of the caller's shipments a delivery window in its destination's area, or moves
 /// it to another one; the old window is freed in the same transaction.
 #[utoipa::path(put, path = "/api/v1/shipments/{tracking_number}/delivery-slot", tag = "slots",
@@ -68,7 +131,7 @@ pub async fn list(
 pub async fn choose(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(tracking_number): Path<String>,
+    ApiPath(tracking_number): ApiPath<String>,
     ApiJson(choice): ApiJson<SlotChoice>,
 ) -> Result<Json<Shipment>, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
@@ -118,11 +181,42 @@ pub async fn create_template(
 pub async fn update_template(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<SlotTemplateInput>,
 ) -> Result<Json<SlotTemplate>, ApiError> {
     service::require_manager(&state.db, &headers).await?;
     Ok(Json(service::save(&state.db, Some(id), &input).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateSlotsQuery {
+    /// First local day, `YYYY-MM-DD`; today when absent.
+    #[serde(default)]
+    pub from: String,
+    /// How many days; 7 when absent, at most the template's horizon.
+    #[serde(default)]
+    pub days: Option<u32>,
+}
+
+/// A template's windows with what is booked of each (managers only).
+#[utoipa::path(get, path = "/api/v1/slot-templates/{id}/slots", tag = "slots",
+    params(("id" = i64, Path), TemplateSlotsQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = SlotList),
+        (status = 403, description = "Not a manager", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`from` malformed", body = ErrorBody)))]
+pub async fn template_slots(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<TemplateSlotsQuery>,
+) -> Result<Json<SlotList>, ApiError> {
+    service::require_manager(&state.db, &headers).await?;
+    Ok(Json(
+        service::of_template(&state.db, id, &q.from, q.days.unwrap_or(0)).await?,
+    ))
 }
 
 /// Changes one window's capacity or closes it (managers only).
@@ -135,7 +229,7 @@ pub async fn update_template(
 pub async fn update_slot(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(update): ApiJson<SlotUpdate>,
 ) -> Result<Json<Slot>, ApiError> {
     service::require_manager(&state.db, &headers).await?;

@@ -1,25 +1,27 @@
 use std::convert::Infallible;
 
-use app::error::AppError;
+use app::error::{AppError, FieldError};
 use app::i18n::locale_from_headers;
 use app::platform::lifecycle::Shutdown;
 use app::platform::rate_limit::StreamSlot;
 use app::platform::AppState;
+use app::slots::service::NewDelivery;
 use app::tracking::carrier::{record, record_positions, require_carrier};
 use app::tracking::service;
 use app::tracking::{
     CarrierBatch, CarrierBatchResult, CourierBatch, CourierBatchResult, LiveEvent, LivePosition,
-    RecipientView,
+    PublicShipment, RecipientView,
 };
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::ToSchema;
 
-use super::{ApiError, ApiJson, ApiQuery, ClientIp, ErrorBody};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, ClientIp, ErrorBody};
 
 /// Scans from a carrier, in order. Each event is recorded with the shipment's new status, or
 /// refused on its own (an illegal transition, an unknown number, a malformed field) while the
@@ -60,41 +62,122 @@ pub async fn carrier_positions(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrackQuery {
     /// The recipient's postcode, or at least the last four digits of their phone number.
     #[serde(default)]
     pub verify: Option<String>,
 }
 
+/// What `GET /api/v1/track/{tracking_number}` answers: the recipient's view with a right
+/// `verify`, the public view without one.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum TrackView {
+    /// With `verify`: everything, with name, address, the windows and pickup points it may
+    /// move to.
+    Recipient(Box<RecipientView>),
+    /// Without: no delivery window's times, no pickup point (both fields absent), no notes.
+    Public(Box<PublicShipment>),
+}
+
 /// One parcel for anyone holding its number: status, cities, the promised days and the
 /// history without its notes; no delivery window's times and no pickup point (both fields are
 /// absent). With `verify`, the recipient's view: all of those, name, address, the windows it
-/// may move to and the pickup points. Wrong proofs are rate limited, and an unknown number with `verify` is
-/// refused exactly like a wrong proof; public look-ups are rate limited per client address
-/// (`TRACK_LOOKUP_LIMIT`).
+/// may move to and the pickup points. Wrong proofs are rate limited, and an unknown number
+/// with `verify` is refused exactly like a wrong proof; public look-ups are rate limited per
+/// client address (`TRACK_LOOKUP_LIMIT`).
 #[utoipa::path(get, path = "/api/v1/track/{tracking_number}", tag = "tracking",
     params(("tracking_number" = String, Path), TrackQuery),
-    responses((status = 200, body = RecipientView,
-            description = "With `verify`; without it, the public view (PublicShipment)"),
+    responses((status = 200, body = TrackView,
+            description = "With `verify`, a RecipientView; without it, the public view (PublicShipment)"),
         (status = 404, description = "Unknown number (without `verify`)", body = ErrorBody),
         (status = 422, description = "`proof_wrong`", body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn track(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    Path(tracking_number): Path<String>,
+    ApiPath(tracking_number): ApiPath<String>,
     ApiQuery(q): ApiQuery<TrackQuery>,
-) -> Result<Response, ApiError> {
-    Ok(match q.verify.filter(|v| !v.trim().is_empty()) {
+) -> Result<Json<TrackView>, ApiError> {
+    Ok(Json(match q.verify.filter(|v| !v.trim().is_empty()) {
         Some(proof) => {
             let view = service::open(&state.db, &tracking_number, &proof, ip).await?;
-            Json(view.with_tiles(&state.settings)).into_response()
+            TrackView::Recipient(Box::new(view.with_tiles(&state.settings)))
         }
         None => {
             let public = service::public(&state.db, &state.settings, ip, &tracking_number).await?;
-            Json(public.with_tiles(&state.settings)).into_response()
+            TrackView::Public(Box::new(public.with_tiles(&state.settings)))
         }
-    })
+    }))
+}
+
+/// `POST /api/v1/track`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TrackMany {
+    /// At most 20 tracking numbers.
+    pub numbers: Vec<String>,
+}
+
+/// The public view of several parcels at once, as the track box shows them: one entry per
+/// number, in order, `null` for a number nobody booked. Each number counts as one public
+/// look-up against `TRACK_LOOKUP_LIMIT`.
+#[utoipa::path(post, path = "/api/v1/track", tag = "tracking", request_body = TrackMany,
+    responses((status = 200, body = Vec<Option<PublicShipment>>),
+        (status = 422, description = "More than 20 numbers (`numbers`)", body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn track_many(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<TrackMany>,
+) -> Result<Json<Vec<Option<PublicShipment>>>, ApiError> {
+    Ok(Json(
+        service::find_many(&state.db, &state.settings, ip, &req.numbers).await?,
+    ))
+}
+
+/// `POST /api/v1/track/{tracking_number}/delivery`: the proof, and one of a window or a pickup
+/// point.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RecipientChange {
+    /// The recipient's postcode, or at least the last four digits of their phone number.
+    pub verify: String,
+    /// A window from the recipient's view (`slots`).
+    #[serde(default)]
+    pub slot_id: Option<i64>,
+    /// One of the view's `pickup_points`, instead of a window.
+    #[serde(default)]
+    pub pickup_point: Option<String>,
+}
+
+/// The recipient moves the delivery to another window or to a pickup point, as on the tracking
+/// page: with the proof `GET` takes as `verify` (checked and limited the same way), while the
+/// parcel is not yet out for delivery. Answers the recipient's view after the change.
+#[utoipa::path(post, path = "/api/v1/track/{tracking_number}/delivery", tag = "tracking",
+    params(("tracking_number" = String, Path)), request_body = RecipientChange,
+    responses((status = 200, body = RecipientView),
+        (status = 409, description = "`slot_full`, `cutoff_passed`, `slot_closed`, or out for delivery (`not_reschedulable`)", body = ErrorBody),
+        (status = 422, description = "`proof_wrong` (also for an unknown number), nothing chosen, or a window or point that does not serve the address", body = ErrorBody),
+        (status = 429, description = "Too many wrong proofs", body = ErrorBody)))]
+pub async fn change_delivery(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiPath(tracking_number): ApiPath<String>,
+    ApiJson(change): ApiJson<RecipientChange>,
+) -> Result<Json<RecipientView>, ApiError> {
+    let point = change.pickup_point.filter(|p| !p.trim().is_empty());
+    let to = match (change.slot_id, point) {
+        (Some(slot), None) => NewDelivery::Window(slot),
+        (None, Some(point)) => NewDelivery::PickupPoint(point),
+        (None, None) => return Err(AppError::field("slot_id", FieldError::NothingChosen).into()),
+        // A window or a point, not both.
+        (Some(_), Some(_)) => {
+            return Err(AppError::field("pickup_point", FieldError::Invalid).into())
+        }
+    };
+    let view =
+        service::change_with_proof(&state.db, &tracking_number, &change.verify, ip, to).await?;
+    Ok(Json(view.with_tiles(&state.settings)))
 }
 
 /// Live updates of one parcel as server-sent events: each `tracking` event's `data` is the JSON
@@ -114,7 +197,7 @@ pub async fn stream(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Path(tracking_number): Path<String>,
+    ApiPath(tracking_number): ApiPath<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     // A place among the client's open streams (`STREAMS_PER_CLIENT`), held by the stream
     // itself: it is freed when the stream ends or its client leaves.

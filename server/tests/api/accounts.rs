@@ -611,3 +611,162 @@ async fn passwords_are_at_least_12_characters_and_not_a_common_one() {
         401
     );
 }
+
+/// A JSON request with a session cookie, a bearer token, or neither.
+async fn account_call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    session: Option<&str>,
+    bearer: Option<&str>,
+    body: Option<&Value>,
+) -> reqwest::Response {
+    let mut req = client().request(method, app.url(path));
+    if let Some(s) = session {
+        req = req.header("cookie", s);
+    }
+    if let Some(t) = bearer {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    req.send().await.unwrap()
+}
+
+/// The account page's profile, password and signed-in browsers, through the API: the same
+/// rules, the caller's own only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_changes_the_profile_and_password_and_ends_the_callers_sessions() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
+    let phone =
+        sign_in_as_browser(&app, "ada@example.com", "Mozilla/5.0 (iPhone) Safari/604.1").await;
+    let desktop = sign_in_as_browser(
+        &app,
+        "ada@example.com",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
+    )
+    .await;
+    let bearer = app.bearer_for("ada@example.com", PASSWORD).await;
+
+    // Profile: as the account page changes it; a bad industry is named.
+    let profile = json!({"name": "Ada King", "company": "", "industry": "retail"});
+    let me = account_call(
+        &app,
+        Method::PUT,
+        "/api/v1/me",
+        None,
+        Some(&bearer),
+        Some(&profile),
+    )
+    .await;
+    assert_eq!(me.status(), 200);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["name"], "Ada King");
+    assert_eq!(me["customer"]["industry"], "retail");
+    assert_eq!(me["customer"]["name"], "Ada King");
+    let bad = json!({"name": "Ada", "company": "", "industry": "farming"});
+    let res = account_call(
+        &app,
+        Method::PUT,
+        "/api/v1/me",
+        None,
+        Some(&bearer),
+        Some(&bad),
+    )
+    .await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(body["error"]["fields"]["industry"].is_string(), "{body}");
+    let res = account_call(&app, Method::PUT, "/api/v1/me", None, None, Some(&profile)).await;
+    error_body(res, 401, "unauthenticated").await;
+
+    // Sessions: both browsers, the one asking marked current; none current to a token.
+    let res = account_call(
+        &app,
+        Method::GET,
+        "/api/v1/sessions",
+        Some(&desktop),
+        None,
+        None,
+    )
+    .await;
+    let sessions: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    let current = sessions.iter().find(|s| s["current"] == true).unwrap();
+    assert_eq!(current["browser"], "Firefox");
+    let phone_handle = sessions.iter().find(|s| s["current"] == false).unwrap()["handle"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = account_call(
+        &app,
+        Method::GET,
+        "/api/v1/sessions",
+        None,
+        Some(&bearer),
+        None,
+    )
+    .await;
+    let listed: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|s| s["current"] == false), "{listed:?}");
+    let res = account_call(&app, Method::GET, "/api/v1/sessions", None, None, None).await;
+    error_body(res, 401, "unauthenticated").await;
+
+    // Another user cannot end Ada's browser, even knowing its handle; Ada can.
+    assert_eq!(app.sign_up("mallory@example.com").await.status(), 201);
+    let mallory = app.bearer_for("mallory@example.com", PASSWORD).await;
+    let end = format!("/api/v1/sessions/{phone_handle}");
+    let res = account_call(&app, Method::DELETE, &end, None, Some(&mallory), None).await;
+    error_body(res, 404, "not_found").await;
+    assert_eq!(me_with(&app, &phone).await, 200);
+    let res = account_call(&app, Method::DELETE, &end, None, None, None).await;
+    error_body(res, 401, "unauthenticated").await;
+    let res = account_call(&app, Method::DELETE, &end, None, Some(&bearer), None).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(me_with(&app, &phone).await, 401);
+    let res = account_call(&app, Method::DELETE, &end, None, Some(&bearer), None).await;
+    error_body(res, 404, "not_found").await;
+
+    // Password: the current one is checked; a change keeps the browser it came from and ends
+    // every other session and every token.
+    let path = "/api/v1/me/password";
+    let wrong =
+        json!({"current_password": "not-my-password", "new_password": "five unrelated words here"});
+    let res = account_call(&app, Method::PUT, path, Some(&desktop), None, Some(&wrong)).await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(
+        body["error"]["fields"]["current_password"].is_string(),
+        "{body}"
+    );
+    let common = json!({"current_password": PASSWORD, "new_password": "iloveyou1234"});
+    let res = account_call(&app, Method::PUT, path, Some(&desktop), None, Some(&common)).await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(
+        body["error"]["fields"]["new_password"].is_string(),
+        "{body}"
+    );
+    let change = json!({"current_password": PASSWORD, "new_password": "five unrelated words here"});
+    let res = account_call(&app, Method::PUT, path, None, None, Some(&change)).await;
+    error_body(res, 401, "unauthenticated").await;
+    let res = account_call(&app, Method::PUT, path, Some(&desktop), None, Some(&change)).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        me_with(&app, &desktop).await,
+        200,
+        "the browser it came from stays"
+    );
+    assert_eq!(
+        get_as(&app, "/api/v1/me", Some(&bearer)).await.status(),
+        401
+    );
+    assert_eq!(app.token("ada@example.com", PASSWORD).await.status(), 401);
+    assert_eq!(
+        app.token("ada@example.com", "five unrelated words here")
+            .await
+            .status(),
+        201
+    );
+}

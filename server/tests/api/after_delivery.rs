@@ -98,7 +98,7 @@ pub async fn scan(app: &TestApp, carrier: &str, tn: &str, status: &str) {
 }
 
 /// A Beijing service area with windows and a drop-off point, made by a manager.
-async fn beijing_area(app: &TestApp) {
+pub async fn beijing_area(app: &TestApp) {
     app.create_staff("manager@carrier.example", app::accounts::Role::Manager)
         .await;
     let manager = app.bearer_for("manager@carrier.example", PASSWORD).await;
@@ -117,7 +117,7 @@ async fn beijing_area(app: &TestApp) {
 }
 
 /// The first open window at the recipient's address, where a return is collected.
-async fn recipient_window(app: &TestApp, token: &str) -> i64 {
+pub async fn recipient_window(app: &TestApp, token: &str) -> i64 {
     let res = get(
         app,
         "/api/v1/slots?country=CN&city=Beijing&postcode=100080",
@@ -1113,4 +1113,74 @@ async fn the_agents_queue_puts_the_soonest_due_first_and_marks_the_overdue() {
     assert_eq!(queue[0]["overdue"], true);
     assert_eq!(queue[1]["overdue"], false);
     assert_eq!(queue[2]["status"], "in_progress");
+}
+
+/// What a return may choose, through the API as on the return page: the items, the window's
+/// end, the pickup windows at the recipient's address and the drop-off points; for the shipper
+/// signed in or the recipient's signed link, nobody else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn return_options_offer_the_items_windows_and_drop_off_points() {
+    let app = spawn_app().await;
+    beijing_area(&app).await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let other = customer(&app, "other@example.com").await;
+    let carrier =
+        app::tracking::carrier::create_token(&app.db, "Courier", crate::helpers::CARRIER_TTL)
+            .await
+            .unwrap();
+    let tn = booked(&app, &shipper, "opts").await;
+    let path = format!("/api/v1/shipments/{tn}/return-options");
+
+    // Before delivery: no window yet.
+    let options = ok_json(get(&app, &path, &shipper).await, 200).await;
+    assert!(options["delivered_at"].is_null(), "{options}");
+    assert!(options["window_ends_at"].is_null(), "{options}");
+
+    deliver(&app, &carrier, &tn, 1).await;
+    let options = ok_json(get(&app, &path, &shipper).await, 200).await;
+    let delivered = options["delivered_at"].as_i64().unwrap();
+    assert_eq!(options["window_ends_at"], delivered + 30 * DAY_MS);
+    assert_eq!(options["currency"], "CNY");
+    let items = options["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["contents"], "lamp");
+    assert_eq!(items[0]["declared_value"], 50000);
+    assert_eq!(items[0]["in_return"], false);
+    assert_eq!(options["drop_off_points"], json!(["Haidian locker"]));
+    assert_eq!(options["slots"]["area"], "beijing");
+    let slot = options["slots"]["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["bookable"] == true)
+        .expect("a pickup window")["id"]
+        .clone();
+
+    // A window from the options is taken by the request; the item is then in a return.
+    let request = json!({"items": [0], "reason": "damaged", "method": "pickup",
+                         "pickup_slot_id": slot});
+    let returns = format!("/api/v1/shipments/{tn}/returns");
+    ok_json(post(&app, &returns, &shipper, &request).await, 201).await;
+    let options = ok_json(get(&app, &path, &shipper).await, 200).await;
+    assert_eq!(options["items"][0]["in_return"], true);
+    assert_eq!(options["items"][1]["in_return"], false);
+
+    // The recipient's signed link opens them too; a forged one does not.
+    let link = app::returns::service::request_link(&app.db, &tn, app::platform::now_ms())
+        .await
+        .unwrap();
+    let query = link
+        .split_once('?')
+        .unwrap()
+        .1
+        .replace(&format!("tn={tn}&"), "");
+    let res = get_as(&app, &format!("{path}?{query}"), None).await;
+    assert_eq!(ok_json(res, 200).await["tracking_number"], tn.as_str());
+    let forged = query.replace("sig=", "sig=1");
+    let res = get_as(&app, &format!("{path}?{forged}"), None).await;
+    error_body(res, 422, "validation_failed").await;
+
+    // Another customer's shipment is not found; nobody signed in is refused.
+    error_body(get(&app, &path, &other).await, 404, "not_found").await;
+    error_body(get_as(&app, &path, None).await, 401, "unauthenticated").await;
 }

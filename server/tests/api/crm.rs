@@ -1035,3 +1035,59 @@ async fn a_vip_account_manager_gets_its_complaints_first_and_the_360_tells_the_w
     .await;
     assert!(bad["error"]["fields"]["tier"].is_string(), "{bad}");
 }
+
+/// The care team's front page and a customer's own account manager, through the API: staff see
+/// the overview, a customer sees who serves it once a manager named someone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_shows_staff_the_overview_and_a_customer_its_account_manager() {
+    let app = spawn_app().await;
+    let boss = manager(&app).await;
+    let care = agent(&app).await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let other = customer(&app, "other@example.com").await;
+
+    let overview = ok_json(get(&app, "/api/v1/care/overview", &care).await, 200).await;
+    assert_eq!(overview["customers"], 2);
+    assert_eq!(overview["new_customers_7d"], 2);
+    assert_eq!(overview["staff_users"], 2);
+    assert_eq!(overview["latest"].as_array().unwrap().len(), 2);
+    error_body(
+        get(&app, "/api/v1/care/overview", &shipper).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    error_body(
+        get_as(&app, "/api/v1/care/overview", None).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    let path = "/api/v1/me/account-manager";
+    let mine = ok_json(get(&app, path, &shipper).await, 200).await;
+    assert_eq!(mine, json!({"account_manager": null}));
+    let care_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE role = 'agent'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let id = customer_id(&app, "shipper@example.com").await;
+    let res = send_json(
+        &app,
+        reqwest::Method::PUT,
+        &format!("/api/v1/customers/{id}/account-manager"),
+        &boss,
+        &json!({"user_id": care_id}),
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    let mine = ok_json(get(&app, path, &shipper).await, 200).await;
+    assert_eq!(mine["account_manager"]["email"], "agent@carrier.example");
+    assert_eq!(mine["account_manager"]["name"], "Staff Member");
+    // Another customer's account has its own answer; staff have no account; nobody signed in
+    // is refused.
+    let theirs = ok_json(get(&app, path, &other).await, 200).await;
+    assert!(theirs["account_manager"].is_null(), "{theirs}");
+    error_body(get(&app, path, &care).await, 403, "forbidden").await;
+    error_body(get_as(&app, path, None).await, 401, "unauthenticated").await;
+}

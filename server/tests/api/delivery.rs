@@ -452,3 +452,87 @@ async fn a_parcel_set_to_miss_its_window_alerts_once_then_recovers() {
     assert_eq!(public["running_late"], false);
     assert!(public["eta_latest"].as_i64().unwrap() > now);
 }
+
+/// The staff dashboard's figures, as the signed-in staff member reads them.
+async fn staff_overview(app: &TestApp) -> Value {
+    app.call::<app::crm::StaffOverview>(&[])
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_without_smtp_waits_shown_to_staff_and_goes_once_smtp_is_set() {
+    use crate::notifications::{delivery_state, logged_tries, only_delivery, quiet_sender_app};
+    use app::notifications::sender::SMTP_MISSING;
+    use app::platform::Settings;
+
+    let app = quiet_sender_app().await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    booked(&app, &shipper).await;
+    let id = only_delivery(&app).await;
+    let clock = app::platform::now_ms();
+    let without_smtp = crate::notifications::sender_with(&app, Settings::default());
+    assert_eq!(without_smtp.tick(clock).await.unwrap(), 1);
+    let (status, attempts, _, error) = delivery_state(&app, id).await;
+    assert_eq!(status, "held", "waiting, not skipped");
+    assert_eq!(attempts, 0, "no try used");
+    assert_eq!(error.as_deref(), Some(SMTP_MISSING));
+    assert!(logged_tries(&app, id).await.is_empty(), "nothing was tried");
+    // Not polled while it waits, however long.
+    assert_eq!(without_smtp.tick(clock + 86_400_000).await.unwrap(), 0);
+    assert_eq!(delivery_state(&app, id).await.1, 0);
+
+    // Staff see how many wait, on their dashboard.
+    app.create_staff("agent@carrier.example", app::accounts::Role::Agent)
+        .await;
+    let agent = app.bearer_for("agent@carrier.example", PASSWORD).await;
+    assert_eq!(
+        app.sign_in("agent@carrier.example", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(staff_overview(&app).await["emails_waiting_for_smtp"], 1);
+    let dashboard = |lang: &'static str| {
+        let req = client()
+            .get(app.url("/dashboard"))
+            .bearer_auth(&agent)
+            .header("Accept-Language", lang);
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let html = dashboard("en").await;
+    assert!(
+        html.contains("data-testid=\"emails-waiting-for-smtp\""),
+        "{html}"
+    );
+    assert!(html.contains("1 customer email(s) are waiting"), "{html}");
+    assert!(dashboard("zh-CN")
+        .await
+        .contains("有 1 封客户邮件正在等待发送"));
+
+    // A sender with SMTP (the server restarted with SMTP_URL) sends it.
+    let (port, mut inbox) = smtp_server().await;
+    let with_smtp = crate::notifications::sender_with(
+        &app,
+        Settings {
+            smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+            ..Settings::default()
+        },
+    );
+    assert_eq!(with_smtp.tick(clock + 86_400_000).await.unwrap(), 1);
+    let mail = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
+        .await
+        .expect("mailed within 10 s")
+        .expect("the SMTP server runs");
+    assert_eq!(mail.to, ["<shipper@example.com>"]);
+    assert!(mail.data.contains("is booked"), "{}", mail.data);
+    let (status, attempts, _, error) = delivery_state(&app, id).await;
+    assert_eq!((status.as_str(), attempts, error), ("sent", 1, None));
+    assert_eq!(logged_tries(&app, id).await.len(), 1);
+    assert_eq!(staff_overview(&app).await["emails_waiting_for_smtp"], 0);
+    assert!(!dashboard("en")
+        .await
+        .contains("data-testid=\"emails-waiting-for-smtp\""));
+}

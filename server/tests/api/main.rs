@@ -13,6 +13,7 @@ mod lifecycle;
 mod notifications;
 mod orders;
 mod pages;
+mod rpc;
 mod security;
 mod service;
 mod shipments;

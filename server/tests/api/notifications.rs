@@ -3,8 +3,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::notifications::sender::REFUSED;
+use app::notifications::sender::{backoff, Sender, MAX_ATTEMPTS, REFUSED, UNREADABLE, UNRECORDED};
 use app::notifications::service::{is_private, MAX_WEBHOOKS};
+use app::platform::{now_ms, Settings};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -346,4 +347,162 @@ async fn concurrent_webhook_registrations_stop_exactly_at_the_limit() {
         .await
         .unwrap();
     assert_eq!(listed.as_array().unwrap().len(), MAX_WEBHOOKS);
+}
+
+/// A server whose own sender has done its first round and waits an hour for the next, so a
+/// test's sender, ticked with a clock of its choosing, is the only one working the outbox.
+pub async fn quiet_sender_app() -> TestApp {
+    let app = spawn_app_with(|s| s.notify_poll = Duration::from_secs(3600)).await;
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let ready: Value = client()
+                .get(app.url("/readyz"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let first_round_over = ready["workers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w["name"] == "sender" && w["last_round_ms_ago"].is_number());
+            if first_round_over {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the sender's first round ends within 30 s");
+    app
+}
+
+/// A sender as a server runs it, with these settings.
+pub fn sender_with(app: &TestApp, settings: Settings) -> Sender {
+    Sender::new(app.db.clone(), Arc::new(settings))
+}
+
+/// The one delivery in the outbox.
+pub async fn only_delivery(app: &TestApp) -> i64 {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM notification_deliveries")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    ids[0]
+}
+
+/// A delivery's status, tries counted, when it is next due, and its last error.
+pub async fn delivery_state(app: &TestApp, id: i64) -> (String, i64, i64, Option<String>) {
+    sqlx::query_as(
+        "SELECT status, attempts, next_attempt_at, last_error FROM notification_deliveries \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// A delivery's logged tries: number, ok (0 or 1), error.
+pub async fn logged_tries(app: &TestApp, id: i64) -> Vec<(i64, i64, Option<String>)> {
+    sqlx::query_as(
+        "SELECT attempt, ok, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_cannot_be_read_is_tried_max_attempts_times_then_failed() {
+    let app = quiet_sender_app().await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    assert_eq!(
+        book(&app, &shipper, "k1", &booking("PO-1")).await.status(),
+        201
+    );
+    let id = only_delivery(&app).await;
+    // The booking's message is corrupted: its payload no longer reads as JSON.
+    sqlx::query("UPDATE notifications SET payload = 'not json'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let settings = Settings::default();
+    let base = settings.notify_retry_base;
+    let sender = sender_with(&app, settings);
+    let mut clock = now_ms();
+    for attempt in 1..=MAX_ATTEMPTS {
+        assert_eq!(
+            sender.tick(clock).await.unwrap(),
+            1,
+            "try {attempt} is taken"
+        );
+        let (status, attempts, next, error) = delivery_state(&app, id).await;
+        assert_eq!(attempts, attempt);
+        assert_eq!(error.as_deref(), Some(UNREADABLE));
+        if attempt == MAX_ATTEMPTS {
+            assert_eq!(status, "failed", "given up after {MAX_ATTEMPTS} tries");
+            break;
+        }
+        assert_eq!(status, "pending", "try {attempt}");
+        let pause = i64::try_from(backoff(base, attempt).as_millis()).unwrap();
+        assert!(
+            next >= clock + pause,
+            "try {attempt}: due at {next}, not before the pause"
+        );
+        assert_eq!(
+            sender.tick(next - 1).await.unwrap(),
+            0,
+            "not before it is due"
+        );
+        clock = next;
+    }
+    let tries = logged_tries(&app, id).await;
+    let expected: Vec<(i64, i64, Option<String>)> = (1..=MAX_ATTEMPTS)
+        .map(|n| (n, 0, Some(UNREADABLE.to_string())))
+        .collect();
+    assert_eq!(tries, expected);
+    // Never claimed again, however late.
+    assert_eq!(sender.tick(clock + 30 * 86_400_000).await.unwrap(), 0);
+    let (status, attempts, _, _) = delivery_state(&app, id).await;
+    assert_eq!((status.as_str(), attempts), ("failed", MAX_ATTEMPTS));
+    assert_eq!(logged_tries(&app, id).await.len(), MAX_ATTEMPTS as usize);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_whose_last_try_was_never_recorded_is_closed_not_tried_again() {
+    let app = quiet_sender_app().await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    assert_eq!(
+        book(&app, &shipper, "k1", &booking("PO-1")).await.status(),
+        201
+    );
+    let id = only_delivery(&app).await;
+    let clock = now_ms();
+    // A sender took the last try and stopped before recording it; its lease has lapsed.
+    sqlx::query(
+        "UPDATE notification_deliveries SET attempts = $1, locked_until = $2 WHERE id = $3",
+    )
+    .bind(MAX_ATTEMPTS)
+    .bind(clock - 1)
+    .bind(id)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let sender = sender_with(&app, Settings::default());
+    assert_eq!(sender.tick(clock).await.unwrap(), 1);
+    let (status, attempts, _, error) = delivery_state(&app, id).await;
+    assert_eq!(status, "failed");
+    assert_eq!(attempts, MAX_ATTEMPTS, "no try beyond the last");
+    assert_eq!(error.as_deref(), Some(UNRECORDED));
+    assert_eq!(
+        logged_tries(&app, id).await,
+        [(MAX_ATTEMPTS, 0, Some(UNRECORDED.to_string()))]
+    );
+    assert_eq!(sender.tick(clock + 86_400_000).await.unwrap(), 0);
+    assert_eq!(logged_tries(&app, id).await.len(), 1);
 }

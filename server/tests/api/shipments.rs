@@ -619,3 +619,153 @@ async fn tracking_numbers_are_random_and_a_number_drawn_twice_is_drawn_again() {
         .unwrap();
     assert_eq!(stored, 5);
 }
+
+async fn count_shipments(db: &app::platform::Db, customer_id: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM shipments WHERE customer_id = $1")
+        .bind(customer_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+/// An idempotency key's claim time and shipment.
+async fn key_row(db: &app::platform::Db, customer_id: i64, key: &str) -> (i64, Option<i64>) {
+    sqlx::query_as(
+        "SELECT created_at, shipment_id FROM idempotency_keys \
+         WHERE customer_id = $1 AND idempotency_key = $2",
+    )
+    .bind(customer_id)
+    .bind(key)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_slower_than_its_claim_never_books_a_second_shipment() {
+    use app::orders::shipments::{
+        book_claimed, book_once_at, book_once_drawing, claim_key, random_serial, validate, Claim,
+    };
+
+    let app = spawn_app().await;
+    customer(&app, "shipper@example.com").await;
+    let customer_id: i64 = sqlx::query_scalar("SELECT customer_id FROM users WHERE email = $1")
+        .bind("shipper@example.com")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let req: app::orders::BookingRequest = serde_json::from_value(booking("PO-1")).unwrap();
+    let valid = validate(&req).unwrap();
+    let db = &app.db;
+    let t0 = app::platform::now_ms();
+    // A retry finds the first attempt's claim older than a minute and takes it over.
+    let takeover = t0 + 61_000;
+
+    // The first attempt claims the key at t0 and is slow; the retry takes over and books; the
+    // first then finishes: it writes nothing and answers with the retry's shipment.
+    let Claim::Held(slow) = claim_key(db, customer_id, "k1", &req, t0).await.unwrap() else {
+        panic!("the first attempt claims the key");
+    };
+    let retry = book_once_at(db, customer_id, "k1", &req, takeover)
+        .await
+        .unwrap();
+    assert!(!retry.replayed, "the retry took the claim over and booked");
+    let late = book_claimed(db, customer_id, &slow, &valid, &req, t0, &mut random_serial)
+        .await
+        .unwrap();
+    assert!(late.replayed, "the late attempt answers as a replay");
+    assert_eq!(
+        late.shipment.tracking_number,
+        retry.shipment.tracking_number
+    );
+    assert_eq!(
+        count_shipments(db, customer_id).await,
+        1,
+        "one shipment for the key"
+    );
+    let notifications: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        notifications, 1,
+        "the late attempt's message was rolled back too"
+    );
+
+    // While the retry that took over is still booking, the late first attempt gets a 409 and
+    // books nothing; the retry then books.
+    let Claim::Held(slow) = claim_key(db, customer_id, "k2", &req, t0).await.unwrap() else {
+        panic!("the first attempt claims the key");
+    };
+    let Claim::Held(retry) = claim_key(db, customer_id, "k2", &req, takeover)
+        .await
+        .unwrap()
+    else {
+        panic!("the retry takes the claim over");
+    };
+    let Err(refused) =
+        book_claimed(db, customer_id, &slow, &valid, &req, t0, &mut random_serial).await
+    else {
+        panic!("the late attempt must not book");
+    };
+    assert_eq!(refused.code(), "request_in_progress");
+    assert_eq!(count_shipments(db, customer_id).await, 1);
+    assert_eq!(key_row(db, customer_id, "k2").await, (takeover, None));
+    let booked = book_claimed(
+        db,
+        customer_id,
+        &retry,
+        &valid,
+        &req,
+        takeover,
+        &mut random_serial,
+    )
+    .await
+    .unwrap();
+    assert!(!booked.replayed);
+    assert_eq!(count_shipments(db, customer_id).await, 2);
+
+    // A late first attempt that fails releases only its own claim, never the retry's.
+    let mut taken = || 42_u32;
+    book_once_drawing(db, customer_id, "k0", &req, t0, &mut taken)
+        .await
+        .unwrap();
+    let Claim::Held(slow) = claim_key(db, customer_id, "k3", &req, t0).await.unwrap() else {
+        panic!("the first attempt claims the key");
+    };
+    let Claim::Held(retry) = claim_key(db, customer_id, "k3", &req, takeover)
+        .await
+        .unwrap()
+    else {
+        panic!("the retry takes the claim over");
+    };
+    // Every number it draws is taken: its booking fails.
+    let failed = book_claimed(db, customer_id, &slow, &valid, &req, t0, &mut taken).await;
+    assert!(failed.is_err());
+    assert_eq!(
+        key_row(db, customer_id, "k3").await,
+        (takeover, None),
+        "the retry's claim stays"
+    );
+    let booked = book_claimed(
+        db,
+        customer_id,
+        &retry,
+        &valid,
+        &req,
+        takeover,
+        &mut random_serial,
+    )
+    .await
+    .unwrap();
+    assert!(!booked.replayed);
+    assert_eq!(
+        count_shipments(db, customer_id).await,
+        4,
+        "k1, k2, k0 and k3: one each"
+    );
+    assert!(
+        key_row(db, customer_id, "k3").await.1.is_some(),
+        "the key names its shipment"
+    );
+}

@@ -487,3 +487,127 @@ async fn cutoffs_areas_owners_cancellations_and_manager_changes_are_enforced() {
         "{body}"
     );
 }
+
+/// What the booking page and the shipment page offer, through the API: a booking's delivery
+/// windows (from the day the service can arrive) and pickup windows, a shipment's destination
+/// windows (the caller's own only), and a template's windows (managers only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_offers_a_bookings_a_shipments_and_a_templates_windows() {
+    let app = spawn_app().await;
+    let token = manager(&app).await;
+    let beijing =
+        create_template(&app, &token, &template("beijing", &[("09:00", "12:00")], 5)).await;
+    let mut shanghai = template("shanghai", &[("14:00", "17:00")], 5);
+    shanghai["name"] = json!("Shanghai");
+    shanghai["cities"] = json!(["Shanghai"]);
+    shanghai["postcode_prefixes"] = json!(["20"]);
+    create_template(&app, &token, &shanghai).await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let other = customer(&app, "other@example.com").await;
+
+    // A booking's windows: deliveries in Beijing, none before the quote's first day.
+    let mut request = booking("slots");
+    request["service"] = json!("scheduled");
+    request["purpose"] = json!("delivery");
+    let path = "/api/v1/slots/for-booking";
+    let res = send(&app, reqwest::Method::POST, path, &shipper, &request).await;
+    assert_eq!(res.status(), 200);
+    let delivery: Value = res.json().await.unwrap();
+    assert_eq!(delivery["area"], "beijing");
+    let res = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/quotes",
+        &shipper,
+        &request,
+    )
+    .await;
+    let quote: Value = res.json().await.unwrap();
+    let earliest = quote["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["service"] == "scheduled")
+        .unwrap()["earliest_delivery"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let days: Vec<&str> = delivery["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["day"].as_str().unwrap())
+        .collect();
+    assert!(!days.is_empty());
+    assert!(
+        days.iter().all(|d| *d >= earliest.as_str()),
+        "{days:?} before {earliest}"
+    );
+    // Pickups: in the sender's area, from today.
+    request["purpose"] = json!("pickup");
+    let res = send(&app, reqwest::Method::POST, path, &shipper, &request).await;
+    let pickup: Value = res.json().await.unwrap();
+    assert_eq!(pickup["area"], "shanghai");
+    assert_eq!(pickup["slots"][0]["local_start"], "14:00");
+    // The shipment is checked first, every field named; nobody signed in is refused.
+    let mut bad = request.clone();
+    bad["recipient"]["city"] = json!("Atlantis");
+    bad["parcels"][0]["weight_g"] = json!(0);
+    let res = send(&app, reqwest::Method::POST, path, &shipper, &bad).await;
+    let body = error_body(res, 422, "validation_failed").await;
+    for field in ["recipient.city", "parcels[0].weight_g"] {
+        assert!(body["error"]["fields"][field].is_string(), "{body}");
+    }
+    let res = client()
+        .post(app.url(path))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    error_body(res, 401, "unauthenticated").await;
+
+    // A shipment's windows: its destination's, as far as the area opens them.
+    let res = book(&app, &shipper, "k-slots", &booking("to-beijing")).await;
+    let tn = res.json::<Value>().await.unwrap()["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/shipments/{tn}/delivery-slots");
+    let res = get_as(&app, &path, Some(&shipper)).await;
+    assert_eq!(res.status(), 200);
+    let own: Value = res.json().await.unwrap();
+    assert_eq!(own["area"], "beijing");
+    let offered: Vec<&Value> = own["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["id"])
+        .collect();
+    let at_address = beijing_slots(&app, &shipper).await;
+    let at_address: Vec<&Value> = at_address.iter().map(|s| &s["id"]).collect();
+    assert!(!offered.is_empty());
+    assert_eq!(offered, at_address);
+    error_body(get_as(&app, &path, Some(&other)).await, 404, "not_found").await;
+    error_body(get_as(&app, &path, None).await, 401, "unauthenticated").await;
+
+    // A template's windows: three days of one window each, for managers.
+    let id = beijing["id"].as_i64().unwrap();
+    let path = format!("/api/v1/slot-templates/{id}/slots?days=3");
+    let res = get_as(&app, &path, Some(&token)).await;
+    assert_eq!(res.status(), 200);
+    let list: Value = res.json().await.unwrap();
+    assert_eq!(list["area"], "beijing");
+    assert_eq!(list["slots"].as_array().unwrap().len(), 3);
+    error_body(get_as(&app, &path, Some(&shipper)).await, 403, "forbidden").await;
+    error_body(get_as(&app, &path, None).await, 401, "unauthenticated").await;
+    let unknown = format!("/api/v1/slot-templates/{}/slots", id + 100);
+    error_body(get_as(&app, &unknown, Some(&token)).await, 404, "not_found").await;
+    let res = get_as(
+        &app,
+        &format!("/api/v1/slot-templates/{id}/slots?from=someday"),
+        Some(&token),
+    )
+    .await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(body["error"]["fields"]["from"].is_string(), "{body}");
+}

@@ -1024,3 +1024,103 @@ async fn carrier_tokens_expire_and_a_revoked_one_stops_at_once() {
             .unwrap();
     assert_eq!(kept, 1, "a revoked carrier's scans stay");
 }
+
+/// The track box through the API: each number's public view in order, `null` for one nobody
+/// booked, nothing of the recipient; at most 20 numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_parcels_are_tracked_at_once_through_the_api() {
+    let app = spawn_app().await;
+    let tn = booked(&app).await;
+    let res = app
+        .post_json(
+            "/api/v1/track",
+            &json!({"numbers": [tn, "CP123456785CN", "not a number"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let many: Value = res.json().await.unwrap();
+    assert_eq!(many[0]["tracking_number"], tn.as_str());
+    assert_eq!(many[0]["status"], "created");
+    assert!(many[1].is_null() && many[2].is_null(), "{many}");
+    let text = many.to_string();
+    for secret in ["李雷", "13800138000", "Xinhua", "100080"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    let numbers = vec![tn; 21];
+    let res = app
+        .post_json("/api/v1/track", &json!({ "numbers": numbers }))
+        .await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(body["error"]["fields"]["numbers"].is_string(), "{body}");
+}
+
+/// The recipient moves the delivery through the API with the proof, as the tracking page does
+/// with its form: a wrong proof or an unknown number changes nothing and is refused alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recipient_moves_the_delivery_through_the_api_with_the_proof() {
+    let app = spawn_app().await;
+    app.create_staff("manager@carrier.example", app::accounts::Role::Manager)
+        .await;
+    let manager = app.bearer_for("manager@carrier.example", PASSWORD).await;
+    let template = json!({
+        "area": "beijing", "name": "Beijing", "country": "CN", "time_zone": "Asia/Shanghai",
+        "cities": ["Beijing"], "postcode_prefixes": ["10"], "weekdays": [1, 2, 3, 4, 5, 6, 7],
+        "windows": [{"start": "13:10", "end": "15:50"}], "capacity": 5,
+        "cutoff_days_before": 1, "cutoff_time": "18:00", "days_ahead": 14, "holidays": [],
+        "pickup_points": ["Haidian locker 7"]
+    });
+    let res = client()
+        .post(app.url("/api/v1/slot-templates"))
+        .bearer_auth(&manager)
+        .json(&template)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let tn = booked(&app).await;
+    let path = format!("/api/v1/track/{tn}/delivery");
+    let to_point = |verify: &str| json!({"verify": verify, "pickup_point": "Haidian locker 7"});
+
+    let res = app.post_json(&path, &to_point("999999")).await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(body["error"]["fields"]["proof"].is_string(), "{body}");
+    let res = app
+        .post_json("/api/v1/track/RR473124829FR/delivery", &to_point("100080"))
+        .await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(body["error"]["fields"]["proof"].is_string(), "{body}");
+    let res = app.post_json(&path, &json!({"verify": "100080"})).await;
+    let body = error_body(res, 422, "validation_failed").await;
+    assert!(body["error"]["fields"]["slot_id"].is_string(), "{body}");
+    let view: Value = get_as(&app, &format!("/api/v1/track/{tn}?verify=100080"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(view["shipment"].get("pickup_point").is_none(), "{view}");
+
+    // The right proof: to the pickup point, then to a window of the recipient's view.
+    let res = app.post_json(&path, &to_point("100080")).await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["shipment"]["pickup_point"], "Haidian locker 7");
+    assert_eq!(view["recipient_name"], "李雷");
+    let slot = view["slots"]["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|s| s["bookable"] == true)
+        .expect("a bookable window")["id"]
+        .clone();
+    let res = app
+        .post_json(&path, &json!({"verify": "8000", "slot_id": slot}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["shipment"]["delivery_slot"]["id"], slot);
+    assert!(view["shipment"].get("pickup_point").is_none(), "{view}");
+    // The public still sees neither.
+    let public = public_view(&app, &tn).await;
+    assert!(public.get("delivery_slot").is_none(), "{public}");
+}
