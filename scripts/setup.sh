@@ -71,3 +71,30 @@ setup_e2e_tools() {
   fi
   npm_install end2end
 }
+
+# Schemathesis for the contract tests, in its own virtual environment, pinned.
+setup_contract_tools() {
+  local venv="$ROOT/tools/contract/.venv" reqs="$ROOT/tools/contract/requirements.txt"
+  if [ ! -f "$venv/.install-stamp" ] || [ "$reqs" -nt "$venv/.install-stamp" ]; then
+    log "installing Schemathesis (tools/contract/requirements.txt)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$reqs"
+    touch "$venv/.install-stamp"
+  fi
+}
+
+# The PostgreSQL the tests run on besides SQLite: TEST_DATABASE_URL, else DATABASE_URL when it
+# is a postgres:// URL; empty for none.
+postgres_test_url() {
+  if [ -n "${TEST_DATABASE_URL:-}" ]; then
+    echo "$TEST_DATABASE_URL"
+  elif [[ "${DATABASE_URL:-}" == postgres* ]]; then
+    echo "$DATABASE_URL"
+  fi
+}
+
+# Each test makes its own database (pp_test_*); drops those an earlier run left behind.
+drop_test_databases() {
+  psql "$1" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'pp_test_%'" 2>/dev/null |
+    while read -r db; do psql "$1" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+}

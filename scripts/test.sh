@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, unit tests, integration tests on SQLite and (when
-# TEST_DATABASE_URL, or DATABASE_URL, is a postgres:// URL) on PostgreSQL, then the end-to-end
-# suite in headless Chromium. Exits non-zero on the first failure.
+# Runs every test: formatting and lints, unit tests, integration tests and the crash tests' short
+# form on SQLite and (when TEST_DATABASE_URL, or DATABASE_URL, is a postgres:// URL) on
+# PostgreSQL, then the end-to-end suite in headless Chromium. Exits non-zero on the first failure.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
@@ -10,8 +10,7 @@ setup_release_tools
 setup_site_assets
 setup_e2e_tools
 
-PG_URL="${TEST_DATABASE_URL:-}"
-if [ -z "$PG_URL" ] && [[ "${DATABASE_URL:-}" == postgres* ]]; then PG_URL="$DATABASE_URL"; fi
+PG_URL="$(postgres_test_url)"
 unset DATABASE_URL TEST_DATABASE_URL
 
 log "formatting"
@@ -26,15 +25,18 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 log "unit tests (app)"
 cargo test -p app --features ssr
 
-log "unit and integration tests on SQLite"
+# Every test target of the server, the crash tests (`--test crash`) with their short-form
+# defaults (CRASH_KILLS=3, CRASH_SECONDS=20, CRASH_IMPORT_ROWS=2000) among them; scripts/crash.sh
+# is the long form.
+log "unit, integration and crash tests on SQLite"
 cargo test -p server
 
 if [ -n "$PG_URL" ]; then
   log "integration tests on PostgreSQL ($PG_URL)"
-  # Each test makes its own database; drop those an earlier run left behind.
-  psql "$PG_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'pp_test_%'" 2>/dev/null |
-    while read -r db; do psql "$PG_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+  drop_test_databases "$PG_URL"
   TEST_DATABASE_URL="$PG_URL" cargo test -p server --test api
+  log "crash tests on PostgreSQL (SIGKILL and SIGTERM under load, the outbox, an import; short form)"
+  TEST_DATABASE_URL="$PG_URL" cargo test -p server --test crash -- --nocapture
 else
   log "PostgreSQL integration tests skipped: set TEST_DATABASE_URL=postgres://... to run them"
 fi

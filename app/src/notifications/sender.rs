@@ -46,6 +46,9 @@ pub const UNREADABLE: &str = "the message could not be read";
 /// What the log says of a delivery whose tries ran out without the last one's outcome being
 /// recorded (its sender stopped in between): it is not tried again.
 pub const UNRECORDED: &str = "gave up: the last try's outcome was not recorded";
+/// What the log says of a try its sender never finished recording (it stopped in between):
+/// written when the next try is claimed, so the log shows every try the endpoint may have seen.
+pub const CUT_OFF: &str = "cut off: the sender stopped before this try's outcome was recorded";
 /// Why an email is held.
 pub const SMTP_MISSING: &str = "waiting for SMTP: SMTP_URL is not set or not usable";
 
@@ -389,6 +392,9 @@ impl Sender {
             }
             Claim::NotDue => return Ok(false),
         };
+        if attempt > 1 {
+            self.log_cut_off(id, attempt - 1, now).await?;
+        }
         let started = std::time::Instant::now();
         let outcome = match self.load(id).await {
             Ok(Some(p)) => match (p.channel.as_str(), &self.mailer) {
@@ -408,6 +414,22 @@ impl Sender {
         let took = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         self.record(id, attempt, now, took, outcome).await?;
         Ok(true)
+    }
+
+    /// Logs try `attempt` as cut off unless its outcome was recorded.
+    async fn log_cut_off(&self, id: i64, attempt: i64, now: i64) -> Result<(), AppError> {
+        sqlx::query(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, ok, \
+             error) SELECT $1, $2, $3, 0, 0, $4 WHERE NOT EXISTS \
+             (SELECT 1 FROM delivery_attempts WHERE delivery_id = $1 AND attempt = $2)",
+        )
+        .bind(id)
+        .bind(attempt)
+        .bind(now)
+        .bind(CUT_OFF)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
     }
 
     /// The one place a claimed delivery's outcome is written: the try (a held email was not

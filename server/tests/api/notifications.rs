@@ -3,7 +3,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::notifications::sender::{backoff, Sender, MAX_ATTEMPTS, REFUSED, UNREADABLE, UNRECORDED};
+use app::notifications::sender::{
+    backoff, Sender, CUT_OFF, MAX_ATTEMPTS, REFUSED, UNREADABLE, UNRECORDED,
+};
 use app::notifications::service::{is_private, MAX_WEBHOOKS};
 use app::platform::{now_ms, Settings};
 use serde_json::{json, Value};
@@ -505,4 +507,32 @@ async fn a_delivery_whose_last_try_was_never_recorded_is_closed_not_tried_again(
     );
     assert_eq!(sender.tick(clock + 86_400_000).await.unwrap(), 0);
     assert_eq!(logged_tries(&app, id).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_try_cut_off_before_its_outcome_was_recorded_is_logged_at_the_next_claim() {
+    let app = quiet_sender_app().await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    assert_eq!(
+        book(&app, &shipper, "k1", &booking("PO-1")).await.status(),
+        201
+    );
+    let id = only_delivery(&app).await;
+    let clock = now_ms();
+    // A sender took try 1 and stopped before recording it; its lease has lapsed.
+    sqlx::query("UPDATE notification_deliveries SET attempts = 1, locked_until = $1 WHERE id = $2")
+        .bind(clock - 1)
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(logged_tries(&app, id).await.is_empty());
+    let sender = sender_with(&app, Settings::default());
+    assert_eq!(sender.tick(clock).await.unwrap(), 1);
+    // The endpoint may have seen try 1: the log says so, and try 2 (held without SMTP) follows.
+    assert_eq!(
+        logged_tries(&app, id).await,
+        [(1, 0, Some(CUT_OFF.to_string()))]
+    );
+    assert_eq!(delivery_state(&app, id).await.0, "held");
 }
