@@ -5,8 +5,11 @@
 # SIGTERM under load; the same kills while webhooks go out to a slow endpoint (the outbox); and
 # an import of CRASH_IMPORT_ROWS rows (default 10,000, the import's most) killed half-way and
 # sent again with its key. On SQLite, then on PostgreSQL when TEST_DATABASE_URL (or
-# DATABASE_URL) is a postgres:// URL. CRASH_SEED repeats a run's kill moments. ./scripts/test.sh
-# runs the short form.
+# DATABASE_URL) is a postgres:// URL; there also PostgreSQL itself stopped under the load
+# (pg_ctlcluster stop -m fast) and started again 4 s later, when the cluster is on this machine
+# and this user may stop it (else that test says SKIP): 503s with Retry-After meanwhile, then
+# the server recovers by itself and live streams go on. CRASH_SEED repeats a run's kill moments.
+# ./scripts/test.sh runs the short form.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
@@ -25,7 +28,7 @@ log "crash tests on SQLite: $CRASH_KILLS kills over $CRASH_SECONDS s of load, an
 cargo test -p server --test crash -- --nocapture
 
 if [ -n "$PG_URL" ]; then
-  log "crash tests on PostgreSQL ($PG_URL): $CRASH_KILLS kills over $CRASH_SECONDS s of load, an import of $CRASH_IMPORT_ROWS rows"
+  log "crash tests on PostgreSQL ($PG_URL): $CRASH_KILLS kills over $CRASH_SECONDS s of load, an import of $CRASH_IMPORT_ROWS rows, PostgreSQL stopped and started under load"
   drop_test_databases "$PG_URL"
   TEST_DATABASE_URL="$PG_URL" cargo test -p server --test crash -- --nocapture
 else

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit tests, integration tests and the crash tests' short
 # form on SQLite and (when TEST_DATABASE_URL, or DATABASE_URL, is a postgres:// URL) on
-# PostgreSQL, then the end-to-end suite in headless Chromium. Exits non-zero on the first failure.
+# PostgreSQL, the API's contract tests, then the end-to-end suite in headless Chromium. Exits
+# non-zero on the first failure.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$ROOT"
@@ -9,6 +10,7 @@ setup_build_tools
 setup_release_tools
 setup_site_assets
 setup_e2e_tools
+setup_contract_tools
 
 PG_URL="$(postgres_test_url)"
 unset DATABASE_URL TEST_DATABASE_URL
@@ -35,11 +37,14 @@ if [ -n "$PG_URL" ]; then
   log "integration tests on PostgreSQL ($PG_URL)"
   drop_test_databases "$PG_URL"
   TEST_DATABASE_URL="$PG_URL" cargo test -p server --test api
-  log "crash tests on PostgreSQL (SIGKILL and SIGTERM under load, the outbox, an import; short form)"
+  log "crash tests on PostgreSQL (SIGKILL and SIGTERM under load, the outbox, an import, PostgreSQL stopped and started under load; short form)"
   TEST_DATABASE_URL="$PG_URL" cargo test -p server --test crash -- --nocapture
 else
   log "PostgreSQL integration tests skipped: set TEST_DATABASE_URL=postgres://... to run them"
 fi
+
+log "contract tests of the REST API (Schemathesis, short form: seed 7, 10 examples per operation)"
+CONTRACT_EXAMPLES=10 ./scripts/contract.sh
 
 log "building the site for the end-to-end tests (release, as it ships: the byte budgets are its own)"
 cargo leptos build --release -P --split

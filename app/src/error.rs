@@ -480,6 +480,7 @@ impl AppError {
             AppError::CrossOrigin,
             AppError::BadRequest(String::new()),
             AppError::UnsupportedMediaType,
+            AppError::Unavailable,
         ];
         Some(
             known
@@ -515,16 +516,42 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Seconds a client is told to wait (`Retry-After`) before trying again after a 503: the API's
+/// `unavailable`, the readiness check when not ready, and the page shown while the database is
+/// out of reach.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
+/// Whether a database error says the database is out of reach (stopped, restarting, the
+/// connection cut) rather than that the request or the code is at fault: a retry in a moment
+/// may succeed.
+#[cfg(feature = "ssr")]
+pub fn is_outage(e: &sqlx::Error) -> bool {
+    match e {
+        // No connection within the pool's wait (the server refuses them, or is starting up),
+        // or the connection broke under the query.
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_) => true,
+        // PostgreSQL ending the session: `57P01` admin_shutdown (a fast stop or restart),
+        // `57P02` crash_shutdown, `57P03` cannot_connect_now (starting up or shutting down),
+        // and class `08`, connection exceptions.
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            let code: &str = &code;
+            ["57P01", "57P02", "57P03"].contains(&code) || code.starts_with("08")
+        }),
+        _ => false,
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!("database error: {e}");
-        match e {
-            // The database is out of reach, not the request at fault: a retry may succeed.
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                AppError::Unavailable
-            }
-            _ => AppError::Internal,
+        if is_outage(&e) {
+            AppError::Unavailable
+        } else {
+            AppError::Internal
         }
     }
 }
@@ -544,6 +571,7 @@ mod tests {
             AppError::Unauthenticated,
             AppError::InvalidCredentials,
             AppError::NotFound,
+            AppError::Unavailable,
         ] {
             let query = e.to_query();
             let pairs: BTreeMap<String, String> = query
@@ -599,6 +627,82 @@ mod tests {
             AppError::Unavailable
         );
         assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::Internal);
+    }
+
+    /// A database's error with a SQLSTATE, as PostgreSQL sends one.
+    #[cfg(feature = "ssr")]
+    #[derive(Debug)]
+    struct Sqlstate(&'static str);
+
+    #[cfg(feature = "ssr")]
+    impl std::fmt::Display for Sqlstate {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "SQLSTATE {}", self.0)
+        }
+    }
+
+    #[cfg(feature = "ssr")]
+    impl std::error::Error for Sqlstate {}
+
+    #[cfg(feature = "ssr")]
+    impl sqlx::error::DatabaseError for Sqlstate {
+        fn message(&self) -> &str {
+            "from the database"
+        }
+
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    /// What a query meets while PostgreSQL stops or restarts under it: the session ended by
+    /// the server, the socket closed half-way, a reply cut short, no connection to be had.
+    /// Each is a 503 to retry, never a 500.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_database_stopping_or_restarting_under_a_query_is_unavailable() {
+        let database = |code| sqlx::Error::Database(Box::new(Sqlstate(code)));
+        for code in ["57P01", "57P02", "57P03", "08006", "08003", "08001"] {
+            assert_eq!(
+                AppError::from(database(code)),
+                AppError::Unavailable,
+                "{code}"
+            );
+        }
+        for kind in [
+            std::io::ErrorKind::UnexpectedEof,
+            std::io::ErrorKind::ConnectionReset,
+            std::io::ErrorKind::ConnectionRefused,
+            std::io::ErrorKind::BrokenPipe,
+        ] {
+            let e = sqlx::Error::Io(std::io::Error::from(kind));
+            assert_eq!(AppError::from(e), AppError::Unavailable, "{kind:?}");
+        }
+        assert_eq!(
+            AppError::from(sqlx::Error::Protocol("unexpected end of message".into())),
+            AppError::Unavailable
+        );
+        // The request's or the code's own faults stay 500s: a constraint, a cancelled
+        // statement, a syntax error.
+        for code in ["23505", "57014", "42601"] {
+            assert_eq!(AppError::from(database(code)), AppError::Internal, "{code}");
+        }
     }
 
     #[test]

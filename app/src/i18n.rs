@@ -18,6 +18,9 @@ pub enum Locale {
 
 impl Locale {
     pub const ALL: [Locale; 2] = [Locale::En, Locale::ZhCn];
+    /// The tags `from_tag` reads, as the API document states them: `en` or `zh`, alone or with
+    /// a subtag, in any case.
+    pub const TAG_PATTERN: &str = "^([Ee][Nn]|[Zz][Hh])(-.*)?$";
 
     /// The BCP 47 tag used in `<html lang>` and the cookie.
     pub fn tag(self) -> &'static str {
@@ -252,6 +255,7 @@ texts! {
     error_not_found_body: "The page you asked for does not exist or has moved.", "您访问的页面不存在或已移动。";
     error_server_title: "Something went wrong", "出错了";
     error_server_body: "We could not complete this request. Please try again in a moment.", "暂时无法完成请求，请稍后重试。";
+    error_unavailable_title: "Back in a moment", "马上回来";
     error_forbidden_title: "Not allowed", "无权访问";
     error_forbidden_body: "Your account does not have access to this page.", "您的账户无权访问此页面。";
     error_sign_in_required: "Please sign in to continue.", "请先登录。";

@@ -169,7 +169,7 @@ where
                             Ok(Some(user)) if roles.contains(&user.role) => children(user).into_any(),
                             Ok(Some(_)) => view! { <crate::pages::errors::Forbidden /> }.into_any(),
                             Ok(None) => view! { <SignInPrompt /> }.into_any(),
-                            Err(_) => view! { <crate::pages::errors::ServerError /> }.into_any(),
+                            Err(e) => crate::pages::errors::failed_page(&e),
                         }
                     })
                 }

@@ -75,12 +75,16 @@ pub struct User {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignUpRequest {
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::EmailAddress))]
     pub email: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::Password))]
     pub password: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::PersonName))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::CompanyName))]
     pub company: String,
-    /// One of `manufacturing`, `retail`, `ecommerce`, `other`.
+    #[cfg_attr(feature = "ssr", schema(value_type = Industry))]
     pub industry: String,
 }
 
@@ -94,9 +98,13 @@ pub struct Credentials {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProfileUpdate {
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::PersonName))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::CompanyName))]
     pub company: String,
+    /// Read for customers only.
+    #[cfg_attr(feature = "ssr", schema(value_type = Industry))]
     pub industry: String,
 }
 

@@ -237,7 +237,7 @@ fn SignedInList() -> impl IntoView {
             <p class="muted small">{t!(i18n, account_sessions_lead)}</p>
             <FormError message=refused />
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                     {move || Suspend::new(async move {
                         list.await.map(|signed_in| view! {
                             <ul class="plain device-list">

@@ -10,21 +10,58 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, Reply};
 
-/// An address as typed (API body or form): plain strings, every field checked at once.
+/// The longest street line kept.
+pub const MAX_LINE_CHARS: usize = 200;
+/// The longest city name read.
+pub const MAX_CITY_CHARS: usize = 100;
+
+/// An address as typed (API body or form): plain strings, every field checked at once. The
+/// document states each field's own rule; the postcode's format depends on the country, and the
+/// city must be one of the country's in the gazetteer (422 naming the field otherwise).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AddressInput {
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::PersonName))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::CompanyName))]
     pub company: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::domain::PhoneNumber))]
     pub phone: String,
+    // MAX_LINE_CHARS, REQUIRED_LINE_PATTERN
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+        )
+    )]
     pub line1: String,
+    // MAX_LINE_CHARS, SINGLE_LINE_PATTERN
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub line2: String,
+    // MAX_CITY_CHARS, REQUIRED_LINE_PATTERN
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+        )
+    )]
     pub city: String,
+    /// In the country's format; empty only where the country has none (Hong Kong).
+    // Postcode::MAX_CHARS
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 10))]
     pub postcode: String,
     /// ISO 3166-1 alpha-2, e.g. `CN`.
+    #[cfg_attr(feature = "ssr", schema(pattern = "^[A-Za-z]{2}$"))]
     pub country: String,
 }
 
@@ -97,4 +134,29 @@ pub async fn delete_address(id: i64) -> Result<Reply<()>, AppError> {
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
     Ok(service::delete(&state.db, customer_id, id).await)
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::domain::schema::{json_of, REQUIRED_LINE_PATTERN, SINGLE_LINE_PATTERN};
+    use crate::domain::Postcode;
+
+    /// The document's literals are the rules' constants.
+    #[test]
+    fn the_document_states_each_fields_limits() {
+        let schema = json_of::<AddressInput>();
+        let field = |name: &str| schema["properties"][name].clone();
+        assert_eq!(field("line1")["maxLength"], MAX_LINE_CHARS);
+        assert_eq!(field("line1")["minLength"], 1);
+        assert_eq!(field("line1")["pattern"], REQUIRED_LINE_PATTERN);
+        assert_eq!(field("line2")["maxLength"], MAX_LINE_CHARS);
+        assert_eq!(field("line2")["pattern"], SINGLE_LINE_PATTERN);
+        assert_eq!(field("city")["maxLength"], MAX_CITY_CHARS);
+        assert_eq!(field("city")["pattern"], REQUIRED_LINE_PATTERN);
+        assert_eq!(field("postcode")["maxLength"], Postcode::MAX_CHARS);
+        assert_eq!(field("name")["$ref"], "#/components/schemas/PersonName");
+        let required = schema["required"].as_array().unwrap();
+        assert!(!required.contains(&"postcode".into()));
+    }
 }

@@ -56,7 +56,7 @@ fn AddressBook() -> impl IntoView {
             </section>
             <section aria-live="polite">
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                         {move || Suspend::new(async move {
                             addresses.await.map(|list| {
                                 if list.is_empty() {

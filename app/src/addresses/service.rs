@@ -1,4 +1,4 @@
-use super::{Address, AddressInput};
+use super::{Address, AddressInput, MAX_CITY_CHARS, MAX_LINE_CHARS};
 use crate::domain::{single_line, CompanyName, PersonName, PhoneNumber, Postcode};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::platform::gazetteer::{City, Gazetteer};
@@ -31,9 +31,9 @@ pub fn parse(input: &AddressInput, prefix: &str) -> Result<ParsedAddress, AppErr
     check("company", company.as_ref().map(|_| ()).map_err(|e| *e));
     let phone = PhoneNumber::parse(&input.phone);
     check("phone", phone.as_ref().map(|_| ()).map_err(|e| *e));
-    let line1 = single_line(&input.line1, 200, true);
+    let line1 = single_line(&input.line1, MAX_LINE_CHARS, true);
     check("line1", line1.as_ref().map(|_| ()).map_err(|e| *e));
-    let line2 = single_line(&input.line2, 200, false);
+    let line2 = single_line(&input.line2, MAX_LINE_CHARS, false);
     check("line2", line2.as_ref().map(|_| ()).map_err(|e| *e));
 
     let country = input.country.trim().to_ascii_uppercase();
@@ -55,7 +55,7 @@ pub fn parse(input: &AddressInput, prefix: &str) -> Result<ParsedAddress, AppErr
     } else {
         None
     };
-    let city = match single_line(&input.city, 100, true) {
+    let city = match single_line(&input.city, MAX_CITY_CHARS, true) {
         Err(e) => {
             check("city", Err(e));
             None

@@ -259,14 +259,30 @@ pub fn due_times(tier: &str, opened_at: i64) -> (i64, i64) {
 /// The longest description or message kept.
 pub const MAX_TEXT_CHARS: usize = 4000;
 
+#[cfg(feature = "ssr")]
+crate::domain::schema::schema_type!(
+    /// A complaint's text (its description, a message, a reason, a resolution): several lines,
+    /// more than spaces.
+    pub ComplaintText = crate::domain::schema::string()
+        .min_length(Some(1))
+        .max_length(Some(MAX_TEXT_CHARS))
+        .pattern(Some(crate::domain::schema::REQUIRED_TEXT_PATTERN))
+        .into()
+);
+
 /// `POST /api/v1/complaints`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewComplaint {
-    /// One of the caller's shipments (optional for billing and other matters).
+    /// One of the caller's shipments (optional for billing and other matters); empty or `null`
+    /// for none. Its check digit is checked too (422 naming `tracking_number`), and another
+    /// customer's number is not found (404).
+    // TrackingNumber::PATTERN_OR_EMPTY
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(pattern = "^([A-Z]{2}[0-9]{9}[A-Z]{2})?$"))]
     pub tracking_number: Option<String>,
     pub category: ComplaintCategory,
+    #[cfg_attr(feature = "ssr", schema(value_type = ComplaintText))]
     pub description: String,
 }
 
@@ -340,6 +356,7 @@ pub struct ComplaintSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MessageInput {
+    #[cfg_attr(feature = "ssr", schema(value_type = ComplaintText))]
     pub body: String,
 }
 
@@ -455,6 +472,26 @@ pub async fn attach_to_complaint(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The document's literals are the rules' constants.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_document_states_the_complaint_rules() {
+        use crate::domain::schema::{json_of, REQUIRED_TEXT_PATTERN};
+        use crate::domain::TrackingNumber;
+        let text = json_of::<ComplaintText>();
+        assert_eq!(text["maxLength"], MAX_TEXT_CHARS);
+        assert_eq!(text["pattern"], REQUIRED_TEXT_PATTERN);
+        let complaint = json_of::<NewComplaint>();
+        assert_eq!(
+            complaint["properties"]["tracking_number"]["pattern"],
+            TrackingNumber::PATTERN_OR_EMPTY
+        );
+        assert_eq!(
+            complaint["properties"]["description"]["$ref"],
+            "#/components/schemas/ComplaintText"
+        );
+    }
 
     #[test]
     fn every_status_pair_follows_the_table() {

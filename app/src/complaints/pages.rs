@@ -31,7 +31,7 @@ pub fn ComplaintsPage() -> impl IntoView {
             view! {
                 <p><a class="button button-primary" href="/complaints/new" data-testid="complaint-new">{t!(i18n, complaint_new_title)}</a></p>
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                         {move || Suspend::new(async move {
                             list.await.map(|rows| view! { <ComplaintList rows=rows /> })
                         })}
@@ -429,7 +429,7 @@ pub fn QueuePage() -> impl IntoView {
             let queues = Resource::new(|| (), |_| load_agent_queues());
             view! {
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                         {move || Suspend::new(async move {
                             queues.await.map(|q| view! {
                                 <section data-testid="queue-returns">

@@ -20,7 +20,7 @@ use sqlx::Row;
 
 use super::kpis::{
     compare, percentiles, Bucket, DrillItem, DrillPage, IndustryKpis, Kpi, KpiFilters, KpiId,
-    KpiQuery, KpiReport, KpiValue, ReportPeriod, TrendPoint,
+    KpiQuery, KpiReport, KpiValue, ReportPeriod, TrendPoint, BUCKETS, MAX_AREA_CHARS, PERIODS,
 };
 use crate::domain::{single_line, Industry, Tier};
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -34,6 +34,10 @@ use crate::platform::Db;
 pub const MAX_DAYS: i64 = 731;
 const DAY_MS: i64 = 86_400_000;
 pub const MAX_PER_PAGE: i64 = 200;
+/// A drill-down page's size when none is asked for.
+pub const DEFAULT_PER_PAGE: i64 = 50;
+/// The report's period when none is asked for.
+const DEFAULT_PERIOD_DAYS: i64 = 30;
 
 /// A parsed report request: the period and the one before it, in milliseconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,15 +84,15 @@ pub fn parse_query(q: &KpiQuery, tz: &TimeZone, now_ms: i64) -> Result<Window, A
     };
     let (from, to) = match (given(&q.from), given(&q.to)) {
         (None, None) => {
-            let days = match given(&q.period).as_deref() {
-                None | Some("30d") => 30,
-                Some("7d") => 7,
-                Some("90d") => 90,
-                Some("365d") => 365,
-                Some(_) => {
-                    errors.insert("period".into(), FieldError::Invalid);
-                    30
-                }
+            let days = match given(&q.period) {
+                None => DEFAULT_PERIOD_DAYS,
+                Some(period) => match PERIODS.iter().find(|(name, _)| *name == period) {
+                    Some((_, days)) => *days,
+                    None => {
+                        errors.insert("period".into(), FieldError::Invalid);
+                        DEFAULT_PERIOD_DAYS
+                    }
+                },
             };
             (Some(plus_days(today, 1 - days)?), Some(today))
         }
@@ -142,7 +146,7 @@ pub fn parse_query(q: &KpiQuery, tz: &TimeZone, now_ms: i64) -> Result<Window, A
         }
     }
     if let Some(v) = given(&q.area) {
-        match single_line(&v, 80, false) {
+        match single_line(&v, MAX_AREA_CHARS, false) {
             Ok(a) => filters.area = a,
             Err(e) => {
                 errors.insert("area".into(), e);
@@ -165,12 +169,13 @@ pub fn parse_query(q: &KpiQuery, tz: &TimeZone, now_ms: i64) -> Result<Window, A
                 Bucket::Week
             }
         }
-        Some("day") => Bucket::Day,
-        Some("week") => Bucket::Week,
-        Some(_) => {
-            errors.insert("bucket".into(), FieldError::Invalid);
-            Bucket::Day
-        }
+        Some(asked) => match BUCKETS.iter().find(|(name, _)| *name == asked) {
+            Some((_, bucket)) => *bucket,
+            None => {
+                errors.insert("bucket".into(), FieldError::Invalid);
+                Bucket::Day
+            }
+        },
     };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -179,8 +184,15 @@ pub fn parse_query(q: &KpiQuery, tz: &TimeZone, now_ms: i64) -> Result<Window, A
         from.ok_or(AppError::Internal)?,
         to.ok_or(AppError::Internal)?,
     );
-    let prev_to = plus_days(from, -1)?;
-    let prev_from = plus_days(from, -days)?;
+    // A period at the calendar's ends has no period before it, or no day after it.
+    let out_of_range = |field: &str| AppError::field(field, FieldError::DateInvalid);
+    let prev_to = plus_days(from, -1).map_err(|_| out_of_range("from"))?;
+    let prev_from = plus_days(from, -days).map_err(|_| out_of_range("from"))?;
+    let start = day_start(tz, from).map_err(|_| out_of_range("from"))?;
+    let prev_start = day_start(tz, prev_from).map_err(|_| out_of_range("from"))?;
+    let end = plus_days(to, 1)
+        .and_then(|after| day_start(tz, after))
+        .map_err(|_| out_of_range("to"))?;
     Ok(Window {
         period: ReportPeriod {
             from: from.to_string(),
@@ -192,9 +204,9 @@ pub fn parse_query(q: &KpiQuery, tz: &TimeZone, now_ms: i64) -> Result<Window, A
             to: prev_to.to_string(),
             days,
         },
-        start: day_start(tz, from)?,
-        end: day_start(tz, plus_days(to, 1)?)?,
-        prev_start: day_start(tz, prev_from)?,
+        start,
+        end,
+        prev_start,
         bucket,
         filters,
     })
@@ -701,6 +713,32 @@ fn drill_total(kpi: KpiId, x: &Measures) -> i64 {
     }
 }
 
+/// A drill-down's `page` (from 1; 1 when absent) and `per_page` (1 to [`MAX_PER_PAGE`];
+/// [`DEFAULT_PER_PAGE`] when absent), as the API takes them: anything else is refused naming
+/// the parameter.
+pub fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), AppError> {
+    let (page, per_page) = (page.unwrap_or(1), per_page.unwrap_or(DEFAULT_PER_PAGE));
+    let mut errors = FieldErrors::new();
+    if page < 1 {
+        errors.insert("page".into(), FieldError::MustBePositive);
+    }
+    if per_page < 1 {
+        errors.insert("per_page".into(), FieldError::MustBePositive);
+    } else if per_page > MAX_PER_PAGE {
+        errors.insert(
+            "per_page".into(),
+            FieldError::TooLarge {
+                max: MAX_PER_PAGE as usize,
+            },
+        );
+    }
+    if errors.is_empty() {
+        Ok((page, per_page))
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
 /// [`drill`], its total counted from `source`.
 pub async fn drill_from(
     db: &Db,
@@ -768,7 +806,8 @@ pub async fn drill_from(
         count_sql.fetch(db).await?[0].try_get("n")?
     };
     let limit = sql.int(per_page);
-    let offset = sql.int((page - 1) * per_page);
+    // Saturating: a page far past the last is empty, not an overflow.
+    let offset = sql.int((page - 1).saturating_mul(per_page));
     sql.text = format!("SELECT * FROM ({body}) x ORDER BY {order} LIMIT {limit} OFFSET {offset}");
     let items = sql
         .fetch(db)
@@ -893,6 +932,51 @@ mod tests {
         let w = parse_query(&query(&[("period", "365d")]), &shanghai(), NOW).unwrap();
         assert_eq!(w.bucket, Bucket::Week);
         assert_eq!(w.buckets(), 53);
+    }
+
+    #[test]
+    fn paging_outside_its_bounds_is_refused_by_name() {
+        assert_eq!(paging(None, None).unwrap(), (1, DEFAULT_PER_PAGE));
+        assert_eq!(
+            paging(Some(i64::MAX), Some(MAX_PER_PAGE)).unwrap().1,
+            MAX_PER_PAGE
+        );
+        let err = paging(Some(0), Some(MAX_PER_PAGE + 1)).unwrap_err();
+        assert_eq!(err.field_error("page"), Some(FieldError::MustBePositive));
+        assert_eq!(
+            err.field_error("per_page"),
+            Some(FieldError::TooLarge {
+                max: MAX_PER_PAGE as usize,
+            })
+        );
+        let err = paging(Some(1), Some(i64::MIN)).unwrap_err();
+        assert_eq!(
+            err.field_error("per_page"),
+            Some(FieldError::MustBePositive)
+        );
+    }
+
+    #[test]
+    fn every_named_period_and_bucket_is_read() {
+        for (name, days) in PERIODS {
+            let w = parse_query(&query(&[("period", name)]), &shanghai(), NOW).unwrap();
+            assert_eq!(w.period.days, days, "{name}");
+        }
+        for (name, bucket) in BUCKETS {
+            let w = parse_query(&query(&[("bucket", name)]), &shanghai(), NOW).unwrap();
+            assert_eq!(w.bucket, bucket, "{name}");
+        }
+    }
+
+    /// A day the document allows is never a server error: a period with no day after it
+    /// names `to`.
+    #[test]
+    fn a_period_at_the_end_of_the_calendar_is_refused_by_name() {
+        let q = query(&[("from", "9999-12-31"), ("to", "9999-12-31")]);
+        let err = parse_query(&q, &shanghai(), NOW).unwrap_err();
+        assert_eq!(err.field_error("to"), Some(FieldError::DateInvalid));
+        let q = query(&[("from", "0001-01-01"), ("to", "0001-01-31")]);
+        assert_eq!(parse_query(&q, &shanghai(), NOW).unwrap().period.days, 31);
     }
 
     #[test]

@@ -5,6 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::domain::schema::{
+    one_of_or_empty, schema_type, DateOrEmpty, IdOrEmpty, IndustryOrEmpty, TierOrEmpty,
+};
 use crate::domain::{Industry, Tier};
 use crate::i18n::Texts;
 use crate::orders::ServiceLevel;
@@ -227,31 +231,65 @@ pub struct TrendPoint {
     pub value: KpiValue,
 }
 
-/// A report as asked for (query parameters), parsed by `kpi_service::parse_query`.
+/// The periods a report may ask for by name, ending today, and their days.
+pub const PERIODS: [(&str, i64); 4] = [("7d", 7), ("30d", 30), ("90d", 90), ("365d", 365)];
+/// The trend's buckets by name.
+pub const BUCKETS: [(&str, Bucket); 2] = [("day", Bucket::Day), ("week", Bucket::Week)];
+/// The longest destination filter read.
+pub const MAX_AREA_CHARS: usize = 80;
+
+/// A report as asked for (query parameters), parsed by `kpi_service::parse_query`. An empty
+/// parameter is as if absent. `from` and `to` go together, `to` not before `from` and at most
+/// 731 days after it: rules across parameters, refused with 422 naming the one to change.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct KpiQuery {
     /// `7d`, `30d` (the default), `90d` or `365d`, ending today; ignored when `from` and `to`
     /// are given.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<PeriodOrEmpty>, inline))]
     pub period: Option<String>,
     /// First day (`YYYY-MM-DD`, in the reporting time zone), with `to`; at most 731 days.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<DateOrEmpty>, inline))]
     pub from: Option<String>,
     /// Last day, included.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<DateOrEmpty>, inline))]
     pub to: Option<String>,
-    /// `vip`, `key`, `regular`, `at_risk` or `new`.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<TierOrEmpty>, inline))]
     pub tier: Option<String>,
-    /// `manufacturing`, `retail`, `ecommerce` or `other`.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<IndustryOrEmpty>, inline))]
     pub industry: Option<String>,
-    /// `standard`, `express`, `scheduled` or `pickup_point`.
+    #[cfg_attr(
+        feature = "ssr",
+        param(value_type = Option<crate::orders::ServiceLevelOrEmpty>, inline)
+    )]
     pub service: Option<String>,
-    /// Destination city as on the shipment.
+    /// Destination city as on the shipment: one line.
+    // MAX_AREA_CHARS, SINGLE_LINE_PATTERN
+    #[cfg_attr(
+        feature = "ssr",
+        param(max_length = 80, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub area: Option<String>,
     /// Trend by `day` or `week` (default: day up to 31 days, else week).
+    #[cfg_attr(feature = "ssr", param(value_type = Option<BucketOrEmpty>, inline))]
     pub bucket: Option<String>,
     /// One customer's id: its own KPIs.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<IdOrEmpty>, inline))]
     pub customer: Option<String>,
 }
+
+#[cfg(feature = "ssr")]
+schema_type!(
+    /// A period's name, or empty for the default.
+    pub PeriodOrEmpty = one_of_or_empty(PERIODS.map(|(name, _)| name))
+);
+
+#[cfg(feature = "ssr")]
+schema_type!(
+    /// A bucket's name, or empty for the default.
+    pub BucketOrEmpty = one_of_or_empty(BUCKETS.map(|(name, _)| name))
+);
 
 /// The report's filters; absent means everyone.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -16,6 +16,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::Customer;
+#[cfg(feature = "ssr")]
+use crate::domain::schema::{BoolOrEmpty, IndustryOrEmpty, TierOrEmpty};
 use crate::domain::Tier;
 use crate::error::AppError;
 use tiering::{Scores, TierRule, TierRules};
@@ -36,14 +38,26 @@ pub struct CustomerSummary {
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct CustomerQuery {
     /// Part of a name, company or email, or a whole tracking number.
+    // MAX_SEARCH_CHARS
+    #[cfg_attr(feature = "ssr", param(max_length = 100))]
     pub q: Option<String>,
-    /// `vip`, `key`, `regular`, `at_risk` or `new`.
+    /// Empty for every tier.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<TierOrEmpty>, inline))]
     pub tier: Option<String>,
-    /// `manufacturing`, `retail`, `ecommerce` or `other`.
+    /// Empty for every industry.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<IndustryOrEmpty>, inline))]
     pub industry: Option<String>,
     /// `true`: only customers at risk.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<BoolOrEmpty>, inline))]
     pub at_risk: Option<String>,
 }
+
+/// The longest search text read.
+pub const MAX_SEARCH_CHARS: usize = 100;
+/// The longest note on a customer's file.
+pub const MAX_NOTE_CHARS: usize = 4000;
+/// The longest account of an outreach.
+pub const MAX_OUTREACH_NOTE_CHARS: usize = 2000;
 
 /// A staff member, as named on a customer's file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +98,16 @@ pub struct CustomerNote {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NoteInput {
+    /// Several lines.
+    // MAX_NOTE_CHARS, REQUIRED_TEXT_PATTERN
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 4000,
+            pattern = r"^(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*$"
+        )
+    )]
     pub body: String,
 }
 
@@ -91,6 +115,8 @@ pub struct NoteInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountManagerInput {
+    /// A staff user's id (422 naming `user_id` for anyone else).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub user_id: Option<i64>,
 }
 
@@ -290,7 +316,7 @@ pub async fn kpi_items(
                 &window,
                 kpi,
                 page,
-                50,
+                kpi_service::DEFAULT_PER_PAGE,
                 &state.settings.report_time_zone,
             )
             .await
@@ -447,6 +473,15 @@ pub struct RetentionItem {
 pub struct OutreachInput {
     pub outcome: RetentionOutcome,
     /// What was said and agreed.
+    // MAX_OUTREACH_NOTE_CHARS, REQUIRED_TEXT_PATTERN
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 2000,
+            pattern = r"^(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*$"
+        )
+    )]
     pub note: String,
 }
 
@@ -506,4 +541,26 @@ pub async fn record_outreach(
         }
         .await,
     )
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::domain::schema::{json_of, param_schema, REQUIRED_TEXT_PATTERN};
+
+    /// The document's literals are the rules' constants.
+    #[test]
+    fn the_document_states_the_notes_and_the_search_limits() {
+        let note = &json_of::<NoteInput>()["properties"]["body"];
+        assert_eq!(note["maxLength"], MAX_NOTE_CHARS);
+        assert_eq!(note["pattern"], REQUIRED_TEXT_PATTERN);
+        let outreach = &json_of::<OutreachInput>()["properties"]["note"];
+        assert_eq!(outreach["maxLength"], MAX_OUTREACH_NOTE_CHARS);
+        assert_eq!(outreach["pattern"], REQUIRED_TEXT_PATTERN);
+        assert_eq!(
+            param_schema::<CustomerQuery>("q")["maxLength"],
+            MAX_SEARCH_CHARS
+        );
+        assert_eq!(param_schema::<CustomerQuery>("tier")["enum"][1], "vip");
+    }
 }

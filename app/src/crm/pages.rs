@@ -183,7 +183,7 @@ pub fn StaffDashboard() -> impl IntoView {
         </div>
         <crate::complaints::pages::QueueSummary />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+            <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                 {move || Suspend::new(async move {
                     overview.await.map(|o| view! {
                         {(o.emails_waiting_for_smtp > 0).then(|| {
@@ -338,7 +338,7 @@ pub fn SegmentsPage() -> impl IntoView {
                 })}
                 <TierSizes />
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                         {move || Suspend::new(async move {
                             segments.await.map(|s| {
                                 let rules = s.rules.clone();
@@ -533,7 +533,7 @@ pub fn RetentionPage() -> impl IntoView {
             view! {
                 <p class="lead">{t!(i18n, retention_lead)}</p>
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                         {move || Suspend::new(async move {
                             items.await.map(|items| {
                                 if items.is_empty() {
@@ -667,7 +667,7 @@ pub fn CustomerPage() -> impl IntoView {
                         match data.await {
                             Ok(c) => view! { <Customer360View c=c manager=manager note=note assign=assign /> }.into_any(),
                             Err(crate::error::AppError::NotFound) => view! { <crate::pages::errors::NotFound /> }.into_any(),
-                            Err(_) => view! { <crate::pages::errors::ServerError /> }.into_any(),
+                            Err(e) => crate::pages::errors::failed_page(&e),
                         }
                     })}
                 </Suspense>

@@ -11,7 +11,7 @@ use sqlx::Row;
 use super::tiering::{Assessment, Facts, Scores, TierRule, TierRules};
 use super::{
     OutreachInput, RecomputeSummary, RetentionItem, RetentionStatus, SegmentsOverview, TierChange,
-    TierMove, TierSize,
+    TierMove, TierSize, MAX_OUTREACH_NOTE_CHARS,
 };
 use crate::accounts::User;
 use crate::domain::{free_text, Tier};
@@ -458,7 +458,7 @@ pub async fn record_outreach(
     id: i64,
     input: &OutreachInput,
 ) -> Result<RetentionItem, AppError> {
-    let note = free_text(&input.note, 2000, true)
+    let note = free_text(&input.note, MAX_OUTREACH_NOTE_CHARS, true)
         .map_err(|e| AppError::field("note", e))?
         .unwrap_or_default();
     retention_by_id(db, id).await?;

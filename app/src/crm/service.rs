@@ -9,7 +9,8 @@ use crate::platform::{now_ms, Db};
 
 use super::{
     segments, CareOverview, Customer360, CustomerNote, CustomerQuery, CustomerSummary,
-    CustomerUser, KpiComparison, StaffRef, Touchpoint, TouchpointKind,
+    CustomerUser, KpiComparison, StaffRef, Touchpoint, TouchpointKind, MAX_NOTE_CHARS,
+    MAX_SEARCH_CHARS,
 };
 
 #[derive(sqlx::FromRow)]
@@ -97,8 +98,13 @@ pub async fn search_customers(
             .map(String::from)
     };
     if let Some(text) = given(&q.q) {
-        if text.chars().count() > 100 {
-            errors.insert("q".into(), FieldError::TooLong { max: 100 });
+        if text.chars().count() > MAX_SEARCH_CHARS {
+            errors.insert(
+                "q".into(),
+                FieldError::TooLong {
+                    max: MAX_SEARCH_CHARS,
+                },
+            );
         } else if let Ok(tn) = TrackingNumber::parse(&text) {
             let p = arg(tn.as_str().to_string());
             clauses.push(format!(
@@ -232,7 +238,7 @@ pub async fn add_note(
     customer_id: i64,
     body: &str,
 ) -> Result<CustomerNote, AppError> {
-    let body = free_text(body, 4000, true)
+    let body = free_text(body, MAX_NOTE_CHARS, true)
         .map_err(|e| AppError::field("body", e))?
         .unwrap_or_default();
     customer(db, customer_id).await?;

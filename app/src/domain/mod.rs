@@ -8,6 +8,8 @@ mod parcel;
 mod password;
 mod phone;
 mod postcode;
+#[cfg(feature = "ssr")]
+pub mod schema;
 mod text;
 mod tier;
 mod tracking_number;

@@ -8,6 +8,9 @@ use crate::error::FieldError;
 pub struct PhoneNumber(String);
 
 impl PhoneNumber {
+    /// As the API document states it: a `+` only first, 6 to 15 digits, the separators above.
+    pub const PATTERN: &str = r"^\+?[-. ()]*(?:[0-9][-. ()]*){6,15}$";
+
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
@@ -70,5 +73,36 @@ mod tests {
             PhoneNumber::parse("++8613800138000"),
             Err(FieldError::PhoneInvalid)
         );
+    }
+
+    /// Inputs at the edges of the parser, for the fuzz target `postcode_phone` (fuzz/, README
+    /// "Fuzzing"); an input it crashes on is added here.
+    #[test]
+    fn fuzz_regressions() {
+        for bad in [
+            // Arabic-Indic and full-width digits are not digits a courier dials.
+            "\u{661}\u{663}\u{668}\u{660}\u{660}\u{661}\u{663}\u{668}",
+            "\u{ff11}\u{ff13}\u{ff18}\u{ff10}\u{ff10}\u{ff11}\u{ff13}\u{ff18}",
+            "+",
+            "+ ()-.",
+            "13800138000\u{0}",
+            "+86 138 0013 8000 x12",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(bad),
+                Err(FieldError::PhoneInvalid),
+                "{bad}"
+            );
+        }
+        assert_eq!(PhoneNumber::parse("\u{3000}"), Err(FieldError::Required));
+        // The shortest and the longest numbers, spaced by any Unicode space around them.
+        let shortest = PhoneNumber::parse("\u{a0}12-34-56\u{a0}").unwrap();
+        assert_eq!((shortest.as_str(), shortest.suffix()), ("123456", "3456"));
+        let longest = PhoneNumber::parse("+1 234 567 890 123 45").unwrap();
+        assert_eq!(longest.as_str(), "+123456789012345");
+        // The normal form reads back as itself (the fuzz target's property).
+        for number in [shortest, longest] {
+            assert_eq!(PhoneNumber::parse(number.as_str()).as_ref(), Ok(&number));
+        }
     }
 }

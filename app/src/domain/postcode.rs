@@ -39,7 +39,8 @@ fn matches(pattern: &str, value: &str) -> bool {
 
 /// UK postcodes: outward code (A9, A99, A9A, AA9, AA99, AA9A) then inward code (9AA).
 fn is_uk(compact: &str) -> bool {
-    if !(5..=7).contains(&compact.len()) {
+    // ASCII first: the split below counts bytes, and "Aé12" would be cut inside the "é".
+    if !compact.is_ascii() || !(5..=7).contains(&compact.len()) {
         return false;
     }
     let (outward, inward) = compact.split_at(compact.len() - 3);
@@ -175,5 +176,62 @@ mod tests {
             Postcode::parse("XX", "12345678901"),
             Err(FieldError::TooLong { max: 10 })
         );
+    }
+
+    /// Inputs at the edges of the parser, for the fuzz target `postcode_phone` (fuzz/, README
+    /// "Fuzzing"); an input it crashes on is added here.
+    #[test]
+    fn fuzz_regressions() {
+        // A non-ASCII letter put the UK check's split inside a character (a panic, for the
+        // first three).
+        for input in ["A\u{e9}12", "ab\u{20ac}1", "sw1\u{e9}1a", "\u{e9}1AA1"] {
+            assert_eq!(
+                Postcode::parse("GB", input),
+                Err(FieldError::PostcodeInvalid),
+                "{input}"
+            );
+        }
+        // Full-width and Arabic-Indic digits are not postcode digits.
+        assert_eq!(
+            Postcode::parse("CN", "\u{ff11}\u{ff10}\u{ff10}\u{ff10}\u{ff18}\u{ff10}"),
+            Err(FieldError::PostcodeInvalid)
+        );
+        assert_eq!(
+            Postcode::parse("XX", "\u{661}\u{662}\u{663}\u{664}"),
+            Err(FieldError::PostcodeInvalid)
+        );
+        // Any Unicode space separates.
+        assert_eq!(
+            Postcode::parse("GB", "sw1a\u{3000}1aa").unwrap().as_str(),
+            "SW1A 1AA"
+        );
+        // Hong Kong has no postcodes, so only none is accepted; an unknown format needs two
+        // characters and takes ten.
+        assert_eq!(Postcode::parse("HK", " \t").unwrap().as_str(), "");
+        assert_eq!(
+            Postcode::parse("HK", "999077"),
+            Err(FieldError::PostcodeInvalid)
+        );
+        assert_eq!(Postcode::parse("XX", "a"), Err(FieldError::PostcodeInvalid));
+        assert_eq!(
+            Postcode::parse("XX", "ab-12 cd34").unwrap().as_str(),
+            "AB-12 CD34"
+        );
+        // The normal form reads back as itself (the fuzz target's property).
+        for (country, input) in [
+            ("GB", "ec1a1bb"),
+            ("NL", "1012ab"),
+            ("JP", "1000001"),
+            ("US", "94105-1234"),
+            ("CA", "k1a 0b1"),
+            ("XX", " ab  12 "),
+        ] {
+            let once = Postcode::parse(country, input).unwrap();
+            assert_eq!(
+                Postcode::parse(country, once.as_str()).as_ref(),
+                Ok(&once),
+                "{country} {input}"
+            );
+        }
     }
 }

@@ -11,6 +11,12 @@ pub struct TrackingNumber(String);
 const WEIGHTS: [u32; 8] = [8, 6, 4, 2, 3, 5, 9, 7];
 
 impl TrackingNumber {
+    /// The canonical shape as the API document states it; the check digit is checked beyond it.
+    /// Spaces and lower case, accepted when typed, are left out.
+    pub const PATTERN: &str = "^[A-Z]{2}[0-9]{9}[A-Z]{2}$";
+    /// [`Self::PATTERN`], or empty where an empty field names no shipment.
+    pub const PATTERN_OR_EMPTY: &str = "^([A-Z]{2}[0-9]{9}[A-Z]{2})?$";
+
     /// The S10 check digit of eight serial digits.
     pub fn check_digit(serial: &[u8; 8]) -> u8 {
         let sum: u32 = serial
@@ -147,5 +153,47 @@ mod tests {
             );
         }
         assert_eq!(TrackingNumber::parse("  "), Err(FieldError::Required));
+    }
+
+    /// Inputs at the edges of the parser, for the fuzz target `tracking_number` (fuzz/, README
+    /// "Fuzzing"); an input it crashes on is added here.
+    #[test]
+    fn fuzz_regressions() {
+        for empty in ["", "\u{3000}\u{a0}\t\n"] {
+            assert_eq!(TrackingNumber::parse(empty), Err(FieldError::Required));
+        }
+        // Full-width letters and digits (U+FF01.. mirror ASCII from '!'), and Arabic-Indic
+        // digits: not S10.
+        let full_width: String = "RR473124829FR"
+            .chars()
+            .filter_map(|c| char::from_u32(u32::from(c) + 0xfee0))
+            .collect();
+        assert_eq!(full_width.chars().next(), Some('\u{ff32}'));
+        for bad in [
+            full_width.as_str(),
+            "RR\u{664}\u{667}\u{663}\u{661}\u{662}\u{664}\u{668}\u{662}\u{669}FR",
+            // Thirteen bytes with a three-byte character where the check digit goes.
+            "RR47312482\u{20ac}",
+            "RR473124829F",
+            "RR473124829FRA",
+            "R\u{0}473124829FR",
+        ] {
+            assert_eq!(
+                TrackingNumber::parse(bad),
+                Err(FieldError::Invalid),
+                "{bad}"
+            );
+        }
+        // Typed with any Unicode spaces and in lower case, it is the same number, and its
+        // normal form reads back as itself (the fuzz target's property).
+        let typed = TrackingNumber::parse("cp\u{a0}1234\u{3000}5678 5\tcn").unwrap();
+        assert_eq!(typed.as_str(), "CP123456785CN");
+        assert_eq!(TrackingNumber::parse(typed.as_str()).as_ref(), Ok(&typed));
+        // The first and last serials; one more has no number.
+        let first = TrackingNumber::from_parts("RR", 0, "CN").unwrap();
+        assert_eq!(first.as_str(), "RR000000005CN");
+        let last = TrackingNumber::from_parts("RR", 99_999_999, "CN").unwrap();
+        assert_eq!(last.as_str(), "RR999999995CN");
+        assert_eq!(TrackingNumber::from_parts("RR", 100_000_000, "CN"), None);
     }
 }

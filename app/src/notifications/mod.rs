@@ -257,7 +257,9 @@ pub struct KindChannels {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationPreferences {
-    /// `en` or `zh-CN`.
+    /// `en` or `zh-CN` (another `en-` or `zh-` tag is read as the nearer of the two).
+    // Locale::TAG_PATTERN
+    #[cfg_attr(feature = "ssr", schema(pattern = "^([Ee][Nn]|[Zz][Hh])(-.*)?$"))]
     pub locale: String,
     /// One entry per kind; kinds left out keep their setting.
     pub kinds: Vec<KindChannels>,
@@ -275,6 +277,17 @@ pub struct Webhook {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewWebhook {
+    /// An absolute `http` or `https` URL of a public host (not a loopback, private or
+    /// link-local address); at most 5 endpoints a customer (422 naming `url` beyond).
+    // service::MAX_URL_LEN
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            format = "uri",
+            max_length = 500,
+            pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
+        )
+    )]
     pub url: String,
 }
 
@@ -372,4 +385,24 @@ pub async fn remove_webhook(id: i64) -> Result<(), AppError> {
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
     respond(service::delete_webhook(&state.db, customer_id, id).await)
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::domain::schema::json_of;
+    use crate::i18n::Locale;
+
+    /// The document's literals are the rules' constants.
+    #[test]
+    fn the_document_states_the_locale_and_url_rules() {
+        let locale = &json_of::<NotificationPreferences>()["properties"]["locale"];
+        assert_eq!(locale["pattern"], Locale::TAG_PATTERN);
+        for tag in Locale::ALL.map(Locale::tag) {
+            assert!(Locale::from_tag(tag).is_some(), "{tag}");
+        }
+        let url = &json_of::<NewWebhook>()["properties"]["url"];
+        assert_eq!(url["maxLength"], service::MAX_URL_LEN);
+        assert_eq!(url["format"], "uri");
+    }
 }

@@ -34,7 +34,7 @@ fn Preferences() -> impl IntoView {
     view! {
         <section class="card" data-testid="preferences">
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                     {move || Suspend::new(async move {
                         loaded.await.map(|p| view! { <PreferencesForm initial=p /> })
                     })}
@@ -211,7 +211,7 @@ fn Webhooks() -> impl IntoView {
                 </div>
             })}
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                     {move || Suspend::new(async move {
                         list.await.map(|hooks| {
                             if hooks.is_empty() {

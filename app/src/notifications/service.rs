@@ -15,7 +15,7 @@ use crate::platform::{now_ms, Db};
 
 /// Endpoints one customer may register.
 pub const MAX_WEBHOOKS: usize = 5;
-const MAX_URL_LEN: usize = 500;
+pub const MAX_URL_LEN: usize = 500;
 
 /// Writes one message inside the caller's transaction, with a delivery row for each channel
 /// the customer wants for this kind, so the message and its sending exist exactly when the

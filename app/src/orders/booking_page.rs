@@ -290,7 +290,7 @@ fn BookingLoader() -> impl IntoView {
     let addresses = Resource::new(|| (), |_| list_addresses());
     view! {
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+            <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                 {move || Suspend::new(async move {
                     addresses.await.map(|list| {
                         if list.is_empty() {

@@ -239,9 +239,17 @@ impl<'a> LineCounter<'a> {
             byte += 1;
         }
         if byte > self.byte {
-            self.line += self.text[self.byte..byte]
+            // csv ends a record at "\n", "\r\n" or a lone "\r" (old Mac spreadsheets): each is one
+            // line, or rows on CR-only lines would share a line, and so a booking key.
+            let seen = &self.text[self.byte..byte];
+            self.line += seen
                 .iter()
-                .filter(|b| **b == b'\n')
+                .enumerate()
+                .filter(|(i, b)| match **b {
+                    b'\n' => true,
+                    b'\r' => seen.get(i + 1) != Some(&b'\n'),
+                    _ => false,
+                })
                 .count() as u64;
             self.byte = byte;
         }
@@ -388,14 +396,15 @@ fn check_row(
 }
 
 /// Books rows under `batch_key`: each row is its own booking with the key `batch_key:line`, so
-/// resending a batch (after a dropped connection) books nothing twice.
+/// resending a batch (after a dropped connection) books nothing twice. With the database out of
+/// reach the whole batch is unavailable (503): every further row would wait for it in turn.
 pub async fn book_rows(
     db: &Db,
     customer_id: i64,
     batch_key: &str,
     rows: &[(u64, BookingRequest)],
     locale: Locale,
-) -> Vec<ImportOutcome> {
+) -> Result<Vec<ImportOutcome>, AppError> {
     let mut outcomes = Vec::with_capacity(rows.len());
     for (line, booking) in rows {
         let key = format!("{batch_key}:{line}");
@@ -405,6 +414,7 @@ pub async fn book_rows(
                 tracking_number: Some(booked.shipment.tracking_number),
                 errors: vec![],
             },
+            Err(AppError::Unavailable) => return Err(AppError::Unavailable),
             Err(e) => ImportOutcome {
                 line: *line,
                 tracking_number: None,
@@ -424,7 +434,7 @@ pub async fn book_rows(
         };
         outcomes.push(outcome);
     }
-    outcomes
+    Ok(outcomes)
 }
 
 /// The API's one-call import: check the file and book every valid row; invalid rows are
@@ -443,7 +453,7 @@ pub async fn import(
         .iter()
         .filter_map(|r| r.booking.clone().map(|b| (r.line, b)))
         .collect();
-    let mut booked = book_rows(db, customer_id, batch_key, &valid, locale).await;
+    let mut booked = book_rows(db, customer_id, batch_key, &valid, locale).await?;
     let mut rows: Vec<ImportOutcome> = preview
         .rows
         .into_iter()
@@ -612,6 +622,80 @@ mod tests {
         assert_eq!(
             file_error(run(&text)),
             FieldError::TooManyRows { max: MAX_ROWS }
+        );
+    }
+
+    #[test]
+    fn lines_ended_by_a_lone_carriage_return_are_counted() {
+        // csv reads a lone "\r" as a line end (old Mac spreadsheets save so); counted too, each
+        // row has its own line and so its own booking key (`batch_key:line`).
+        let text = format!("{}\r{GOOD}\r{}\r", header(), GOOD.replace("PO-1", "PO-2"));
+        let p = run(&text).unwrap();
+        assert_eq!((p.valid, p.invalid), (2, 0), "{:?}", p.rows);
+        assert_eq!(p.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
+    }
+
+    /// Inputs at the edges of the import, for the fuzz target `csv_import` (fuzz/, README
+    /// "Fuzzing"); an input it crashes on is added here.
+    #[test]
+    fn fuzz_regressions() {
+        let bytes = |b: &[u8]| preview(b, "new", Locale::En);
+        // A byte order mark alone is an empty file, in each encoding.
+        let boms: [&[u8]; 3] = [b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"];
+        for bom in boms {
+            assert_eq!(file_error(bytes(bom)), FieldError::FileEmpty, "{bom:?}");
+        }
+        // An odd byte or a lone surrogate in UTF-16, or what follows a UTF-8 BOM not being
+        // UTF-8, is refused rather than guessed at.
+        let broken: [&[u8]; 4] = [
+            b"\xff\xfea",
+            b"\xff\xfe\x00\xd8",
+            b"\xfe\xff\xdc\x00",
+            b"\xef\xbb\xbf\xc0\xee",
+        ];
+        for b in broken {
+            assert_eq!(file_error(bytes(b)), FieldError::FileEncoding, "{b:?}");
+        }
+        // GBK is read as GB18030: a four-byte sequence is a character too.
+        assert_eq!(
+            decode(b"a\x81\x30\x81\x30").unwrap(),
+            ("a\u{80}".to_string(), "gbk")
+        );
+        // The same file in UTF-16 of either byte order reads as in UTF-8.
+        let text = format!("{}\n{GOOD}\n", header());
+        let utf8 = run(&text).unwrap();
+        for unit in [u16::to_le_bytes, u16::to_be_bytes] {
+            let mut utf16: Vec<u8> = unit(0xfeff).to_vec();
+            utf16.extend(text.encode_utf16().flat_map(unit));
+            let p = bytes(&utf16).unwrap();
+            assert_eq!(p.encoding, "utf-16");
+            assert_eq!(p.rows, utf8.rows);
+        }
+        // A quoted line break in the last field, and no line end after the last row.
+        let text = format!("{},note\n{GOOD},\"one\ntwo\"\n{GOOD},\"three\"", header());
+        let p = run(&text).unwrap();
+        assert_eq!((p.valid, p.invalid), (2, 0), "{:?}", p.rows);
+        assert_eq!(p.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
+        // Full-width digits are not a number.
+        let wide = GOOD.replace(",2.5,30,", ",\u{ff12}.\u{ff15},30,");
+        let p = run(&format!("{}\n{wide}\n", header())).unwrap();
+        let cells: Vec<(&str, &str)> = p.rows[0]
+            .errors
+            .iter()
+            .map(|e| (e.column.as_str(), e.code.as_str()))
+            .collect();
+        assert_eq!(cells, [("weight_kg", "not_a_number")]);
+        // A UK postcode with a non-ASCII letter panicked in `Postcode::parse`; it is a cell's
+        // error now.
+        let uk = GOOD.replace(",Beijing,100080,CN,", ",London,A\u{e9}12,GB,");
+        let p = run(&format!("{}\n{uk}\n", header())).unwrap();
+        assert!(
+            p.rows[0]
+                .errors
+                .iter()
+                .any(|e| e.column == "recipient_postcode" && e.code == "postcode_invalid"),
+            "{:?}",
+            p.rows[0].errors
         );
     }
 

@@ -19,6 +19,8 @@ pub mod shipments_page;
 use leptos::prelude::*;
 
 use crate::addresses::AddressInput;
+#[cfg(feature = "ssr")]
+use crate::domain::schema::{schema_type, DateOrEmpty, IntegerOrEmpty};
 use crate::error::{AppError, Reply};
 
 use serde::{Deserialize, Serialize};
@@ -121,17 +123,36 @@ pub struct ServiceQuote {
     pub latest_delivery: String,
 }
 
+/// The longest description of a parcel's contents kept.
+pub const MAX_CONTENTS_CHARS: usize = 200;
+
 /// One parcel as typed; units are in the field names.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ParcelInput {
+    // Weight::MAX_GRAMS
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 70000))]
     pub weight_g: i64,
+    // Dimensions::MAX_SIDE_CM, for each side
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 200))]
     pub length_cm: i64,
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 200))]
     pub width_cm: i64,
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 200))]
     pub height_cm: i64,
     /// Minor units (fen); 0 when not declared.
+    // service::MAX_DECLARED_VALUE
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 5000000))]
     pub declared_value: i64,
+    // MAX_CONTENTS_CHARS, NOT_BLANK_PATTERN
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 200,
+            pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+        )
+    )]
     pub contents: String,
 }
 
@@ -140,6 +161,8 @@ pub struct ParcelInput {
 pub struct QuoteRequest {
     pub sender: AddressInput,
     pub recipient: AddressInput,
+    // service::MAX_PARCELS
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 50))]
     pub parcels: Vec<ParcelInput>,
     /// Insure each parcel for its declared value.
     #[serde(default)]
@@ -364,20 +387,29 @@ impl ServiceLevel {
 pub struct BookingRequest {
     pub sender: AddressInput,
     pub recipient: AddressInput,
+    // service::MAX_PARCELS
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 50))]
     pub parcels: Vec<ParcelInput>,
     pub service: ServiceLevel,
     /// Insure each parcel for its declared value.
     #[serde(default)]
     pub insure: bool,
     /// The shipper's own reference (order number), shown on the label and searchable.
+    // shipments::MAX_REFERENCE_CHARS, SINGLE_LINE_PATTERN
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub reference: Option<String>,
     /// A delivery window in the recipient's area (`GET /api/v1/slots`), usually with the
     /// `scheduled` service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub delivery_slot_id: Option<i64>,
     /// A pickup window in the sender's area.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub pickup_slot_id: Option<i64>,
 }
 
@@ -460,32 +492,61 @@ pub enum ShipmentSort {
     Oldest,
 }
 
-/// The list's search, filters and page; every field optional. Dates are `YYYY-MM-DD` (UTC)
-/// and inclusive.
+/// The list's search, filters and page; every field optional, and an empty one is as if
+/// absent. Dates are `YYYY-MM-DD` (UTC) and inclusive.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams, utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct ShipmentQuery {
-    /// A tracking number, or part of the recipient's name, company, city or the reference.
+    /// A tracking number, or part of the recipient's name, company, city or the reference:
+    /// one line.
+    // shipments::MAX_SEARCH_CHARS, SINGLE_LINE_PATTERN
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        param(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub q: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<ShipmentStatusOrEmpty>, inline))]
     pub status: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<ServiceLevelOrEmpty>, inline))]
     pub service: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<DateOrEmpty>, inline))]
     pub from: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<DateOrEmpty>, inline))]
     pub to: Option<String>,
     #[serde(default)]
     pub sort: Option<ShipmentSort>,
     /// `next_cursor` of the previous page.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<IntegerOrEmpty>, inline))]
     pub cursor: Option<String>,
-    /// 1 to 100; 25 when absent.
+    /// 25 when absent.
+    // shipments::MAX_PAGE
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
+
+#[cfg(feature = "ssr")]
+schema_type!(
+    /// A shipment status, or empty for all.
+    pub ShipmentStatusOrEmpty = crate::domain::schema::one_of_or_empty(
+        ShipmentStatus::ALL.map(ShipmentStatus::as_str)
+    )
+);
+
+#[cfg(feature = "ssr")]
+schema_type!(
+    /// A service level, or empty for all.
+    pub ServiceLevelOrEmpty = crate::domain::schema::one_of_or_empty(
+        ServiceLevel::ALL.map(ServiceLevel::as_str)
+    )
+);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -694,12 +755,57 @@ pub async fn book_import_rows(
         return respond(Err(AppError::BadRequest("chunk".into())));
     }
     let locale = crate::i18n::locale_from_headers(&parts.headers);
-    Ok(import::book_rows(&state.db, customer_id, &batch_key, &rows, locale).await)
+    respond(import::book_rows(&state.db, customer_id, &batch_key, &rows, locale).await)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The document's literals are the rules' constants.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_document_states_the_parcel_booking_and_list_limits() {
+        use crate::domain::schema::{
+            json_of, param_schema, NOT_BLANK_PATTERN, SINGLE_LINE_PATTERN,
+        };
+        use crate::domain::{Dimensions, Weight};
+        let parcel = json_of::<ParcelInput>();
+        let field = |name: &str| parcel["properties"][name].clone();
+        assert_eq!(field("weight_g")["maximum"], Weight::MAX_GRAMS);
+        for side in ["length_cm", "width_cm", "height_cm"] {
+            assert_eq!(field(side)["minimum"], 1, "{side}");
+            assert_eq!(field(side)["maximum"], Dimensions::MAX_SIDE_CM, "{side}");
+        }
+        assert_eq!(
+            field("declared_value")["maximum"],
+            service::MAX_DECLARED_VALUE
+        );
+        assert_eq!(field("contents")["maxLength"], MAX_CONTENTS_CHARS);
+        assert_eq!(field("contents")["pattern"], NOT_BLANK_PATTERN);
+        for parcels in [
+            json_of::<QuoteRequest>()["properties"]["parcels"].clone(),
+            json_of::<BookingRequest>()["properties"]["parcels"].clone(),
+        ] {
+            assert_eq!(parcels["minItems"], 1);
+            assert_eq!(parcels["maxItems"], service::MAX_PARCELS);
+        }
+        let reference = &json_of::<BookingRequest>()["properties"]["reference"];
+        assert_eq!(reference["maxLength"], shipments::MAX_REFERENCE_CHARS);
+        assert_eq!(reference["pattern"], SINGLE_LINE_PATTERN);
+        let limit = param_schema::<ShipmentQuery>("limit");
+        assert_eq!(limit["minimum"], 1);
+        assert_eq!(limit["maximum"], shipments::MAX_PAGE);
+        let q = param_schema::<ShipmentQuery>("q");
+        assert_eq!(q["maxLength"], shipments::MAX_SEARCH_CHARS);
+        assert_eq!(q["pattern"], SINGLE_LINE_PATTERN);
+        let status = param_schema::<ShipmentQuery>("status");
+        assert_eq!(status["enum"][0], "");
+        assert_eq!(
+            status["enum"].as_array().unwrap().len(),
+            ShipmentStatus::ALL.len() + 1
+        );
+    }
 
     /// Rows: from; columns: to; both in `ShipmentStatus::ALL` order (created, picked_up,
     /// in_transit, at_hub, out_for_delivery, delivered, delayed, delivery_failed, damaged, lost,

@@ -109,7 +109,7 @@ fn QuoteForm() -> impl IntoView {
     };
     view! {
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+            <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                 {move || Suspend::new(async move {
                     addresses.await.map(|list| {
                         if list.is_empty() {

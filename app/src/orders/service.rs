@@ -3,7 +3,7 @@
 use super::pricing::{quote_all, ParcelSpec, QuoteInput, RateCard};
 use super::{
     BookingDraft, BookingRequest, DraftStage, ParcelDraft, ParcelInput, QuoteForm, QuoteRequest,
-    QuoteResponse, NEW_RECIPIENT,
+    QuoteResponse, MAX_CONTENTS_CHARS, NEW_RECIPIENT,
 };
 use crate::addresses::service::{parse as parse_address, ParsedAddress};
 use crate::domain::{Dimensions, Side, Weight};
@@ -43,8 +43,13 @@ fn parse_parcel(p: &ParcelInput, i: usize, errors: &mut FieldErrors) -> Option<P
     let contents = p.contents.trim();
     if contents.is_empty() {
         errors.insert(name("contents"), FieldError::Required);
-    } else if contents.chars().count() > 200 {
-        errors.insert(name("contents"), FieldError::TooLong { max: 200 });
+    } else if contents.chars().count() > MAX_CONTENTS_CHARS {
+        errors.insert(
+            name("contents"),
+            FieldError::TooLong {
+                max: MAX_CONTENTS_CHARS,
+            },
+        );
     }
     Some(ParcelSpec {
         weight: weight?,

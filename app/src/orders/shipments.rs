@@ -23,7 +23,11 @@ use crate::platform::{now_ms, Db};
 const STALE_CLAIM_MS: i64 = 60_000;
 pub const MAX_REFERENCE_CHARS: usize = 100;
 pub const MAX_PAGE: u32 = 100;
+/// The longest search text read.
+pub const MAX_SEARCH_CHARS: usize = 100;
 pub const DEFAULT_PAGE: u32 = 25;
+/// The longest `Idempotency-Key` read, of visible ASCII characters.
+pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 255;
 
 /// An 8-digit serial, uniform on 0..10^8, from the operating system's CSPRNG: one tracking
 /// number says nothing about any other (a counter, even scrambled, gave them all away).
@@ -249,7 +253,7 @@ fn check_key(key: &str) -> Result<&str, AppError> {
     if key.is_empty() {
         return Err(AppError::field(KEY_FIELD, FieldError::Required));
     }
-    if key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+    if key.len() > MAX_IDEMPOTENCY_KEY_BYTES || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(AppError::field(KEY_FIELD, FieldError::Invalid));
     }
     Ok(key)
@@ -748,7 +752,7 @@ pub async fn list(db: &Db, customer_id: i64, q: &ShipmentQuery) -> Result<Shipme
         } else {
             // One line, as the names and places searched are: PostgreSQL cannot even compare
             // a NUL, and would fail the whole search.
-            match single_line(text, 100, false) {
+            match single_line(text, MAX_SEARCH_CHARS, false) {
                 Ok(_) => push(
                     &mut sql,
                     " AND search_text LIKE ? ESCAPE '\\'",

@@ -97,7 +97,7 @@ fn ShipmentList() -> impl IntoView {
     view! {
         <Filters query=query />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+            <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                 {move || Suspend::new(async move {
                     let q = query.get_untracked();
                     page.await.map(|reply| match reply {

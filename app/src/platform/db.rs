@@ -35,6 +35,21 @@ pub struct Db {
 /// The PostgreSQL channel announcements travel on.
 const CHANNEL: &str = "parcelport_live";
 
+/// Announced to this instance's live pages when it hears the database's notifications again
+/// after losing them (PostgreSQL restarted): each page reads back what it may have missed.
+/// Not JSON, so nothing takes it for an event.
+pub const LIVE_RESUMED: &str = "resumed";
+
+/// How long a request waits for a PostgreSQL connection. A pool that cannot connect (the
+/// database stopped or restarting) answers 503 after this, rather than holding every request
+/// until the time limit; the sixteen connections are never all busy that long otherwise.
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long one attempt of the notification relay waits for its connection.
+const LISTEN_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// The relay's pauses between attempts after losing its connection, doubling up to the most.
+const LISTEN_FIRST_PAUSE: Duration = Duration::from_millis(250);
+const LISTEN_MOST_PAUSE: Duration = Duration::from_secs(10);
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -80,7 +95,11 @@ impl Db {
             DbKind::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
+                    // Each idle connection is pinged before it is handed out (sqlx's default,
+                    // relied on): after a restart of PostgreSQL the pool drops the dead ones and
+                    // connects afresh, so no request gets a connection the restart cut.
+                    .test_before_acquire(true)
                     .connect(url)
                     .await?
             }
@@ -173,29 +192,64 @@ pub fn like_contains(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Forwards the database's notifications to this instance's live pages, reconnecting after a
-/// lost connection.
+/// Forwards the database's notifications to this instance's live pages. A lost connection
+/// (PostgreSQL stopped or restarted, the session ended) is logged and made again, with pauses
+/// doubling from 250 ms to 10 s while the database stays out of reach; once it listens again it
+/// announces [`LIVE_RESUMED`], as anything announced meanwhile went unheard.
 async fn relay_notifications(url: String, to: tokio::sync::broadcast::Sender<String>) {
+    let mut pause = LISTEN_FIRST_PAUSE;
+    // Whether live pages may have missed announcements: the connection was lost, or never made.
+    let mut interrupted = false;
+    let mut attempts = 0u32;
     loop {
-        match sqlx::postgres::PgListener::connect(&url).await {
-            Ok(mut listener) => match listener.listen(CHANNEL).await {
-                Ok(()) => loop {
-                    match listener.recv().await {
-                        Ok(n) => {
+        match listen(&url).await {
+            Ok(mut listener) => {
+                if interrupted {
+                    tracing::info!(attempts, "live notifications resumed");
+                    // No receiver (nobody watching) is not an error.
+                    let _ = to.send(LIVE_RESUMED.to_string());
+                }
+                pause = LISTEN_FIRST_PAUSE;
+                attempts = 0;
+                let lost = loop {
+                    match listener.try_recv().await {
+                        Ok(Some(n)) => {
                             let _ = to.send(n.payload().to_string());
                         }
-                        Err(e) => {
-                            tracing::warn!("live notifications interrupted: {e}");
-                            break;
-                        }
+                        // Without eager reconnection, a lost connection is reported at once.
+                        Ok(None) => break "the connection was lost".to_string(),
+                        Err(e) => break e.to_string(),
                     }
-                },
-                Err(e) => tracing::warn!("LISTEN failed: {e}"),
-            },
-            Err(e) => tracing::warn!("live notifications unavailable: {e}"),
+                };
+                tracing::warn!("live notifications interrupted ({lost}); reconnecting");
+            }
+            Err(e) if attempts == 0 => {
+                tracing::warn!("live notifications unavailable ({e}); retrying");
+            }
+            // Once per attempt would fill the log during a long outage.
+            Err(e) => tracing::debug!(attempts, "live notifications still unavailable: {e}"),
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        interrupted = true;
+        attempts += 1;
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(LISTEN_MOST_PAUSE);
     }
+}
+
+/// A connection listening on [`CHANNEL`], of its own (a listener holds its connection).
+async fn listen(url: &str) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(LISTEN_CONNECT_TIMEOUT)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_lazy(url)?;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+    // A lost connection ends `try_recv` at once with `None`, instead of reconnecting inside it
+    // where the loss could not be logged nor told to live pages.
+    listener.eager_reconnect(false);
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
 }
 
 #[cfg(test)]

@@ -10,6 +10,9 @@ use crate::error::AppError;
 
 const KEY_NAME: &str = "links";
 
+/// A signature as the API document states it: the 32 bytes of an HMAC-SHA256 in hex.
+pub const SIGNATURE_PATTERN: &str = "^[0-9A-Fa-f]{64}$";
+
 /// The deployment's signing key, made on first use; concurrent first uses agree on one.
 pub async fn key(db: &Db) -> Result<String, AppError> {
     sqlx::query("INSERT INTO link_keys (name, secret) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -66,6 +69,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_signature_has_the_shape_the_document_states() {
+        let sig = sign("k3y", "view", "7", 1_000);
+        assert!(
+            sig.len() == 64 && sig.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{sig}"
+        );
+        assert!(SIGNATURE_PATTERN.ends_with("{64}$"));
+        // Upper case reads the same: the document allows both.
+        assert!(verify("k3y", "view", "7", 1_000, &sig.to_uppercase(), 0));
+    }
+
+    #[test]
     fn a_link_holds_for_its_subject_until_it_expires() {
         let (key, exp) = ("k3y", 1_000_000);
         let sig = sign(key, "rate", "CP123", exp);
@@ -82,5 +97,43 @@ mod tests {
         );
         assert!(!verify("other", "rate", "CP123", exp, &sig, 0), "other key");
         assert!(!verify(key, "rate", "CP123", exp, "zz", 0));
+    }
+
+    /// Inputs at the edges of signing and checking, for the fuzz target `signed_links` (fuzz/,
+    /// README "Fuzzing"); an input it crashes on is added here.
+    #[test]
+    fn fuzz_regressions() {
+        let (key, exp) = ("k3y", 1_000_000);
+        let sig = sign(key, "rate", "CP123", exp);
+        assert_eq!(sig.len(), 64);
+        // Hex is read in either case and with spaces around it, as links get copied.
+        for copied in [sig.to_uppercase(), format!(" {sig}\n")] {
+            assert!(
+                verify(key, "rate", "CP123", exp, &copied, exp),
+                "{copied:?}"
+            );
+        }
+        // Cut short, lengthened, odd, not hex, not ASCII, empty or all zeros: refused.
+        for bad in [
+            sig[..62].to_string(),
+            format!("{sig}00"),
+            sig[..63].to_string(),
+            format!("{}\u{e9}", &sig[..62]),
+            "\u{e9}".repeat(32),
+            String::new(),
+            "0".repeat(64),
+        ] {
+            assert!(!verify(key, "rate", "CP123", exp, &bad, 0), "{bad:?}");
+        }
+        // The extreme expiries and clocks.
+        let never = sign(key, "rate", "CP123", i64::MAX);
+        assert!(verify(key, "rate", "CP123", i64::MAX, &never, i64::MAX));
+        let past = sign(key, "rate", "CP123", i64::MIN);
+        assert!(verify(key, "rate", "CP123", i64::MIN, &past, i64::MIN));
+        assert!(!verify(key, "rate", "CP123", i64::MIN, &past, i64::MIN + 1));
+        // An empty key, purpose and subject sign and check like any other.
+        let empty = sign("", "", "", 0);
+        assert!(verify("", "", "", 0, &empty, 0));
+        assert!(!verify("", "", "", 0, &empty, 1));
     }
 }

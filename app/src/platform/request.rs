@@ -100,11 +100,17 @@ pub fn server_fn_context() -> Result<(AppState, http::request::Parts), AppError>
 }
 
 /// Inside a server function: sets the HTTP status of an error, so callers that are not the
-/// Leptos client (curl, tests) see a meaningful code.
+/// Leptos client (curl, tests) see a meaningful code; a 503 says when to try again.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(e) = &result {
         if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             opts.set_status(e.status());
+            if *e == AppError::Unavailable {
+                opts.insert_header(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(crate::error::UNAVAILABLE_RETRY_SECS),
+                );
+            }
         }
     }
     result

@@ -17,21 +17,22 @@ pub const EDIT_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
 
 /// Customer satisfaction, 1 (very dissatisfied) to 5 (very satisfied).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(try_from = "i64", into = "i64")]
 pub struct Csat(u8);
 
 /// Net Promoter answer: how likely, 0 to 10, the customer is to recommend the carrier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(try_from = "i64", into = "i64")]
 pub struct Nps(u8);
 
 impl Csat {
+    pub const MIN: u8 = 1;
+    pub const MAX: u8 = 5;
+
     pub fn parse(score: i64) -> Result<Self, FieldError> {
         u8::try_from(score)
             .ok()
-            .filter(|s| (1..=5).contains(s))
+            .filter(|s| (Self::MIN..=Self::MAX).contains(s))
             .map(Csat)
             .ok_or(FieldError::Invalid)
     }
@@ -47,10 +48,12 @@ impl Csat {
 }
 
 impl Nps {
+    pub const MAX: u8 = 10;
+
     pub fn parse(score: i64) -> Result<Self, FieldError> {
         u8::try_from(score)
             .ok()
-            .filter(|s| *s <= 10)
+            .filter(|s| *s <= Self::MAX)
             .map(Nps)
             .ok_or(FieldError::Invalid)
     }
@@ -85,6 +88,42 @@ macro_rules! score_conversions {
 }
 score_conversions!(Csat);
 score_conversions!(Nps);
+
+// The scales as the API document states them, from the bounds `parse` checks.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Csat {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Integer)
+            .description(Some(
+                "Customer satisfaction, 1 (very dissatisfied) to 5 (very satisfied).",
+            ))
+            .minimum(Some(Self::MIN))
+            .maximum(Some(Self::MAX))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Csat {}
+
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Nps {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Integer)
+            .description(Some(
+                "Net Promoter answer: how likely, 0 to 10, the customer is to recommend the \
+                 carrier.",
+            ))
+            .minimum(Some(0))
+            .maximum(Some(Self::MAX))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Nps {}
 
 /// A low score invites a complaint with the shipment filled in.
 pub fn offers_complaint(csat: Csat, nps: Option<Nps>) -> bool {
@@ -190,7 +229,15 @@ pub struct RatingInput {
     pub nps: Option<Nps>,
     #[serde(default)]
     pub tags: Vec<RatingTag>,
+    /// Several lines; empty for none.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 1000,
+            pattern = r"^(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*$"
+        )
+    )]
     pub comment: Option<String>,
 }
 
@@ -285,6 +332,20 @@ mod tests {
         // The same rules when they arrive as JSON.
         assert!(serde_json::from_str::<Csat>("6").is_err());
         assert_eq!(serde_json::from_str::<Nps>("7").unwrap().get(), 7);
+    }
+
+    /// The document's literals are the rules' constants.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_document_states_the_scales_and_the_comment_limit() {
+        use crate::domain::schema::{json_of, FREE_TEXT_PATTERN};
+        let csat = json_of::<Csat>();
+        assert_eq!(csat["minimum"], Csat::MIN);
+        assert_eq!(csat["maximum"], Csat::MAX);
+        assert_eq!(json_of::<Nps>()["maximum"], Nps::MAX);
+        let comment = &json_of::<RatingInput>()["properties"]["comment"];
+        assert_eq!(comment["maxLength"], MAX_COMMENT_CHARS);
+        assert_eq!(comment["pattern"], FREE_TEXT_PATTERN);
     }
 
     #[test]

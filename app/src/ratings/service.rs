@@ -51,7 +51,9 @@ pub async fn authorize(
             }
             None
         }
-        _ => Some(require_customer(db, headers).await?),
+        // A signature is a link's, as with returns: without its expiry it proves nothing.
+        (None, Some(_)) => return Err(AppError::field("link", FieldError::LinkExpired)),
+        (_, None) => Some(require_customer(db, headers).await?),
     };
     access(db, tn, caller).await
 }

@@ -184,16 +184,32 @@ impl ReturnMethod {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReturnRequest {
     /// Indexes (from 0) of the shipment's parcels going back.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub items: Vec<u32>,
     pub reason: ReturnReason,
+    /// Several lines; empty for none.
+    // service::MAX_NOTE_CHARS, FREE_TEXT_PATTERN
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 1000,
+            pattern = r"^(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*$"
+        )
+    )]
     pub note: Option<String>,
     pub method: ReturnMethod,
     /// With `pickup`: a window from the return options.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub pickup_slot_id: Option<i64>,
     /// With `drop_off`: one of the area's points.
+    // service::MAX_POINT_CHARS, SINGLE_LINE_PATTERN
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub drop_off_point: Option<String>,
 }
 
@@ -294,8 +310,16 @@ pub struct ReturnOptions {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReturnDecision {
     pub approve: bool,
-    /// Required when rejecting: the customer is told why.
+    /// Required when rejecting: the customer is told why. Several lines.
+    // service::MAX_NOTE_CHARS, FREE_TEXT_PATTERN
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 1000,
+            pattern = r"^(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*$"
+        )
+    )]
     pub note: Option<String>,
 }
 
@@ -305,7 +329,16 @@ pub struct ReturnDecision {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RefundInput {
     pub refund: bool,
+    /// Several lines; empty for none.
+    // service::MAX_NOTE_CHARS, FREE_TEXT_PATTERN
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 1000,
+            pattern = r"^(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)*$"
+        )
+    )]
     pub note: Option<String>,
 }
 
@@ -425,6 +458,27 @@ pub async fn refund_return(id: i64, input: RefundInput) -> Result<Reply<Return>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The document's literals are the rules' constants.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_document_states_the_notes_and_the_point() {
+        use crate::domain::schema::{json_of, FREE_TEXT_PATTERN, SINGLE_LINE_PATTERN};
+        let request = json_of::<ReturnRequest>();
+        let notes = [
+            request["properties"]["note"].clone(),
+            json_of::<ReturnDecision>()["properties"]["note"].clone(),
+            json_of::<RefundInput>()["properties"]["note"].clone(),
+        ];
+        for note in notes {
+            assert_eq!(note["maxLength"], service::MAX_NOTE_CHARS);
+            assert_eq!(note["pattern"], FREE_TEXT_PATTERN);
+        }
+        let point = &request["properties"]["drop_off_point"];
+        assert_eq!(point["maxLength"], service::MAX_POINT_CHARS);
+        assert_eq!(point["pattern"], SINGLE_LINE_PATTERN);
+        assert_eq!(request["properties"]["items"]["minItems"], 1);
+    }
 
     #[test]
     fn a_links_signature_is_read_back_from_its_path() {

@@ -50,7 +50,7 @@ pub fn ReturnsPage() -> impl IntoView {
             let list = Resource::new(|| (), |_| my_returns());
             view! {
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback=|_| view! { <crate::pages::errors::ServerError /> }>
+                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
                         {move || Suspend::new(async move {
                             list.await.map(|rows| view! { <ReturnList rows=rows /> })
                         })}

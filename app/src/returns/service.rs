@@ -20,7 +20,9 @@ use crate::slots::service as slots;
 
 const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
-const MAX_NOTE_CHARS: usize = 1000;
+pub const MAX_NOTE_CHARS: usize = 1000;
+/// The longest drop-off point read (one of the area's points, which are shorter).
+pub const MAX_POINT_CHARS: usize = 200;
 /// A recipient's link to request a return lasts a day; the link to follow it, 90 days.
 const REQUEST_LINK_TTL_MS: i64 = DAY_MS;
 const VIEW_LINK_TTL_MS: i64 = 90 * DAY_MS;
@@ -267,7 +269,11 @@ pub async fn create_at(
             },
         },
         ReturnMethod::DropOff => {
-            let chosen = single_line(req.drop_off_point.as_deref().unwrap_or(""), 200, true);
+            let chosen = single_line(
+                req.drop_off_point.as_deref().unwrap_or(""),
+                MAX_POINT_CHARS,
+                true,
+            );
             let points = area
                 .as_ref()
                 .map(|a| a.input.pickup_points.clone())

@@ -72,18 +72,37 @@ pub struct SlotList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WindowInput {
+    // service::TIME_PATTERN
+    #[cfg_attr(feature = "ssr", schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
     pub start: String,
+    /// After `start` (422 naming `windows[i].end` otherwise).
+    #[cfg_attr(feature = "ssr", schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
     pub end: String,
 }
 
-/// A service area and its weekly pattern, as a manager defines it.
+/// A service area and its weekly pattern, as a manager defines it. Beyond what each field
+/// states: the country and the cities must be in the gazetteer, the time zone in the time zone
+/// database, and an area needs at least one city or postcode prefix (422 naming the field).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SlotTemplateInput {
-    /// Short code, e.g. `shanghai`: lower-case letters, digits and `-`.
+    /// Short code, e.g. `shanghai`: lower-case letters, digits and `-` (upper case is lowered).
+    // service::MAX_AREA_CODE_CHARS, service::AREA_CODE_PATTERN
+    #[cfg_attr(feature = "ssr", schema(max_length = 40, pattern = "^[A-Za-z0-9-]+$"))]
     pub area: String,
+    /// One line.
+    // service::MAX_NAME_CHARS, REQUIRED_LINE_PATTERN
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x1f\x7f-\x9f]*$"
+        )
+    )]
     pub name: String,
     /// ISO 3166-1 alpha-2.
+    #[cfg_attr(feature = "ssr", schema(pattern = "^[A-Za-z]{2}$"))]
     pub country: String,
     /// IANA name, e.g. `Asia/Shanghai`.
     pub time_zone: String,
@@ -94,20 +113,41 @@ pub struct SlotTemplateInput {
     #[serde(default)]
     pub postcode_prefixes: Vec<String>,
     /// ISO weekdays with windows: 1 = Monday ... 7 = Sunday.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, minimum = 1, maximum = 7))]
     pub weekdays: Vec<u8>,
+    // service::MAX_WINDOWS
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 24))]
     pub windows: Vec<WindowInput>,
     /// Parcels per window.
+    // service::MAX_CAPACITY
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 10000))]
     pub capacity: i64,
     /// The cut-off is `cutoff_time` local, this many days before the window's day.
+    // service::MAX_CUTOFF_DAYS_BEFORE
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 14))]
     pub cutoff_days_before: i64,
+    // service::TIME_PATTERN
+    #[cfg_attr(feature = "ssr", schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$"))]
     pub cutoff_time: String,
     /// How many days ahead windows open.
+    // service::MAX_DAYS_AHEAD
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 60))]
     pub days_ahead: i64,
-    /// Closed days, `YYYY-MM-DD`.
+    /// Closed days, `YYYY-MM-DD` (empty entries are skipped).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = Vec<crate::domain::schema::DateOrEmpty>, inline)
+    )]
     pub holidays: Vec<String>,
-    /// Pickup points a recipient may choose instead of a delivery window.
+    /// Pickup points a recipient may choose instead of a delivery window: one line each
+    /// (empty entries are skipped).
+    // service::MAX_POINT_CHARS, SINGLE_LINE_PATTERN
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(max_length = 120, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub pickup_points: Vec<String>,
 }
 
@@ -123,7 +163,9 @@ pub struct SlotTemplate {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SlotUpdate {
+    // service::MAX_CAPACITY
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 10000))]
     pub capacity: Option<i64>,
     #[serde(default)]
     pub closed: Option<bool>,
@@ -133,6 +175,8 @@ pub struct SlotUpdate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SlotChoice {
+    /// A window of the destination's area (422 `slot_not_in_area` otherwise).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub slot_id: i64,
 }
 
@@ -238,7 +282,7 @@ pub async fn template_slots(
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     respond(service::require_manager(&state.db, &parts.headers).await)?;
-    Ok(service::of_template(&state.db, template_id, &from, days).await)
+    Ok(service::of_template(&state.db, template_id, &from, i64::from(days)).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "slots/update", input = server_fn::codec::Json)]
@@ -247,4 +291,48 @@ pub async fn update_slot(slot_id: i64, update: SlotUpdate) -> Result<Reply<Slot>
     let (state, parts) = respond(server_fn_context())?;
     respond(service::require_manager(&state.db, &parts.headers).await)?;
     Ok(service::update_slot(&state.db, slot_id, &update).await)
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::domain::schema::{json_of, REQUIRED_LINE_PATTERN, SINGLE_LINE_PATTERN};
+
+    /// The document's literals are the rules' constants.
+    #[test]
+    fn the_document_states_the_template_and_window_limits() {
+        let template = json_of::<SlotTemplateInput>();
+        let field = |name: &str| template["properties"][name].clone();
+        assert_eq!(field("area")["maxLength"], service::MAX_AREA_CODE_CHARS);
+        assert_eq!(field("area")["pattern"], service::AREA_CODE_PATTERN);
+        assert_eq!(field("name")["maxLength"], service::MAX_NAME_CHARS);
+        assert_eq!(field("name")["pattern"], REQUIRED_LINE_PATTERN);
+        assert_eq!(field("weekdays")["items"]["minimum"], 1);
+        assert_eq!(field("weekdays")["items"]["maximum"], 7);
+        assert_eq!(field("windows")["maxItems"], service::MAX_WINDOWS);
+        assert_eq!(field("capacity")["maximum"], service::MAX_CAPACITY);
+        assert_eq!(
+            field("cutoff_days_before")["maximum"],
+            service::MAX_CUTOFF_DAYS_BEFORE
+        );
+        assert_eq!(field("cutoff_time")["pattern"], service::TIME_PATTERN);
+        assert_eq!(field("days_ahead")["maximum"], service::MAX_DAYS_AHEAD);
+        assert_eq!(
+            field("pickup_points")["items"]["maxLength"],
+            service::MAX_POINT_CHARS
+        );
+        assert_eq!(
+            field("pickup_points")["items"]["pattern"],
+            SINGLE_LINE_PATTERN
+        );
+        let window = json_of::<WindowInput>();
+        for end in ["start", "end"] {
+            assert_eq!(window["properties"][end]["pattern"], service::TIME_PATTERN);
+        }
+        let update = json_of::<SlotUpdate>();
+        assert_eq!(
+            update["properties"]["capacity"]["maximum"],
+            service::MAX_CAPACITY
+        );
+    }
 }

@@ -21,8 +21,16 @@ use crate::platform::{now_ms, Db};
 
 pub const MAX_DAYS_AHEAD: i64 = 60;
 pub const MAX_CAPACITY: i64 = 10_000;
-const MAX_WINDOWS: usize = 24;
+pub const MAX_WINDOWS: usize = 24;
+pub const MAX_CUTOFF_DAYS_BEFORE: i64 = 14;
+pub const MAX_AREA_CODE_CHARS: usize = 40;
+pub const MAX_NAME_CHARS: usize = 80;
+pub const MAX_POINT_CHARS: usize = 120;
 const DEFAULT_DAYS: i64 = 7;
+/// What `parse_time` reads, as the API document states it: `HH:MM`, 24-hour.
+pub const TIME_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
+/// An area's code as typed: letters (kept in lower case), digits and `-`.
+pub const AREA_CODE_PATTERN: &str = "^[A-Za-z0-9-]+$";
 
 pub async fn require_manager(db: &Db, headers: &http::HeaderMap) -> Result<(), AppError> {
     require_role(db, headers, &[Role::Manager])
@@ -166,14 +174,14 @@ pub fn parse_template(input: &SlotTemplateInput) -> Result<(SlotTemplateInput, P
     let area = input.area.trim().to_ascii_lowercase();
     if area.is_empty() {
         put(&mut errors, "area".into(), FieldError::Required);
-    } else if area.len() > 40
+    } else if area.len() > MAX_AREA_CODE_CHARS
         || !area
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         put(&mut errors, "area".into(), FieldError::AreaCode);
     }
-    let name = match single_line(&input.name, 80, true) {
+    let name = match single_line(&input.name, MAX_NAME_CHARS, true) {
         Ok(n) => n.unwrap_or_default(),
         Err(e) => {
             put(&mut errors, "name".into(), e);
@@ -274,11 +282,13 @@ pub fn parse_template(input: &SlotTemplateInput) -> Result<(SlotTemplateInput, P
             },
         );
     }
-    if !(0..=14).contains(&input.cutoff_days_before) {
+    if !(0..=MAX_CUTOFF_DAYS_BEFORE).contains(&input.cutoff_days_before) {
         put(
             &mut errors,
             "cutoff_days_before".into(),
-            FieldError::TooLarge { max: 14 },
+            FieldError::TooLarge {
+                max: MAX_CUTOFF_DAYS_BEFORE as usize,
+            },
         );
     }
     let cutoff_time = parse_time(&input.cutoff_time).unwrap_or_else(|e| {
@@ -308,7 +318,7 @@ pub fn parse_template(input: &SlotTemplateInput) -> Result<(SlotTemplateInput, P
     holidays.sort();
     let mut points = Vec::new();
     for (i, p) in input.pickup_points.iter().enumerate() {
-        match single_line(p, 120, false) {
+        match single_line(p, MAX_POINT_CHARS, false) {
             Ok(Some(p)) if !points.contains(&p) => points.push(p),
             Ok(_) => {}
             Err(e) => put(&mut errors, format!("pickup_points[{i}]"), e),
@@ -788,22 +798,45 @@ async fn between(
 }
 
 /// `from` (empty: today) and `days` (0: a week) checked against the template's horizon.
+/// `from` as asked: a day, or none (empty) for today; anything else is refused naming `from`.
+fn asked_day(from: &str) -> Result<Option<Date>, AppError> {
+    match from.trim() {
+        "" => Ok(None),
+        s => parse_day(s)
+            .map(Some)
+            .map_err(|e| AppError::field("from", e)),
+    }
+}
+
 fn range(t: &Stored, from: &str, days: i64, now: i64) -> Result<(Date, Date), AppError> {
     let today = today(&t.pattern.tz, now);
-    let from = match from.trim() {
-        "" => today,
-        s => parse_day(s).map_err(|e| AppError::field("from", e))?,
-    }
-    .max(today);
+    let from = asked_day(from)?.unwrap_or(today).max(today);
     let days = if days <= 0 { DEFAULT_DAYS } else { days }.min(t.pattern.days_ahead);
     let horizon = today
         .checked_add((t.pattern.days_ahead - 1).days())
         .map_err(|_| AppError::Internal)?;
+    // A day so late that the list would end past the calendar is past the horizon too: the
+    // list is empty.
     let to = from
         .checked_add((days - 1).days())
-        .map_err(|_| AppError::field("from", FieldError::DateInvalid))?
-        .min(horizon);
+        .map_or(horizon, |to| to.min(horizon));
     Ok((from, to))
+}
+
+/// `days` as the API takes it: 1 to [`MAX_DAYS_AHEAD`], a week when absent (an area's shorter
+/// horizon still ends the list); anything else is refused naming `days`.
+pub fn asked_days(days: Option<i64>) -> Result<i64, AppError> {
+    match days {
+        None => Ok(DEFAULT_DAYS),
+        Some(d) if d < 1 => Err(AppError::field("days", FieldError::MustBePositive)),
+        Some(d) if d > MAX_DAYS_AHEAD => Err(AppError::field(
+            "days",
+            FieldError::TooLarge {
+                max: MAX_DAYS_AHEAD as usize,
+            },
+        )),
+        Some(d) => Ok(d),
+    }
 }
 
 fn list_of(t: Option<&Stored>, slots: Vec<Slot>) -> SlotList {
@@ -826,6 +859,8 @@ pub async fn for_address(
     if postcode.trim().is_empty() && city.trim().is_empty() {
         return Err(AppError::field("postcode", FieldError::Required));
     }
+    // Checked before the area, so a bad day is refused where no area serves the address too.
+    asked_day(from)?;
     let templates = load_templates(db).await?;
     let Some(t) = area_for(&templates, country, city, postcode) else {
         return Ok(list_of(None, Vec::new()));
@@ -836,10 +871,10 @@ pub async fn for_address(
 }
 
 /// A template's windows, for its manager.
-pub async fn of_template(db: &Db, id: i64, from: &str, days: u32) -> Result<SlotList, AppError> {
+pub async fn of_template(db: &Db, id: i64, from: &str, days: i64) -> Result<SlotList, AppError> {
     let t = load_template(db, id).await?;
     let now = now_ms();
-    let (from, to) = range(&t, from, i64::from(days), now)?;
+    let (from, to) = range(&t, from, days, now)?;
     Ok(list_of(Some(&t), between(db, &t, from, to, now).await?))
 }
 

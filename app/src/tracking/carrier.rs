@@ -380,7 +380,9 @@ pub async fn record_at(
                 out.duplicates += 1;
                 "duplicate"
             }
-            Err(AppError::Internal) => return Err(AppError::Internal),
+            // The batch fails whole, not this one event: the carrier sends it again (after the
+            // `Retry-After` of a 503), and what was stored meanwhile comes back as duplicates.
+            Err(err @ (AppError::Internal | AppError::Unavailable)) => return Err(err),
             Err(err) => {
                 out.refused += 1;
                 out.results.push(refused(&e.event_id, &err, locale));
@@ -504,7 +506,7 @@ pub async fn record_positions(
                     fields: Default::default(),
                 });
             }
-            Err(AppError::Internal) => return Err(AppError::Internal),
+            Err(err @ (AppError::Internal | AppError::Unavailable)) => return Err(err),
             Err(err) => {
                 out.refused += 1;
                 out.results.push(refused(&label, &err, locale));
@@ -598,5 +600,97 @@ mod tests {
             validate(&future, NOW).unwrap_err()["time"],
             FieldError::InFuture
         );
+    }
+
+    /// Inputs at the edges of a batch, for the fuzz target `carrier_batch` (fuzz/, README
+    /// "Fuzzing"); an input it crashes on is added here.
+    #[test]
+    fn fuzz_regressions() {
+        let batch = |json: &str| serde_json::from_str::<CarrierBatch>(json);
+        // Not a batch, or a lone surrogate that is no text: refused before any check.
+        assert!(batch("{}").is_err());
+        assert!(batch(r#"{"events":{}}"#).is_err());
+        assert!(batch(
+            r#"{"events":[{"event_id":"\ud800","tracking_number":"","status":"","time":""}]}"#
+        )
+        .is_err());
+        assert!(batch(r#"{"events":[]}"#).unwrap().events.is_empty());
+
+        // 2026-11-17T00:00:00Z, a day before NOW.
+        let at = 1_794_873_600_000;
+        let mut e = event();
+        e.time = "2026-11-17T00:00:00Z".into();
+        // The longest event id, trimmed; the corners of the map.
+        e.event_id = format!(" {} ", "x".repeat(100));
+        (e.lat, e.lng) = (Some(90.0), Some(-180.0));
+        let v = validate(&e, NOW).unwrap();
+        assert_eq!((v.event_id.len(), v.point), (100, Some((90.0, -180.0))));
+        // A scan may be ten minutes ahead of the clock, not a millisecond more.
+        assert_eq!(validate(&e, at - FUTURE_SLACK_MS).unwrap().time_ms, at);
+        assert_eq!(
+            validate(&e, at - FUTURE_SLACK_MS - 1).unwrap_err()["time"],
+            FieldError::InFuture
+        );
+        let with = |change: fn(&mut CarrierEvent)| {
+            let mut bad = e.clone();
+            change(&mut bad);
+            bad
+        };
+        for (bad, field, error) in [
+            (
+                with(|b| b.event_id = "x".repeat(101)),
+                "event_id",
+                FieldError::Invalid,
+            ),
+            (
+                with(|b| b.event_id = "scan 1".into()),
+                "event_id",
+                FieldError::Invalid,
+            ),
+            (
+                with(|b| b.event_id = "\u{626b}\u{63cf}".into()),
+                "event_id",
+                FieldError::Invalid,
+            ),
+            (
+                with(|b| b.tracking_number = String::new()),
+                "tracking_number",
+                FieldError::Required,
+            ),
+            (
+                with(|b| b.status = "IN_TRANSIT".into()),
+                "status",
+                FieldError::StatusUnknown,
+            ),
+            (
+                with(|b| b.time = "2026-11-17T00:00:00".into()),
+                "time",
+                FieldError::DateTimeInvalid,
+            ),
+            (
+                with(|b| b.lat = Some(90.000_001)),
+                "lat",
+                FieldError::Invalid,
+            ),
+            (with(|b| b.lat = None), "lat", FieldError::Invalid),
+            (
+                with(|b| b.place = Some("Hub\n2".into())),
+                "place",
+                FieldError::ControlCharacters,
+            ),
+            (
+                with(|b| b.place = Some("\u{e9}".repeat(121))),
+                "place",
+                FieldError::TooLong { max: 120 },
+            ),
+            (
+                with(|b| b.note = Some("n".repeat(501))),
+                "note",
+                FieldError::TooLong { max: 500 },
+            ),
+        ] {
+            let fields = validate(&bad, NOW).unwrap_err();
+            assert_eq!(fields.get(field), Some(&error), "{bad:?}");
+        }
     }
 }

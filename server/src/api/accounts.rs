@@ -125,8 +125,9 @@ pub async fn update_profile(
 /// `PUT /api/v1/me/password`
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordChange {
+    /// The caller's password now (422 naming `current_password` when wrong).
     pub current_password: String,
-    /// At least 12 characters, not one of the passwords attackers try first.
+    #[schema(value_type = app::domain::Password)]
     pub new_password: String,
 }
 

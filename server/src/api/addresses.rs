@@ -37,7 +37,7 @@ pub async fn create(
 
 /// Replaces one of the caller's addresses (another customer's: 404).
 #[utoipa::path(put, path = "/api/v1/addresses/{id}", tag = "addresses", request_body = AddressInput,
-    params(("id" = i64, Path)), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Address), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn update(
@@ -54,7 +54,7 @@ pub async fn update(
 
 /// Deletes one of the caller's addresses (another customer's: 404).
 #[utoipa::path(delete, path = "/api/v1/addresses/{id}", tag = "addresses",
-    params(("id" = i64, Path)), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = []), ("session" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,

@@ -15,6 +15,7 @@ use super::{ApiError, ApiJson, ApiPath, ErrorBody};
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct ResolveInput {
     /// The resolution, as the customer will read it.
+    #[schema(value_type = app::complaints::ComplaintText)]
     pub note: String,
 }
 
@@ -22,6 +23,7 @@ pub struct ResolveInput {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct ReopenInput {
     /// Why the resolution does not settle it.
+    #[schema(value_type = app::complaints::ComplaintText)]
     pub reason: String,
 }
 
@@ -64,7 +66,7 @@ pub async fn list(
 
 /// One complaint with its thread (another customer's: 404).
 #[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
-    params(("id" = i64, Path)), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Complaint), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -78,7 +80,7 @@ pub async fn get(
 /// A message in the thread, from the customer or an agent. An agent's first message is the
 /// first response and takes an open complaint into `in_progress`.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/messages", tag = "complaints",
-    params(("id" = i64, Path)), request_body = MessageInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = MessageInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Complaint), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -97,7 +99,7 @@ pub async fn message(
 /// The customer accepts the resolution (`closed`), optionally answering the follow-up question
 /// (`satisfaction`, 1-5); after an automatic close, records only that answer.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/confirm", tag = "complaints",
-    params(("id" = i64, Path)), request_body = ConfirmInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = ConfirmInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Complaint), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
@@ -115,7 +117,7 @@ pub async fn confirm(
 
 /// The customer reopens a resolved complaint, saying why.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/reopen", tag = "complaints",
-    params(("id" = i64, Path)), request_body = ReopenInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = ReopenInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Complaint), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -133,7 +135,7 @@ pub async fn reopen(
 
 /// Agents: take the complaint (assigned to the caller, `in_progress`).
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/assign", tag = "complaints",
-    params(("id" = i64, Path)), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Complaint), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn assign(
@@ -150,7 +152,7 @@ pub async fn assign(
 /// Agents: resolve with a note; the customer then confirms or reopens, and silence closes it
 /// after 7 days.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/resolve", tag = "complaints",
-    params(("id" = i64, Path)), request_body = ResolveInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = ResolveInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Complaint), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -169,7 +171,7 @@ pub async fn resolve(
 /// Adds attachments (multipart, one image per part; JPEG, PNG or WebP, at most 10 MB, five per
 /// complaint; the type is read from the bytes).
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/attachments", tag = "complaints",
-    params(("id" = i64, Path)), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = []), ("session" = [])),
     request_body(content_type = "multipart/form-data", description = "One or more images"),
     responses((status = 200, body = Complaint), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -192,7 +194,8 @@ pub async fn attach(
 
 /// One attachment, to the complaint's customer and staff only.
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/attachments/{attachment_id}",
-    tag = "complaints", params(("id" = i64, Path), ("attachment_id" = i64, Path)),
+    tag = "complaints",
+    params(("id" = i64, Path, minimum = 1), ("attachment_id" = i64, Path, minimum = 1)),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, description = "The image"), (status = 404, body = ErrorBody)))]
 pub async fn attachment(

@@ -85,7 +85,7 @@ pub async fn retention(
 /// Records the outreach to a customer at risk (what was said, how it ended) and closes the
 /// item (staff only; an item already closed: 409).
 #[utoipa::path(post, path = "/api/v1/retention/{id}/outreach", tag = "crm",
-    params(("id" = i64, Path)), request_body = OutreachInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = OutreachInput,
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, body = RetentionItem),
@@ -133,11 +133,15 @@ pub async fn kpis(
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DrillParams {
-    /// From 1.
+    /// From 1; 1 when absent.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
-    /// 1-200, default 50.
+    /// 50 when absent.
+    // kpi_service::MAX_PER_PAGE
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
-    /// `csv` for a download of this page.
+    /// `csv` for a download of this page; `json` or empty for JSON.
+    #[param(pattern = "^(|json|csv)$")]
     pub format: Option<String>,
 }
 
@@ -145,12 +149,11 @@ pub struct DrillParams {
 /// deliveries behind the on-time rate, the complaints over SLA, the detractors... paginated,
 /// or as CSV (staff only).
 #[utoipa::path(get, path = "/api/v1/kpis/{kpi}/items", tag = "crm",
-    params(("kpi" = String, Path, description = "on_time, order_accuracy, damage_rate, complaint_rate, exception_rate, resolution_time, resolution_within_sla, csat, csat_mean or nps"),
-        KpiQuery, DrillParams),
+    params(("kpi" = inline(KpiId), Path), KpiQuery, DrillParams),
     security(("bearer" = []), ("session" = [])),
     responses(
-        (status = 200, body = DrillPage, content_type = "application/json"),
-        (status = 200, description = "format=csv", body = String, content_type = "text/csv"),
+        (status = 200, description = "The page; with `format=csv`, the page as CSV",
+            content((DrillPage = "application/json"), (String = "text/csv"))),
         (status = 401, body = ErrorBody),
         (status = 403, description = "Not staff", body = ErrorBody),
         (status = 422, description = "An unknown KPI, a bad period or filter, named", body = ErrorBody)))]
@@ -169,12 +172,13 @@ pub async fn kpi_items(
         Some(_) => return Err(AppError::field("format", FieldError::Invalid).into()),
     };
     let window = kpi_service::parse_query(&q, &state.settings.report_tz(), now_ms())?;
+    let (page, per_page) = kpi_service::paging(p.page, p.per_page)?;
     let page = kpi_service::drill(
         &state.db,
         &window,
         kpi,
-        p.page.unwrap_or(1),
-        p.per_page.unwrap_or(50),
+        page,
+        per_page,
         &state.settings.report_time_zone,
     )
     .await?;
@@ -205,7 +209,7 @@ pub async fn kpi_items(
 /// KPIs beside the whole base's (90 days), notes, retention items and one timeline of every
 /// touchpoint (staff only).
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "crm",
-    params(("id" = i64, Path)), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, body = Customer360),
         (status = 401, body = ErrorBody),
@@ -224,7 +228,7 @@ pub async fn customer(
 
 /// Adds a note to a customer's file (staff only).
 #[utoipa::path(post, path = "/api/v1/customers/{id}/notes", tag = "crm",
-    params(("id" = i64, Path)), request_body = NoteInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = NoteInput,
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, body = CustomerNote),
@@ -247,7 +251,7 @@ pub async fn add_note(
 
 /// Names the agent who serves a customer first (managers only); `null` removes it.
 #[utoipa::path(put, path = "/api/v1/customers/{id}/account-manager", tag = "crm",
-    params(("id" = i64, Path)), request_body = AccountManagerInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = AccountManagerInput,
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Set"),

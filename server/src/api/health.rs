@@ -108,7 +108,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
+            [(
+                header::RETRY_AFTER,
+                app::error::UNAVAILABLE_RETRY_SECS.to_string(),
+            )],
             body,
         )
             .into_response()

@@ -20,10 +20,11 @@ use std::sync::OnceLock;
 use app::error::{AppError, FieldError, FieldErrors};
 use app::i18n::{locale_from_headers, Locale};
 use app::platform::AppState;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -413,9 +414,6 @@ impl From<AppError> for ApiError {
     }
 }
 
-/// When to come back after a 503: as `/readyz` says when not ready.
-const UNAVAILABLE_RETRY_SECS: u64 = 5;
-
 pub fn error_response(err: &AppError, locale: Locale) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
@@ -434,7 +432,7 @@ pub fn error_response(err: &AppError, locale: Locale) -> Response {
         AppError::Unavailable => {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
-                HeaderValue::from(UNAVAILABLE_RETRY_SECS),
+                HeaderValue::from(app::error::UNAVAILABLE_RETRY_SECS),
             );
         }
         _ => {}
@@ -482,7 +480,9 @@ impl FromRequestParts<AppState> for ClientIp {
 }
 
 /// `Json` whose rejections are API errors: malformed JSON is 400, the wrong shape 422 with the
-/// field named, a missing content type 415; never a 500.
+/// field named, a missing content type 415; never a 500. Every body the API reads is a JSON
+/// object, as the document says: serde would also fill a struct from an array of its fields
+/// in order, which is refused (422).
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
@@ -493,10 +493,68 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|rejection| {
+                ApiError(if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::BadRequest(rejection.body_text())
+                })
+            })?;
+        let array = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        // JSON has one kind of number: `1.0` is the integer 1 to any client and to the
+        // document's `integer`, while serde refuses it for an integer field.
+        let bytes = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(mut value) => {
+                if whole_floats_as_integers(&mut value) {
+                    serde_json::to_vec(&value).map_or(bytes, Bytes::from)
+                } else {
+                    bytes
+                }
+            }
+            Err(_) => bytes,
+        };
+        let req = Request::from_parts(parts, Body::from(bytes));
         match Json::<T>::from_request(req, state).await {
+            Ok(Json(_)) if array => Err(ApiError(AppError::InvalidBody {
+                detail: "expected a JSON object, found an array".into(),
+                fields: FieldErrors::new(),
+            })),
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(ApiError(json_rejection(&rejection))),
         }
+    }
+}
+
+/// Rewrites every number with no fraction written as a float (`1.0`, `2e3`) as an integer;
+/// true when it changed one.
+fn whole_floats_as_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Only where the integer is exact: beyond 2^53 a float names no one integer.
+            if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                *value = Value::from(whole);
+                true
+            } else {
+                false
+            }
+        }
+        // Every number is visited: no short-circuit.
+        Value::Array(items) => items
+            .iter_mut()
+            .map(whole_floats_as_integers)
+            .fold(false, |a, b| a | b),
+        Value::Object(fields) => fields
+            .values_mut()
+            .map(whole_floats_as_integers)
+            .fold(false, |a, b| a | b),
+        _ => false,
     }
 }
 
@@ -597,6 +655,20 @@ fn blamed_field(detail: &str) -> FieldErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_floats_become_integers_and_others_stay() {
+        let mut v = serde_json::json!({"a": 1.0, "b": [2.5, 3e2], "c": {"d": -0.0}, "e": 7});
+        assert!(whole_floats_as_integers(&mut v));
+        assert_eq!(
+            v,
+            serde_json::json!({"a": 1, "b": [2.5, 300], "c": {"d": 0}, "e": 7})
+        );
+        let mut big = serde_json::json!(1e300);
+        assert!(!whole_floats_as_integers(&mut big));
+        let mut plain = serde_json::json!({"a": 1, "b": "1.0"});
+        assert!(!whole_floats_as_integers(&mut plain));
+    }
 
     #[test]
     fn blames_the_field_serde_names() {

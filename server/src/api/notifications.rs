@@ -102,7 +102,7 @@ pub async fn create_webhook(
 
 /// Removes an endpoint; messages still waiting for it are not sent (another customer's: 404).
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "notifications",
-    params(("id" = i64, Path)), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = []), ("session" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete_webhook(
     State(state): State<AppState>,
@@ -117,7 +117,7 @@ pub async fn delete_webhook(
 /// The latest 50 messages sent to an endpoint, each with every attempt (time, HTTP status,
 /// error) and its state: `pending` (retrying), `sent`, `failed` or `skipped`.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "notifications",
-    params(("id" = i64, Path)), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1)), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Vec<WebhookDelivery>), (status = 404, body = ErrorBody)))]
 pub async fn webhook_deliveries(
     State(state): State<AppState>,

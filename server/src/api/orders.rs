@@ -30,9 +30,12 @@ pub async fn quote(
 }
 
 /// Books a shipment. Send a fresh `Idempotency-Key` per booking and the same key when retrying:
-/// a retry never books twice.
+/// a retry never books twice. Each address is checked against its country's postcode format
+/// and the gazetteer's cities, and a chosen window against the address's area (422 naming the
+/// field).
 #[utoipa::path(post, path = "/api/v1/shipments", tag = "orders", request_body = BookingRequest,
-    params(("Idempotency-Key" = String, Header, description = "Unique per booking; reuse it to retry safely")),
+    params(("Idempotency-Key" = String, Header, description = "Unique per booking; reuse it to retry safely: visible ASCII characters",
+        min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, body = Shipment, description = "Booked; `Idempotent-Replayed: true` when the key had already booked it"),
@@ -75,7 +78,8 @@ pub async fn list(
 
 /// One of the caller's shipments with its price breakdown and events (another customer's: 404).
 #[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}", tag = "orders",
-    params(("tracking_number" = String, Path)), security(("bearer" = []), ("session" = [])),
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path)),
+    security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Shipment), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -90,7 +94,8 @@ pub async fn get(
 
 /// Cancels a shipment that has not been picked up yet.
 #[utoipa::path(post, path = "/api/v1/shipments/{tracking_number}/cancel", tag = "orders",
-    params(("tracking_number" = String, Path)), security(("bearer" = []), ("session" = [])),
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path)),
+    security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Shipment), (status = 404, body = ErrorBody),
         (status = 409, description = "Already picked up or ended (`not_cancellable`)", body = ErrorBody)))]
 pub async fn cancel(
@@ -106,7 +111,8 @@ pub async fn cancel(
 
 /// The shipping label: A6, one page per parcel, with a Code 128 barcode and a QR code.
 #[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}/label.pdf", tag = "orders",
-    params(("tracking_number" = String, Path)), security(("bearer" = []), ("session" = [])),
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path)),
+    security(("bearer" = []), ("session" = [])),
     responses((status = 200, content_type = "application/pdf", description = "The label"),
         (status = 404, body = ErrorBody),
         (status = 409, description = "The shipment was cancelled", body = ErrorBody)))]

@@ -18,7 +18,7 @@ fn proof(p: LinkParams) -> LinkProof {
 /// (`rate_link`, 30 days) that works without signing in. Authorised by the owner's session or
 /// by that link's `exp` and `sig`.
 #[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}/rating", tag = "ratings",
-    params(("tracking_number" = String, Path), LinkParams),
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path), LinkParams),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = RatingView), (status = 404, body = ErrorBody),
         (status = 422, description = "The link is expired or not valid", body = ErrorBody)))]
@@ -36,7 +36,8 @@ pub async fn get(
 /// again within 7 days of the first rating changes it; later it is refused (409
 /// `rating_locked`). A score outside its scale is refused (422 naming the field).
 #[utoipa::path(put, path = "/api/v1/shipments/{tracking_number}/rating", tag = "ratings",
-    params(("tracking_number" = String, Path), LinkParams), request_body = RatingInput,
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path), LinkParams),
+    request_body = RatingInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = RatingView), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

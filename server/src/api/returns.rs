@@ -12,13 +12,17 @@ use axum::Json;
 
 use super::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
-/// Query parameters of a signed link (`exp`, `sig`), for callers without a session.
+/// Query parameters of a signed link (`exp`, `sig`), for callers without a session. With `sig`
+/// the link alone authorises the request: it must be the one the server gave, with its `exp`
+/// and not yet expired (422 naming `link` otherwise).
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LinkParams {
     /// Expiry of the signed link (Unix milliseconds).
     pub exp: Option<i64>,
     /// Signature of the signed link.
+    // links::SIGNATURE_PATTERN
+    #[param(pattern = "^[0-9A-Fa-f]{64}$")]
     pub sig: Option<String>,
 }
 
@@ -36,7 +40,7 @@ impl From<LinkParams> for ReturnLink {
 /// recipient's address (`slots`) or the area's drop-off points. Authorised like the request:
 /// the shipper signed in (another customer's shipment: 404), or the recipient's signed link.
 #[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}/return-options", tag = "returns",
-    params(("tracking_number" = String, Path), LinkParams),
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path), LinkParams),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = ReturnOptions,
             description = "`delivered_at` and `window_ends_at` are null until it is delivered"),
@@ -65,7 +69,8 @@ pub async fn options(
 /// the postcode proof. The items are the shipment's parcels by index; an item can be in one
 /// return only (409 `already_returned`).
 #[utoipa::path(post, path = "/api/v1/shipments/{tracking_number}/returns", tag = "returns",
-    params(("tracking_number" = String, Path), LinkParams), request_body = ReturnRequest,
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path), LinkParams),
+    request_body = ReturnRequest,
     security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = Return), (status = 404, body = ErrorBody),
         (status = 409, description = "Not delivered, window closed or items already in a return",
@@ -109,7 +114,8 @@ pub async fn list(
 
 /// One return with its steps, items, photos and refund (another customer's: 404).
 #[utoipa::path(get, path = "/api/v1/returns/{id}", tag = "returns",
-    params(("id" = i64, Path), LinkParams), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1), LinkParams),
+    security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Return), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -124,7 +130,8 @@ pub async fn get(
 /// The return label (A6 PDF) of the return shipment, its QR code opening its tracking page;
 /// 409 until the return is approved.
 #[utoipa::path(get, path = "/api/v1/returns/{id}/label.pdf", tag = "returns",
-    params(("id" = i64, Path), LinkParams), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1), LinkParams),
+    security(("bearer" = []), ("session" = [])),
     responses((status = 200, content_type = "application/pdf", description = "The label"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn label(
@@ -145,7 +152,8 @@ pub async fn label(
 /// Adds photos (multipart, any field name, one file per part): JPEG, PNG or WebP, each at most
 /// 10 MB, five per return. The type is read from the bytes: a renamed executable is refused.
 #[utoipa::path(post, path = "/api/v1/returns/{id}/photos", tag = "returns",
-    params(("id" = i64, Path), LinkParams), security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, minimum = 1), LinkParams),
+    security(("bearer" = []), ("session" = [])),
     request_body(content_type = "multipart/form-data", description = "One or more images"),
     responses((status = 200, body = Return), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -169,7 +177,7 @@ pub async fn add_photos(
 
 /// One photo, to the return's owner and staff only.
 #[utoipa::path(get, path = "/api/v1/returns/{id}/photos/{photo_id}", tag = "returns",
-    params(("id" = i64, Path), ("photo_id" = i64, Path), LinkParams),
+    params(("id" = i64, Path, minimum = 1), ("photo_id" = i64, Path, minimum = 1), LinkParams),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, description = "The image"), (status = 404, body = ErrorBody)))]
 pub async fn photo(
@@ -186,7 +194,7 @@ pub async fn photo(
 
 /// Agents: approve (the return shipment is booked and its label issued) or reject with a note.
 #[utoipa::path(post, path = "/api/v1/returns/{id}/decision", tag = "returns",
-    params(("id" = i64, Path)), request_body = ReturnDecision,
+    params(("id" = i64, Path, minimum = 1)), request_body = ReturnDecision,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Return), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -202,7 +210,7 @@ pub async fn decide(
 
 /// Agents, once the parcel is back: refund the items' declared value, or close without one.
 #[utoipa::path(post, path = "/api/v1/returns/{id}/refund", tag = "returns",
-    params(("id" = i64, Path)), request_body = RefundInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = RefundInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Return), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody)))]

@@ -14,6 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
+/// `postcode` or `city`: one of the two is needed (a rule across parameters, refused with 422
+/// naming `postcode`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SlotQuery {
@@ -25,11 +27,14 @@ pub struct SlotQuery {
     /// ISO 3166-1 alpha-2; `CN` when absent.
     #[serde(default)]
     pub country: Option<String>,
-    /// First local day, `YYYY-MM-DD`; today when absent.
+    /// First local day; today when absent or empty, or earlier.
     #[serde(default)]
+    #[param(value_type = app::domain::schema::DateOrEmpty, inline)]
     pub from: String,
-    /// How many days; 7 when absent, at most the area's horizon.
+    /// How many days; 7 when absent. The list ends at the area's horizon.
+    // slots::service::MAX_DAYS_AHEAD
     #[serde(default)]
+    #[param(minimum = 1, maximum = 60)]
     pub days: Option<i64>,
 }
 
@@ -39,7 +44,7 @@ pub struct SlotQuery {
     responses((status = 200, body = SlotList,
             description = "`area` is null and `slots` empty when no area serves the address"),
         (status = 401, body = ErrorBody),
-        (status = 422, description = "`postcode` missing or `from` malformed", body = ErrorBody)))]
+        (status = 422, description = "`postcode` and `city` both missing, `from` malformed or `days` out of range", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -47,16 +52,9 @@ pub async fn list(
 ) -> Result<Json<SlotList>, ApiError> {
     require_user(&state.db, &headers).await?;
     let country = q.country.as_deref().unwrap_or("CN");
+    let days = service::asked_days(q.days)?;
     Ok(Json(
-        service::for_address(
-            &state.db,
-            country,
-            &q.city,
-            &q.postcode,
-            &q.from,
-            q.days.unwrap_or(0),
-        )
-        .await?,
+        service::for_address(&state.db, country, &q.city, &q.postcode, &q.from, days).await?,
     ))
 }
 
@@ -65,6 +63,8 @@ pub async fn list(
 pub struct BookingSlotsRequest {
     pub sender: AddressInput,
     pub recipient: AddressInput,
+    // app::orders::service::MAX_PARCELS
+    #[schema(min_items = 1, max_items = 50)]
     pub parcels: Vec<ParcelInput>,
     #[serde(default)]
     pub insure: bool,
@@ -104,7 +104,8 @@ pub async fn for_booking(
 /// The windows of one of the caller's shipments' destination area, over the area's horizon,
 /// to choose from with `PUT .../delivery-slot` (another customer's: 404).
 #[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}/delivery-slots", tag = "slots",
-    params(("tracking_number" = String, Path)), security(("bearer" = []), ("session" = [])),
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path)),
+    security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = SlotList,
             description = "`area` is null and `slots` empty when no area serves the destination"),
         (status = 404, description = "No such shipment of the caller's", body = ErrorBody)))]
@@ -122,7 +123,8 @@ pub async fn for_shipment(
 /// Gives one of the caller's shipments a delivery window in its destination's area, or moves
 /// it to another one; the old window is freed in the same transaction.
 #[utoipa::path(put, path = "/api/v1/shipments/{tracking_number}/delivery-slot", tag = "slots",
-    params(("tracking_number" = String, Path)), request_body = SlotChoice,
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path)),
+    request_body = SlotChoice,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Shipment),
         (status = 404, description = "No such shipment of the caller's", body = ErrorBody),
@@ -174,7 +176,7 @@ pub async fn create_template(
 /// Replaces a template. Future windows nobody booked follow the new pattern; booked ones and
 /// days changed by hand stay.
 #[utoipa::path(put, path = "/api/v1/slot-templates/{id}", tag = "slots",
-    params(("id" = i64, Path)), request_body = SlotTemplateInput,
+    params(("id" = i64, Path, minimum = 1)), request_body = SlotTemplateInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = SlotTemplate), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -191,22 +193,25 @@ pub async fn update_template(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TemplateSlotsQuery {
-    /// First local day, `YYYY-MM-DD`; today when absent.
+    /// First local day; today when absent or empty, or earlier.
     #[serde(default)]
+    #[param(value_type = app::domain::schema::DateOrEmpty, inline)]
     pub from: String,
-    /// How many days; 7 when absent, at most the template's horizon.
+    /// How many days; 7 when absent. The list ends at the template's horizon.
+    // slots::service::MAX_DAYS_AHEAD
     #[serde(default)]
-    pub days: Option<u32>,
+    #[param(minimum = 1, maximum = 60)]
+    pub days: Option<i64>,
 }
 
 /// A template's windows with what is booked of each (managers only).
 #[utoipa::path(get, path = "/api/v1/slot-templates/{id}/slots", tag = "slots",
-    params(("id" = i64, Path), TemplateSlotsQuery),
+    params(("id" = i64, Path, minimum = 1), TemplateSlotsQuery),
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = SlotList),
         (status = 403, description = "Not a manager", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, description = "`from` malformed", body = ErrorBody)))]
+        (status = 422, description = "`from` malformed or `days` out of range", body = ErrorBody)))]
 pub async fn template_slots(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -214,14 +219,15 @@ pub async fn template_slots(
     ApiQuery(q): ApiQuery<TemplateSlotsQuery>,
 ) -> Result<Json<SlotList>, ApiError> {
     service::require_manager(&state.db, &headers).await?;
+    let days = service::asked_days(q.days)?;
     Ok(Json(
-        service::of_template(&state.db, id, &q.from, q.days.unwrap_or(0)).await?,
+        service::of_template(&state.db, id, &q.from, days).await?,
     ))
 }
 
 /// Changes one window's capacity or closes it (managers only).
 #[utoipa::path(put, path = "/api/v1/slots/{id}", tag = "slots",
-    params(("id" = i64, Path)), request_body = SlotUpdate,
+    params(("id" = i64, Path, minimum = 1)), request_body = SlotUpdate,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = Slot), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),

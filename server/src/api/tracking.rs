@@ -1,10 +1,12 @@
+use std::collections::VecDeque;
 use std::convert::Infallible;
 
 use app::error::{AppError, FieldError};
 use app::i18n::locale_from_headers;
+use app::platform::db::LIVE_RESUMED;
 use app::platform::lifecycle::Shutdown;
 use app::platform::rate_limit::StreamSlot;
-use app::platform::AppState;
+use app::platform::{AppState, Db};
 use app::slots::service::NewDelivery;
 use app::tracking::carrier::{record, record_positions, require_carrier};
 use app::tracking::service;
@@ -88,7 +90,7 @@ pub enum TrackView {
 /// with `verify` is refused exactly like a wrong proof; public look-ups are rate limited per
 /// client address (`TRACK_LOOKUP_LIMIT`).
 #[utoipa::path(get, path = "/api/v1/track/{tracking_number}", tag = "tracking",
-    params(("tracking_number" = String, Path), TrackQuery),
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path), TrackQuery),
     responses((status = 200, body = TrackView,
             description = "With `verify`, a RecipientView; without it, the public view (PublicShipment)"),
         (status = 404, description = "Unknown number (without `verify`)", body = ErrorBody),
@@ -115,7 +117,10 @@ pub async fn track(
 /// `POST /api/v1/track`
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TrackMany {
-    /// At most 20 tracking numbers.
+    /// Tracking numbers; one that names no parcel, or is not a tracking number at all, answers
+    /// `null`.
+    // app::tracking::MAX_NUMBERS
+    #[schema(max_items = 20)]
     pub numbers: Vec<String>,
 }
 
@@ -144,6 +149,7 @@ pub struct RecipientChange {
     pub verify: String,
     /// A window from the recipient's view (`slots`).
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub slot_id: Option<i64>,
     /// One of the view's `pickup_points`, instead of a window.
     #[serde(default)]
@@ -154,7 +160,8 @@ pub struct RecipientChange {
 /// page: with the proof `GET` takes as `verify` (checked and limited the same way), while the
 /// parcel is not yet out for delivery. Answers the recipient's view after the change.
 #[utoipa::path(post, path = "/api/v1/track/{tracking_number}/delivery", tag = "tracking",
-    params(("tracking_number" = String, Path)), request_body = RecipientChange,
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path)),
+    request_body = RecipientChange,
     responses((status = 200, body = RecipientView),
         (status = 409, description = "`slot_full`, `cutoff_passed`, `slot_closed`, or out for delivery (`not_reschedulable`)", body = ErrorBody),
         (status = 422, description = "`proof_wrong` (also for an unknown number), nothing chosen, or a window or point that does not serve the address", body = ErrorBody),
@@ -188,9 +195,11 @@ pub async fn change_delivery(
 /// tracking page; an unknown number is a 404. One client address holds at most
 /// `STREAMS_PER_CLIENT` streams open at once (429 beyond). When the server stops, the stream
 /// ends with one last event without data: its `id` and a `retry` of 1 to 5 s, so the browser
-/// reconnects after the pause and catches up.
+/// reconnects after the pause and catches up. While the database is out of reach (restarted) the
+/// stream stays open; events recorded around the restart come once the server hears from it
+/// again.
 #[utoipa::path(get, path = "/api/v1/track/{tracking_number}/stream", tag = "tracking",
-    params(("tracking_number" = String, Path)),
+    params(("tracking_number" = inline(app::domain::TrackingNumber), Path)),
     responses((status = 200, content_type = "text/event-stream", description = "Events as they happen"),
         (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn stream(
@@ -220,11 +229,23 @@ pub async fn stream(
     };
     // The newest event id the client has: the last one sent, else the one it came back with.
     let last_sent = missed.last().map_or(after.unwrap_or(0), |e| e.id);
+    // A new client has the parcel as it was when the stream opened: a read-back after missed
+    // announcements starts after the newest event then, not from the first.
+    let known = match after {
+        Some(_) => last_sent,
+        None => service::events_after(&state.db, &tn, 0)
+            .await?
+            .last()
+            .map_or(0, |e| e.id),
+    };
     let catch_up = futures::stream::iter(missed.into_iter().map(|e| Ok(sse_event(&e))));
     let carried = Carried {
         rx: live,
+        db: state.db.clone(),
         tn,
         last: last_sent,
+        known,
+        missed: VecDeque::new(),
         _slot: slot,
         shutdown: state.shutdown.clone(),
         ended: false,
@@ -234,6 +255,13 @@ pub async fn stream(
             return None;
         }
         loop {
+            if let Some(e) = c.missed.pop_front() {
+                if e.id > c.last {
+                    c.last = e.id;
+                    return Some((Ok(sse_event(&e)), c));
+                }
+                continue;
+            }
             let received = tokio::select! {
                 biased;
                 _ = c.shutdown.wait() => {
@@ -246,6 +274,15 @@ pub async fn stream(
                 received = c.rx.recv() => received,
             };
             match received {
+                // The instance heard nothing from the database for a while (PostgreSQL
+                // restarted): what happened meanwhile is read back. Should that fail too, the
+                // failure is logged and the page catches up at its next event.
+                Ok(payload) if payload == LIVE_RESUMED => {
+                    let after = c.last.max(c.known);
+                    if let Ok(missed) = service::events_after(&c.db, &c.tn, after).await {
+                        c.missed.extend(missed);
+                    }
+                }
                 Ok(payload) => {
                     if let Ok(e) = serde_json::from_str::<LiveEvent>(&payload) {
                         if e.tracking_number == c.tn && e.id > c.last {
@@ -274,9 +311,14 @@ pub async fn stream(
 /// What a live stream holds between events.
 struct Carried {
     rx: tokio::sync::broadcast::Receiver<String>,
+    db: Db,
     tn: String,
     /// The newest tracking event id the client has.
     last: i64,
+    /// The newest event id when the stream opened (or the one the client came back with).
+    known: i64,
+    /// Events read back after the instance missed announcements, still to send.
+    missed: VecDeque<LiveEvent>,
     /// The client's place among its open streams, freed when the stream ends.
     _slot: StreamSlot,
     shutdown: Shutdown,

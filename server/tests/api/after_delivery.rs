@@ -667,8 +667,27 @@ async fn complaints_close_with_the_customer_or_by_themselves_after_seven_days() 
         "invalid_body",
     )
     .await;
+    error_body(
+        post(
+            &app,
+            &at("confirm"),
+            &shipper,
+            &json!({"satisfaction": 4.5}),
+        )
+        .await,
+        422,
+        "invalid_body",
+    )
+    .await;
+    // JSON's `4.0` is the integer 4.
     let c = ok_json(
-        post(&app, &at("confirm"), &shipper, &json!({"satisfaction": 4})).await,
+        post(
+            &app,
+            &at("confirm"),
+            &shipper,
+            &json!({"satisfaction": 4.0}),
+        )
+        .await,
         200,
     )
     .await;

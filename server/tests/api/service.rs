@@ -230,6 +230,104 @@ async fn the_openapi_document_is_whole_and_lists_every_answer() {
     }
 }
 
+/// The parameters of an operation, by name.
+fn parameter<'a>(doc: &'a Value, path: &str, method: &str, name: &str) -> &'a Value {
+    doc["paths"][path][method]["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))
+}
+
+/// The constraints the server checks are in the document, with the values of the constants the
+/// checks use, so they cannot silently disappear or drift: every tracking number in a path
+/// carries the S10 pattern and every id the minimum 1; the other limits by example.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_states_what_the_server_checks() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
+    let (mut numbers, mut ids) = (0, 0);
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().into_iter().flatten();
+            for p in params.filter(|p| p["in"] == "path") {
+                let name = p["name"].as_str().unwrap();
+                let what = format!("{method} {path} {name}");
+                if name == "tracking_number" {
+                    let pattern = &p["schema"]["pattern"];
+                    assert_eq!(pattern, app::domain::TrackingNumber::PATTERN, "{what}");
+                    numbers += 1;
+                } else if name == "id" || name.ends_with("_id") {
+                    assert_eq!(p["schema"]["minimum"], 1, "{what}");
+                    assert_eq!(p["schema"]["format"], "int64", "{what}");
+                    ids += 1;
+                }
+            }
+        }
+    }
+    assert!(numbers >= 12 && ids >= 27, "{numbers} numbers, {ids} ids");
+
+    // Request bodies name the domain's types, whose limits are their parsers' constants.
+    let schemas = &doc["components"]["schemas"];
+    let sign_up = &schemas["SignUpRequest"]["properties"];
+    assert_eq!(sign_up["name"]["$ref"], "#/components/schemas/PersonName");
+    assert_eq!(
+        schemas["PersonName"]["maxLength"],
+        app::domain::PersonName::MAX_CHARS
+    );
+    assert_eq!(
+        schemas["Password"]["minLength"],
+        app::domain::Password::MIN_CHARS
+    );
+    assert_eq!(schemas["Csat"]["maximum"], app::ratings::Csat::MAX);
+    let parcels = &schemas["QuoteRequest"]["properties"]["parcels"];
+    assert_eq!(parcels["minItems"], 1);
+    assert_eq!(parcels["maxItems"], app::orders::service::MAX_PARCELS);
+
+    // Query parameters: page sizes, days and signatures as the server bounds them.
+    let limit = &parameter(&doc, "/api/v1/shipments", "get", "limit")["schema"];
+    assert_eq!(limit["minimum"], 1);
+    assert_eq!(limit["maximum"], app::orders::shipments::MAX_PAGE);
+    let items = "/api/v1/kpis/{kpi}/items";
+    let per_page = &parameter(&doc, items, "get", "per_page")["schema"];
+    assert_eq!(per_page["maximum"], app::crm::kpi_service::MAX_PER_PAGE);
+    for path in ["/api/v1/slots", "/api/v1/slot-templates/{id}/slots"] {
+        let days = &parameter(&doc, path, "get", "days")["schema"];
+        assert_eq!(days["minimum"], 1, "{path}");
+        assert_eq!(
+            days["maximum"],
+            app::slots::service::MAX_DAYS_AHEAD,
+            "{path}"
+        );
+    }
+    let sig = &parameter(&doc, "/api/v1/returns/{id}", "get", "sig")["schema"];
+    assert_eq!(sig["pattern"], app::platform::links::SIGNATURE_PATTERN);
+    let tier = &parameter(&doc, "/api/v1/customers", "get", "tier")["schema"];
+    assert_eq!(tier["enum"][0], "", "an empty filter is documented as none");
+    let key = &parameter(&doc, "/api/v1/shipments", "post", "Idempotency-Key")["schema"];
+    assert_eq!(
+        key["maxLength"],
+        app::orders::shipments::MAX_IDEMPOTENCY_KEY_BYTES
+    );
+
+    // The drill-down answers JSON or, with `format=csv`, CSV: both are documented.
+    let content = &doc["paths"][items]["get"]["responses"]["200"]["content"];
+    assert!(content["application/json"].is_object(), "{content}");
+    assert!(content["text/csv"].is_object(), "{content}");
+}
+
+/// A body is a JSON object, as the document says: an array of the fields in order is refused
+/// (serde alone would read it), not taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_array_is_not_a_body() {
+    let app = spawn_app().await;
+    assert_eq!(app.sign_up("ada@example.com").await.status(), 201);
+    let fields = serde_json::json!(["ada@example.com", PASSWORD]);
+    let res = app.post_json("/api/v1/tokens", &fields).await;
+    error_body(res, 422, "invalid_body").await;
+    let object = serde_json::json!({"email": "ada@example.com", "password": PASSWORD});
+    assert_eq!(app.post_json("/api/v1/tokens", &object).await.status(), 201);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_api_routes_answer_json_404() {
     let app = spawn_app().await;
@@ -289,6 +387,57 @@ async fn the_api_answers_503_when_the_database_is_out_of_reach() {
     let res = get_as(&app, "/api/v1/me", Some(&token)).await;
     assert_eq!(res.headers()["retry-after"].to_str().unwrap(), "5");
     error_body(res, 503, "unavailable").await;
+}
+
+/// With the database out of reach, a page is a 503 page saying to come back shortly (with
+/// `Retry-After`, so neither the reader nor a cache takes it for the page), the readiness check
+/// is not ready, and a carrier's batch or an import's rows fail whole as unavailable, to be sent
+/// again, instead of each event or row being refused for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_scans_and_imports_are_unavailable_while_the_database_is_out_of_reach() {
+    use crate::shipments::{book, booking, customer};
+    let app = spawn_app().await;
+    let shipper = customer(&app, "shipper@example.com").await;
+    let res = book(&app, &shipper, "k1", &booking("PO-1")).await;
+    assert_eq!(res.status(), 201);
+    let tn = res.json::<Value>().await.unwrap()["tracking_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let scans: app::tracking::CarrierBatch = serde_json::from_value(serde_json::json!({
+        "events": [{"event_id": "e1", "tracking_number": tn, "status": "picked_up",
+                    "time": jiff::Timestamp::now().to_string(), "place": "Shanghai hub"}]
+    }))
+    .unwrap();
+    let row: app::orders::BookingRequest = serde_json::from_value(booking("PO-2")).unwrap();
+    app.db.pool.close().await;
+
+    for (path, bearer) in [
+        (format!("/track/{tn}"), None),
+        ("/shipments".to_string(), Some(shipper.as_str())),
+    ] {
+        let res = get_as(&app, &path, bearer).await;
+        assert_eq!(res.status(), 503, "{path}");
+        assert_eq!(
+            res.headers()["retry-after"].to_str().unwrap(),
+            "5",
+            "{path}"
+        );
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains(r#"data-testid="unavailable""#),
+            "{path}: {page}"
+        );
+    }
+    let res = get_as(&app, "/readyz", None).await;
+    assert_eq!(res.status(), 503);
+
+    let locale = app::i18n::Locale::En;
+    let scanned = app::tracking::carrier::record(&app.db, 1, &scans, locale).await;
+    assert!(matches!(scanned, Err(app::error::AppError::Unavailable)));
+    let imported =
+        app::orders::import::book_rows(&app.db, 1, "import:k", &[(2, row)], locale).await;
+    assert!(matches!(imported, Err(app::error::AppError::Unavailable)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -611,3 +611,52 @@ async fn the_api_offers_a_bookings_a_shipments_and_a_templates_windows() {
     let body = error_body(res, 422, "validation_failed").await;
     assert!(body["error"]["fields"]["from"].is_string(), "{body}");
 }
+
+/// `days` is refused outside the bounds the document states (1 to 60), naming it, however the
+/// number is spelled; and any day the document allows as `from` answers, a day past the horizon
+/// with no windows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn days_beyond_the_documented_bounds_are_refused_by_name() {
+    let app = spawn_app().await;
+    let token = manager(&app).await;
+    let body = template("beijing", &[("09:00", "12:00")], 5);
+    let created = create_template(&app, &token, &body).await;
+    let id = created["id"].as_i64().unwrap();
+    let max = app::slots::service::MAX_DAYS_AHEAD;
+    let over = (max + 1).to_string();
+    for days in ["0", "-1", over.as_str(), "2147483648"] {
+        for path in [
+            format!("/api/v1/slot-templates/{id}/slots?days={days}"),
+            format!("/api/v1/slots?postcode=100080&days={days}"),
+        ] {
+            let res = get_as(&app, &path, Some(&token)).await;
+            let body = error_body(res, 422, "validation_failed").await;
+            assert!(
+                body["error"]["fields"]["days"].is_string(),
+                "{path}: {body}"
+            );
+        }
+    }
+    let path = format!("/api/v1/slot-templates/{id}/slots?days={max}");
+    assert_eq!(get_as(&app, &path, Some(&token)).await.status(), 200);
+
+    let path = format!("/api/v1/slot-templates/{id}/slots?from=9999-12-31&days={max}");
+    let res = get_as(&app, &path, Some(&token)).await;
+    assert_eq!(res.status(), 200);
+    let list: Value = res.json().await.unwrap();
+    assert_eq!(list["slots"], json!([]));
+    let path = format!("/api/v1/slot-templates/{id}/slots?from=");
+    let res = get_as(&app, &path, Some(&token)).await;
+    assert_eq!(res.status(), 200, "an empty `from` is today");
+
+    // A day that is no day is refused by name, also where no area serves the address.
+    for postcode in ["100080", "999999"] {
+        let path = format!("/api/v1/slots?postcode={postcode}&from=null");
+        let res = get_as(&app, &path, Some(&token)).await;
+        let body = error_body(res, 422, "validation_failed").await;
+        assert!(
+            body["error"]["fields"]["from"].is_string(),
+            "{path}: {body}"
+        );
+    }
+}

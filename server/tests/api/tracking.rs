@@ -214,6 +214,35 @@ async fn an_open_stream_receives_an_event_posted_after_it_connected() {
     assert_eq!(next_data(&mut again).await["status"], "created");
 }
 
+/// While PostgreSQL restarts, the instance hears no announcements; once its listener is back
+/// it says so (`LIVE_RESUMED`), and an open stream reads back from the database what it missed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_stream_reads_back_what_it_missed_once_announcements_resume() {
+    let app = spawn_app().await;
+    let tn = booked(&app).await;
+    let mut stream = open_stream(&app, &tn).await;
+    // Stored without an announcement, as a scan recorded just after a restart, before the
+    // listener is back, is heard by nobody.
+    let now = app::platform::now_ms();
+    sqlx::query(
+        "INSERT INTO tracking_events (shipment_id, status, occurred_at, place, source, \
+         created_at) SELECT id, 'picked_up', $1, 'Shanghai hub', 'scan', $1 FROM shipments \
+         WHERE tracking_number = $2",
+    )
+    .bind(now)
+    .bind(tn)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    app.db
+        .announcements
+        .send(app::platform::db::LIVE_RESUMED.to_string())
+        .expect("the open stream listens");
+    let event = next_data(&mut stream).await;
+    assert_eq!(event["status"], "picked_up");
+    assert_eq!(event["place"], "Shanghai hub");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgresql_an_event_posted_to_one_instance_reaches_a_stream_on_another() {
     let first = spawn_app().await;

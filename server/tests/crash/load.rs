@@ -1,13 +1,15 @@
 //! The write load: concurrent clients that book (retrying with the same idempotency key), move
 //! delivery windows, file complaints and write in them, and post carrier scans (resending a
 //! batch until it is answered); and the ledger of what the server acknowledged. A request
-//! whose answer never came (the server was killed, or stopped) is not acknowledged.
+//! whose answer never came (the server was killed, or stopped) is not acknowledged; nor is a
+//! 503 while the database is out of reach, which a test expecting that allows
+//! ([`Shared::expect_outages`]). Every request's answer and time are kept ([`Timed`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
@@ -116,6 +118,9 @@ pub struct Ledger {
     /// Requests that got no answer: connection refused or cut off, and timed out.
     pub lost: usize,
     pub timeouts: usize,
+    /// 503s while the database was out of reach (only with outages expected; otherwise a 503
+    /// is unexpected).
+    pub unavailable: usize,
     /// Refusals the load expects, by request and code.
     pub refusals: BTreeMap<String, usize>,
     /// Answers no request should get: a 5xx, a 401, an illegal refusal.
@@ -157,7 +162,7 @@ impl Ledger {
         format!(
             "acknowledged: {} bookings of {} keys ({in_doubt} in doubt, {refused} refused), {} \
              window changes, {} scans, {filed} complaints of {}, {} messages of {}; no answer: \
-             {} lost, {} timed out; refusals: {:?}; unexpected answers: {}",
+             {} lost, {} timed out; {} unavailable (503); refusals: {:?}; unexpected answers: {}",
             self.booked(),
             self.bookings.len(),
             self.moves,
@@ -167,6 +172,7 @@ impl Ledger {
             self.messages.len(),
             self.lost,
             self.timeouts,
+            self.unavailable,
             self.refusals,
             self.unexpected.len()
         )
@@ -195,7 +201,7 @@ impl Target {
 pub struct Fixtures {
     /// The shipper's API token.
     pub shipper: String,
-    carrier: String,
+    pub carrier: String,
     /// Windows a booking may take.
     late_windows: Vec<i64>,
     /// Windows a shipment may move to: every bookable one.
@@ -266,14 +272,30 @@ impl Fixtures {
     }
 }
 
+/// One request of the load (or of a test's own readers) and how it went.
+#[derive(Clone, Debug)]
+pub struct Timed {
+    /// What was asked (`booking`, `scans`, ... or a reader's label).
+    pub what: &'static str,
+    pub sent: Instant,
+    pub took: Duration,
+    /// `None`: no answer (refused, cut off, timed out).
+    pub status: Option<u16>,
+    /// The answer said when to come back.
+    pub retry_after: bool,
+}
+
 /// What the clients share.
 pub struct Shared {
     pub target: Target,
-    fixtures: Fixtures,
+    pub fixtures: Fixtures,
     ledger: Mutex<Ledger>,
     /// Tracking numbers of acknowledged bookings, for the clients that move and scan parcels.
     parcels: Mutex<Vec<String>>,
     stop: AtomicBool,
+    /// A 503 is an answer that acknowledged nothing, to send again like a lost one.
+    outages: AtomicBool,
+    timeline: Mutex<Vec<Timed>>,
 }
 
 impl Shared {
@@ -284,7 +306,56 @@ impl Shared {
             ledger: Mutex::default(),
             parcels: Mutex::default(),
             stop: AtomicBool::new(false),
+            outages: AtomicBool::new(false),
+            timeline: Mutex::default(),
         })
+    }
+
+    /// The database will be out of reach for a while: a 503 then is counted (`unavailable`)
+    /// and sent again like a request that got no answer, not taken for the server's mistake.
+    pub fn expect_outages(&self) {
+        self.outages.store(true, Ordering::SeqCst);
+    }
+
+    /// Every request sent through [`Shared::call`] so far, in the order they were answered.
+    pub fn timeline(&self) -> Vec<Timed> {
+        self.timeline.lock().expect("timeline").clone()
+    }
+
+    /// Sends a request, keeping its answer and time in the timeline; a lost one is counted,
+    /// and so is a 503 when outages are expected, which comes back as lost (not acknowledged,
+    /// to be sent again).
+    pub async fn call(&self, what: &'static str, req: reqwest::RequestBuilder) -> Answer {
+        let sent = Instant::now();
+        let (answer, retry_after) = exchange(req).await;
+        let status = match &answer {
+            Answer::Got { status, .. } => Some(*status),
+            Answer::Lost { .. } => None,
+        };
+        self.timeline.lock().expect("timeline").push(Timed {
+            what,
+            sent,
+            took: sent.elapsed(),
+            status,
+            retry_after,
+        });
+        match answer {
+            Answer::Lost { timeout } => {
+                self.count_lost(timeout);
+                Answer::Lost { timeout }
+            }
+            Answer::Got { status: 503, .. } if self.outages.load(Ordering::SeqCst) => {
+                self.ledger().unavailable += 1;
+                Answer::Lost { timeout: false }
+            }
+            got => got,
+        }
+    }
+
+    /// A tracking number the load booked and acknowledged, drawn by `rng`.
+    pub fn random_parcel(&self, rng: &mut Rng) -> Option<String> {
+        let parcels = self.parcels.lock().expect("parcels");
+        rng.pick(parcels.as_slice()).cloned()
     }
 
     fn stopped(&self) -> bool {
@@ -309,11 +380,6 @@ impl Shared {
 
     pub fn summary(&self) -> String {
         self.ledger().summary()
-    }
-
-    fn random_parcel(&self, rng: &mut Rng) -> Option<String> {
-        let parcels = self.parcels.lock().expect("parcels");
-        rng.pick(parcels.as_slice()).cloned()
     }
 
     fn count_lost(&self, timeout: bool) {
@@ -467,17 +533,22 @@ pub enum Answer {
 }
 
 pub async fn send(req: reqwest::RequestBuilder) -> Answer {
+    exchange(req).await.0
+}
+
+/// A request's answer, and whether it came with `Retry-After`.
+async fn exchange(req: reqwest::RequestBuilder) -> (Answer, bool) {
     let res = match req.send().await {
         Ok(res) => res,
         Err(e) => {
-            return Answer::Lost {
-                timeout: e.is_timeout(),
-            }
+            let timeout = e.is_timeout();
+            return (Answer::Lost { timeout }, false);
         }
     };
     let status = res.status().as_u16();
     let replayed = res.headers().contains_key("idempotent-replayed");
-    match res.bytes().await {
+    let retry_after = res.headers().contains_key(reqwest::header::RETRY_AFTER);
+    let answer = match res.bytes().await {
         Ok(bytes) => Answer::Got {
             status,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
@@ -486,7 +557,8 @@ pub async fn send(req: reqwest::RequestBuilder) -> Answer {
         Err(e) => Answer::Lost {
             timeout: e.is_timeout(),
         },
-    }
+    };
+    (answer, retry_after)
 }
 
 /// The API's error code, `""` for a body without one.
@@ -495,7 +567,7 @@ fn code(body: &Value) -> &str {
 }
 
 /// A booking from Shanghai to Beijing; with a window, scheduled into it.
-fn booking(reference: &str, window: Option<i64>) -> Value {
+pub fn booking(reference: &str, window: Option<i64>) -> Value {
     let mut body = json!({
         "sender": {"name": "Alice Chen", "company": "Acme", "phone": "+86 21 5555 0000",
                    "line1": "1 Factory Road", "city": "Shanghai", "postcode": "200000",
@@ -537,9 +609,8 @@ async fn booker(shared: Arc<Shared>, index: usize, mut rng: Rng) {
                 .bearer_auth(&shared.fixtures.shipper)
                 .header("Idempotency-Key", &key)
                 .json(&body);
-            match send(req).await {
-                Answer::Lost { timeout } => {
-                    shared.count_lost(timeout);
+            match shared.call("booking", req).await {
+                Answer::Lost { .. } => {
                     if shared.stopped() {
                         break Outcome::InDoubt;
                     }
@@ -613,9 +684,8 @@ async fn mover(shared: Arc<Shared>, mut rng: Rng) {
                 .put(shared.url(&path))
                 .bearer_auth(&shared.fixtures.shipper)
                 .json(&json!({ "slot_id": window }));
-            match send(req).await {
-                Answer::Lost { timeout } => {
-                    shared.count_lost(timeout);
+            match shared.call("window change", req).await {
+                Answer::Lost { .. } => {
                     if shared.stopped() {
                         break Moved::Maybe;
                     }
@@ -707,9 +777,8 @@ async fn carrier(shared: Arc<Shared>, mut rng: Rng) {
                 .post(shared.url("/api/v1/carrier/events"))
                 .bearer_auth(&shared.fixtures.carrier)
                 .json(&body);
-            match send(req).await {
+            match shared.call("scans", req).await {
                 Answer::Lost { timeout } => {
-                    shared.count_lost(timeout);
                     timed_out |= timeout;
                     if shared.stopped() {
                         for (tn, _) in &batch {
@@ -757,7 +826,7 @@ async fn complainer(shared: Arc<Shared>, mut rng: Rng) {
                 .post(shared.url("/api/v1/complaints"))
                 .bearer_auth(&shared.fixtures.shipper)
                 .json(&json!({"category": "other", "description": description}));
-            let id = match send(req).await {
+            let id = match shared.call("complaint", req).await {
                 Answer::Got {
                     status: 201,
                     body: reply,
@@ -771,8 +840,7 @@ async fn complainer(shared: Arc<Shared>, mut rng: Rng) {
                     shared.unexpected(format!("complaint {n}: {status} {reply}"));
                     None
                 }
-                Answer::Lost { timeout } => {
-                    shared.count_lost(timeout);
+                Answer::Lost { .. } => {
                     tokio::time::sleep(RETRY_PAUSE).await;
                     None
                 }
@@ -788,7 +856,7 @@ async fn complainer(shared: Arc<Shared>, mut rng: Rng) {
                 .post(shared.url(&format!("/api/v1/complaints/{complaint_id}/messages")))
                 .bearer_auth(&shared.fixtures.shipper)
                 .json(&json!({ "body": body }));
-            let acknowledged = match send(req).await {
+            let acknowledged = match shared.call("message", req).await {
                 Answer::Got { status: 200, .. } => true,
                 Answer::Got {
                     status,
@@ -800,8 +868,7 @@ async fn complainer(shared: Arc<Shared>, mut rng: Rng) {
                     ));
                     false
                 }
-                Answer::Lost { timeout } => {
-                    shared.count_lost(timeout);
+                Answer::Lost { .. } => {
                     tokio::time::sleep(RETRY_PAUSE).await;
                     false
                 }

@@ -4,7 +4,9 @@
 //! Afterwards the database must hold every write the server acknowledged, once, and nothing
 //! it must not (a double booking, an overbooked window, an illegal tracking history). Two more
 //! kill the server while it works through its own queues: the outbox's webhooks (`outbox`) and
-//! a CSV import (`import`).
+//! a CSV import (`import`). One stops PostgreSQL under the load and starts it again
+//! (`pg_restart`): 503s with `Retry-After` meanwhile, then the server recovers by itself and
+//! live streams go on; it runs only on PostgreSQL, with a local cluster this user may stop.
 //!
 //! SQLite by default, PostgreSQL when TEST_DATABASE_URL points at one (a fresh database per
 //! test). The short form runs with `cargo test`; `scripts/crash.sh` runs the long one. Tuned by
@@ -16,6 +18,7 @@
 mod import;
 mod load;
 mod outbox;
+mod pg_restart;
 mod process;
 mod verify;
 

@@ -240,6 +240,11 @@ impl World {
 }
 
 impl Server {
+    /// The exit status, if the process has ended (it should not have, unless told to).
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().expect("the server's status")
+    }
+
     /// SIGKILL (what `Child::kill` sends on Unix), and reaps the process.
     pub async fn kill(mut self) {
         self.child.kill().await.expect("SIGKILL the server");
