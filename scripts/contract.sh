@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Contract fuzzing of the REST API with Schemathesis (tools/contract/): the real server on a fresh
-# SQLite database with the demo data, a customer's, a manager's and a carrier's token, every
-# documented operation, every check. Fails on any server error or any answer the document does
-# not describe.
+# SQLite database (PostgreSQL with TEST_DATABASE_URL=postgres://...) with the demo data, a
+# customer's, a manager's and a carrier's token, every documented operation, every check. Fails
+# on any server error or any answer the document does not describe.
 #   scripts/contract.sh          the short form scripts/test.sh runs: fixed seed, a few minutes
 #   CONTRACT_LONG=1 scripts/contract.sh   the long form: more examples and the stateful phase
 # Further arguments go to `schemathesis run` (e.g. --include-path-regex /shipments).

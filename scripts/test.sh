@@ -43,8 +43,12 @@ else
   log "PostgreSQL integration tests skipped: set TEST_DATABASE_URL=postgres://... to run them"
 fi
 
-log "contract tests of the REST API (Schemathesis, short form: seed 7, 10 examples per operation)"
+log "contract tests of the REST API on SQLite (Schemathesis, short form: seed 7, 10 examples per operation)"
 CONTRACT_EXAMPLES=10 ./scripts/contract.sh
+if [ -n "$PG_URL" ]; then
+  log "contract tests of the REST API on PostgreSQL (short form: seed 7, 5 examples per operation)"
+  TEST_DATABASE_URL="$PG_URL" CONTRACT_EXAMPLES=5 ./scripts/contract.sh
+fi
 
 log "building the site for the end-to-end tests (release, as it ships: the byte budgets are its own)"
 cargo leptos build --release -P --split

@@ -1,5 +1,5 @@
-"""Contract fuzzing of the REST API: starts the real server on a fresh SQLite database with the
-demo data, signs in a customer and a manager, makes a carrier token, and runs Schemathesis over
+"""Contract fuzzing of the REST API: starts the real server on a fresh database (SQLite, or
+PostgreSQL when TEST_DATABASE_URL names one) with the demo data, signs in a customer and a manager, makes a carrier token, and runs Schemathesis over
 every operation of /api/v1/openapi.json with the tokens each operation is meant for.
 
 Usage: run.py SERVER_BINARY [schemathesis run options...]
@@ -45,12 +45,22 @@ def token_for(base: str, email: str) -> str:
 def main() -> int:
     binary, st_args = sys.argv[1], sys.argv[2:]
     run_dir = tempfile.mkdtemp(prefix="pp-contract-")
+    # PostgreSQL when TEST_DATABASE_URL names one (a fresh database, dropped after), else SQLite.
+    admin_url = os.environ.get("TEST_DATABASE_URL", "")
+    pg_database = None
+    if admin_url.startswith("postgres"):
+        pg_database = f"pp_test_contract_{os.getpid()}"
+        subprocess.run(["psql", admin_url, "-qc", f'CREATE DATABASE "{pg_database}"'], check=True)
+        database_url = f"{admin_url.rsplit('/', 1)[0]}/{pg_database}"
+    else:
+        database_url = f"sqlite://{run_dir}/contract.db"
+    print(f"contract tests on {'PostgreSQL' if pg_database else 'SQLite'}", flush=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(
         os.environ,
         PARCELPORT_ADDR=f"127.0.0.1:{port}",
-        DATABASE_URL=f"sqlite://{run_dir}/contract.db",
+        DATABASE_URL=database_url,
         UPLOAD_DIR=f"{run_dir}/uploads",
         DEMO_DATA="true",
         SIMULATOR_SPEED="0",
@@ -113,6 +123,10 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+        if pg_database:
+            subprocess.run(
+                ["psql", admin_url, "-qc", f'DROP DATABASE IF EXISTS "{pg_database}"'], check=False
+            )
 
 
 if __name__ == "__main__":

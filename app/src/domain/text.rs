@@ -5,25 +5,27 @@ use crate::error::FieldError;
 /// One line of free text: trimmed, at most `max` characters, no line breaks or control
 /// characters; `None` when empty and not `required`.
 pub fn single_line(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
-    checked(input.trim().to_string(), max, required, |_| false)
+    checked(input, input.trim().to_string(), max, required, |_| false)
 }
 
-/// Trimmed text of at most `max` characters with no control characters but those `allowed`.
+/// Text of at most `max` characters as sent (spaces and line ends counted, as the API document's
+/// `maxLength` counts them), trimmed, with no control characters but those `allowed`.
 fn checked(
+    sent: &str,
     value: String,
     max: usize,
     required: bool,
     allowed: impl Fn(char) -> bool,
 ) -> Result<Option<String>, FieldError> {
+    if sent.chars().count() > max {
+        return Err(FieldError::TooLong { max });
+    }
     if value.is_empty() {
         return if required {
             Err(FieldError::Required)
         } else {
             Ok(None)
         };
-    }
-    if value.chars().count() > max {
-        return Err(FieldError::TooLong { max });
     }
     if value.chars().any(|c| c.is_control() && !allowed(c)) {
         return Err(FieldError::ControlCharacters);
@@ -35,9 +37,13 @@ fn checked(
 /// breaks and tabs allowed but no other control characters; `None` when empty and not
 /// `required`.
 pub fn free_text(input: &str, max: usize, required: bool) -> Result<Option<String>, FieldError> {
-    checked(input.trim().replace("\r\n", "\n"), max, required, |c| {
-        c == '\n' || c == '\t'
-    })
+    checked(
+        input,
+        input.trim().replace("\r\n", "\n"),
+        max,
+        required,
+        |c| c == '\n' || c == '\t',
+    )
 }
 
 /// Case, spaces and punctuation folded away, for comparing what people type with what is
@@ -100,6 +106,16 @@ mod tests {
             free_text("abcdef", 5, false),
             Err(FieldError::TooLong { max: 5 })
         );
+        // Counted as sent, as the API document's maxLength counts: line ends and spaces too.
+        assert_eq!(
+            free_text("ab\r\ncd", 5, false),
+            Err(FieldError::TooLong { max: 5 })
+        );
+        assert_eq!(
+            single_line(" abcde", 5, false),
+            Err(FieldError::TooLong { max: 5 })
+        );
+        assert_eq!(free_text("ab\r\nc", 5, false), Ok(Some("ab\nc".into())));
     }
 
     use super::*;

@@ -793,24 +793,7 @@ async fn public_view(app: &TestApp, tn: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn before_the_proof_no_note_window_or_pickup_point_is_sent() {
     let app = spawn_app().await;
-    app.create_staff("manager@carrier.example", app::accounts::Role::Manager)
-        .await;
-    let manager = app.bearer_for("manager@carrier.example", PASSWORD).await;
-    let template = json!({
-        "area": "beijing", "name": "Beijing", "country": "CN", "time_zone": "Asia/Shanghai",
-        "cities": ["Beijing"], "postcode_prefixes": ["10"], "weekdays": [1, 2, 3, 4, 5, 6, 7],
-        "windows": [{"start": "13:10", "end": "15:50"}], "capacity": 5,
-        "cutoff_days_before": 1, "cutoff_time": "18:00", "days_ahead": 14, "holidays": [],
-        "pickup_points": ["Haidian locker 7"]
-    });
-    let res = client()
-        .post(app.url("/api/v1/slot-templates"))
-        .bearer_auth(&manager)
-        .json(&template)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    beijing_windows_and_a_pickup_point(&app).await;
     let shipper = customer(&app, "shipper@example.com").await;
     let list: Value = get_as(
         &app,
@@ -1088,24 +1071,7 @@ async fn several_parcels_are_tracked_at_once_through_the_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_recipient_moves_the_delivery_through_the_api_with_the_proof() {
     let app = spawn_app().await;
-    app.create_staff("manager@carrier.example", app::accounts::Role::Manager)
-        .await;
-    let manager = app.bearer_for("manager@carrier.example", PASSWORD).await;
-    let template = json!({
-        "area": "beijing", "name": "Beijing", "country": "CN", "time_zone": "Asia/Shanghai",
-        "cities": ["Beijing"], "postcode_prefixes": ["10"], "weekdays": [1, 2, 3, 4, 5, 6, 7],
-        "windows": [{"start": "13:10", "end": "15:50"}], "capacity": 5,
-        "cutoff_days_before": 1, "cutoff_time": "18:00", "days_ahead": 14, "holidays": [],
-        "pickup_points": ["Haidian locker 7"]
-    });
-    let res = client()
-        .post(app.url("/api/v1/slot-templates"))
-        .bearer_auth(&manager)
-        .json(&template)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    beijing_windows_and_a_pickup_point(&app).await;
     let tn = booked(&app).await;
     let path = format!("/api/v1/track/{tn}/delivery");
     let to_point = |verify: &str| json!({"verify": verify, "pickup_point": "Haidian locker 7"});
@@ -1152,4 +1118,26 @@ async fn the_recipient_moves_the_delivery_through_the_api_with_the_proof() {
     // The public still sees neither.
     let public = public_view(&app, &tn).await;
     assert!(public.get("delivery_slot").is_none(), "{public}");
+}
+
+/// A manager's Beijing area: one afternoon window a day and the Haidian locker.
+async fn beijing_windows_and_a_pickup_point(app: &TestApp) {
+    app.create_staff("manager@carrier.example", app::accounts::Role::Manager)
+        .await;
+    let manager = app.bearer_for("manager@carrier.example", PASSWORD).await;
+    let template = json!({
+        "area": "beijing", "name": "Beijing", "country": "CN", "time_zone": "Asia/Shanghai",
+        "cities": ["Beijing"], "postcode_prefixes": ["10"], "weekdays": [1, 2, 3, 4, 5, 6, 7],
+        "windows": [{"start": "13:10", "end": "15:50"}], "capacity": 5,
+        "cutoff_days_before": 1, "cutoff_time": "18:00", "days_ahead": 14, "holidays": [],
+        "pickup_points": ["Haidian locker 7"]
+    });
+    let res = client()
+        .post(app.url("/api/v1/slot-templates"))
+        .bearer_auth(&manager)
+        .json(&template)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
 }
