@@ -179,7 +179,9 @@ pub async fn create_template(
     params(("id" = i64, Path, minimum = 1)), request_body = SlotTemplateInput,
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = SlotTemplate), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Another template serves the area code (`area_taken`)", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update_template(
     State(state): State<AppState>,
     headers: HeaderMap,
