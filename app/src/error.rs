@@ -280,9 +280,11 @@ impl FieldError {
     }
 }
 
-/// The outcome of a form's server function: the user's mistake travels as a successful HTTP
-/// answer (`Ok(Err(..))`), so the browser does not log an expected refusal as a failed request;
-/// the outer `Result` is for the call itself failing.
+/// The outcome of a form's server function: a mistake the user mends in the form (a field, a
+/// taken value, wrong credentials: `AppError::is_for_the_form`) travels as a successful HTTP
+/// answer (`Ok(Err(..))`), so the browser does not log an expected refusal as a failed request.
+/// Everything else (not found, forbidden, rate limited, unavailable, the server's fault) is the
+/// outer `Err`, with its HTTP status (`platform::request::form_reply`).
 pub type Reply<T> = Result<T, AppError>;
 
 /// Field name -> why it was refused. Ordered so responses are stable.
@@ -334,6 +336,14 @@ pub enum AppError {
 impl AppError {
     pub fn field(name: &str, error: FieldError) -> Self {
         AppError::Validation(FieldErrors::from([(name.to_string(), error)]))
+    }
+
+    /// A refusal the user mends in the form itself, shown next to a field or above the form.
+    pub fn is_for_the_form(&self) -> bool {
+        matches!(
+            self,
+            AppError::Validation(_) | AppError::Conflict(_) | AppError::InvalidCredentials
+        )
     }
 
     pub fn status(&self) -> http::StatusCode {

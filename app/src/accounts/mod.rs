@@ -202,11 +202,13 @@ pub async fn sign_up(
         company,
         industry,
     };
-    Ok(async {
-        let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
-        start_session(&state, &parts, &user, None).await
-    }
-    .await)
+    form_reply(
+        async {
+            let user = service::sign_up(&state.db, &state.settings, ip, req).await?;
+            start_session(&state, &parts, &user, None).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_in")]
@@ -234,7 +236,11 @@ pub async fn sign_in(
             typed_email_cookie(kept, state.settings.cookie_secure),
         );
     }
-    Ok(back_to_form_on_refusal(&parts, reply))
+    if accepts_html(&parts) {
+        // The redirect back to the form carries every refusal, a limit too.
+        return Ok(back_to_form_on_refusal(&parts, reply));
+    }
+    form_reply(reply)
 }
 
 /// The cookie keeping the email typed into a refused sign-in (empty: forgotten).
@@ -310,7 +316,7 @@ pub async fn update_profile(
         company,
         industry,
     };
-    Ok(service::update_profile(&state.db, &user, update).await)
+    form_reply(service::update_profile(&state.db, &user, update).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/change_password")]
@@ -322,15 +328,17 @@ pub async fn change_password(
     let (state, parts) = respond(server_fn_context())?;
     let user = respond(service::require_user(&state.db, &parts.headers).await)?;
     let keep = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
-    Ok(service::change_password(
-        &state.db,
-        &state.settings,
-        &user,
-        &current_password,
-        &new_password,
-        keep,
+    form_reply(
+        service::change_password(
+            &state.db,
+            &state.settings,
+            &user,
+            &current_password,
+            &new_password,
+            keep,
+        )
+        .await,
     )
-    .await)
 }
 
 /// The caller's signed-in browsers and API tokens.

@@ -118,7 +118,7 @@ pub async fn save_address(id: String, address: AddressInput) -> Result<Reply<Add
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(match id.trim() {
+    form_reply(match id.trim() {
         "" => service::create(&state.db, customer_id, &address).await,
         id => match id.parse::<i64>() {
             Ok(id) => service::update(&state.db, customer_id, id, &address).await,
@@ -133,7 +133,7 @@ pub async fn delete_address(id: i64) -> Result<Reply<()>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::delete(&state.db, customer_id, id).await)
+    form_reply(service::delete(&state.db, customer_id, id).await)
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -375,7 +375,12 @@ pub async fn file_complaint(input: NewComplaint) -> Result<Reply<Complaint>, App
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::create(&state.db, &state.settings, customer, &input).await)
+    // The form's tracking number names no parcel of the caller's: the field is wrong.
+    let filed = service::create(&state.db, &state.settings, customer, &input).await;
+    form_reply(filed.map_err(|e| match e {
+        AppError::NotFound => AppError::field("tracking_number", crate::error::FieldError::Unknown),
+        e => e,
+    }))
 }
 
 #[server(prefix = "/rpc", endpoint = "complaints/get", input = server_fn::codec::Json)]
@@ -440,7 +445,7 @@ pub async fn act_on_complaint(
     let (state, parts) = respond(server_fn_context())?;
     let caller = respond(service::caller(&state.db, &parts.headers).await)?;
     let now = crate::platform::now_ms();
-    Ok(match action {
+    form_reply(match action {
         ComplaintAction::Reply(body) => service::message(&state.db, &caller, id, &body, now).await,
         ComplaintAction::Assign => service::assign(&state.db, &caller, id, now).await,
         ComplaintAction::Resolve(note) => {
@@ -464,9 +469,9 @@ pub async fn attach_to_complaint(
     let caller = respond(service::caller(&state.db, &parts.headers).await)?;
     let bytes = match crate::platform::uploads::decode_base64("attachment", &data_base64) {
         Ok(b) => b,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return form_reply(Err(e)),
     };
-    Ok(service::attach(&state.db, &state.settings, &caller, id, &bytes).await)
+    form_reply(service::attach(&state.db, &state.settings, &caller, id, &bytes).await)
 }
 
 #[cfg(test)]

@@ -132,10 +132,6 @@ fn ComplaintForm() -> impl IntoView {
                     }
                     navigate(&format!("/complaints/{}", c.id), Default::default());
                 }
-                Ok(Err(AppError::NotFound)) => errors.set(Some(AppError::field(
-                    "tracking_number",
-                    crate::error::FieldError::Unknown,
-                ))),
                 Ok(Err(e)) | Err(e) => errors.set(Some(e)),
             }
             busy.set(false);

@@ -344,7 +344,7 @@ pub async fn save_preferences(
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::save_preferences(&state.db, customer_id, &preferences).await)
+    form_reply(service::save_preferences(&state.db, customer_id, &preferences).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "notifications/webhooks", input = server_fn::codec::Json)]
@@ -369,13 +369,15 @@ pub async fn add_webhook(url: String) -> Result<Reply<CreatedWebhook>, AppError>
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::create_webhook(
-        &state.db,
-        customer_id,
-        &NewWebhook { url },
-        state.settings.webhook_allow_private,
+    form_reply(
+        service::create_webhook(
+            &state.db,
+            customer_id,
+            &NewWebhook { url },
+            state.settings.webhook_allow_private,
+        )
+        .await,
     )
-    .await)
 }
 
 #[server(prefix = "/rpc", endpoint = "notifications/remove-webhook", input = server_fn::codec::Json)]

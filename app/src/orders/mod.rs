@@ -203,7 +203,7 @@ pub async fn quote_from_address_book(form: QuoteForm) -> Result<Reply<QuoteRespo
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::quote_saved(&state.db, customer_id, &form).await)
+    form_reply(service::quote_saved(&state.db, customer_id, &form).await)
 }
 
 /// Normalised shipment status (DESIGN.md): every carrier scan maps onto one of these.
@@ -664,7 +664,7 @@ pub async fn check_booking(
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::check_draft(&state.db, customer_id, &draft, stage).await)
+    form_reply(service::check_draft(&state.db, customer_id, &draft, stage).await)
 }
 
 /// Books the draft. `key` is the flow's idempotency key: a resend after a lost answer returns
@@ -677,9 +677,9 @@ pub async fn book_shipment(draft: BookingDraft, key: String) -> Result<Reply<Shi
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
     let booking = match service::resolve_draft(&state.db, customer_id, &draft).await {
         Ok(b) => b,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return form_reply(Err(e)),
     };
-    Ok(
+    form_reply(
         shipments::book_once(&state.db, customer_id, &format!("ui:{key}"), &booking)
             .await
             .map(|b| b.shipment),
@@ -692,7 +692,7 @@ pub async fn list_shipments(query: ShipmentQuery) -> Result<Reply<ShipmentPage>,
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(shipments::list(&state.db, customer_id, &query).await)
+    form_reply(shipments::list(&state.db, customer_id, &query).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "orders/get", input = server_fn::codec::Json)]
@@ -710,7 +710,7 @@ pub async fn cancel_shipment(tracking_number: String) -> Result<Reply<Shipment>,
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(shipments::cancel(&state.db, customer_id, &tracking_number).await)
+    form_reply(shipments::cancel(&state.db, customer_id, &tracking_number).await)
 }
 
 /// The largest CSV file an import takes.
@@ -735,7 +735,7 @@ pub async fn preview_import(file_base64: String) -> Result<Reply<ImportPreview>,
     };
     let locale = crate::i18n::locale_from_headers(&parts.headers);
     let tier = respond(crate::accounts::service::tier(&state.db.pool, customer_id).await)?;
-    Ok(import::preview(&bytes, tier.as_str(), locale).map(|mut p| {
+    form_reply(import::preview(&bytes, tier.as_str(), locale).map(|mut p| {
         p.batch_key = format!("import:{}", random_token());
         p
     }))

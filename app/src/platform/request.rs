@@ -116,6 +116,16 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// Inside a form's server function: its outcome as `Reply` says. A refusal the form shows stays
+/// inside the 200; any other error (another customer's object, a missing role, a limit, an
+/// outage) is the call's own status, as it is for every other endpoint.
+pub fn form_reply<T>(reply: Reply<T>) -> Result<Reply<T>, AppError> {
+    match reply {
+        Err(e) if !e.is_for_the_form() => respond(Err(e)),
+        reply => Ok(reply),
+    }
+}
+
 pub fn add_response_header(name: header::HeaderName, value: HeaderValue) {
     if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         opts.append_header(name, value);

@@ -309,7 +309,7 @@ pub async fn save_rating(
     let (state, parts) = respond(server_fn_context())?;
     let access =
         respond(service::authorize(&state.db, &parts.headers, &tracking_number, &proof).await)?;
-    Ok(service::save(&state.db, &access, &input, crate::platform::now_ms()).await)
+    form_reply(service::save(&state.db, &access, &input, crate::platform::now_ms()).await)
 }
 
 #[cfg(test)]

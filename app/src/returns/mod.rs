@@ -376,13 +376,15 @@ pub async fn load_return_options(
     let (state, parts) = respond(server_fn_context())?;
     let who =
         respond(service::requester(&state.db, &parts.headers, &tracking_number, &link).await)?;
-    Ok(service::options(
-        &state.db,
-        &who,
-        &tracking_number,
-        state.settings.return_window_days,
+    form_reply(
+        service::options(
+            &state.db,
+            &who,
+            &tracking_number,
+            state.settings.return_window_days,
+        )
+        .await,
     )
-    .await)
 }
 
 #[server(prefix = "/rpc", endpoint = "returns/create", input = server_fn::codec::Json)]
@@ -395,14 +397,16 @@ pub async fn request_return(
     let (state, parts) = respond(server_fn_context())?;
     let who =
         respond(service::requester(&state.db, &parts.headers, &tracking_number, &link).await)?;
-    Ok(service::create(
-        &state.db,
-        &who,
-        &tracking_number,
-        &request,
-        state.settings.return_window_days,
+    form_reply(
+        service::create(
+            &state.db,
+            &who,
+            &tracking_number,
+            &request,
+            state.settings.return_window_days,
+        )
+        .await,
     )
-    .await)
 }
 
 #[server(prefix = "/rpc", endpoint = "returns/get", input = server_fn::codec::Json)]
@@ -434,9 +438,9 @@ pub async fn add_return_photo(
     let caller = respond(service::caller(&state.db, &parts.headers, id, &link).await)?;
     let bytes = match crate::platform::uploads::decode_base64("photo", &data_base64) {
         Ok(b) => b,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return form_reply(Err(e)),
     };
-    Ok(service::add_photo(&state.db, &state.settings, &caller, id, &bytes).await)
+    form_reply(service::add_photo(&state.db, &state.settings, &caller, id, &bytes).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "returns/decide", input = server_fn::codec::Json)]
@@ -444,7 +448,7 @@ pub async fn decide_return(id: i64, decision: ReturnDecision) -> Result<Reply<Re
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let agent = respond(service::require_agent(&state.db, &parts.headers).await)?;
-    Ok(service::decide(&state.db, &agent, id, &decision).await)
+    form_reply(service::decide(&state.db, &agent, id, &decision).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "returns/refund", input = server_fn::codec::Json)]
@@ -452,7 +456,7 @@ pub async fn refund_return(id: i64, input: RefundInput) -> Result<Reply<Return>,
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let agent = respond(service::require_agent(&state.db, &parts.headers).await)?;
-    Ok(service::refund(&state.db, &agent, id, &input).await)
+    form_reply(service::refund(&state.db, &agent, id, &input).await)
 }
 
 #[cfg(test)]

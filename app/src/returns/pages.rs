@@ -120,7 +120,7 @@ pub fn NewReturnPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match options.await {
                     Ok(Ok(o)) => view! { <ReturnForm options=o link=link.get_untracked() /> }.into_any(),
-                    Ok(Err(AppError::Unauthenticated)) => view! { <crate::ui::SignInPrompt /> }.into_any(),
+                    Ok(Err(AppError::Unauthenticated)) | Err(AppError::Unauthenticated) => view! { <crate::ui::SignInPrompt /> }.into_any(),
                     Ok(Err(e)) | Err(e) => view! {
                         <p class="banner banner-error" data-testid="return-error">
                             {move || e.field_error("link").map(|f| f.message(i18n.locale.get())).unwrap_or_else(|| e.message(i18n.locale.get()))}

@@ -201,7 +201,7 @@ pub async fn draft_slots(
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::for_draft(&state.db, customer_id, &draft, purpose).await)
+    form_reply(service::for_draft(&state.db, customer_id, &draft, purpose).await)
 }
 
 /// The shipper gives one of its shipments a delivery window (or moves it).
@@ -214,7 +214,7 @@ pub async fn choose_delivery_slot(
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::shipper_reschedule(&state.db, customer_id, &tracking_number, slot_id).await)
+    form_reply(service::shipper_reschedule(&state.db, customer_id, &tracking_number, slot_id).await)
 }
 
 /// The windows of the shipment's destination area, for the shipper's own shipment.
@@ -224,7 +224,7 @@ pub async fn shipment_slots(tracking_number: String) -> Result<Reply<SlotList>, 
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    Ok(service::for_own_shipment(&state.db, customer_id, &tracking_number).await)
+    form_reply(service::for_own_shipment(&state.db, customer_id, &tracking_number).await)
 }
 
 /// The slot-template form as typed: lists as comma- or line-separated text.
@@ -269,7 +269,7 @@ pub async fn save_template(form: TemplateForm) -> Result<Reply<SlotTemplate>, Ap
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     respond(service::require_manager(&state.db, &parts.headers).await)?;
-    Ok(service::save_form(&state.db, &form).await)
+    form_reply(service::save_form(&state.db, &form).await)
 }
 
 /// A template's windows from `from` (`YYYY-MM-DD`, empty for today) for `days` days.
@@ -282,7 +282,7 @@ pub async fn template_slots(
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     respond(service::require_manager(&state.db, &parts.headers).await)?;
-    Ok(service::of_template(&state.db, template_id, &from, i64::from(days)).await)
+    form_reply(service::of_template(&state.db, template_id, &from, i64::from(days)).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "slots/update", input = server_fn::codec::Json)]
@@ -290,7 +290,7 @@ pub async fn update_slot(slot_id: i64, update: SlotUpdate) -> Result<Reply<Slot>
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
     respond(service::require_manager(&state.db, &parts.headers).await)?;
-    Ok(service::update_slot(&state.db, slot_id, &update).await)
+    form_reply(service::update_slot(&state.db, slot_id, &update).await)
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -4,10 +4,11 @@
 //! another customer's ids: the answer is the caller's fault (4xx), never the server's (5xx),
 //! and never shows the other customer's data.
 //!
-//! Form server functions answer a refusal the browser expects (a field typed wrong, an object
-//! that is not the caller's) inside an HTTP 200 by design (`Reply` in app/src/error.rs); such an
-//! `{"Err": ...}` counts as the refusal it is where a function's arguments were read. Arguments
-//! that cannot be read never reach the function: those are a 4xx everywhere.
+//! Form server functions answer a refusal the form shows (a field typed wrong, a taken value,
+//! wrong credentials) inside an HTTP 200 by design (`Reply` in app/src/error.rs); such an
+//! `{"Err": ...}` counts as the refusal it is where a function's arguments were read. Anything
+//! else, an object that is not the caller's among it, is a 4xx with its own status, as are
+//! arguments that cannot be read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -817,7 +818,7 @@ async fn json_of(app: &TestApp, a: &OwnedByA, path: &str) -> Value {
 /// What B must get for a call naming A's objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
-    /// Refused as if the object did not exist: 404, or `Err(NotFound)` in a form's reply.
+    /// Refused as if the object did not exist: 404.
     NotFound,
     /// Refused by role before anything is read (staff's functions): 403.
     Forbidden,
@@ -964,7 +965,7 @@ fn foreign_calls(a: &OwnedByA) -> Vec<Call> {
         call::<complaints::FileComplaint>(
             json!({"input": {"tracking_number": delivered, "category": "damage",
                              "description": "B was here"}}),
-            NotFound,
+            Invalid,
         ),
         call::<complaints::GetComplaint>(json!({ "id": a.complaint_id }), NotFound),
         call::<complaints::ActOnComplaint>(
@@ -1105,12 +1106,8 @@ fn call_fault(call: &Call, hostile: bool, answer: &Answer, a: &OwnedByA) -> Opti
     let refusal = answer.refusal();
     let met = match call.expect {
         _ if hostile => answer.refused() || call.expect == Expect::Answered,
-        Expect::NotFound => {
-            matches!(answer.status, 404 | 200) && refusal.as_deref() == Some("NotFound")
-        }
-        Expect::Forbidden => {
-            matches!(answer.status, 403 | 200) && refusal.as_deref() == Some("Forbidden")
-        }
+        Expect::NotFound => answer.status == 404 && refusal.as_deref() == Some("NotFound"),
+        Expect::Forbidden => answer.status == 403 && refusal.as_deref() == Some("Forbidden"),
         Expect::Invalid => {
             matches!(answer.status, 422 | 200) && refusal.as_deref() == Some("Validation")
         }
