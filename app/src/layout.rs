@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::accounts::use_auth;
 use crate::accounts::{Role, User};
 use crate::i18n::{remember_locale, use_i18n, Locale};
-use crate::use_auth;
 
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {

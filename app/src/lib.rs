@@ -1,5 +1,26 @@
 //! Parcelport's pages, server functions and shared types. Built with `ssr` into the server and
 //! with `hydrate` into the browser's wasm; never both.
+//!
+//! # Layers
+//! Each module uses only the ones before it in this list, never one after it:
+//!
+//! 1. `i18n`, `error`, `domain`: the shared vocabulary (statuses, service levels, tiers and
+//!    their SLA, dates, money) and the values parsed at the edge.
+//! 2. `platform` (server only): the database, settings, the request, signed links, tokens,
+//!    uploads; then `kpi_rollup`, the counters the KPIs read.
+//! 3. `accounts`: identity, roles and the guards every capability calls (`require_customer`,
+//!    `require_staff`, `require_manager`, ...).
+//! 4. The capabilities' cores (their `mod.rs` types and server functions, their services), in
+//!    this order: `addresses`, `ratings`, `notifications`, `slots`, `orders`, `returns`,
+//!    `tracking`, `complaints`, `crm`. Notifications name no producer: each producer words its
+//!    own messages and `messages` joins them.
+//! 5. `ui`: the components pages share, the error pages among them.
+//! 6. The capabilities' pages (`pages.rs`, `*_page.rs`), in the same order as their cores: a
+//!    page may use any core and the pages of the capabilities before its own.
+//! 7. The router: `pages/`, `layout`, `chunks`, `messages` and this file.
+//!
+//! `layer_order.rs` reads every `crate::` path in the sources and fails on one against this
+//! order.
 
 // Deeply nested view types (forms inside Suspense) exceed the default query depth in builds
 // without `erase_components`.
@@ -17,7 +38,10 @@ pub mod domain;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod kpi_rollup;
+#[cfg(test)]
+mod layer_order;
 mod layout;
+pub mod messages;
 pub mod notifications;
 pub mod orders;
 mod pages;
@@ -35,8 +59,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::Lazy;
 use leptos_router::{path, SsrMode};
 
-use crate::accounts::{ChangePassword, SignOut, SignUp, UpdateProfile, User};
-use crate::error::AppError;
+use crate::accounts::{Auth, ChangePassword, SignOut, SignUp, UpdateProfile};
 use crate::i18n::{initial_locale, I18n};
 
 /// What a page loads besides its HTML and CSS.
@@ -166,20 +189,6 @@ fn asset_url(_: &LeptosOptions, file: &str) -> String {
     format!("/{file}")
 }
 
-/// Who is signed in, and the actions that change it; every page reads this from context.
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub user: Resource<Result<Option<User>, AppError>>,
-    pub sign_up: ServerAction<SignUp>,
-    pub sign_out: ServerAction<SignOut>,
-    pub update_profile: ServerAction<UpdateProfile>,
-    pub change_password: ServerAction<ChangePassword>,
-}
-
-pub fn use_auth() -> Auth {
-    expect_context::<Auth>()
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -217,7 +226,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <layout::Shell>
                 // Signed-in pages wait for the user before sending headers, so a 403 is a 403.
-                <Routes fallback=|| view! { <pages::errors::NotFound /> }>
+                <Routes fallback=|| view! { <ui::errors::NotFound /> }>
                     <Route path=path!("") view=served_page!(pages::home::HomePage) ssr=SsrMode::Async />
                     <Route path=path!("/track") view=served_page!(pages::track::TrackPage) ssr=SsrMode::Async />
                     <Route path=path!("/track/:tracking_number") view=served_page!(tracking::pages::TrackShipmentPage) ssr=SsrMode::Async />

@@ -251,7 +251,7 @@ fn typed_email_cookie(email: &str, secure: bool) -> http::HeaderValue {
     let max_age = if email.is_empty() { 0 } else { 300 };
     crate::platform::request::private_cookie(
         TYPED_EMAIL_COOKIE,
-        &crate::ui::percent_encode(email),
+        &crate::domain::percent_encode(email),
         "/sign-in",
         max_age,
         secure,
@@ -388,6 +388,20 @@ pub async fn revoke_token(handle: String) -> Result<(), AppError> {
     )
 }
 
+/// Who is signed in, and the actions that change it; every page reads this from context.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<User>, AppError>>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+    pub update_profile: ServerAction<UpdateProfile>,
+    pub change_password: ServerAction<ChangePassword>,
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::after_sign_in;
@@ -408,7 +422,7 @@ mod tests {
             assert_eq!(after_sign_in(Some(away)), "/dashboard", "{away}");
         }
         assert_eq!(
-            crate::ui::percent_encode("/a b?x=1&y"),
+            crate::domain::percent_encode("/a b?x=1&y"),
             "/a%20b%3Fx%3D1%26y"
         );
     }

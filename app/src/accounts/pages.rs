@@ -1,13 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::accounts::use_auth;
 use crate::accounts::{Role, User};
 use crate::domain::{Industry, Password};
 use crate::error::AppError;
 use crate::i18n::fill;
 use crate::i18n::use_i18n;
-use crate::ui::{field_error, form_error, format_time, Field, FormError, RequireRole};
-use crate::use_auth;
+use crate::ui::{field_error, form_error, format_time, Field, FormError};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -237,7 +237,7 @@ fn SignedInList() -> impl IntoView {
             <p class="muted small">{t!(i18n, account_sessions_lead)}</p>
             <FormError message=refused />
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+                <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                     {move || Suspend::new(async move {
                         list.await.map(|signed_in| view! {
                             <ul class="plain device-list">
@@ -317,6 +317,59 @@ fn SignedInList() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Suspense>
+        </section>
+    }
+}
+
+/// Renders `children` with the signed-in user when they hold one of `roles`; otherwise asks the
+/// visitor to sign in, or tells a user without the role that the page is not theirs. The
+/// server functions behind each page check again: this is only the page's courtesy.
+#[component]
+pub fn RequireRole<F, V>(roles: &'static [Role], children: F) -> impl IntoView
+where
+    F: Fn(User) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let auth = use_auth();
+    let i18n = use_i18n();
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {
+                let children = children.clone();
+                move || {
+                    let children = children.clone();
+                    Suspend::new(async move {
+                        match auth.user.await {
+                            Ok(Some(user)) if roles.contains(&user.role) => children(user).into_any(),
+                            Ok(Some(_)) => view! { <crate::ui::errors::Forbidden /> }.into_any(),
+                            Ok(None) => view! { <SignInPrompt /> }.into_any(),
+                            Err(e) => crate::ui::errors::failed_page(&e),
+                        }
+                    })
+                }
+            }
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn SignInPrompt() -> impl IntoView {
+    let i18n = use_i18n();
+    // Back to this very page (with its query) after signing in.
+    let location = leptos_router::hooks::use_location();
+    let href = move || {
+        // The router's `search` comes without its `?`.
+        let search = location.search.get();
+        let here = match search.trim_start_matches('?') {
+            "" => location.pathname.get(),
+            q => format!("{}?{q}", location.pathname.get()),
+        };
+        format!("/sign-in?next={}", crate::domain::percent_encode(&here))
+    };
+    view! {
+        <section class="card narrow">
+            <p>{t!(i18n, error_sign_in_required)}</p>
+            <a class="button" href=href data-testid="sign-in-prompt">{t!(i18n, nav_sign_in)}</a>
         </section>
     }
 }

@@ -2,18 +2,17 @@
 
 use std::net::IpAddr;
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use base64::Engine;
-use sha2::{Digest, Sha256};
 
 use sqlx::Row;
 
-use super::{ApiTokenInfo, ProfileUpdate, Role, SessionInfo, SignUpRequest, User};
+use super::{ApiTokenInfo, Customer, ProfileUpdate, Role, SessionInfo, SignUpRequest, User};
 use crate::domain::{CompanyName, EmailAddress, Industry, Password, PersonName};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::platform::request::{cookie, SESSION_COOKIE};
+pub use crate::platform::tokens::{random_token, token_hash};
 use crate::platform::{now_ms, rate_limit, Db, Settings};
 
 /// A user as stored. Holds the hash, so it is not `Serialize` and never leaves the server.
@@ -31,7 +30,7 @@ const USER_COLUMNS: &str = "id, customer_id, email, password_hash, name, role";
 
 async fn to_user(db: &Db, row: UserRow) -> Result<User, AppError> {
     let customer = match row.customer_id {
-        Some(id) => Some(crate::crm::service::customer(db, id).await?),
+        Some(id) => Some(customer(db, id).await?),
         None => None,
     };
     Ok(User {
@@ -314,19 +313,6 @@ pub async fn authenticate(
             Err(AppError::InvalidCredentials)
         }
     }
-}
-
-/// 256 random bits, URL-safe: session and API tokens, import batch keys.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Only a hash of a session or API token is stored: a leaked database grants no sign-in.
-pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
 }
 
 /// Where a sign-in was made, kept with its session for its owner's list of devices.
@@ -820,6 +806,38 @@ where
             .await?
             .flatten(),
     )
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CustomerRow {
+    id: i64,
+    name: String,
+    company: Option<String>,
+    industry: String,
+    created_at: i64,
+}
+
+impl From<CustomerRow> for Customer {
+    fn from(r: CustomerRow) -> Self {
+        Customer {
+            id: r.id,
+            name: r.name,
+            company: r.company,
+            industry: Industry::parse(&r.industry).unwrap_or(Industry::Other),
+            created_at: r.created_at,
+        }
+    }
+}
+
+pub async fn customer(db: &Db, id: i64) -> Result<Customer, AppError> {
+    let row: CustomerRow = sqlx::query_as(
+        "SELECT id, name, company, industry, created_at FROM customers WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(row.into())
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{list_addresses, Address, DeleteAddress, SaveAddress, FORM_COUNTRIES};
+use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::i18n::{country_name, use_i18n};
-use crate::ui::{field_error, form_error, Field, FormError, RequireRole};
+use crate::ui::{field_error, form_error, Field, FormError};
 
 #[component]
 pub fn AddressBookPage() -> impl IntoView {
@@ -56,7 +57,7 @@ fn AddressBook() -> impl IntoView {
             </section>
             <section aria-live="polite">
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                         {move || Suspend::new(async move {
                             addresses.await.map(|list| {
                                 if list.is_empty() {

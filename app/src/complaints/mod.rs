@@ -14,6 +14,9 @@ use crate::error::{AppError, Reply};
 use crate::i18n::Texts;
 use crate::ratings::Csat;
 
+/// The SLA of a tier, defined in `domain` (returns read it too): callers may name it here.
+pub use crate::domain::{due_times, sla_for, tier_label, Priority, Sla, SLA_TABLE};
+
 const HOUR_MS: i64 = 3_600_000;
 /// A resolved complaint the customer neither confirms nor reopens closes by itself after this.
 pub const AUTO_CLOSE_MS: i64 = 7 * 24 * HOUR_MS;
@@ -144,43 +147,6 @@ pub fn auto_closes(status: ComplaintStatus, resolved_at: i64, now: i64) -> bool 
     status == ComplaintStatus::Resolved && now - resolved_at >= AUTO_CLOSE_MS
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    High,
-    Normal,
-}
-
-impl Priority {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::High => "high",
-            Priority::Normal => "normal",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Priority::High, Priority::Normal]
-            .into_iter()
-            .find(|p| p.as_str() == s)
-    }
-
-    pub fn label(self, t: &Texts) -> &'static str {
-        match self {
-            Priority::High => t.priority_high,
-            Priority::Normal => t.priority_normal,
-        }
-    }
-}
-
-/// A customer tier's name (`vip`, `key`, `regular`, `at_risk`, `new`) in the reader's language.
-pub fn tier_label(t: &Texts, tier: &str) -> &'static str {
-    crate::domain::Tier::parse(tier)
-        .unwrap_or(crate::domain::Tier::Regular)
-        .label(t)
-}
-
 /// A notification's step in words: a status, or `received` / `agent_reply` / `auto_closed`.
 pub fn step_label(t: &Texts, step: &str) -> &'static str {
     match step {
@@ -191,69 +157,6 @@ pub fn step_label(t: &Texts, step: &str) -> &'static str {
             .map(|s| s.label(t))
             .unwrap_or_default(),
     }
-}
-
-/// What a tier is promised: priority, hours to the first answer and to the resolution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sla {
-    pub tier: &'static str,
-    pub priority: Priority,
-    pub first_response_hours: i64,
-    pub resolution_hours: i64,
-}
-
-/// The default SLA table. At-risk customers are answered as fast as key accounts: a complaint
-/// handled late is how they are lost.
-pub const SLA_TABLE: [Sla; 5] = [
-    Sla {
-        tier: "vip",
-        priority: Priority::High,
-        first_response_hours: 4,
-        resolution_hours: 24,
-    },
-    Sla {
-        tier: "key",
-        priority: Priority::High,
-        first_response_hours: 8,
-        resolution_hours: 48,
-    },
-    Sla {
-        tier: "at_risk",
-        priority: Priority::High,
-        first_response_hours: 8,
-        resolution_hours: 48,
-    },
-    Sla {
-        tier: "regular",
-        priority: Priority::Normal,
-        first_response_hours: 24,
-        resolution_hours: 72,
-    },
-    Sla {
-        tier: "new",
-        priority: Priority::Normal,
-        first_response_hours: 24,
-        resolution_hours: 72,
-    },
-];
-
-/// The SLA of a tier; an unknown tier is treated as regular.
-pub fn sla_for(tier: &str) -> Sla {
-    SLA_TABLE
-        .iter()
-        .find(|s| s.tier == tier)
-        .or_else(|| SLA_TABLE.iter().find(|s| s.tier == "regular"))
-        .copied()
-        .expect("the table has a regular tier")
-}
-
-/// When the first answer and the resolution are due for a complaint opened at `opened_at`.
-pub fn due_times(tier: &str, opened_at: i64) -> (i64, i64) {
-    let sla = sla_for(tier);
-    (
-        opened_at + sla.first_response_hours * HOUR_MS,
-        opened_at + sla.resolution_hours * HOUR_MS,
-    )
 }
 
 /// The longest description or message kept.
@@ -414,7 +317,7 @@ pub struct AgentQueues {
 pub async fn load_agent_queues() -> Result<AgentQueues, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
-    let me = respond(crate::returns::service::require_agent(&state.db, &parts.headers).await)?;
+    let me = respond(crate::accounts::service::require_staff(&state.db, &parts.headers).await)?;
     Ok(AgentQueues {
         complaints: respond(service::list(&state.db, None, Some(me.id)).await)?,
         returns: respond(crate::returns::service::list(&state.db, None).await)?,
@@ -472,6 +375,27 @@ pub async fn attach_to_complaint(
         Err(e) => return form_reply(Err(e)),
     };
     form_reply(service::attach(&state.db, &state.settings, &caller, id, &bytes).await)
+}
+
+/// A complaint's message in the reader's language: complaints words its own notifications
+/// (`crate::messages` asks it).
+pub fn notification_text(n: &crate::notifications::Notification, t: &Texts) -> String {
+    use crate::i18n::fill;
+    use crate::notifications::NotificationKind;
+    match n.kind {
+        NotificationKind::ComplaintUpdate => {
+            let step = n
+                .step
+                .as_deref()
+                .map(|s| step_label(t, s))
+                .unwrap_or_default();
+            fill(
+                t.note_complaint_update,
+                &[("id", &n.subject_text()), ("step", step)],
+            )
+        }
+        other => unreachable!("{other:?} is not a complaints message"),
+    }
 }
 
 #[cfg(test)]

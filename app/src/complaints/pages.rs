@@ -11,12 +11,13 @@ use super::{
     my_complaints, Complaint, ComplaintAction, ComplaintCategory, ComplaintStatus,
     ComplaintSummary, NewComplaint,
 };
+use crate::accounts::pages::RequireRole;
+use crate::accounts::use_auth;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n};
 use crate::ratings::Csat;
-use crate::ui::{error_for, format_time, FormError, RequireRole};
-use crate::use_auth;
+use crate::ui::{error_for, format_time, FormError};
 
 const ATTACH_INPUT: &str = "complaint-attachments";
 
@@ -31,7 +32,7 @@ pub fn ComplaintsPage() -> impl IntoView {
             view! {
                 <p><a class="button button-primary" href="/complaints/new" data-testid="complaint-new">{t!(i18n, complaint_new_title)}</a></p>
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                         {move || Suspend::new(async move {
                             list.await.map(|rows| view! { <ComplaintList rows=rows /> })
                         })}
@@ -425,7 +426,7 @@ pub fn QueuePage() -> impl IntoView {
             let queues = Resource::new(|| (), |_| load_agent_queues());
             view! {
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                         {move || Suspend::new(async move {
                             queues.await.map(|q| view! {
                                 <section data-testid="queue-returns">

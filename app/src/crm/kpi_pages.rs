@@ -9,12 +9,13 @@ use leptos_router::params::ParamsMap;
 
 use super::kpis::{DrillItem, IndustryKpis, Kpi, KpiId, KpiQuery, KpiUnit, TrendPoint, Verdict};
 use super::{kpi_items, kpi_report};
+use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::domain::Industry;
+use crate::domain::ServiceLevel;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::orders::ServiceLevel;
-use crate::ui::{format_date, format_time, percent_encode, FormError, RequireRole};
+use crate::ui::{format_date, format_time, percent_encode, FormError};
 
 pub(crate) fn kpi_query(params: &ParamsMap) -> KpiQuery {
     let get = |k: &str| params.get(k).filter(|v| !v.trim().is_empty());
@@ -366,7 +367,7 @@ fn item_detail(t: &Texts, kpi: KpiId, item: &DrillItem) -> String {
         }
         KpiId::Csat | KpiId::CsatMean => format!("{} ★", item.detail),
         KpiId::Nps => format!("NPS {}", item.detail),
-        _ => crate::orders::ShipmentStatus::parse(&item.detail)
+        _ => crate::domain::ShipmentStatus::parse(&item.detail)
             .map(|s| s.label(t).to_string())
             .unwrap_or_else(|| item.detail.clone()),
     }

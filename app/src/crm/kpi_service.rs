@@ -22,12 +22,12 @@ use super::kpis::{
     compare, percentiles, Bucket, DrillItem, DrillPage, IndustryKpis, Kpi, KpiFilters, KpiId,
     KpiQuery, KpiReport, KpiValue, ReportPeriod, TrendPoint, BUCKETS, MAX_AREA_CHARS, PERIODS,
 };
+use crate::domain::ServiceLevel;
 use crate::domain::{single_line, Industry, Tier};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::kpi_rollup::{
     self, m, Fact, Family, Measures, BOOKED, DELIVERED, MEASURES, RATED, RESOLVED,
 };
-use crate::orders::ServiceLevel;
 use crate::platform::Db;
 
 /// Longest period a report covers.

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::schema::{
     one_of_or_empty, schema_type, DateOrEmpty, IdOrEmpty, IndustryOrEmpty, TierOrEmpty,
 };
+use crate::domain::ServiceLevel;
 use crate::domain::{Industry, Tier};
 use crate::i18n::Texts;
-use crate::orders::ServiceLevel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

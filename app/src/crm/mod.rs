@@ -195,12 +195,12 @@ pub struct CareOverview {
 
 #[server(prefix = "/rpc", endpoint = "crm/overview")]
 pub async fn staff_overview() -> Result<CareOverview, AppError> {
-    use crate::accounts::{service::require_role, Role};
+    use crate::accounts::service::require_staff;
     use crate::platform::request::*;
     respond(
         async {
             let (state, parts) = server_fn_context()?;
-            require_role(&state.db, &parts.headers, &[Role::Agent, Role::Manager]).await?;
+            require_staff(&state.db, &parts.headers).await?;
             service::overview(&state.db).await
         }
         .await,

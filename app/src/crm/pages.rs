@@ -14,10 +14,11 @@ use super::{
     CustomerSummary, RecomputeTiers, RecordOutreach, RetentionItem, RetentionOutcome, Touchpoint,
     TouchpointKind,
 };
+use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::domain::{Industry, Tier};
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{format_date, format_time, FormError, RequireRole};
+use crate::ui::{format_date, format_time, FormError};
 
 /// A tier as a badge; staff only ever see it.
 fn tier_badge(tier: Tier) -> impl IntoView {
@@ -183,7 +184,7 @@ pub fn StaffDashboard() -> impl IntoView {
         </div>
         <crate::complaints::pages::QueueSummary />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+            <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                 {move || Suspend::new(async move {
                     overview.await.map(|o| view! {
                         {(o.emails_waiting_for_smtp > 0).then(|| {
@@ -338,7 +339,7 @@ pub fn SegmentsPage() -> impl IntoView {
                 })}
                 <TierSizes />
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                         {move || Suspend::new(async move {
                             segments.await.map(|s| {
                                 let rules = s.rules.clone();
@@ -533,7 +534,7 @@ pub fn RetentionPage() -> impl IntoView {
             view! {
                 <p class="lead">{t!(i18n, retention_lead)}</p>
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                         {move || Suspend::new(async move {
                             items.await.map(|items| {
                                 if items.is_empty() {
@@ -604,7 +605,7 @@ fn touchpoint_title(t: &Texts, tp: &Touchpoint) -> String {
         TouchpointKind::TierChange => t.tl_tier_change,
     };
     let status = |code: &str| {
-        crate::orders::ShipmentStatus::parse(code)
+        crate::domain::ShipmentStatus::parse(code)
             .map(|s| s.label(t).to_string())
             .unwrap_or_else(|| code.to_string())
     };
@@ -666,8 +667,8 @@ pub fn CustomerPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match data.await {
                             Ok(c) => view! { <Customer360View c=c manager=manager note=note assign=assign /> }.into_any(),
-                            Err(crate::error::AppError::NotFound) => view! { <crate::pages::errors::NotFound /> }.into_any(),
-                            Err(e) => crate::pages::errors::failed_page(&e),
+                            Err(crate::error::AppError::NotFound) => view! { <crate::ui::errors::NotFound /> }.into_any(),
+                            Err(e) => crate::ui::errors::failed_page(&e),
                         }
                     })}
                 </Suspense>

@@ -1,10 +1,11 @@
 use sqlx::Row;
 
-use crate::accounts::{Customer, User};
+use crate::accounts::service::{customer, CustomerRow};
+use crate::accounts::User;
 use crate::crm::kpis::{KpiFilters, KpiId, ReportPeriod};
+use crate::domain::ShipmentStatus;
 use crate::domain::{free_text, Industry, Tier, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
-use crate::orders::ShipmentStatus;
 use crate::platform::{now_ms, Db};
 
 use super::{
@@ -12,38 +13,6 @@ use super::{
     CustomerUser, KpiComparison, StaffRef, Touchpoint, TouchpointKind, MAX_NOTE_CHARS,
     MAX_SEARCH_CHARS,
 };
-
-#[derive(sqlx::FromRow)]
-struct CustomerRow {
-    id: i64,
-    name: String,
-    company: Option<String>,
-    industry: String,
-    created_at: i64,
-}
-
-impl From<CustomerRow> for Customer {
-    fn from(r: CustomerRow) -> Self {
-        Customer {
-            id: r.id,
-            name: r.name,
-            company: r.company,
-            industry: Industry::parse(&r.industry).unwrap_or(Industry::Other),
-            created_at: r.created_at,
-        }
-    }
-}
-
-pub async fn customer(db: &Db, id: i64) -> Result<Customer, AppError> {
-    let row: CustomerRow = sqlx::query_as(
-        "SELECT id, name, company, industry, created_at FROM customers WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(row.into())
-}
 
 #[derive(sqlx::FromRow)]
 struct SummaryRow {

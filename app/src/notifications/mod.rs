@@ -12,9 +12,9 @@ pub mod service;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ShipmentStatus;
 use crate::error::{AppError, Reply};
-use crate::i18n::{fill, Texts};
-use crate::orders::ShipmentStatus;
+use crate::i18n::Texts;
 
 /// What a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,79 +124,15 @@ pub struct Notification {
     pub read: bool,
 }
 
-impl Notification {
-    /// The message in the reader's language.
-    pub fn text(&self, t: &Texts) -> String {
-        let tn = self.tracking_number.as_deref().unwrap_or("");
-        match self.kind {
-            NotificationKind::BookingConfirmed => fill(t.note_booking_confirmed, &[("tn", tn)]),
-            NotificationKind::DeliveryChanged => fill(
-                t.note_delivery_changed,
-                &[
-                    ("tn", tn),
-                    (
-                        "change",
-                        &crate::tracking::pages::event_note(
-                            t,
-                            self.change.as_deref().unwrap_or(""),
-                        ),
-                    ),
-                ],
-            ),
-            NotificationKind::OutForDelivery => fill(t.note_out_for_delivery, &[("tn", tn)]),
-            NotificationKind::Delivered => fill(t.note_delivered, &[("tn", tn)]),
-            NotificationKind::Exception => fill(
-                t.note_exception,
-                &[
-                    ("tn", tn),
-                    (
-                        "status",
-                        self.status.map(|s| s.label(t)).unwrap_or_default(),
-                    ),
-                ],
-            ),
-            NotificationKind::DelayAlert => {
-                let cause = match self.cause.as_deref() {
-                    Some("delayed") => t.delay_cause_delayed,
-                    Some("delivery_failed") => t.delay_cause_delivery_failed,
-                    _ => t.delay_cause_eta,
-                };
-                fill(
-                    t.note_delay_alert,
-                    &[("tn", tn), ("cause", cause), ("eta", &self.eta_text(t))],
-                )
-            }
-            NotificationKind::DelayRecovered => fill(
-                t.note_delay_recovered,
-                &[("tn", tn), ("eta", &self.eta_text(t))],
-            ),
-            NotificationKind::ReturnUpdate => {
-                let step = self
-                    .step
-                    .as_deref()
-                    .and_then(crate::returns::ReturnStatus::parse)
-                    .map(|s| s.label(t))
-                    .unwrap_or_default();
-                fill(
-                    t.note_return_update,
-                    &[("tn", tn), ("id", &self.subject_text()), ("step", step)],
-                )
-            }
-            NotificationKind::ComplaintUpdate => {
-                let step = self
-                    .step
-                    .as_deref()
-                    .map(|s| crate::complaints::step_label(t, s))
-                    .unwrap_or_default();
-                fill(
-                    t.note_complaint_update,
-                    &[("id", &self.subject_text()), ("step", step)],
-                )
-            }
-        }
-    }
+/// A message in the reader's language. Each producer words its own kinds; the crate root
+/// (`messages.rs`) implements this by asking it, so this module imports no producer.
+pub trait MessageText {
+    fn text(&self, t: &Texts) -> String;
+}
 
-    fn subject_text(&self) -> String {
+impl Notification {
+    /// The return or complaint the message is about, as its number (empty for none).
+    pub fn subject_text(&self) -> String {
         self.subject_id.map(|i| i.to_string()).unwrap_or_default()
     }
 
@@ -207,12 +143,6 @@ impl Notification {
             (NotificationKind::ComplaintUpdate, Some(id)) => Some(format!("/complaints/{id}")),
             _ => None,
         }
-    }
-
-    fn eta_text(&self, t: &Texts) -> String {
-        self.eta
-            .map(crate::ui::format_date)
-            .unwrap_or_else(|| t.eta_unknown.to_string())
     }
 }
 

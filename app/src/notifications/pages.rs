@@ -8,10 +8,11 @@ use super::{
     add_webhook, my_preferences, my_webhooks, remove_webhook, save_preferences, KindChannels,
     NotificationPreferences, Webhook, WebhookDelivery,
 };
+use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Locale};
-use crate::ui::{error_for, format_date, FormError, Input, RequireRole};
+use crate::ui::{error_for, format_date, FormError, Input};
 
 #[component]
 pub fn NotificationSettingsPage() -> impl IntoView {
@@ -34,7 +35,7 @@ fn Preferences() -> impl IntoView {
     view! {
         <section class="card" data-testid="preferences">
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+                <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                     {move || Suspend::new(async move {
                         loaded.await.map(|p| view! { <PreferencesForm initial=p /> })
                     })}
@@ -211,7 +212,7 @@ fn Webhooks() -> impl IntoView {
                 </div>
             })}
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+                <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                     {move || Suspend::new(async move {
                         list.await.map(|hooks| {
                             if hooks.is_empty() {

@@ -21,7 +21,7 @@ use sha2::Sha256;
 use sqlx::Row;
 
 use super::service::{is_private, notification_from};
-use super::{Notification, NotificationKind};
+use super::{MessageText, Notification, NotificationKind};
 use crate::error::AppError;
 use crate::i18n::{fill, Locale};
 use crate::platform::lifecycle::Worker;

@@ -8,9 +8,9 @@ use super::{
     CreatedWebhook, DeliveryAttempt, KindChannels, NewWebhook, Notification, NotificationKind,
     NotificationList, NotificationPreferences, Webhook, WebhookDelivery,
 };
+use crate::domain::ShipmentStatus;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
-use crate::orders::ShipmentStatus;
 use crate::platform::{now_ms, Db};
 
 /// Endpoints one customer may register.

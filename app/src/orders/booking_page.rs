@@ -9,13 +9,14 @@ use super::{
     book_shipment, check_booking, BookingDraft, DraftStage, ParcelDraft, QuoteResponse,
     ServiceLevel, Shipment, NEW_RECIPIENT,
 };
+use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::addresses::{list_addresses, Address, AddressInput, FORM_COUNTRIES};
 use crate::error::AppError;
 use crate::i18n::{country_name, fill, use_i18n, Texts};
 use crate::slots::pages::{window_text, SlotPicker};
-use crate::slots::{draft_slots, Slot, SlotList, SlotPurpose};
-use crate::ui::{error_for, FormError, Input, RequireRole};
+use crate::slots::{Slot, SlotList, SlotPurpose};
+use crate::ui::{error_for, FormError, Input};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
@@ -290,7 +291,7 @@ fn BookingLoader() -> impl IntoView {
     let addresses = Resource::new(|| (), |_| list_addresses());
     view! {
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+            <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                 {move || Suspend::new(async move {
                     addresses.await.map(|list| {
                         if list.is_empty() {
@@ -638,7 +639,7 @@ fn ServiceStep(
                      chosen: RwSignal<Option<i64>>| {
         let draft = flow.draft();
         leptos::task::spawn_local(async move {
-            let list = match draft_slots(draft, purpose).await {
+            let list = match super::draft_slots(draft, purpose).await {
                 Ok(Ok(list)) => list,
                 _ => SlotList {
                     area: None,

@@ -6,10 +6,11 @@ use leptos_meta::Title;
 
 use super::pages::money;
 use super::{book_import_rows, ImportOutcome, ImportPreview, IMPORT_CHUNK};
+use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n};
-use crate::ui::{FormError, RequireRole};
+use crate::ui::FormError;
 
 /// Error rows listed on the page; the rest are counted (a 10,000-row file must stay usable).
 const SHOWN_ERRORS: usize = 200;

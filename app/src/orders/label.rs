@@ -218,8 +218,8 @@ pub fn render(shipment: &Shipment, track_url: &str) -> Vec<u8> {
             "Parcel {}/{}   {} kg   {}",
             index + 1,
             count,
-            super::pages::kg(weight.max(0) as u64),
-            crate::ui::format_date(shipment.created_at)
+            crate::domain::kg(weight.max(0) as u64),
+            crate::domain::format_date(shipment.created_at)
         );
         if let Some(reference) = &shipment.reference {
             info.push_str(&format!("   Ref {reference}"));

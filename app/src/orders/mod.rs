@@ -3,6 +3,8 @@
 
 pub mod booking_page;
 #[cfg(feature = "ssr")]
+pub mod delivery;
+#[cfg(feature = "ssr")]
 pub mod import;
 pub mod import_page;
 #[cfg(feature = "ssr")]
@@ -23,47 +25,10 @@ use crate::addresses::AddressInput;
 use crate::domain::schema::{schema_type, DateOrEmpty, IntegerOrEmpty};
 use crate::error::{AppError, Reply};
 
+/// The shared words, defined in `domain`: callers may name them here.
+pub use crate::domain::{ServiceLevel, ShipmentStatus};
+
 use serde::{Deserialize, Serialize};
-
-/// How a shipment travels and is handed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceLevel {
-    Standard,
-    Express,
-    /// Delivered in a window the recipient chose.
-    Scheduled,
-    /// Delivered to a locker or pickup point.
-    PickupPoint,
-}
-
-impl ServiceLevel {
-    pub const ALL: [ServiceLevel; 4] = [
-        ServiceLevel::Standard,
-        ServiceLevel::Express,
-        ServiceLevel::Scheduled,
-        ServiceLevel::PickupPoint,
-    ];
-
-    pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
-        match self {
-            ServiceLevel::Standard => t.service_standard,
-            ServiceLevel::Express => t.service_express,
-            ServiceLevel::Scheduled => t.service_scheduled,
-            ServiceLevel::PickupPoint => t.service_pickup_point,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceLevel::Standard => "standard",
-            ServiceLevel::Express => "express",
-            ServiceLevel::Scheduled => "scheduled",
-            ServiceLevel::PickupPoint => "pickup_point",
-        }
-    }
-}
 
 /// One line of a price breakdown, in minor units (fen, cents); discounts are negative.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,181 +171,6 @@ pub async fn quote_from_address_book(form: QuoteForm) -> Result<Reply<QuoteRespo
     form_reply(service::quote_saved(&state.db, customer_id, &form).await)
 }
 
-/// Normalised shipment status (DESIGN.md): every carrier scan maps onto one of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ShipmentStatus {
-    Created,
-    PickedUp,
-    InTransit,
-    AtHub,
-    OutForDelivery,
-    Delivered,
-    Delayed,
-    DeliveryFailed,
-    Damaged,
-    Lost,
-    ReturnedToSender,
-    Cancelled,
-}
-
-impl ShipmentStatus {
-    pub const ALL: [ShipmentStatus; 12] = [
-        ShipmentStatus::Created,
-        ShipmentStatus::PickedUp,
-        ShipmentStatus::InTransit,
-        ShipmentStatus::AtHub,
-        ShipmentStatus::OutForDelivery,
-        ShipmentStatus::Delivered,
-        ShipmentStatus::Delayed,
-        ShipmentStatus::DeliveryFailed,
-        ShipmentStatus::Damaged,
-        ShipmentStatus::Lost,
-        ShipmentStatus::ReturnedToSender,
-        ShipmentStatus::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShipmentStatus::Created => "created",
-            ShipmentStatus::PickedUp => "picked_up",
-            ShipmentStatus::InTransit => "in_transit",
-            ShipmentStatus::AtHub => "at_hub",
-            ShipmentStatus::OutForDelivery => "out_for_delivery",
-            ShipmentStatus::Delivered => "delivered",
-            ShipmentStatus::Delayed => "delayed",
-            ShipmentStatus::DeliveryFailed => "delivery_failed",
-            ShipmentStatus::Damaged => "damaged",
-            ShipmentStatus::Lost => "lost",
-            ShipmentStatus::ReturnedToSender => "returned_to_sender",
-            ShipmentStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
-    pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
-        match self {
-            ShipmentStatus::Created => t.status_created,
-            ShipmentStatus::PickedUp => t.status_picked_up,
-            ShipmentStatus::InTransit => t.status_in_transit,
-            ShipmentStatus::AtHub => t.status_at_hub,
-            ShipmentStatus::OutForDelivery => t.status_out_for_delivery,
-            ShipmentStatus::Delivered => t.status_delivered,
-            ShipmentStatus::Delayed => t.status_delayed,
-            ShipmentStatus::DeliveryFailed => t.status_delivery_failed,
-            ShipmentStatus::Damaged => t.status_damaged,
-            ShipmentStatus::Lost => t.status_lost,
-            ShipmentStatus::ReturnedToSender => t.status_returned_to_sender,
-            ShipmentStatus::Cancelled => t.status_cancelled,
-        }
-    }
-
-    /// Whether a parcel in this status may move to `next` (a carrier's scan or the shipper's
-    /// cancellation). Delivered, returned and cancelled parcels are done; scans may repeat where
-    /// a parcel really passes several times (hubs, legs, delays, delivery attempts).
-    pub fn can_become(self, next: ShipmentStatus) -> bool {
-        use ShipmentStatus::*;
-        match self {
-            Created => matches!(next, PickedUp | Delayed | Lost | Cancelled),
-            PickedUp => matches!(
-                next,
-                InTransit | AtHub | Delayed | Damaged | Lost | ReturnedToSender
-            ),
-            InTransit | AtHub | Delayed => matches!(
-                next,
-                InTransit | AtHub | OutForDelivery | Delayed | Damaged | Lost | ReturnedToSender
-            ),
-            OutForDelivery => matches!(
-                next,
-                Delivered | DeliveryFailed | AtHub | Delayed | Damaged | Lost
-            ),
-            DeliveryFailed => matches!(
-                next,
-                OutForDelivery | AtHub | Delayed | Lost | ReturnedToSender
-            ),
-            Damaged => matches!(
-                next,
-                InTransit | AtHub | OutForDelivery | Delivered | Lost | ReturnedToSender
-            ),
-            // A lost parcel may turn up again.
-            Lost => matches!(next, InTransit | AtHub | ReturnedToSender),
-            Delivered | ReturnedToSender | Cancelled => false,
-        }
-    }
-
-    /// The delivery can still be planned (a window chosen or moved): the courier is not yet on
-    /// the way.
-    pub fn reschedulable(self) -> bool {
-        matches!(
-            self,
-            ShipmentStatus::Created
-                | ShipmentStatus::PickedUp
-                | ShipmentStatus::InTransit
-                | ShipmentStatus::AtHub
-                | ShipmentStatus::Delayed
-        )
-    }
-
-    /// Still on its way: not delivered, returned, cancelled or lost. Only these have an ETA and
-    /// can be late.
-    pub fn on_the_way(self) -> bool {
-        !matches!(
-            self,
-            ShipmentStatus::Delivered
-                | ShipmentStatus::Lost
-                | ShipmentStatus::ReturnedToSender
-                | ShipmentStatus::Cancelled
-        )
-    }
-
-    /// The statuses `on_the_way`, as an SQL list: `('created', 'picked_up', ...)`.
-    pub fn on_the_way_sql() -> String {
-        Self::sql_list(Self::on_the_way)
-    }
-
-    /// The exception statuses ([`Self::is_exception`]), as an SQL list.
-    pub fn exception_sql() -> String {
-        Self::sql_list(Self::is_exception)
-    }
-
-    fn sql_list(which: fn(Self) -> bool) -> String {
-        let names: Vec<String> = Self::ALL
-            .into_iter()
-            .filter(|s| which(*s))
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        format!("({})", names.join(", "))
-    }
-
-    /// Something went wrong on the carrier's side: the exception rate counts shipments that
-    /// ever entered one of these. A shipper's cancellation is not the carrier's exception.
-    pub fn is_exception(self) -> bool {
-        matches!(
-            self,
-            ShipmentStatus::Delayed
-                | ShipmentStatus::DeliveryFailed
-                | ShipmentStatus::Damaged
-                | ShipmentStatus::Lost
-                | ShipmentStatus::ReturnedToSender
-        )
-    }
-
-    /// Only a shipment the carrier has not yet collected can be called off.
-    pub fn cancellable(self) -> bool {
-        self == ShipmentStatus::Created
-    }
-}
-
-impl ServiceLevel {
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
 /// A booking: what `POST /api/v1/shipments` takes. Units are in the field names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -461,6 +251,28 @@ pub struct ShipmentEvent {
     pub time: i64,
     pub place: Option<String>,
     pub note: Option<String>,
+}
+
+/// An event's note in the reader's language: changes to the delivery are stored as
+/// `slot:<day> <from>-<to>` or `pickup_point:<name>`.
+pub fn event_note(t: &crate::i18n::Texts, note: &str) -> String {
+    use crate::i18n::fill;
+    if let Some(w) = note.strip_prefix("slot:") {
+        fill(t.event_slot_changed, &[("window", w)])
+    } else if let Some(p) = note.strip_prefix("pickup_point:") {
+        fill(t.event_pickup_point, &[("point", p)])
+    } else {
+        note.to_string()
+    }
+}
+
+/// A new tracking event, as announced to open tracking pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub tracking_number: String,
+    /// The event's row id: a reconnecting stream resumes after it (`Last-Event-ID`).
+    pub id: i64,
+    pub event: ShipmentEvent,
 }
 
 /// One row of the shipment list.
@@ -713,6 +525,35 @@ pub async fn cancel_shipment(tracking_number: String) -> Result<Reply<Shipment>,
     form_reply(shipments::cancel(&state.db, customer_id, &tracking_number).await)
 }
 
+/// The windows a booking draft can choose from: the recipient's area from the first day the
+/// chosen service can deliver, or the sender's area for a pickup.
+#[server(prefix = "/rpc", endpoint = "slots/for_draft", input = server_fn::codec::Json)]
+pub async fn draft_slots(
+    draft: BookingDraft,
+    purpose: crate::slots::SlotPurpose,
+) -> Result<Reply<crate::slots::SlotList>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    form_reply(delivery::for_draft(&state.db, customer_id, &draft, purpose).await)
+}
+
+/// The shipper gives one of its shipments a delivery window (or moves it).
+#[server(prefix = "/rpc", endpoint = "slots/choose", input = server_fn::codec::Json)]
+pub async fn choose_delivery_slot(
+    tracking_number: String,
+    slot_id: i64,
+) -> Result<Reply<Shipment>, AppError> {
+    use crate::accounts::service::require_customer;
+    use crate::platform::request::*;
+    let (state, parts) = respond(server_fn_context())?;
+    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    form_reply(
+        delivery::shipper_reschedule(&state.db, customer_id, &tracking_number, slot_id).await,
+    )
+}
+
 /// The largest CSV file an import takes.
 pub const IMPORT_MAX_BYTES: usize = 10 * 1024 * 1024;
 
@@ -756,6 +597,28 @@ pub async fn book_import_rows(
     }
     let locale = crate::i18n::locale_from_headers(&parts.headers);
     respond(import::book_rows(&state.db, customer_id, &batch_key, &rows, locale).await)
+}
+
+/// A booking or delivery-change message in the reader's language: orders words its own
+/// notifications (`crate::messages` asks it).
+pub fn notification_text(n: &crate::notifications::Notification, t: &crate::i18n::Texts) -> String {
+    use crate::i18n::fill;
+    use crate::notifications::NotificationKind;
+    let tn = n.tracking_number.as_deref().unwrap_or("");
+    match n.kind {
+        NotificationKind::BookingConfirmed => fill(t.note_booking_confirmed, &[("tn", tn)]),
+        NotificationKind::DeliveryChanged => fill(
+            t.note_delivery_changed,
+            &[
+                ("tn", tn),
+                (
+                    "change",
+                    &crate::orders::event_note(t, n.change.as_deref().unwrap_or("")),
+                ),
+            ],
+        ),
+        other => unreachable!("{other:?} is not an orders message"),
+    }
 }
 
 #[cfg(test)]

@@ -2,29 +2,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{PriceLine, QuoteFromAddressBook, QuoteResponse, ServiceQuote};
+use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::addresses::{list_addresses, Address};
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{field_error, form_error, Field, FormError, RequireRole};
+use crate::ui::{field_error, form_error, Field, FormError};
 
-/// `12345` fen -> `¥123.45`.
-pub fn money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let symbol = match currency {
-        "CNY" => "¥",
-        other => other,
-    };
-    format!(
-        "{sign}{symbol}{}.{:02}",
-        minor.abs() / 100,
-        minor.abs() % 100
-    )
-}
-
-/// Grams as kilograms to one decimal (`2500` -> `2.5`).
-pub fn kg(grams: u64) -> String {
-    format!("{}.{}", grams / 1000, (grams % 1000) / 100)
-}
+pub use crate::domain::{kg, money};
 
 fn line_label(t: &Texts, line: &PriceLine) -> String {
     match line {
@@ -109,7 +93,7 @@ fn QuoteForm() -> impl IntoView {
     };
     view! {
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+            <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                 {move || Suspend::new(async move {
                     addresses.await.map(|list| {
                         if list.is_empty() {
@@ -210,6 +194,44 @@ fn QuoteOption(option: ServiceQuote) -> impl IntoView {
                 <PriceBreakdown lines=option.lines currency=option.currency.clone() total=option.total />
             </details>
         </article>
+    }
+}
+
+/// A shipment's history, one line an event; the public tracking page shows it too.
+#[component]
+pub fn Timeline(events: Vec<super::ShipmentEvent>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <ol class="timeline" data-testid="timeline">
+            {events.into_iter().map(|e| {
+                let status = e.status;
+                let note = e.note.clone();
+                view! {
+                    <li>
+                        <strong>{move || status.label(i18n.get())}</strong>
+                        {note.map(|n| view! { <span class="event-note">{move || super::event_note(i18n.get(), &n)}</span> })}
+                        <span class="muted">{crate::ui::format_date(e.time)} {e.place.clone().map(|p| format!(" · {p}"))}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// The promised delivery: the window when one is held, the pickup point, or the days (one day
+/// when they are the same, as with a window held but not shown: the public view).
+pub fn promised_text(
+    t: &Texts,
+    slot: Option<&crate::slots::Slot>,
+    point: Option<&str>,
+    from: &str,
+    to: &str,
+) -> String {
+    match (point, slot) {
+        (Some(p), _) => fill(t.ship_pickup_point, &[("point", p)]),
+        (None, Some(s)) => crate::slots::pages::window_text(t, s),
+        (None, None) if from == to => from.to_string(),
+        (None, None) => fill(t.shipment_window, &[("from", from), ("to", to)]),
     }
 }
 

@@ -171,7 +171,7 @@ pub struct QuoteInput<'a> {
 
 /// The civil date `days` days after the Unix epoch.
 fn iso_date(days: i64) -> String {
-    crate::ui::format_date(days * 86_400_000)
+    crate::domain::format_date(days * 86_400_000)
 }
 
 /// The day `business_days` working days after `today` (Unix days), skipping Saturdays and

@@ -125,7 +125,7 @@ pub(crate) async fn insert(
     // The quote counts the window from today; the booking counts it from its own day.
     let day = now.div_euclid(86_400_000);
     let promised = |days: u32| {
-        crate::ui::format_date(super::pricing::add_business_days(day, days) * 86_400_000)
+        crate::domain::format_date(super::pricing::add_business_days(day, days) * 86_400_000)
     };
     let (earliest, latest) = (
         promised(option.transit_days.0),
@@ -295,7 +295,7 @@ pub async fn book_once_drawing(
     // The key is checked first, then the body: nothing invalid claims a key.
     check_key(key)?;
     let valid = validate(req)?;
-    crate::slots::service::check_areas(db, req).await?;
+    super::delivery::check_areas(db, req).await?;
     match claim_key(db, customer_id, key, req, now).await? {
         Claim::Booked(id) => replay(db, customer_id, id).await,
         Claim::Held(claim) => {
@@ -476,7 +476,7 @@ async fn write_booking(
         .as_str();
     let mut tx = db.pool.begin().await?;
     let (id, earliest) = insert(&mut tx, customer_id, valid, tier, now, serials).await?;
-    crate::slots::service::attach(&mut tx, id, req, &earliest, now).await?;
+    super::delivery::attach(&mut tx, id, req, &earliest, now).await?;
     let still_held = sqlx::query(
         "UPDATE idempotency_keys SET shipment_id = $1 WHERE customer_id = $2 \
          AND idempotency_key = $3 AND created_at = $4 AND shipment_id IS NULL",
@@ -700,8 +700,21 @@ pub async fn cancel(
         place: None,
         note: None,
     };
-    crate::tracking::service::announce(db, &shipment.tracking_number, event_id, event).await;
+    announce(db, &shipment.tracking_number, event_id, event).await;
     get(db, customer_id, &shipment.tracking_number).await
+}
+
+/// Tells open tracking pages of the shipment about a new event (after it is committed).
+pub async fn announce(db: &Db, tracking_number: &str, id: i64, event: ShipmentEvent) {
+    let live = super::LiveEvent {
+        tracking_number: tracking_number.to_string(),
+        id,
+        event,
+    };
+    match serde_json::to_string(&live) {
+        Ok(payload) => db.announce(payload).await,
+        Err(e) => tracing::error!("announcement not encoded: {e}"),
+    }
 }
 
 /// The label PDF of one of the customer's shipments; its QR code opens the public tracking page.
@@ -785,7 +798,7 @@ pub async fn list(db: &Db, customer_id: i64, q: &ShipmentQuery) -> Result<Shipme
         ("to", &q.to, " AND created_at < ?", true),
     ] {
         if let Some(v) = value.as_deref().filter(|s| !s.trim().is_empty()) {
-            match crate::ui::parse_date(v) {
+            match crate::domain::parse_date(v) {
                 Some(days) => push(
                     &mut sql,
                     clause,

@@ -8,14 +8,15 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
 use super::booking_page::AddressLines;
-use super::pages::{money, PriceBreakdown};
+use super::pages::{money, promised_text, PriceBreakdown, Timeline};
 use super::{
     cancel_shipment, get_shipment, list_shipments, ServiceLevel, Shipment, ShipmentQuery,
     ShipmentSort, ShipmentStatus, ShipmentSummary,
 };
+use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::i18n::use_i18n;
-use crate::ui::{format_date, FormError, RequireRole};
+use crate::ui::{format_date, FormError};
 
 fn query_from(params: &ParamsMap) -> ShipmentQuery {
     let get = |k: &str| params.get(k).filter(|v| !v.trim().is_empty());
@@ -97,7 +98,7 @@ fn ShipmentList() -> impl IntoView {
     view! {
         <Filters query=query />
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+            <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                 {move || Suspend::new(async move {
                     let q = query.get_untracked();
                     page.await.map(|reply| match reply {
@@ -239,7 +240,7 @@ fn ShipmentDetail() -> impl IntoView {
     view! {
         <p><a href="/shipments">{t!(i18n, shipment_back)}</a></p>
         <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback=|_| view! { <crate::pages::errors::NotFound /> }>
+            <ErrorBoundary fallback=|_| view! { <crate::ui::errors::NotFound /> }>
                 {move || Suspend::new(async move {
                     shipment.await.map(|s| view! { <ShipmentView s=s reload=move || shipment.refetch() /> })
                 })}
@@ -331,7 +332,7 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
         <dl class="fact-grid card">
             <div><dt>{t!(i18n, shipments_service)}</dt><dd>{move || service.label(i18n.get())}</dd></div>
             <div><dt>{t!(i18n, shipment_booked_on)}</dt><dd>{format_date(s.created_at)}</dd></div>
-            <div><dt>{t!(i18n, shipment_promised)}</dt><dd data-testid="shipment-promised">{move || crate::tracking::pages::promised_text(
+            <div><dt>{t!(i18n, shipment_promised)}</dt><dd data-testid="shipment-promised">{move || promised_text(
                 i18n.get(), delivery_slot.as_ref(), pickup_point.as_deref(), &from, &to)}</dd></div>
             {pickup_slot.map(|w| view! {
                 <div><dt>{t!(i18n, slot_pickup_window)}</dt><dd>{move || crate::slots::pages::window_text(i18n.get(), &w)}</dd></div>
@@ -379,7 +380,7 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
         </section>
         <section class="card">
             <h2>{t!(i18n, shipment_history)}</h2>
-            <crate::tracking::pages::Timeline events=s.events.clone() />
+            <Timeline events=s.events.clone() />
         </section>
     }
 }
@@ -408,7 +409,7 @@ fn ChangeWindow(
             }
         },
     );
-    let save = Action::new(move |id: &i64| crate::slots::choose_delivery_slot(tn.get_value(), *id));
+    let save = Action::new(move |id: &i64| super::choose_delivery_slot(tn.get_value(), *id));
     Effect::new(move |_| {
         if let Some(Ok(Ok(_))) = save.value().get() {
             reload();

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::accounts::pages::RequireRole;
 use crate::accounts::{Role, User};
 use crate::i18n::{fill, use_i18n};
+use crate::notifications::MessageText;
 use crate::pages::home::TrackBox;
-use crate::ui::{format_date, RequireRole};
+use crate::ui::format_date;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {

@@ -1,5 +1,4 @@
 pub mod dashboard;
-pub mod errors;
 pub mod home;
 pub mod track;
 

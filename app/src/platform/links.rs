@@ -17,7 +17,7 @@ pub const SIGNATURE_PATTERN: &str = "^[0-9A-Fa-f]{64}$";
 pub async fn key(db: &Db) -> Result<String, AppError> {
     sqlx::query("INSERT INTO link_keys (name, secret) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(KEY_NAME)
-        .bind(crate::accounts::service::random_token())
+        .bind(super::tokens::random_token())
         .execute(&db.pool)
         .await?;
     Ok(

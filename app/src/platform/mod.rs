@@ -10,6 +10,7 @@ pub mod links;
 pub mod rate_limit;
 pub mod request;
 pub mod settings;
+pub mod tokens;
 pub mod uploads;
 
 use std::sync::Arc;

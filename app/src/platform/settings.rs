@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// Days after delivery a return may be requested, unless `RETURN_WINDOW_DAYS` says otherwise.
+pub const DEFAULT_RETURN_WINDOW_DAYS: u32 = 30;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `PARCELPORT_ADDR` (falls back to `LEPTOS_SITE_ADDR`, which cargo-leptos sets).
@@ -117,7 +120,7 @@ impl Default for Settings {
             webhook_allow_private: false,
             delay_sweep: Duration::from_secs(60),
             upload_dir: "data/uploads".into(),
-            return_window_days: crate::returns::DEFAULT_WINDOW_DAYS,
+            return_window_days: DEFAULT_RETURN_WINDOW_DAYS,
             tier_recompute_at: Some(2 * 60),
             report_time_zone: "Asia/Shanghai".into(),
             shutdown_grace: Duration::from_secs(20),

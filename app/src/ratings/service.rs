@@ -6,10 +6,10 @@ use sqlx::Row;
 use super::{editable, offers_complaint, LinkProof, Rating, RatingInput, RatingTag, RatingView};
 use super::{Csat, Nps, EDIT_WINDOW_MS, MAX_COMMENT_CHARS};
 use crate::accounts::service::require_customer;
+use crate::domain::ShipmentStatus;
 use crate::domain::{free_text, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::kpi_rollup::{Counted, Subject};
-use crate::orders::ShipmentStatus;
 use crate::platform::{links, now_ms, Db};
 
 /// How long a rating link works.

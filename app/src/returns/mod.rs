@@ -17,8 +17,9 @@ use crate::slots::{Slot, SlotList};
 /// Photos one return may hold.
 pub const MAX_PHOTOS: usize = 5;
 
-/// Days after delivery a return may be requested, unless configured otherwise.
-pub const DEFAULT_WINDOW_DAYS: u32 = 30;
+/// Days after delivery a return may be requested, unless configured otherwise (a setting).
+#[cfg(feature = "ssr")]
+pub use crate::platform::settings::DEFAULT_RETURN_WINDOW_DAYS as DEFAULT_WINDOW_DAYS;
 const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -447,7 +448,7 @@ pub async fn add_return_photo(
 pub async fn decide_return(id: i64, decision: ReturnDecision) -> Result<Reply<Return>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
-    let agent = respond(service::require_agent(&state.db, &parts.headers).await)?;
+    let agent = respond(crate::accounts::service::require_staff(&state.db, &parts.headers).await)?;
     form_reply(service::decide(&state.db, &agent, id, &decision).await)
 }
 
@@ -455,8 +456,31 @@ pub async fn decide_return(id: i64, decision: ReturnDecision) -> Result<Reply<Re
 pub async fn refund_return(id: i64, input: RefundInput) -> Result<Reply<Return>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
-    let agent = respond(service::require_agent(&state.db, &parts.headers).await)?;
+    let agent = respond(crate::accounts::service::require_staff(&state.db, &parts.headers).await)?;
     form_reply(service::refund(&state.db, &agent, id, &input).await)
+}
+
+/// A return's message in the reader's language: returns words its own notifications
+/// (`crate::messages` asks it).
+pub fn notification_text(n: &crate::notifications::Notification, t: &Texts) -> String {
+    use crate::i18n::fill;
+    use crate::notifications::NotificationKind;
+    let tn = n.tracking_number.as_deref().unwrap_or("");
+    match n.kind {
+        NotificationKind::ReturnUpdate => {
+            let step = n
+                .step
+                .as_deref()
+                .and_then(ReturnStatus::parse)
+                .map(|s| s.label(t))
+                .unwrap_or_default();
+            fill(
+                t.note_return_update,
+                &[("tn", tn), ("id", &n.subject_text()), ("step", step)],
+            )
+        }
+        other => unreachable!("{other:?} is not a returns message"),
+    }
 }
 
 #[cfg(test)]
@@ -495,7 +519,7 @@ mod tests {
 
     #[test]
     fn return_and_complaint_messages_read_in_both_languages() {
-        use crate::notifications::{Notification, NotificationKind};
+        use crate::notifications::{MessageText, Notification, NotificationKind};
         let note = |kind, step: &str, id| Notification {
             id: 1,
             kind,

@@ -11,13 +11,14 @@ use super::{
     request_return, RefundInput, Return, ReturnDecision, ReturnLink, ReturnMethod, ReturnOptions,
     ReturnReason, ReturnRequest, ReturnStatus, ReturnSummary,
 };
+use crate::accounts::pages::RequireRole;
+use crate::accounts::use_auth;
 use crate::accounts::Role;
+use crate::domain::money;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n};
-use crate::orders::pages::money;
 use crate::slots::pages::{window_text, SlotPicker};
-use crate::ui::{error_for, format_date, format_time, FormError, RequireRole};
-use crate::use_auth;
+use crate::ui::{error_for, format_date, format_time, FormError};
 
 /// Input id of the photo picker.
 const PHOTO_INPUT: &str = "return-photos";
@@ -50,7 +51,7 @@ pub fn ReturnsPage() -> impl IntoView {
             let list = Resource::new(|| (), |_| my_returns());
             view! {
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::pages::errors::failure_page}>
+                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
                         {move || Suspend::new(async move {
                             list.await.map(|rows| view! { <ReturnList rows=rows /> })
                         })}
@@ -88,7 +89,7 @@ pub fn ReturnList(
                         <span class="badge">{move || r.status.label(i18n.get())}</span>
                         <span class="muted">{r.tracking_number.clone()} " · " {move || r.reason.label(i18n.get())}</span>
                         {queue.then(|| view! {
-                            <span class="muted">{r.customer_name.clone()} " · " {move || tier.as_deref().map(|t| crate::complaints::tier_label(i18n.get(), t))}</span>
+                            <span class="muted">{r.customer_name.clone()} " · " {move || tier.as_deref().map(|t| crate::domain::tier_label(i18n.get(), t))}</span>
                             <span class:due-overdue=overdue>
                                 {move || if overdue { i18n.get().queue_overdue } else { i18n.get().queue_due }}
                                 " " {format_time(r.due_at)}
@@ -120,7 +121,7 @@ pub fn NewReturnPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match options.await {
                     Ok(Ok(o)) => view! { <ReturnForm options=o link=link.get_untracked() /> }.into_any(),
-                    Ok(Err(AppError::Unauthenticated)) | Err(AppError::Unauthenticated) => view! { <crate::ui::SignInPrompt /> }.into_any(),
+                    Ok(Err(AppError::Unauthenticated)) | Err(AppError::Unauthenticated) => view! { <crate::accounts::pages::SignInPrompt /> }.into_any(),
                     Ok(Err(e)) | Err(e) => view! {
                         <p class="banner banner-error" data-testid="return-error">
                             {move || e.field_error("link").map(|f| f.message(i18n.locale.get())).unwrap_or_else(|| e.message(i18n.locale.get()))}
@@ -343,7 +344,7 @@ pub fn ReturnPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok(r) => view! { <ReturnDetail initial=r link=link.get_untracked() /> }.into_any(),
-                    Err(AppError::Unauthenticated) => view! { <crate::ui::SignInPrompt /> }.into_any(),
+                    Err(AppError::Unauthenticated) => view! { <crate::accounts::pages::SignInPrompt /> }.into_any(),
                     Err(e) => view! { <p class="banner banner-error">{move || e.message(i18n.locale.get())}</p> }.into_any(),
                 }
             })}
@@ -496,7 +497,7 @@ fn StaffReturnActions(current: RwSignal<Return>) -> impl IntoView {
         <section class="card" data-testid="return-staff">
             <h2>{t!(i18n, return_staff_title)}</h2>
             <p class="muted">
-                {move || current.with(|r| format!("{} · {} · ", r.customer_name, r.tier.as_deref().map(|t| crate::complaints::tier_label(i18n.get(), t)).unwrap_or_default()))}
+                {move || current.with(|r| format!("{} · {} · ", r.customer_name, r.tier.as_deref().map(|t| crate::domain::tier_label(i18n.get(), t)).unwrap_or_default()))}
                 {move || fill(i18n.get().return_decision_due, &[("time", &format_time(current.with(|r| r.decision_due)))])}
             </p>
             <FormError message=form_error />

@@ -8,12 +8,13 @@ use super::{
     within_window, RefundInput, Return, ReturnDecision, ReturnItem, ReturnLink, ReturnMethod,
     ReturnOptions, ReturnReason, ReturnRequest, ReturnStatus, ReturnStep, ReturnSummary,
 };
-use crate::accounts::service::{require_customer, require_role, Party};
-use crate::accounts::{Role, User};
+use crate::accounts::service::{require_customer, Party};
+use crate::accounts::User;
 use crate::domain::{free_text, single_line, TrackingNumber};
+use crate::domain::{ServiceLevel, ShipmentStatus};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::notifications::NotificationKind;
-use crate::orders::{BookingRequest, ParcelInput, ServiceLevel, ShipmentStatus};
+use crate::orders::{BookingRequest, ParcelInput};
 use crate::platform::uploads::{self, Owner};
 use crate::platform::{links, now_ms, Db, Settings};
 use crate::slots::service as slots;
@@ -45,10 +46,6 @@ pub enum Caller {
     Staff(User),
     /// The signed link of this return (its recipient).
     Link(i64),
-}
-
-pub async fn require_agent(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
-    require_role(db, headers, &[Role::Agent, Role::Manager]).await
 }
 
 /// The signed link the tracking page gives a recipient who proved the postcode: path and query.
@@ -762,7 +759,7 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> 
 
 /// An agent should decide within the tier's first-response time.
 fn decision_due(tier: &str, created_at: i64) -> i64 {
-    created_at + crate::complaints::sla_for(tier).first_response_hours * HOUR_MS
+    created_at + crate::domain::sla_for(tier).first_response_hours * HOUR_MS
 }
 
 /// A customer's returns (newest first), or with `None` the care team's queue: returns waiting
@@ -798,7 +795,7 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, 
             let updated_at: i64 = r.try_get(8)?;
             // Waiting for a decision since it was opened; for a refund since it arrived.
             let due_at = if status == ReturnStatus::Received {
-                updated_at + crate::complaints::sla_for(tier).first_response_hours * HOUR_MS
+                updated_at + crate::domain::sla_for(tier).first_response_hours * HOUR_MS
             } else {
                 decision_due(tier, created_at)
             };

@@ -190,33 +190,6 @@ pub enum SlotPurpose {
     Pickup,
 }
 
-/// The windows a booking draft can choose from: the recipient's area from the first day the
-/// chosen service can deliver, or the sender's area for a pickup.
-#[server(prefix = "/rpc", endpoint = "slots/for_draft", input = server_fn::codec::Json)]
-pub async fn draft_slots(
-    draft: crate::orders::BookingDraft,
-    purpose: SlotPurpose,
-) -> Result<Reply<SlotList>, AppError> {
-    use crate::accounts::service::require_customer;
-    use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    form_reply(service::for_draft(&state.db, customer_id, &draft, purpose).await)
-}
-
-/// The shipper gives one of its shipments a delivery window (or moves it).
-#[server(prefix = "/rpc", endpoint = "slots/choose", input = server_fn::codec::Json)]
-pub async fn choose_delivery_slot(
-    tracking_number: String,
-    slot_id: i64,
-) -> Result<Reply<crate::orders::Shipment>, AppError> {
-    use crate::accounts::service::require_customer;
-    use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
-    form_reply(service::shipper_reschedule(&state.db, customer_id, &tracking_number, slot_id).await)
-}
-
 /// The windows of the shipment's destination area, for the shipper's own shipment.
 #[server(prefix = "/rpc", endpoint = "slots/for_shipment", input = server_fn::codec::Json)]
 pub async fn shipment_slots(tracking_number: String) -> Result<Reply<SlotList>, AppError> {

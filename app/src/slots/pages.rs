@@ -8,10 +8,11 @@ use super::{
     list_templates, save_template, template_slots, update_slot, Slot, SlotList, SlotTemplate,
     SlotUpdate, TemplateForm,
 };
+use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{error_for, FormError, Input, RequireRole};
+use crate::ui::{error_for, FormError, Input};
 
 /// `YYYY-MM-DD` -> ISO weekday (1 = Monday), without a date library in the wasm.
 fn weekday(day: &str) -> Option<i64> {

@@ -9,13 +9,12 @@ use jiff::{Timestamp, ToSpan};
 use sqlx::Row;
 
 use super::{
-    Slot, SlotList, SlotPurpose, SlotTemplate, SlotTemplateInput, SlotUnavailable, SlotUpdate,
-    TemplateForm, WindowInput,
+    Slot, SlotList, SlotTemplate, SlotTemplateInput, SlotUnavailable, SlotUpdate, TemplateForm,
+    WindowInput,
 };
-use crate::accounts::{service::require_role, Role};
-use crate::domain::{fold_key, single_line};
+use crate::addresses::AddressInput;
+use crate::domain::{fold_key, single_line, ShipmentStatus};
 use crate::error::{AppError, FieldError, FieldErrors};
-use crate::orders::{BookingDraft, DraftStage, QuoteRequest, ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::Gazetteer;
 use crate::platform::{now_ms, Db};
 
@@ -32,11 +31,7 @@ pub const TIME_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
 /// An area's code as typed: letters (kept in lower case), digits and `-`.
 pub const AREA_CODE_PATTERN: &str = "^[A-Za-z0-9-]+$";
 
-pub async fn require_manager(db: &Db, headers: &http::HeaderMap) -> Result<(), AppError> {
-    require_role(db, headers, &[Role::Manager])
-        .await
-        .map(|_| ())
-}
+pub use crate::accounts::service::require_manager;
 
 // ---------------------------------------------------------------------------------------------
 // The pattern of a template and the windows it generates (pure, unit-tested below).
@@ -158,7 +153,7 @@ fn format_time(t: Time) -> String {
 }
 
 fn parse_day(s: &str) -> Result<Date, FieldError> {
-    crate::ui::parse_date(s).ok_or(FieldError::DateInvalid)?;
+    crate::domain::parse_date(s).ok_or(FieldError::DateInvalid)?;
     s.trim()
         .parse::<Date>()
         .map_err(|_| FieldError::DateInvalid)
@@ -737,7 +732,7 @@ fn local(tz: &TimeZone, ms: i64) -> jiff::Zoned {
         .to_zoned(tz.clone())
 }
 
-fn local_hm(tz: &TimeZone, ms: i64) -> String {
+pub(crate) fn local_hm(tz: &TimeZone, ms: i64) -> String {
     let z = local(tz, ms);
     format!("{:02}:{:02}", z.hour(), z.minute())
 }
@@ -878,49 +873,15 @@ pub async fn of_template(db: &Db, id: i64, from: &str, days: i64) -> Result<Slot
     Ok(list_of(Some(&t), between(db, &t, from, to, now).await?))
 }
 
-/// The windows a booking draft may choose ([`for_booking`]), once the draft is a shipment.
-pub async fn for_draft(
-    db: &Db,
-    customer_id: i64,
-    draft: &BookingDraft,
-    purpose: SlotPurpose,
-) -> Result<SlotList, AppError> {
-    let req =
-        crate::orders::service::draft_request(db, customer_id, draft, DraftStage::Parcels).await?;
-    for_booking(db, customer_id, &req, draft.service, purpose).await
-}
-
-/// The windows a booking may choose: deliveries in the recipient's area from the first day
-/// `service` (`scheduled` when not chosen yet) can deliver, pickups in the sender's area from
-/// today. The shipment is checked first, every problem named.
-pub async fn for_booking(
-    db: &Db,
-    customer_id: i64,
-    req: &QuoteRequest,
-    service: Option<ServiceLevel>,
-    purpose: SlotPurpose,
-) -> Result<SlotList, AppError> {
-    crate::orders::service::parse_shipment(req)?;
+/// The windows of the area serving `party`'s address, from the local day `from` (empty: today)
+/// to the template's horizon; none when no area serves it.
+pub async fn windows_for(db: &Db, party: &AddressInput, from: &str) -> Result<SlotList, AppError> {
     let templates = load_templates(db).await?;
-    let (party, from) = match purpose {
-        SlotPurpose::Pickup => (&req.sender, String::new()),
-        SlotPurpose::Delivery => {
-            let quote = crate::orders::service::quote_for(db, customer_id, req).await?;
-            let service = service.unwrap_or(ServiceLevel::Scheduled);
-            let earliest = quote
-                .options
-                .iter()
-                .find(|o| o.service == service)
-                .map(|o| o.earliest_delivery.clone())
-                .unwrap_or_default();
-            (&req.recipient, earliest)
-        }
-    };
     let Some(t) = area_for(&templates, &party.country, &party.city, &party.postcode) else {
         return Ok(list_of(None, Vec::new()));
     };
     let now = now_ms();
-    let (from, to) = range(t, &from, t.pattern.days_ahead, now)?;
+    let (from, to) = range(t, from, t.pattern.days_ahead, now)?;
     Ok(list_of(Some(t), between(db, t, from, to, now).await?))
 }
 
@@ -1074,96 +1035,6 @@ pub async fn template_of(db: &Db, slot_id: i64) -> Result<Option<i64>, AppError>
     )
 }
 
-/// Checks before a booking's transaction that its windows serve its addresses.
-pub async fn check_areas(db: &Db, req: &crate::orders::BookingRequest) -> Result<(), AppError> {
-    if req.delivery_slot_id.is_none() && req.pickup_slot_id.is_none() {
-        return Ok(());
-    }
-    let templates = load_templates(db).await?;
-    let mut errors = FieldErrors::new();
-    for (field, slot, party) in [
-        ("delivery_slot_id", req.delivery_slot_id, &req.recipient),
-        ("pickup_slot_id", req.pickup_slot_id, &req.sender),
-    ] {
-        let Some(slot) = slot else { continue };
-        let area = area_for(&templates, &party.country, &party.city, &party.postcode);
-        match (template_of(db, slot).await?, area) {
-            (None, _) => {
-                errors.insert(field.into(), FieldError::Invalid);
-            }
-            (Some(t), Some(a)) if t == a.id => {}
-            _ => {
-                errors.insert(field.into(), FieldError::SlotNotInArea);
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
-
-/// Takes a new booking's windows (in id order, see the module note) and records them on the
-/// shipment; a delivery window must not start before the service can deliver.
-pub async fn attach(
-    tx: &mut Tx<'_>,
-    shipment_id: i64,
-    req: &crate::orders::BookingRequest,
-    earliest_delivery: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    let mut wanted = [
-        (req.delivery_slot_id, "delivery_slot_id"),
-        (req.pickup_slot_id, "pickup_slot_id"),
-    ]
-    .into_iter()
-    .filter_map(|(id, f)| id.map(|id| (id, f)))
-    .collect::<Vec<_>>();
-    wanted.sort();
-    let mut pickup_end = None;
-    let mut delivery = None;
-    for (id, field) in wanted {
-        let taken = take(tx, id, now, field).await?;
-        if field == "pickup_slot_id" {
-            pickup_end = Some(taken.ends_at);
-        } else {
-            delivery = Some(taken);
-        }
-    }
-    if let Some(pickup_end) = pickup_end {
-        sqlx::query("UPDATE shipments SET pickup_slot_id = $1 WHERE id = $2")
-            .bind(req.pickup_slot_id)
-            .bind(shipment_id)
-            .execute(&mut **tx)
-            .await?;
-        if delivery.as_ref().is_some_and(|d| d.starts_at < pickup_end) {
-            return Err(AppError::field(
-                "delivery_slot_id",
-                FieldError::SlotTooEarly,
-            ));
-        }
-    }
-    if let Some(d) = delivery {
-        if d.day.as_str() < earliest_delivery {
-            return Err(AppError::field(
-                "delivery_slot_id",
-                FieldError::SlotTooEarly,
-            ));
-        }
-        sqlx::query(
-            "UPDATE shipments SET delivery_slot_id = $1, promised_from = $2, promised_to = $2 \
-             WHERE id = $3",
-        )
-        .bind(d.id)
-        .bind(&d.day)
-        .bind(shipment_id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
 /// Who changed a delivery, for the event and the shipper's notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangedBy {
@@ -1172,7 +1043,7 @@ pub enum ChangedBy {
 }
 
 impl ChangedBy {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ChangedBy::Shipper => "shipper",
             ChangedBy::Recipient => "recipient",
@@ -1186,18 +1057,19 @@ pub enum NewDelivery {
     PickupPoint(String),
 }
 
-struct Current {
-    id: i64,
-    customer_id: i64,
-    tracking_number: String,
-    status: ShipmentStatus,
-    slot: Option<i64>,
-    country: String,
-    city: String,
-    postcode: String,
+/// A shipment's delivery as it stands, before a change to it.
+pub(crate) struct Current {
+    pub(crate) id: i64,
+    pub(crate) customer_id: i64,
+    pub(crate) tracking_number: String,
+    pub(crate) status: ShipmentStatus,
+    pub(crate) slot: Option<i64>,
+    pub(crate) country: String,
+    pub(crate) city: String,
+    pub(crate) postcode: String,
 }
 
-async fn current(db: &Db, shipment_id: i64) -> Result<Current, AppError> {
+pub(crate) async fn current(db: &Db, shipment_id: i64) -> Result<Current, AppError> {
     let row = sqlx::query(
         "SELECT id, customer_id, tracking_number, status, delivery_slot_id, recipient_country, \
          recipient_city, recipient_postcode FROM shipments WHERE id = $1",
@@ -1223,150 +1095,12 @@ pub async fn destination_area(db: &Db, shipment_id: i64) -> Result<Option<Stored
     area_of(db, &current(db, shipment_id).await?).await
 }
 
-async fn area_of(db: &Db, c: &Current) -> Result<Option<Stored>, AppError> {
+pub(crate) async fn area_of(db: &Db, c: &Current) -> Result<Option<Stored>, AppError> {
     let templates = load_templates(db).await?;
     Ok(area_for(&templates, &c.country, &c.city, &c.postcode).cloned())
 }
 
-/// Gives a shipment a delivery window, moves it to another, or sends it to a pickup point.
-/// One transaction: the new window is taken and the old one left together, or neither is;
-/// the shipment row is only changed if nobody changed it meanwhile. Records a tracking event
-/// and a notification for the shipper.
-pub async fn change_delivery(
-    db: &Db,
-    shipment_id: i64,
-    to: NewDelivery,
-    by: ChangedBy,
-) -> Result<(), AppError> {
-    let c = current(db, shipment_id).await?;
-    if !c.status.reschedulable() {
-        return Err(AppError::Conflict(FieldErrors::from([(
-            "status".to_string(),
-            FieldError::NotReschedulable,
-        )])));
-    }
-    let area = area_of(db, &c).await?;
-    let field = match &to {
-        NewDelivery::Window(_) => "slot_id",
-        NewDelivery::PickupPoint(_) => "pickup_point",
-    };
-    match &to {
-        NewDelivery::Window(slot) => {
-            let t = template_of(db, *slot)
-                .await?
-                .ok_or_else(|| AppError::field(field, FieldError::Invalid))?;
-            if area.as_ref().map(|a| a.id) != Some(t) {
-                return Err(AppError::field(field, FieldError::SlotNotInArea));
-            }
-            if c.slot == Some(*slot) {
-                return Ok(());
-            }
-        }
-        NewDelivery::PickupPoint(point) => {
-            if !area
-                .as_ref()
-                .is_some_and(|a| a.input.pickup_points.contains(point))
-            {
-                return Err(AppError::field(field, FieldError::Invalid));
-            }
-        }
-    }
-    let now = now_ms();
-    let mut tx = db.pool.begin().await?;
-    let mut new_window = None;
-    // Slots in ascending id order, then the shipment (the module's locking order).
-    let new_id = match &to {
-        NewDelivery::Window(id) => Some(*id),
-        NewDelivery::PickupPoint(_) => None,
-    };
-    let mut order = [c.slot.map(|s| (s, false)), new_id.map(|s| (s, true))]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>();
-    order.sort();
-    for (slot, is_new) in order {
-        if is_new {
-            new_window = Some(take(&mut tx, slot, now, field).await?);
-        } else {
-            leave(&mut tx, slot, now, "delivery_slot").await?;
-        }
-    }
-    let (note, point) = match (&to, &new_window) {
-        (NewDelivery::Window(_), Some(w)) => {
-            let t = area.as_ref().ok_or(AppError::Internal)?;
-            (
-                format!(
-                    "slot:{} {}-{}",
-                    w.day,
-                    local_hm(&t.pattern.tz, w.starts_at),
-                    local_hm(&t.pattern.tz, w.ends_at)
-                ),
-                None,
-            )
-        }
-        (NewDelivery::PickupPoint(p), _) => (format!("pickup_point:{p}"), Some(p.clone())),
-        _ => return Err(AppError::Internal),
-    };
-    let day = new_window.as_ref().map(|w| w.day.clone());
-    let changed = sqlx::query(
-        "UPDATE shipments SET delivery_slot_id = $1, pickup_point = $2, \
-         promised_from = COALESCE($3, promised_from), promised_to = COALESCE($3, promised_to), \
-         updated_at = $4 WHERE id = $5 AND status = $6 AND COALESCE(delivery_slot_id, 0) = $7",
-    )
-    .bind(new_window.as_ref().map(|w| w.id))
-    .bind(point)
-    .bind(day)
-    .bind(now)
-    .bind(c.id)
-    .bind(c.status.as_str())
-    .bind(c.slot.unwrap_or(0))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed != 1 {
-        return Err(AppError::Conflict(FieldErrors::from([(
-            field.to_string(),
-            FieldError::ChangedMeanwhile,
-        )])));
-    }
-    let event_id: i64 = sqlx::query_scalar(
-        "INSERT INTO tracking_events (shipment_id, status, occurred_at, source, note, created_at) \
-         VALUES ($1, $2, $3, 'customer', $4, $3) RETURNING id",
-    )
-    .bind(c.id)
-    .bind(c.status.as_str())
-    .bind(now)
-    .bind(&note)
-    .fetch_one(&mut *tx)
-    .await?;
-    let payload = serde_json::json!({
-        "tracking_number": c.tracking_number,
-        "change": note,
-        "by": by.as_str(),
-    });
-    // The shipper hears about the recipient's changes; its own need no message.
-    if by == ChangedBy::Recipient {
-        crate::notifications::service::record(
-            &mut tx,
-            c.customer_id,
-            Some(c.id),
-            crate::notifications::NotificationKind::DeliveryChanged,
-            payload,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    let event = crate::orders::ShipmentEvent {
-        status: c.status,
-        time: now,
-        place: None,
-        note: Some(note),
-    };
-    crate::tracking::service::announce(db, &c.tracking_number, event_id, event).await;
-    Ok(())
-}
-
-async fn own_shipment_id(
+pub(crate) async fn own_shipment_id(
     db: &Db,
     customer_id: i64,
     tracking_number: &str,
@@ -1379,18 +1113,6 @@ async fn own_shipment_id(
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-/// The shipper moves its own shipment's delivery window; another customer's is not found.
-pub async fn shipper_reschedule(
-    db: &Db,
-    customer_id: i64,
-    tracking_number: &str,
-    slot_id: i64,
-) -> Result<crate::orders::Shipment, AppError> {
-    let id = own_shipment_id(db, customer_id, tracking_number).await?;
-    change_delivery(db, id, NewDelivery::Window(slot_id), ChangedBy::Shipper).await?;
-    crate::orders::shipments::get(db, customer_id, tracking_number).await
 }
 
 /// The windows the shipper's shipment may move to.

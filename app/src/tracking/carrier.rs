@@ -317,7 +317,7 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
                 place: e.place.clone(),
                 note: e.note.clone(),
             };
-            super::service::announce(db, &e.tracking_number, event_id, event).await;
+            crate::orders::shipments::announce(db, &e.tracking_number, event_id, event).await;
             Ok(Stored::Recorded)
         }
         // The same event arrived on another connection a moment ago: it is stored, once.

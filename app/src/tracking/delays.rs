@@ -230,7 +230,7 @@ async fn sweep_one(db: &Db, shipment_id: i64, now: i64) -> Result<(), AppError> 
 /// window closes, even without new scans) and those with an open alert (for their recovery).
 /// Returns how many were checked; one parcel's failure does not stop the others.
 pub async fn sweep(db: &Db, now: i64) -> Result<usize, AppError> {
-    let tomorrow = crate::ui::format_date(now + 86_400_000);
+    let tomorrow = crate::domain::format_date(now + 86_400_000);
     let ids: Vec<i64> = sqlx::query_scalar(&format!(
         "SELECT id FROM shipments WHERE status IN {} AND promised_to <= $1 \
          UNION SELECT shipment_id FROM delay_alerts WHERE recovered_at IS NULL \

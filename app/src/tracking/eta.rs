@@ -104,7 +104,7 @@ pub fn estimate(p: &Progress, now_ms: i64) -> Option<Eta> {
 /// The end of the promised window: the held delivery window's end, else the end (UTC) of the
 /// last promised day.
 pub fn window_end(slot_ends_at: Option<i64>, promised_to: &str) -> Option<i64> {
-    slot_ends_at.or_else(|| crate::ui::parse_date(promised_to).map(|d| (d + 1) * 86_400_000))
+    slot_ends_at.or_else(|| crate::domain::parse_date(promised_to).map(|d| (d + 1) * 86_400_000))
 }
 
 /// Whether a delivery at `delivered_at` kept the promise: by the end of the held window, else by

@@ -170,14 +170,8 @@ pub struct RecipientView {
     pub return_link: Option<String>,
 }
 
-/// A new tracking event, as announced to open tracking pages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LiveEvent {
-    pub tracking_number: String,
-    /// The event's row id: a reconnecting stream resumes after it (`Last-Event-ID`).
-    pub id: i64,
-    pub event: ShipmentEvent,
-}
+// A new tracking event, as announced to open tracking pages: orders announces it.
+pub use crate::orders::LiveEvent;
 
 /// One scan from a carrier (`POST /api/v1/carrier/events`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -285,4 +279,50 @@ impl RecipientView {
         self.shipment = self.shipment.with_tiles(settings);
         self
     }
+}
+
+/// A carrier or delay message in the reader's language: tracking words its own notifications
+/// (`crate::messages` asks it).
+pub fn notification_text(n: &crate::notifications::Notification, t: &crate::i18n::Texts) -> String {
+    use crate::i18n::fill;
+    use crate::notifications::NotificationKind;
+    let tn = n.tracking_number.as_deref().unwrap_or("");
+    match n.kind {
+        NotificationKind::OutForDelivery => fill(t.note_out_for_delivery, &[("tn", tn)]),
+        NotificationKind::Delivered => fill(t.note_delivered, &[("tn", tn)]),
+        NotificationKind::Exception => fill(
+            t.note_exception,
+            &[
+                ("tn", tn),
+                ("status", n.status.map(|s| s.label(t)).unwrap_or_default()),
+            ],
+        ),
+        NotificationKind::DelayAlert => {
+            let cause = match n.cause.as_deref() {
+                Some("delayed") => t.delay_cause_delayed,
+                Some("delivery_failed") => t.delay_cause_delivery_failed,
+                _ => t.delay_cause_eta,
+            };
+            fill(
+                t.note_delay_alert,
+                &[
+                    ("tn", tn),
+                    ("cause", cause),
+                    ("eta", &notification_eta(n, t)),
+                ],
+            )
+        }
+        NotificationKind::DelayRecovered => fill(
+            t.note_delay_recovered,
+            &[("tn", tn), ("eta", &notification_eta(n, t))],
+        ),
+        other => unreachable!("{other:?} is not a tracking message"),
+    }
+}
+
+/// The latest expected arrival a message was written with.
+fn notification_eta(n: &crate::notifications::Notification, t: &crate::i18n::Texts) -> String {
+    n.eta
+        .map(crate::domain::format_date)
+        .unwrap_or_else(|| t.eta_unknown.to_string())
 }

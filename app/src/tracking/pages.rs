@@ -5,63 +5,12 @@
 //! it ships no app wasm: the server renders it whole and its forms are plain HTML forms, posted
 //! to `/track/{tn}/proof` and `/track/{tn}/delivery` (see the server's `forms`). A small script
 //! (`public/track.js`) then draws the map, follows the live stream and sends the forms without
-//! a reload. The timeline and the promise texts are shared with the shipper's pages.
+//! a reload. The timeline and the promise texts are the shipper's pages' (`orders::pages`).
 
-use leptos::prelude::*;
-
-use crate::i18n::{fill, use_i18n, Texts};
-use crate::orders::ShipmentEvent;
-use crate::slots::pages::window_text;
 use crate::ui::format_date;
 
-/// An event's note in the reader's language: changes to the delivery are stored as
-/// `slot:<day> <from>-<to>` or `pickup_point:<name>`.
-pub fn event_note(t: &Texts, note: &str) -> String {
-    if let Some(w) = note.strip_prefix("slot:") {
-        fill(t.event_slot_changed, &[("window", w)])
-    } else if let Some(p) = note.strip_prefix("pickup_point:") {
-        fill(t.event_pickup_point, &[("point", p)])
-    } else {
-        note.to_string()
-    }
-}
-
-#[component]
-pub fn Timeline(events: Vec<ShipmentEvent>) -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <ol class="timeline" data-testid="timeline">
-            {events.into_iter().map(|e| {
-                let status = e.status;
-                let note = e.note.clone();
-                view! {
-                    <li>
-                        <strong>{move || status.label(i18n.get())}</strong>
-                        {note.map(|n| view! { <span class="event-note">{move || event_note(i18n.get(), &n)}</span> })}
-                        <span class="muted">{format_date(e.time)} {e.place.clone().map(|p| format!(" · {p}"))}</span>
-                    </li>
-                }
-            }).collect_view()}
-        </ol>
-    }
-}
-
-/// The promised delivery: the window when one is held, the pickup point, or the days (one day
-/// when they are the same, as with a window held but not shown: the public view).
-pub fn promised_text(
-    t: &Texts,
-    slot: Option<&crate::slots::Slot>,
-    point: Option<&str>,
-    from: &str,
-    to: &str,
-) -> String {
-    match (point, slot) {
-        (Some(p), _) => fill(t.ship_pickup_point, &[("point", p)]),
-        (None, Some(s)) => window_text(t, s),
-        (None, None) if from == to => from.to_string(),
-        (None, None) => fill(t.shipment_window, &[("from", from), ("to", to)]),
-    }
-}
+pub use crate::orders::event_note;
+pub use crate::orders::pages::{promised_text, Timeline};
 
 /// The expected arrival by day: one date, or the first and last when the window spans days.
 pub fn eta_text(earliest: Option<i64>, latest: Option<i64>) -> String {
@@ -156,7 +105,7 @@ mod served {
                             }.into_any(),
                             // A 503, not a page that looks fine: the service worker keeps no
                             // copy of it, and the reader tries again.
-                            Err(AppError::Unavailable) => view! { <crate::pages::errors::Unavailable /> }.into_any(),
+                            Err(AppError::Unavailable) => view! { <crate::ui::errors::Unavailable /> }.into_any(),
                             Err(e) => view! { <p class="banner banner-error">{e.message(i18n.locale.get())}</p> }.into_any(),
                         }
                     })

@@ -180,19 +180,6 @@ async fn courier(
         .transpose()
 }
 
-/// Tells open tracking pages of the shipment about a new event (after it is committed).
-pub async fn announce(db: &Db, tracking_number: &str, id: i64, event: ShipmentEvent) {
-    let live = super::LiveEvent {
-        tracking_number: tracking_number.to_string(),
-        id,
-        event,
-    };
-    match serde_json::to_string(&live) {
-        Ok(payload) => db.announce(payload).await,
-        Err(e) => tracing::error!("announcement not encoded: {e}"),
-    }
-}
-
 /// The shipment's events after `after_id` (oldest first): what a reconnecting stream missed.
 /// Whole: the public stream sends each through `public_event`.
 pub async fn events_after(
@@ -520,7 +507,7 @@ pub async fn change_with_proof(
 
 /// The recipient's move of the delivery, and their view after it.
 async fn change(db: &Db, r: Row_, to: NewDelivery) -> Result<RecipientView, AppError> {
-    slots::change_delivery(db, r.id, to, ChangedBy::Recipient).await?;
+    crate::orders::delivery::change_delivery(db, r.id, to, ChangedBy::Recipient).await?;
     let r = load(db, &r.shipment.tracking_number).await?;
     view(db, r).await
 }

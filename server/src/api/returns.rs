@@ -204,7 +204,7 @@ pub async fn decide(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ReturnDecision>,
 ) -> Result<Json<Return>, ApiError> {
-    let agent = service::require_agent(&state.db, &headers).await?;
+    let agent = app::accounts::service::require_staff(&state.db, &headers).await?;
     Ok(Json(service::decide(&state.db, &agent, id, &input).await?))
 }
 
@@ -220,7 +220,7 @@ pub async fn refund(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<RefundInput>,
 ) -> Result<Json<Return>, ApiError> {
-    let agent = service::require_agent(&state.db, &headers).await?;
+    let agent = app::accounts::service::require_staff(&state.db, &headers).await?;
     Ok(Json(service::refund(&state.db, &agent, id, &input).await?))
 }
 

@@ -1,6 +1,6 @@
 use app::accounts::service::{require_customer, require_user};
 use app::addresses::AddressInput;
-use app::orders::{ParcelInput, QuoteRequest, ServiceLevel, Shipment};
+use app::orders::{delivery, ParcelInput, QuoteRequest, ServiceLevel, Shipment};
 use app::platform::AppState;
 use app::slots::service;
 use app::slots::{
@@ -97,7 +97,7 @@ pub async fn for_booking(
         insure: req.insure,
     };
     Ok(Json(
-        service::for_booking(&state.db, customer, &shipment, req.service, req.purpose).await?,
+        delivery::for_booking(&state.db, customer, &shipment, req.service, req.purpose).await?,
     ))
 }
 
@@ -138,7 +138,7 @@ pub async fn choose(
 ) -> Result<Json<Shipment>, ApiError> {
     let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
-        service::shipper_reschedule(&state.db, customer, &tracking_number, choice.slot_id).await?,
+        delivery::shipper_reschedule(&state.db, customer, &tracking_number, choice.slot_id).await?,
     ))
 }
 

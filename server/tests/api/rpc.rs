@@ -165,8 +165,8 @@ fn every_server_function() -> Vec<Rpc> {
         rpc!(app::orders::BookImportRows { batch_key: Scalar, rows: Composite }
             => Refusal, No("whole addresses; the batch key prefixes keys kept per customer")),
         // Delivery windows.
-        rpc!(app::slots::DraftSlots { draft: Composite, purpose: Scalar } => Refusal, Taken),
-        rpc!(app::slots::ChooseDeliverySlot { tracking_number: Scalar, slot_id: Scalar }
+        rpc!(app::orders::DraftSlots { draft: Composite, purpose: Scalar } => Refusal, Taken),
+        rpc!(app::orders::ChooseDeliverySlot { tracking_number: Scalar, slot_id: Scalar }
             => Refusal, Taken),
         rpc!(app::slots::ShipmentSlots { tracking_number: Scalar } => Refusal, Taken),
         rpc!(app::slots::ListTemplates {} => Refusal, staff),
@@ -914,8 +914,8 @@ fn foreign_calls(a: &OwnedByA) -> Vec<Call> {
         call::<orders::ListShipments>(json!({ "query": { "q": open } }), Answered),
         call::<orders::GetShipment>(json!({ "tracking_number": open }), NotFound),
         call::<orders::CancelShipment>(json!({ "tracking_number": open }), NotFound),
-        call::<slots::DraftSlots>(json!({"draft": draft, "purpose": "delivery"}), Invalid),
-        call::<slots::ChooseDeliverySlot>(
+        call::<orders::DraftSlots>(json!({"draft": draft, "purpose": "delivery"}), Invalid),
+        call::<orders::ChooseDeliverySlot>(
             json!({"tracking_number": open, "slot_id": a.slot_id}),
             NotFound,
         ),

@@ -1,0 +1,296 @@
+//! A booking's delivery and pickup windows, and later changes to its delivery: the windows
+//! (`slots`) as the shipments they are held for use them. Locking order as in `slots::service`:
+//! slot rows first, in ascending id order, then the shipment row.
+
+use super::shipments::announce;
+use super::{
+    BookingDraft, BookingRequest, DraftStage, QuoteRequest, ServiceLevel, Shipment, ShipmentEvent,
+};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::platform::{now_ms, Db};
+use crate::slots::service::{
+    area_for, area_of, current, leave, load_templates, local_hm, own_shipment_id, take,
+    template_of, windows_for, ChangedBy, NewDelivery,
+};
+use crate::slots::{SlotList, SlotPurpose};
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// The windows a booking draft may choose ([`for_booking`]), once the draft is a shipment.
+pub async fn for_draft(
+    db: &Db,
+    customer_id: i64,
+    draft: &BookingDraft,
+    purpose: SlotPurpose,
+) -> Result<SlotList, AppError> {
+    let req = super::service::draft_request(db, customer_id, draft, DraftStage::Parcels).await?;
+    for_booking(db, customer_id, &req, draft.service, purpose).await
+}
+
+/// The windows a booking may choose: deliveries in the recipient's area from the first day
+/// `service` (`scheduled` when not chosen yet) can deliver, pickups in the sender's area from
+/// today. The shipment is checked first, every problem named.
+pub async fn for_booking(
+    db: &Db,
+    customer_id: i64,
+    req: &QuoteRequest,
+    service: Option<ServiceLevel>,
+    purpose: SlotPurpose,
+) -> Result<SlotList, AppError> {
+    super::service::parse_shipment(req)?;
+    let (party, from) = match purpose {
+        SlotPurpose::Pickup => (&req.sender, String::new()),
+        SlotPurpose::Delivery => {
+            let quote = super::service::quote_for(db, customer_id, req).await?;
+            let service = service.unwrap_or(ServiceLevel::Scheduled);
+            let earliest = quote
+                .options
+                .iter()
+                .find(|o| o.service == service)
+                .map(|o| o.earliest_delivery.clone())
+                .unwrap_or_default();
+            (&req.recipient, earliest)
+        }
+    };
+    windows_for(db, party, &from).await
+}
+
+/// Checks before a booking's transaction that its windows serve its addresses.
+pub async fn check_areas(db: &Db, req: &BookingRequest) -> Result<(), AppError> {
+    if req.delivery_slot_id.is_none() && req.pickup_slot_id.is_none() {
+        return Ok(());
+    }
+    let templates = load_templates(db).await?;
+    let mut errors = FieldErrors::new();
+    for (field, slot, party) in [
+        ("delivery_slot_id", req.delivery_slot_id, &req.recipient),
+        ("pickup_slot_id", req.pickup_slot_id, &req.sender),
+    ] {
+        let Some(slot) = slot else { continue };
+        let area = area_for(&templates, &party.country, &party.city, &party.postcode);
+        match (template_of(db, slot).await?, area) {
+            (None, _) => {
+                errors.insert(field.into(), FieldError::Invalid);
+            }
+            (Some(t), Some(a)) if t == a.id => {}
+            _ => {
+                errors.insert(field.into(), FieldError::SlotNotInArea);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Takes a new booking's windows (in id order, see the module note) and records them on the
+/// shipment; a delivery window must not start before the service can deliver.
+pub async fn attach(
+    tx: &mut Tx<'_>,
+    shipment_id: i64,
+    req: &BookingRequest,
+    earliest_delivery: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut wanted = [
+        (req.delivery_slot_id, "delivery_slot_id"),
+        (req.pickup_slot_id, "pickup_slot_id"),
+    ]
+    .into_iter()
+    .filter_map(|(id, f)| id.map(|id| (id, f)))
+    .collect::<Vec<_>>();
+    wanted.sort();
+    let mut pickup_end = None;
+    let mut delivery = None;
+    for (id, field) in wanted {
+        let taken = take(tx, id, now, field).await?;
+        if field == "pickup_slot_id" {
+            pickup_end = Some(taken.ends_at);
+        } else {
+            delivery = Some(taken);
+        }
+    }
+    if let Some(pickup_end) = pickup_end {
+        sqlx::query("UPDATE shipments SET pickup_slot_id = $1 WHERE id = $2")
+            .bind(req.pickup_slot_id)
+            .bind(shipment_id)
+            .execute(&mut **tx)
+            .await?;
+        if delivery.as_ref().is_some_and(|d| d.starts_at < pickup_end) {
+            return Err(AppError::field(
+                "delivery_slot_id",
+                FieldError::SlotTooEarly,
+            ));
+        }
+    }
+    if let Some(d) = delivery {
+        if d.day.as_str() < earliest_delivery {
+            return Err(AppError::field(
+                "delivery_slot_id",
+                FieldError::SlotTooEarly,
+            ));
+        }
+        sqlx::query(
+            "UPDATE shipments SET delivery_slot_id = $1, promised_from = $2, promised_to = $2 \
+             WHERE id = $3",
+        )
+        .bind(d.id)
+        .bind(&d.day)
+        .bind(shipment_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Gives a shipment a delivery window, moves it to another, or sends it to a pickup point.
+/// One transaction: the new window is taken and the old one left together, or neither is;
+/// the shipment row is only changed if nobody changed it meanwhile. Records a tracking event
+/// and a notification for the shipper.
+pub async fn change_delivery(
+    db: &Db,
+    shipment_id: i64,
+    to: NewDelivery,
+    by: ChangedBy,
+) -> Result<(), AppError> {
+    let c = current(db, shipment_id).await?;
+    if !c.status.reschedulable() {
+        return Err(AppError::Conflict(FieldErrors::from([(
+            "status".to_string(),
+            FieldError::NotReschedulable,
+        )])));
+    }
+    let area = area_of(db, &c).await?;
+    let field = match &to {
+        NewDelivery::Window(_) => "slot_id",
+        NewDelivery::PickupPoint(_) => "pickup_point",
+    };
+    match &to {
+        NewDelivery::Window(slot) => {
+            let t = template_of(db, *slot)
+                .await?
+                .ok_or_else(|| AppError::field(field, FieldError::Invalid))?;
+            if area.as_ref().map(|a| a.id) != Some(t) {
+                return Err(AppError::field(field, FieldError::SlotNotInArea));
+            }
+            if c.slot == Some(*slot) {
+                return Ok(());
+            }
+        }
+        NewDelivery::PickupPoint(point) => {
+            if !area
+                .as_ref()
+                .is_some_and(|a| a.input.pickup_points.contains(point))
+            {
+                return Err(AppError::field(field, FieldError::Invalid));
+            }
+        }
+    }
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let mut new_window = None;
+    // Slots in ascending id order, then the shipment (the module's locking order).
+    let new_id = match &to {
+        NewDelivery::Window(id) => Some(*id),
+        NewDelivery::PickupPoint(_) => None,
+    };
+    let mut order = [c.slot.map(|s| (s, false)), new_id.map(|s| (s, true))]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    order.sort();
+    for (slot, is_new) in order {
+        if is_new {
+            new_window = Some(take(&mut tx, slot, now, field).await?);
+        } else {
+            leave(&mut tx, slot, now, "delivery_slot").await?;
+        }
+    }
+    let (note, point) = match (&to, &new_window) {
+        (NewDelivery::Window(_), Some(w)) => {
+            let t = area.as_ref().ok_or(AppError::Internal)?;
+            (
+                format!(
+                    "slot:{} {}-{}",
+                    w.day,
+                    local_hm(&t.pattern.tz, w.starts_at),
+                    local_hm(&t.pattern.tz, w.ends_at)
+                ),
+                None,
+            )
+        }
+        (NewDelivery::PickupPoint(p), _) => (format!("pickup_point:{p}"), Some(p.clone())),
+        _ => return Err(AppError::Internal),
+    };
+    let day = new_window.as_ref().map(|w| w.day.clone());
+    let changed = sqlx::query(
+        "UPDATE shipments SET delivery_slot_id = $1, pickup_point = $2, \
+         promised_from = COALESCE($3, promised_from), promised_to = COALESCE($3, promised_to), \
+         updated_at = $4 WHERE id = $5 AND status = $6 AND COALESCE(delivery_slot_id, 0) = $7",
+    )
+    .bind(new_window.as_ref().map(|w| w.id))
+    .bind(point)
+    .bind(day)
+    .bind(now)
+    .bind(c.id)
+    .bind(c.status.as_str())
+    .bind(c.slot.unwrap_or(0))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(AppError::Conflict(FieldErrors::from([(
+            field.to_string(),
+            FieldError::ChangedMeanwhile,
+        )])));
+    }
+    let event_id: i64 = sqlx::query_scalar(
+        "INSERT INTO tracking_events (shipment_id, status, occurred_at, source, note, created_at) \
+         VALUES ($1, $2, $3, 'customer', $4, $3) RETURNING id",
+    )
+    .bind(c.id)
+    .bind(c.status.as_str())
+    .bind(now)
+    .bind(&note)
+    .fetch_one(&mut *tx)
+    .await?;
+    let payload = serde_json::json!({
+        "tracking_number": c.tracking_number,
+        "change": note,
+        "by": by.as_str(),
+    });
+    // The shipper hears about the recipient's changes; its own need no message.
+    if by == ChangedBy::Recipient {
+        crate::notifications::service::record(
+            &mut tx,
+            c.customer_id,
+            Some(c.id),
+            crate::notifications::NotificationKind::DeliveryChanged,
+            payload,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let event = ShipmentEvent {
+        status: c.status,
+        time: now,
+        place: None,
+        note: Some(note),
+    };
+    announce(db, &c.tracking_number, event_id, event).await;
+    Ok(())
+}
+
+/// The shipper moves its own shipment's delivery window; another customer's is not found.
+pub async fn shipper_reschedule(
+    db: &Db,
+    customer_id: i64,
+    tracking_number: &str,
+    slot_id: i64,
+) -> Result<Shipment, AppError> {
+    let id = own_shipment_id(db, customer_id, tracking_number).await?;
+    change_delivery(db, id, NewDelivery::Window(slot_id), ChangedBy::Shipper).await?;
+    super::shipments::get(db, customer_id, tracking_number).await
+}
