@@ -378,7 +378,7 @@ pub async fn attach_to_complaint(
 }
 
 /// A complaint's message in the reader's language: complaints words its own notifications
-/// (`crate::messages` asks it).
+/// (messages.rs asks it).
 pub fn notification_text(n: &crate::notifications::Notification, t: &Texts) -> String {
     use crate::i18n::fill;
     use crate::notifications::NotificationKind;

@@ -600,7 +600,7 @@ pub async fn book_import_rows(
 }
 
 /// A booking or delivery-change message in the reader's language: orders words its own
-/// notifications (`crate::messages` asks it).
+/// notifications (messages.rs asks it).
 pub fn notification_text(n: &crate::notifications::Notification, t: &crate::i18n::Texts) -> String {
     use crate::i18n::fill;
     use crate::notifications::NotificationKind;
@@ -611,10 +611,7 @@ pub fn notification_text(n: &crate::notifications::Notification, t: &crate::i18n
             t.note_delivery_changed,
             &[
                 ("tn", tn),
-                (
-                    "change",
-                    &crate::orders::event_note(t, n.change.as_deref().unwrap_or("")),
-                ),
+                ("change", &event_note(t, n.change.as_deref().unwrap_or(""))),
             ],
         ),
         other => unreachable!("{other:?} is not an orders message"),

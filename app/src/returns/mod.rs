@@ -461,7 +461,7 @@ pub async fn refund_return(id: i64, input: RefundInput) -> Result<Reply<Return>,
 }
 
 /// A return's message in the reader's language: returns words its own notifications
-/// (`crate::messages` asks it).
+/// (messages.rs asks it).
 pub fn notification_text(n: &crate::notifications::Notification, t: &Texts) -> String {
     use crate::i18n::fill;
     use crate::notifications::NotificationKind;

@@ -233,7 +233,7 @@ pub struct TemplateForm {
 pub async fn list_templates() -> Result<Vec<SlotTemplate>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
-    respond(service::require_manager(&state.db, &parts.headers).await)?;
+    respond(crate::accounts::service::require_manager(&state.db, &parts.headers).await)?;
     respond(service::list_templates(&state.db).await)
 }
 
@@ -241,7 +241,7 @@ pub async fn list_templates() -> Result<Vec<SlotTemplate>, AppError> {
 pub async fn save_template(form: TemplateForm) -> Result<Reply<SlotTemplate>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
-    respond(service::require_manager(&state.db, &parts.headers).await)?;
+    respond(crate::accounts::service::require_manager(&state.db, &parts.headers).await)?;
     form_reply(service::save_form(&state.db, &form).await)
 }
 
@@ -254,7 +254,7 @@ pub async fn template_slots(
 ) -> Result<Reply<SlotList>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
-    respond(service::require_manager(&state.db, &parts.headers).await)?;
+    respond(crate::accounts::service::require_manager(&state.db, &parts.headers).await)?;
     form_reply(service::of_template(&state.db, template_id, &from, i64::from(days)).await)
 }
 
@@ -262,7 +262,7 @@ pub async fn template_slots(
 pub async fn update_slot(slot_id: i64, update: SlotUpdate) -> Result<Reply<Slot>, AppError> {
     use crate::platform::request::*;
     let (state, parts) = respond(server_fn_context())?;
-    respond(service::require_manager(&state.db, &parts.headers).await)?;
+    respond(crate::accounts::service::require_manager(&state.db, &parts.headers).await)?;
     form_reply(service::update_slot(&state.db, slot_id, &update).await)
 }
 

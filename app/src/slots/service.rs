@@ -31,8 +31,6 @@ pub const TIME_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
 /// An area's code as typed: letters (kept in lower case), digits and `-`.
 pub const AREA_CODE_PATTERN: &str = "^[A-Za-z0-9-]+$";
 
-pub use crate::accounts::service::require_manager;
-
 // ---------------------------------------------------------------------------------------------
 // The pattern of a template and the windows it generates (pure, unit-tested below).
 

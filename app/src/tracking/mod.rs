@@ -282,7 +282,7 @@ impl RecipientView {
 }
 
 /// A carrier or delay message in the reader's language: tracking words its own notifications
-/// (`crate::messages` asks it).
+/// (messages.rs asks it).
 pub fn notification_text(n: &crate::notifications::Notification, t: &crate::i18n::Texts) -> String {
     use crate::i18n::fill;
     use crate::notifications::NotificationKind;

@@ -9,7 +9,6 @@
 
 use crate::ui::format_date;
 
-pub use crate::orders::event_note;
 pub use crate::orders::pages::{promised_text, Timeline};
 
 /// The expected arrival by day: one date, or the first and last when the window spans days.

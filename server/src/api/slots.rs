@@ -151,7 +151,7 @@ pub async fn templates(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<SlotTemplate>>, ApiError> {
-    service::require_manager(&state.db, &headers).await?;
+    app::accounts::service::require_manager(&state.db, &headers).await?;
     Ok(Json(service::list_templates(&state.db).await?))
 }
 
@@ -166,7 +166,7 @@ pub async fn create_template(
     headers: HeaderMap,
     ApiJson(input): ApiJson<SlotTemplateInput>,
 ) -> Result<(StatusCode, Json<SlotTemplate>), ApiError> {
-    service::require_manager(&state.db, &headers).await?;
+    app::accounts::service::require_manager(&state.db, &headers).await?;
     Ok((
         StatusCode::CREATED,
         Json(service::save(&state.db, None, &input).await?),
@@ -188,7 +188,7 @@ pub async fn update_template(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<SlotTemplateInput>,
 ) -> Result<Json<SlotTemplate>, ApiError> {
-    service::require_manager(&state.db, &headers).await?;
+    app::accounts::service::require_manager(&state.db, &headers).await?;
     Ok(Json(service::save(&state.db, Some(id), &input).await?))
 }
 
@@ -220,7 +220,7 @@ pub async fn template_slots(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<TemplateSlotsQuery>,
 ) -> Result<Json<SlotList>, ApiError> {
-    service::require_manager(&state.db, &headers).await?;
+    app::accounts::service::require_manager(&state.db, &headers).await?;
     let days = service::asked_days(q.days)?;
     Ok(Json(
         service::of_template(&state.db, id, &q.from, days).await?,
@@ -240,6 +240,6 @@ pub async fn update_slot(
     ApiPath(id): ApiPath<i64>,
     ApiJson(update): ApiJson<SlotUpdate>,
 ) -> Result<Json<Slot>, ApiError> {
-    service::require_manager(&state.db, &headers).await?;
+    app::accounts::service::require_manager(&state.db, &headers).await?;
     Ok(Json(service::update_slot(&state.db, id, &update).await?))
 }
