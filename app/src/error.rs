@@ -2,6 +2,7 @@
 //! typed, the REST API renders it as `{"error": {code, message, fields}}`, and the UI localises it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -9,9 +10,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::{fill, Locale};
 
-/// Why one field was refused. Carries only data; the words come from the locale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+mod response;
+#[cfg(feature = "ssr")]
+pub use response::{error_response, ErrorBody, ErrorDetail};
+
+/// Why one field was refused. Carries only data; the words come from the locale. Its `code` is
+/// the serde tag, derived by strum from the same variant names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(test, derive(strum::EnumIter))]
 #[serde(rename_all = "snake_case", tag = "code")]
+#[strum(serialize_all = "snake_case")]
 pub enum FieldError {
     Required,
     TooLong {
@@ -117,76 +126,7 @@ pub enum FieldError {
 
 impl FieldError {
     pub fn code(&self) -> &'static str {
-        match self {
-            FieldError::Required => "required",
-            FieldError::TooLong { .. } => "too_long",
-            FieldError::EmailInvalid => "email_invalid",
-            FieldError::EmailTaken => "email_taken",
-            FieldError::PasswordTooShort { .. } => "password_too_short",
-            FieldError::PasswordTooLong { .. } => "password_too_long",
-            FieldError::IndustryInvalid => "industry_invalid",
-            FieldError::CurrentPasswordWrong => "current_password_wrong",
-            FieldError::PasswordCommon => "password_common",
-            FieldError::DailyUploadLimit { .. } => "daily_upload_limit",
-            FieldError::ControlCharacters => "control_characters",
-            FieldError::PostcodeInvalid => "postcode_invalid",
-            FieldError::PhoneInvalid => "phone_invalid",
-            FieldError::CountryInvalid => "country_invalid",
-            FieldError::CityUnknown => "city_unknown",
-            FieldError::MustBePositive => "must_be_positive",
-            FieldError::NotANumber => "not_a_number",
-            FieldError::TooLarge { .. } => "too_large",
-            FieldError::TooHeavy { .. } => "too_heavy",
-            FieldError::Invalid => "invalid",
-            FieldError::IdempotencyKeyReused => "idempotency_key_reused",
-            FieldError::RequestInProgress => "request_in_progress",
-            FieldError::NotCancellable => "not_cancellable",
-            FieldError::DateInvalid => "date_invalid",
-            FieldError::Cancelled => "cancelled",
-            FieldError::FileTooLarge { .. } => "file_too_large",
-            FieldError::FileEncoding => "file_encoding",
-            FieldError::FileUnreadable => "file_unreadable",
-            FieldError::FileEmpty => "file_empty",
-            FieldError::ColumnsMissing => "columns_missing",
-            FieldError::RowUnreadable => "row_unreadable",
-            FieldError::TooManyRows { .. } => "too_many_rows",
-            FieldError::YesOrNo => "yes_or_no",
-            FieldError::ServiceUnknown => "service_unknown",
-            FieldError::AreaCode => "area_code",
-            FieldError::AreaEmpty => "area_empty",
-            FieldError::AreaTaken => "area_taken",
-            FieldError::TimeZoneUnknown => "time_zone_unknown",
-            FieldError::TimeInvalid => "time_invalid",
-            FieldError::WindowOrder => "window_order",
-            FieldError::SlotFull => "slot_full",
-            FieldError::CutoffPassed => "cutoff_passed",
-            FieldError::SlotClosed => "slot_closed",
-            FieldError::SlotNotInArea => "slot_not_in_area",
-            FieldError::SlotTooEarly => "slot_too_early",
-            FieldError::NotReschedulable => "not_reschedulable",
-            FieldError::ChangedMeanwhile => "changed_meanwhile",
-            FieldError::ProofWrong => "proof_wrong",
-            FieldError::TransitionIllegal => "transition_illegal",
-            FieldError::InFuture => "in_future",
-            FieldError::DateTimeInvalid => "date_time_invalid",
-            FieldError::Unknown => "unknown",
-            FieldError::StatusUnknown => "status_unknown",
-            FieldError::NotForCarriers => "not_for_carriers",
-            FieldError::CapacityBelowBooked { .. } => "capacity_below_booked",
-            FieldError::UrlInvalid => "url_invalid",
-            FieldError::UrlNotPublic => "url_not_public",
-            FieldError::TooMany { .. } => "too_many",
-            FieldError::LocaleUnknown => "locale_unknown",
-            FieldError::KindUnknown => "kind_unknown",
-            FieldError::NotOutForDelivery => "not_out_for_delivery",
-            FieldError::LinkExpired => "link_expired",
-            FieldError::NotDelivered => "not_delivered",
-            FieldError::RatingLocked => "rating_locked",
-            FieldError::ReturnWindowClosed => "return_window_closed",
-            FieldError::AlreadyReturned => "already_returned",
-            FieldError::NothingChosen => "nothing_chosen",
-            FieldError::FileType => "file_type",
-        }
+        self.into()
     }
 
     pub fn message(&self, locale: Locale) -> String {
@@ -280,6 +220,14 @@ impl FieldError {
     }
 }
 
+/// The code, for the server's log (`or_internal` on a refused stored value); people read
+/// `message`.
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// The outcome of a form's server function: a mistake the user mends in the form (a field, a
 /// taken value, wrong credentials: `AppError::is_for_the_form`) travels as a successful HTTP
 /// answer (`Ok(Err(..))`), so the browser does not log an expected refusal as a failed request.
@@ -290,9 +238,15 @@ pub type Reply<T> = Result<T, AppError>;
 /// Field name -> why it was refused. Ordered so responses are stable.
 pub type FieldErrors = BTreeMap<String, FieldError>;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+/// Its `code` (the API's `error.code`) is the variant's name in snake_case, derived by strum;
+/// serde keeps the variant names as they are.
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum AppError {
     #[error("validation failed")]
+    #[strum(serialize = "validation_failed")]
     Validation(FieldErrors),
     /// A uniqueness conflict that belongs to a field (for example a taken email).
     #[error("conflict")]
@@ -322,20 +276,96 @@ pub enum AppError {
     InvalidBody { detail: String, fields: FieldErrors },
     #[error("unsupported media type")]
     UnsupportedMediaType,
-    /// Details are logged on the server, never sent.
+    /// The server's fault. Its cause is logged on the server and never sent: serde skips it,
+    /// so the wire form stays the bare `"Internal"` and a deserialised error has none.
     #[error("internal error")]
-    Internal,
+    Internal(#[serde(skip)] Cause),
     /// The request timed out or the database cannot be reached: worth retrying in a moment.
     #[error("unavailable")]
     Unavailable,
     /// The call did not reach the server or its answer could not be read.
     #[error("transport: {0}")]
+    #[strum(serialize = "network")]
     Transport(String),
+}
+
+/// What went wrong behind an [`AppError::Internal`], for the server's log: the variant's field
+/// is `serde(skip)`, so it never leaves the server, and in the browser it is always empty. Any
+/// two compare equal: to callers and tests an internal error is one error, whatever its cause.
+#[derive(Clone, Default)]
+pub struct Cause(Option<Arc<str>>);
+
+impl Cause {
+    /// What went wrong and where, when it was recorded here on the server.
+    pub fn text(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.text() {
+            Some(text) => std::fmt::Debug::fmt(text, f),
+            None => f.write_str("no cause"),
+        }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text().unwrap_or("no cause recorded"))
+    }
+}
+
+/// `.or_internal("what was expected")` on a missing value or a failed call: the server's
+/// fault, keeping what happened (a failed call's own error follows `what`) and where.
+pub trait OrInternal<T> {
+    #[track_caller]
+    fn or_internal(self, what: &str) -> Result<T, AppError>;
+}
+
+// No closures inside: `track_caller` would then name this file instead of the caller's.
+impl<T> OrInternal<T> for Option<T> {
+    #[track_caller]
+    fn or_internal(self, what: &str) -> Result<T, AppError> {
+        match self {
+            Some(value) => Ok(value),
+            None => Err(AppError::internal(what)),
+        }
+    }
+}
+
+impl<T, E: std::fmt::Display> OrInternal<T> for Result<T, E> {
+    #[track_caller]
+    fn or_internal(self, what: &str) -> Result<T, AppError> {
+        match self {
+            Ok(value) => Ok(value),
+            Err(e) => Err(AppError::internal(format_args!("{what}: {e}"))),
+        }
+    }
 }
 
 impl AppError {
     pub fn field(name: &str, error: FieldError) -> Self {
         AppError::Validation(FieldErrors::from([(name.to_string(), error)]))
+    }
+
+    /// The server's fault, with what went wrong and the caller's file and line. On the server
+    /// it is logged here, inside the current tracing span, so the log line names the request
+    /// and the ids the service was working on; the answer says only "internal error".
+    #[track_caller]
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let at = std::panic::Location::caller();
+        let text = format!("{cause} (at {}:{})", at.file(), at.line());
+        #[cfg(feature = "ssr")]
+        tracing::error!(cause = %text, "internal error");
+        AppError::Internal(Cause(Some(text.into())))
     }
 
     /// A refusal the user mends in the form itself, shown next to a field or above the form.
@@ -359,33 +389,18 @@ impl AppError {
             AppError::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
             AppError::InvalidBody { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::UnsupportedMediaType => S::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
+            AppError::Internal(_) | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
             AppError::Unavailable => S::SERVICE_UNAVAILABLE,
         }
     }
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Validation(_) => "validation_failed",
             // The reason itself when there is one (`slot_full`, `email_taken`, ...).
             AppError::Conflict(f) if f.len() == 1 => {
                 f.values().next().map_or("conflict", |e| e.code())
             }
-            AppError::Conflict(_) => "conflict",
-            AppError::Unauthenticated => "unauthenticated",
-            AppError::InvalidCredentials => "invalid_credentials",
-            AppError::Forbidden => "forbidden",
-            AppError::CrossOrigin => "cross_origin",
-            AppError::NotFound => "not_found",
-            AppError::NoSuchRoute => "no_such_route",
-            AppError::RateLimited { .. } => "rate_limited",
-            AppError::BadRequest(_) => "bad_request",
-            AppError::PayloadTooLarge => "payload_too_large",
-            AppError::InvalidBody { .. } => "invalid_body",
-            AppError::UnsupportedMediaType => "unsupported_media_type",
-            AppError::Internal => "internal",
-            AppError::Unavailable => "unavailable",
-            AppError::Transport(_) => "network",
+            other => other.into(),
         }
     }
 
@@ -421,7 +436,7 @@ impl AppError {
             AppError::PayloadTooLarge => t.err_payload_too_large.into(),
             AppError::InvalidBody { .. } => t.err_invalid_body.into(),
             AppError::UnsupportedMediaType => t.err_unsupported_media_type.into(),
-            AppError::Internal => t.err_internal.into(),
+            AppError::Internal(_) => t.err_internal.into(),
             AppError::Unavailable => t.err_unavailable.into(),
             AppError::Transport(_) => t.err_network.into(),
         }
@@ -496,7 +511,8 @@ impl AppError {
             known
                 .into_iter()
                 .find(|e| e.code() == code)
-                .unwrap_or(AppError::Internal),
+                // Not the server's fault, so nothing to log: a general error, with no cause.
+                .unwrap_or(AppError::Internal(Cause(None))),
         )
     }
 }
@@ -516,12 +532,7 @@ impl FromServerFnError for AppError {
                 AppError::BadRequest(m)
             }
             ServerFnErrorErr::Request(m) | ServerFnErrorErr::Response(m) => AppError::Transport(m),
-            other => {
-                #[cfg(feature = "ssr")]
-                tracing::error!("server function failure: {other}");
-                let _ = other;
-                AppError::Internal
-            }
+            other => AppError::internal(format_args!("server function failure: {other}")),
         }
     }
 }
@@ -556,12 +567,15 @@ pub fn is_outage(e: &sqlx::Error) -> bool {
 
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
+    /// `track_caller`, so an error passed on with `?` is placed where the query was awaited.
+    #[track_caller]
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!("database error: {e}");
         if is_outage(&e) {
+            tracing::error!("database error: {e}");
             AppError::Unavailable
         } else {
-            AppError::Internal
+            // Logged by `internal`, with the place.
+            AppError::internal(format_args!("database: {e}"))
         }
     }
 }
@@ -598,7 +612,7 @@ mod tests {
         assert_eq!(AppError::from_query(|_| None), None);
         assert_eq!(
             AppError::from_query(|k| (k == "error").then(|| "<script>".to_string())),
-            Some(AppError::Internal),
+            Some(AppError::Internal(Cause::default())),
             "an unknown code is a general error, never echoed"
         );
     }
@@ -636,7 +650,10 @@ mod tests {
             AppError::from(sqlx::Error::PoolClosed),
             AppError::Unavailable
         );
-        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::Internal);
+        assert_eq!(
+            AppError::from(sqlx::Error::RowNotFound),
+            AppError::Internal(Cause::default())
+        );
     }
 
     /// A database's error with a SQLSTATE, as PostgreSQL sends one.
@@ -711,7 +728,11 @@ mod tests {
         // The request's or the code's own faults stay 500s: a constraint, a cancelled
         // statement, a syntax error.
         for code in ["23505", "57014", "42601"] {
-            assert_eq!(AppError::from(database(code)), AppError::Internal, "{code}");
+            assert_eq!(
+                AppError::from(database(code)),
+                AppError::Internal(Cause::default()),
+                "{code}"
+            );
         }
     }
 
@@ -724,6 +745,113 @@ mod tests {
             retry_after_secs: 42,
         };
         assert!(r.message(Locale::ZhCn).contains("42"));
+    }
+
+    /// The code is the serde tag, and the tag reads back as the same refusal.
+    #[test]
+    fn field_error_codes_are_the_serde_tags() {
+        use strum::IntoEnumIterator;
+        for e in FieldError::iter() {
+            let json = serde_json::to_value(e).unwrap();
+            assert_eq!(
+                json["code"],
+                serde_json::Value::String(e.code().to_string()),
+                "{e:?}"
+            );
+            assert_eq!(serde_json::from_value::<FieldError>(json).unwrap(), e);
+        }
+        assert_eq!(FieldError::NotANumber.code(), "not_a_number");
+    }
+
+    /// The API's error codes, as clients read them.
+    #[test]
+    fn app_error_codes_keep_their_names() {
+        let slot_full = FieldErrors::from([("slot_id".to_string(), FieldError::SlotFull)]);
+        for (e, code) in [
+            (
+                AppError::Validation(FieldErrors::new()),
+                "validation_failed",
+            ),
+            (AppError::Conflict(slot_full), "slot_full"),
+            (AppError::Conflict(FieldErrors::new()), "conflict"),
+            (AppError::Unauthenticated, "unauthenticated"),
+            (AppError::InvalidCredentials, "invalid_credentials"),
+            (AppError::Forbidden, "forbidden"),
+            (AppError::CrossOrigin, "cross_origin"),
+            (AppError::NotFound, "not_found"),
+            (AppError::NoSuchRoute, "no_such_route"),
+            (
+                AppError::RateLimited {
+                    retry_after_secs: 1,
+                },
+                "rate_limited",
+            ),
+            (AppError::BadRequest(String::new()), "bad_request"),
+            (AppError::PayloadTooLarge, "payload_too_large"),
+            (
+                AppError::InvalidBody {
+                    detail: String::new(),
+                    fields: FieldErrors::new(),
+                },
+                "invalid_body",
+            ),
+            (AppError::UnsupportedMediaType, "unsupported_media_type"),
+            (AppError::Internal(Cause::default()), "internal"),
+            (AppError::Unavailable, "unavailable"),
+            (AppError::Transport(String::new()), "network"),
+        ] {
+            assert_eq!(e.code(), code, "{e:?}");
+        }
+    }
+
+    /// The cause is for the server's log: the wire carries the bare variant, as before.
+    #[test]
+    fn an_internal_errors_cause_is_never_serialised() {
+        let e = AppError::internal("the secret detail");
+        assert!(e.to_string().contains("internal error"));
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#""Internal""#);
+        assert!(!json.contains("secret"), "{json}");
+        let back: AppError = serde_json::from_str(&json).unwrap();
+        match back {
+            AppError::Internal(cause) => assert_eq!(cause.text(), None),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn internal_errors_are_equal_whatever_their_cause() {
+        assert_eq!(
+            AppError::internal("one thing"),
+            AppError::internal("another")
+        );
+        assert_eq!(
+            AppError::internal("one thing"),
+            AppError::Internal(Cause::default())
+        );
+        assert_ne!(AppError::internal("one thing"), AppError::NotFound);
+    }
+
+    #[test]
+    fn or_internal_keeps_the_source_error_and_the_place() {
+        let failed: Result<u8, _> = "x".parse::<u8>();
+        let e = failed.or_internal("read a digit").unwrap_err();
+        let AppError::Internal(cause) = &e else {
+            panic!("{e:?}")
+        };
+        let text = cause.text().unwrap();
+        assert!(text.starts_with("read a digit: invalid digit"), "{text}");
+        assert!(text.contains("error.rs:"), "{text}");
+
+        let missing: Option<u8> = None;
+        let e = missing.or_internal("a value that was there").unwrap_err();
+        let AppError::Internal(cause) = &e else {
+            panic!("{e:?}")
+        };
+        let text = cause.text().unwrap();
+        assert!(text.starts_with("a value that was there (at "), "{text}");
+        assert!(text.contains("error.rs:"), "{text}");
+        assert_eq!(Some(3).or_internal("unused"), Ok(3));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use jiff::tz::TimeZone;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::error::AppError;
+use crate::error::{AppError, OrInternal};
 use crate::platform::Db;
 
 const DAY_MS: i64 = 86_400_000;
@@ -343,7 +343,9 @@ fn zone(name: &str) -> Result<Option<TimeZone>, AppError> {
     if name.is_empty() {
         return Ok(None);
     }
-    Ok(Some(TimeZone::get(name).map_err(|_| AppError::Internal)?))
+    Ok(Some(
+        TimeZone::get(name).or_internal("the roll-up's time zone")?,
+    ))
 }
 
 async fn rows_of(
@@ -510,7 +512,7 @@ const REBUILD_CUSTOMERS: i64 = 2_000;
 /// Recounts every roll-up from the raw tables in `time_zone`'s days, in one transaction that
 /// holds writers back (they read the calendar first). Returns the per-customer rows written.
 pub async fn rebuild(db: &Db, time_zone: &str) -> Result<usize, AppError> {
-    let tz = TimeZone::get(time_zone).map_err(|_| AppError::Internal)?;
+    let tz = TimeZone::get(time_zone).or_internal("the rebuild's time zone")?;
     let mut tx = db.pool.begin().await?;
     // The write takes SQLite's lock and PostgreSQL's row lock before anything is read.
     sqlx::query("UPDATE kpi_calendar SET time_zone = $1 WHERE id = 1")

@@ -228,7 +228,7 @@ pub fn App() -> impl IntoView {
                 // Signed-in pages wait for the user before sending headers, so a 403 is a 403.
                 <Routes fallback=|| view! { <ui::errors::NotFound /> }>
                     <Route path=path!("") view=served_page!(pages::home::HomePage) ssr=SsrMode::Async />
-                    <Route path=path!("/track") view=served_page!(pages::track::TrackPage) ssr=SsrMode::Async />
+                    <Route path=path!("/track") view=served_page!(tracking::track_page::TrackPage) ssr=SsrMode::Async />
                     <Route path=path!("/track/:tracking_number") view=served_page!(tracking::pages::TrackShipmentPage) ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=served_page!(accounts::pages::SignInPage) ssr=SsrMode::Async />
                     <Route path=path!("/sign-up") view={Lazy::<chunks::SignUp>::new()} />

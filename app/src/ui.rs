@@ -1,10 +1,12 @@
-//! Small building blocks shared by the pages: form fields that show their server-side error,
-//! the error banner, the error pages. The guard for pages that need a signed-in user is
+//! Small building blocks shared by the pages: [`Loaded`], which loads a page's data and shows
+//! the page its error calls for; form fields that show their server-side error next to them;
+//! the error banner; the error pages. The guard for pages that need a signed-in user is
 //! `accounts::pages::RequireRole`, with the roles it reads.
 
 pub mod errors;
 
 use leptos::prelude::*;
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::error::{AppError, Reply};
 
@@ -62,6 +64,60 @@ pub fn FormError(message: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// Loads a page's data: the placeholder (`fallback`, "Loading…" unless given) while `resource`
+/// loads, then `children` with its value, or the page its error calls for
+/// ([`errors::error_page`]: not found, forbidden, a sign-in prompt, unavailable or offline with
+/// a button that loads again, refused, the server's fault). A page that words a refused request
+/// itself (a filter's fields) passes `refused`, which gets the errors
+/// [`errors::is_refusal`] names.
+///
+/// A `Suspense`, which shows the placeholder again while the data reloads; with `transition`, a
+/// `Transition`, which keeps what is shown until the new data is in.
+#[component]
+pub fn Loaded<T, V, F>(
+    resource: Resource<Result<T, AppError>>,
+    children: F,
+    #[prop(optional)] transition: bool,
+    #[prop(optional, into)] fallback: Option<ViewFnOnce>,
+    #[prop(optional)] refused: Option<fn(AppError) -> AnyView>,
+) -> impl IntoView
+where
+    T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let i18n = use_i18n();
+    let fallback = fallback.unwrap_or_else(|| {
+        ViewFnOnce::from(move || view! { <p class="muted">{t!(i18n, loading)}</p> })
+    });
+    let body = move || {
+        let children = children.clone();
+        Suspend::new(async move {
+            match resource.await {
+                Ok(data) => children(data).into_any(),
+                Err(e) => match refused {
+                    Some(words) if errors::is_refusal(&e) => words(e),
+                    _ => {
+                        let retry = view! {
+                            <button type="button" class="button button-primary" data-testid="retry"
+                                on:click=move |_| resource.refetch()>
+                                {t!(i18n, try_again)}
+                            </button>
+                        }
+                        .into_any();
+                        errors::error_page(e, Some(retry))
+                    }
+                },
+            }
+        })
+    };
+    if transition {
+        view! { <Transition fallback=fallback>{body}</Transition> }.into_any()
+    } else {
+        view! { <Suspense fallback=fallback>{body}</Suspense> }.into_any()
+    }
+}
+
 /// A labelled input with its hint and its error underneath, linked for screen readers.
 #[component]
 pub fn Field(
@@ -80,7 +136,12 @@ pub fn Field(
     let id = format!("f-{}", name.replace('[', "-").replace(']', ""));
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let described = format!("{hint_id} {error_id}");
+    // Only what is there: a hint is optional.
+    let described = if hint.is_some() {
+        format!("{hint_id} {error_id}")
+    } else {
+        error_id.clone()
+    };
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
             <label for=id.clone()>{move || label.get()}</label>
@@ -148,6 +209,52 @@ pub fn Input(
             />
             <p class="field-error" id=error_id aria-live="polite">{move || error.get()}</p>
         </div>
+    }
+}
+
+/// A labelled text area bound to a signal, with its error underneath (linked for screen
+/// readers).
+#[component]
+pub fn TextArea(
+    #[prop(into)] id: String,
+    #[prop(into)] label: Signal<&'static str>,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(default = 3)] rows: usize,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(optional, into)] disabled: Option<Signal<bool>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{move || label.get()}</label>
+            <textarea
+                id=id
+                rows=rows
+                maxlength=maxlength
+                disabled=move || disabled.is_some_and(|d| d.get())
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=invalid(error)
+                aria-describedby=error_id.clone()
+            ></textarea>
+            <p class="field-error" id=error_id aria-live="polite">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// `aria-invalid` of a form control whose error is `error`: for the controls that are not a
+/// [`Field`], an [`Input`] or a [`TextArea`] (a select, a file input, a group of choices), whose
+/// error paragraph carries the id their `aria-describedby` names.
+pub fn invalid(
+    error: Signal<Option<String>>,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    move || {
+        if error.with(Option::is_some) {
+            "true"
+        } else {
+            "false"
+        }
     }
 }
 

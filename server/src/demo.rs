@@ -263,6 +263,13 @@ async fn seed_shipments(db: &Db, customer_id: i64, customer: usize) -> Result<us
     Ok(count)
 }
 
+/// A demo parcel's number and where it goes.
+#[derive(sqlx::FromRow)]
+struct DemoParcel {
+    tracking_number: String,
+    recipient_city: String,
+}
+
 /// After delivery, for the first customer: four parcels scanned through to delivered by a demo
 /// courier, then rated (one well, one badly), a return waiting for the care team, a complaint
 /// waiting in the queue and one resolved and waiting for the customer. Every step goes through
@@ -273,7 +280,7 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
     use app::returns::{service as returns, ReturnMethod, ReturnReason, ReturnRequest};
     use app::tracking::{carrier, CarrierBatch, CarrierEvent};
 
-    let numbers: Vec<(String, String)> = sqlx::query_as(
+    let numbers: Vec<DemoParcel> = sqlx::query_as(
         "SELECT tracking_number, recipient_city FROM shipments WHERE customer_id = $1 \
          ORDER BY id LIMIT 4",
     )
@@ -288,7 +295,8 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
         .fetch_one(&db.pool)
         .await?;
     let now = jiff::Timestamp::now();
-    for (tn, city) in &numbers {
+    for parcel in &numbers {
+        let (tn, city) = (&parcel.tracking_number, &parcel.recipient_city);
         let events = ["picked_up", "in_transit", "out_for_delivery", "delivered"]
             .iter()
             .enumerate()
@@ -317,7 +325,7 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
         comment: Some(comment.into()),
     };
     let now_ms = app::platform::now_ms();
-    let access = ratings::owner_access(db, customer_id, &good.0).await?;
+    let access = ratings::owner_access(db, customer_id, &good.tracking_number).await?;
     let input = rate(
         5,
         10,
@@ -325,7 +333,7 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
         "Spot on.",
     );
     ratings::save(db, &access, &input, now_ms).await?;
-    let access = ratings::owner_access(db, customer_id, &bad.0).await?;
+    let access = ratings::owner_access(db, customer_id, &bad.tracking_number).await?;
     let input = rate(2, 4, vec![RatingTag::Late], "Two days later than promised.");
     ratings::save(db, &access, &input, now_ms).await?;
     let complaint = |tn: &str, category, description: &str| NewComplaint {
@@ -334,13 +342,13 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
         description: description.into(),
     };
     let input = complaint(
-        &bad.0,
+        &bad.tracking_number,
         ComplaintCategory::Delay,
         "The parcel came two days after the promised window; our customer cancelled.",
     );
     complaints::create_at(db, customer_id, &input, now_ms).await?;
     let input = complaint(
-        &resolved.0,
+        &resolved.tracking_number,
         ComplaintCategory::Damage,
         "The box was crushed at one corner.",
     );
@@ -364,7 +372,7 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
     let options = returns::options(
         db,
         &returns::Requester::Shipper(customer_id),
-        &returned.0,
+        &returned.tracking_number,
         app::returns::DEFAULT_WINDOW_DAYS,
     )
     .await?;
@@ -377,7 +385,7 @@ async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(), AppError> 
         returns::create(
             db,
             &returns::Requester::Shipper(customer_id),
-            &returned.0,
+            &returned.tracking_number,
             &request,
             app::returns::DEFAULT_WINDOW_DAYS,
         )
@@ -505,9 +513,10 @@ fn ignore_taken<T>(r: Result<T, AppError>) -> Result<(), AppError> {
 pub(crate) mod history {
     use super::{address, ignore_taken, Place, CUSTOMERS, DEMO_PASSWORD, PLACES, STAFF};
     use app::accounts::service::{parse_sign_up, register_customer, user_by_id, Party};
+    use app::accounts::store::backdate_customer;
     use app::accounts::{SignUpRequest, User};
     use app::complaints::{service as complaints, ComplaintCategory, NewComplaint};
-    use app::error::AppError;
+    use app::error::{AppError, OrInternal};
     use app::i18n::Locale;
     use app::orders::{shipments, BookingRequest, ParcelInput, ServiceLevel, Shipment};
     use app::platform::gazetteer::Gazetteer;
@@ -1067,6 +1076,13 @@ pub(crate) mod history {
         Ok(())
     }
 
+    /// A delivered parcel not yet rated, as `History::sour` reads it.
+    #[derive(sqlx::FromRow)]
+    struct Delivered {
+        tracking_number: String,
+        delivered_at: i64,
+    }
+
     /// The clock the past is counted back from, the demo carrier that scans it and the demo
     /// agent who works its complaints and returns.
     pub(crate) struct History<'a> {
@@ -1125,7 +1141,11 @@ pub(crate) mod history {
                                 .await?;
                             c.id
                         }
-                        Ok(_) => return Err(AppError::Internal),
+                        Ok(_) => {
+                            return Err(AppError::internal(
+                                "a demo customer signed up without a customer",
+                            ))
+                        }
                         // Another instance is seeding at this moment.
                         Err(AppError::Conflict(_)) => continue,
                         Err(e) => return Err(e),
@@ -1133,16 +1153,7 @@ pub(crate) mod history {
                 };
                 // The account is as old as its history.
                 let since = self.now - (p.first + 7) * DAY_MS;
-                sqlx::query("UPDATE customers SET created_at = $1 WHERE id = $2")
-                    .bind(since)
-                    .bind(customer_id)
-                    .execute(&self.db.pool)
-                    .await?;
-                sqlx::query("UPDATE users SET created_at = $1 WHERE customer_id = $2")
-                    .bind(since)
-                    .bind(customer_id)
-                    .execute(&self.db.pool)
-                    .await?;
+                backdate_customer(self.db, customer_id, since).await?;
                 if p.mood == Mood::Soured {
                     soured.push(customer_id);
                 }
@@ -1257,7 +1268,7 @@ pub(crate) mod history {
             booked_at: i64,
             rng: &mut Lcg,
         ) -> Result<(), AppError> {
-            let date = |d: &str| app::ui::parse_date(d).ok_or(AppError::Internal);
+            let date = |d: &str| app::ui::parse_date(d).or_internal("a demo date");
             let first_day = date(s.promised_from.as_str())?;
             let last_day = date(s.promised_to.as_str())?;
             let rough = p
@@ -1354,11 +1365,11 @@ pub(crate) mod history {
                 }
                 if at <= self.now - HOUR_MS {
                     let input = RatingInput {
-                        csat: Csat::parse(csat).map_err(|_| AppError::Internal)?,
+                        csat: Csat::parse(csat).or_internal("a demo CSAT score")?,
                         nps: nps
                             .map(Nps::parse)
                             .transpose()
-                            .map_err(|_| AppError::Internal)?,
+                            .or_internal("a demo NPS score")?,
                         tags,
                         comment: comment.map(String::from),
                     };
@@ -1409,7 +1420,7 @@ pub(crate) mod history {
             for (i, (status, at, city, note)) in scans.iter().enumerate() {
                 let point = gazetteer.find("CN", city);
                 let time = jiff::Timestamp::from_millisecond(*at)
-                    .map_err(|_| AppError::Internal)?
+                    .or_internal("a demo scan time")?
                     .to_string();
                 let event = CarrierEvent {
                     event_id: format!("history:{tracking_number}:{i}"),
@@ -1480,7 +1491,7 @@ pub(crate) mod history {
                 } else {
                     rng.range(3, 5)
                 };
-                Some(Csat::parse(score).map_err(|_| AppError::Internal)?)
+                Some(Csat::parse(score).or_internal("a demo CSAT score")?)
             } else {
                 None
             };
@@ -1579,7 +1590,7 @@ pub(crate) mod history {
         /// (at the times it would have), badly, and complains about the first, which puts it
         /// at risk.
         pub(crate) async fn sour(&self, customer_id: i64) -> Result<(), AppError> {
-            let rows: Vec<(String, i64)> = sqlx::query_as(
+            let rows: Vec<Delivered> = sqlx::query_as(
                 "SELECT s.tracking_number, s.delivered_at FROM shipments s \
                  LEFT JOIN ratings r ON r.shipment_id = s.id WHERE s.customer_id = $1 \
                  AND s.status = 'delivered' AND r.shipment_id IS NULL AND s.delivered_at >= $2 \
@@ -1604,13 +1615,12 @@ pub(crate) mod history {
                 ),
             ];
             let mut rng = Lcg::new(EVENTS, PASTS.len());
-            for (i, ((tracking_number, delivered), (csat, nps, comment))) in
-                rows.iter().zip(answers).enumerate()
-            {
-                let at = delivered + 5 * HOUR_MS;
+            for (i, (row, (csat, nps, comment))) in rows.iter().zip(answers).enumerate() {
+                let tracking_number = &row.tracking_number;
+                let at = row.delivered_at + 5 * HOUR_MS;
                 let input = RatingInput {
-                    csat: Csat::parse(csat).map_err(|_| AppError::Internal)?,
-                    nps: Some(Nps::parse(nps).map_err(|_| AppError::Internal)?),
+                    csat: Csat::parse(csat).or_internal("a demo CSAT score")?,
+                    nps: Some(Nps::parse(nps).or_internal("a demo NPS score")?),
                     tags: vec![RatingTag::Late],
                     comment: Some(comment.into()),
                 };

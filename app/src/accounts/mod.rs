@@ -1,9 +1,13 @@
 //! Accounts: sign-up, sign-in and sign-out, sessions, API tokens, profile and password.
 //! The DTOs and server functions here are shared; the rules live in `service` (server only).
 
+#[cfg(feature = "ssr")]
+pub mod callers;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -11,9 +15,21 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Industry;
 use crate::error::{AppError, Reply};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     Customer,
     Agent,
@@ -22,17 +38,11 @@ pub enum Role {
 
 impl Role {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::Agent => "agent",
-            Role::Manager => "manager",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Customer, Role::Agent, Role::Manager]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn is_staff(self) -> bool {
@@ -308,9 +318,9 @@ pub async fn update_profile(
     company: String,
     industry: String,
 ) -> Result<Reply<User>, AppError> {
+    use crate::accounts::callers::SignedIn;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let user = respond(service::require_user(&state.db, &parts.headers).await)?;
+    let (state, SignedIn(user)) = caller::<SignedIn>().await?;
     let update = ProfileUpdate {
         name,
         company,
@@ -363,11 +373,11 @@ pub async fn my_sign_ins() -> Result<SignedIn, AppError> {
 /// Signs one of the caller's browsers out.
 #[server(prefix = "/rpc", endpoint = "accounts/end_session")]
 pub async fn end_session(handle: String) -> Result<(), AppError> {
+    use crate::accounts::callers::SignedIn;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            let user = service::require_user(&state.db, &parts.headers).await?;
+            let (state, SignedIn(user)) = caller::<SignedIn>().await?;
             service::end_session(&state.db, &user, &handle).await
         }
         .await,
@@ -377,11 +387,11 @@ pub async fn end_session(handle: String) -> Result<(), AppError> {
 /// Revokes one of the caller's API tokens.
 #[server(prefix = "/rpc", endpoint = "accounts/revoke_token")]
 pub async fn revoke_token(handle: String) -> Result<(), AppError> {
+    use crate::accounts::callers::SignedIn;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            let user = service::require_user(&state.db, &parts.headers).await?;
+            let (state, SignedIn(user)) = caller::<SignedIn>().await?;
             service::revoke_api_token(&state.db, &user, &handle).await
         }
         .await,
@@ -404,7 +414,12 @@ pub fn use_auth() -> Auth {
 
 #[cfg(test)]
 mod tests {
-    use super::after_sign_in;
+    use super::{after_sign_in, Role};
+
+    #[test]
+    fn role_names_are_the_serde_names() {
+        crate::domain::assert_serde_names(Role::as_str, Role::parse);
+    }
 
     #[test]
     fn sign_in_returns_only_to_pages_of_this_site() {

@@ -7,7 +7,13 @@ use crate::domain::{Industry, Password};
 use crate::error::AppError;
 use crate::i18n::fill;
 use crate::i18n::use_i18n;
-use crate::ui::{field_error, form_error, format_time, Field, FormError};
+use crate::ui::{
+    errors::Forbidden, field_error, form_error, format_time, Field, FormError, Loaded,
+};
+
+/// Shown by `RequireRole` and, for a page whose data needs a signed-in reader, by
+/// `ui::Loaded`; named here too, beside the guard.
+pub use crate::ui::errors::SignInPrompt;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -69,7 +75,8 @@ fn IndustrySelect(
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
             <label for="f-industry">{t!(i18n, field_industry)}</label>
-            <select id="f-industry" name="industry" aria-describedby="f-industry-error">
+            <select id="f-industry" name="industry" aria-describedby="f-industry-error"
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }>
                 {Industry::ALL
                     .into_iter()
                     .map(|ind| {
@@ -236,87 +243,81 @@ fn SignedInList() -> impl IntoView {
             <h2>{t!(i18n, account_sessions)}</h2>
             <p class="muted small">{t!(i18n, account_sessions_lead)}</p>
             <FormError message=refused />
-            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                    {move || Suspend::new(async move {
-                        list.await.map(|signed_in| view! {
-                            <ul class="plain device-list">
-                                {signed_in.sessions.into_iter().map(|s| {
-                                    let handle = s.handle.clone();
-                                    let device = {
-                                        let (browser, system) = (s.browser.clone(), s.system.clone());
-                                        move || {
-                                            let t = i18n.get();
-                                            fill(t.account_device, &[
-                                                ("browser", browser.as_deref().unwrap_or(t.account_unknown_browser)),
-                                                ("system", system.as_deref().unwrap_or(t.account_unknown_system)),
-                                            ])
-                                        }
-                                    };
-                                    view! {
-                                        <li class="device" data-testid="session">
-                                            <div>
-                                                <strong>{device}</strong>
-                                                {s.current.then(|| view! {
-                                                    " " <span class="badge" data-testid="session-current">{t!(i18n, account_this_device)}</span>
-                                                })}
-                                                <p class="muted small">
-                                                    {s.client.clone()} " · "
-                                                    {move || fill(i18n.get().account_last_active, &[("time", &format_time(s.last_seen_at))])}
-                                                    " · "
-                                                    {move || fill(i18n.get().account_signed_in_at, &[("time", &format_time(s.created_at))])}
-                                                </p>
-                                            </div>
-                                            {(!s.current).then(|| view! {
-                                                <button type="button" class="button button-secondary" data-testid="session-end"
-                                                    disabled=move || end.pending().get()
-                                                    on:click=move |_| { end.dispatch(handle.clone()); }>
-                                                    {t!(i18n, account_sign_out_device)}
-                                                </button>
-                                            })}
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                            <h3 class="small">{t!(i18n, account_tokens)}</h3>
-                            {if signed_in.tokens.is_empty() {
-                                view! { <p class="muted small" data-testid="tokens-none">{t!(i18n, account_tokens_none)}</p> }.into_any()
-                            } else {
+            <Loaded resource=list let:signed_in>
+                <ul class="plain device-list">
+                    {signed_in.sessions.into_iter().map(|s| {
+                        let handle = s.handle.clone();
+                        let device = {
+                            let (browser, system) = (s.browser.clone(), s.system.clone());
+                            move || {
+                                let t = i18n.get();
+                                fill(t.account_device, &[
+                                    ("browser", browser.as_deref().unwrap_or(t.account_unknown_browser)),
+                                    ("system", system.as_deref().unwrap_or(t.account_unknown_system)),
+                                ])
+                            }
+                        };
+                        view! {
+                            <li class="device" data-testid="session">
+                                <div>
+                                    <strong>{device}</strong>
+                                    {s.current.then(|| view! {
+                                        " " <span class="badge" data-testid="session-current">{t!(i18n, account_this_device)}</span>
+                                    })}
+                                    <p class="muted small">
+                                        {s.client.clone()} " · "
+                                        {move || fill(i18n.get().account_last_active, &[("time", &format_time(s.last_seen_at))])}
+                                        " · "
+                                        {move || fill(i18n.get().account_signed_in_at, &[("time", &format_time(s.created_at))])}
+                                    </p>
+                                </div>
+                                {(!s.current).then(|| view! {
+                                    <button type="button" class="button button-secondary" data-testid="session-end"
+                                        disabled=move || end.pending().get()
+                                        on:click=move |_| { end.dispatch(handle.clone()); }>
+                                        {t!(i18n, account_sign_out_device)}
+                                    </button>
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <h3 class="small">{t!(i18n, account_tokens)}</h3>
+                {if signed_in.tokens.is_empty() {
+                    view! { <p class="muted small" data-testid="tokens-none">{t!(i18n, account_tokens_none)}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="plain device-list">
+                            {signed_in.tokens.into_iter().map(|token| {
+                                let handle = token.handle.clone();
+                                let used = token.last_used_at;
                                 view! {
-                                    <ul class="plain device-list">
-                                        {signed_in.tokens.into_iter().map(|token| {
-                                            let handle = token.handle.clone();
-                                            let used = token.last_used_at;
-                                            view! {
-                                                <li class="device" data-testid="api-token">
-                                                    <div>
-                                                        <strong><code>{format!("pp_… {}", &token.handle[..6])}</code></strong>
-                                                        <p class="muted small">
-                                                            {move || fill(i18n.get().account_token_made, &[("time", &format_time(token.created_at))])}
-                                                            " · "
-                                                            {move || fill(i18n.get().account_token_expires, &[("time", &format_time(token.expires_at))])}
-                                                            " · "
-                                                            {move || match used {
-                                                                Some(at) => fill(i18n.get().account_last_active, &[("time", &format_time(at))]),
-                                                                None => i18n.get().account_token_unused.to_string(),
-                                                            }}
-                                                        </p>
-                                                    </div>
-                                                    <button type="button" class="button button-secondary" data-testid="token-revoke"
-                                                        disabled=move || revoke.pending().get()
-                                                        on:click=move |_| { revoke.dispatch(handle.clone()); }>
-                                                        {t!(i18n, account_token_revoke)}
-                                                    </button>
-                                                </li>
-                                            }
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any()
-                            }}
-                        })
-                    })}
-                </ErrorBoundary>
-            </Suspense>
+                                    <li class="device" data-testid="api-token">
+                                        <div>
+                                            <strong><code>{format!("pp_… {}", &token.handle[..6])}</code></strong>
+                                            <p class="muted small">
+                                                {move || fill(i18n.get().account_token_made, &[("time", &format_time(token.created_at))])}
+                                                " · "
+                                                {move || fill(i18n.get().account_token_expires, &[("time", &format_time(token.expires_at))])}
+                                                " · "
+                                                {move || match used {
+                                                    Some(at) => fill(i18n.get().account_last_active, &[("time", &format_time(at))]),
+                                                    None => i18n.get().account_token_unused.to_string(),
+                                                }}
+                                            </p>
+                                        </div>
+                                        <button type="button" class="button button-secondary" data-testid="token-revoke"
+                                            disabled=move || revoke.pending().get()
+                                            on:click=move |_| { revoke.dispatch(handle.clone()); }>
+                                            {t!(i18n, account_token_revoke)}
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </Loaded>
         </section>
     }
 }
@@ -331,45 +332,11 @@ where
     V: IntoView + 'static,
 {
     let auth = use_auth();
-    let i18n = use_i18n();
-    view! {
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {
-                let children = children.clone();
-                move || {
-                    let children = children.clone();
-                    Suspend::new(async move {
-                        match auth.user.await {
-                            Ok(Some(user)) if roles.contains(&user.role) => children(user).into_any(),
-                            Ok(Some(_)) => view! { <crate::ui::errors::Forbidden /> }.into_any(),
-                            Ok(None) => view! { <SignInPrompt /> }.into_any(),
-                            Err(e) => crate::ui::errors::failed_page(&e),
-                        }
-                    })
-                }
-            }
-        </Suspense>
-    }
-}
-
-#[component]
-pub fn SignInPrompt() -> impl IntoView {
-    let i18n = use_i18n();
-    // Back to this very page (with its query) after signing in.
-    let location = leptos_router::hooks::use_location();
-    let href = move || {
-        // The router's `search` comes without its `?`.
-        let search = location.search.get();
-        let here = match search.trim_start_matches('?') {
-            "" => location.pathname.get(),
-            q => format!("{}?{q}", location.pathname.get()),
-        };
-        format!("/sign-in?next={}", crate::domain::percent_encode(&here))
+    // An error loading the user is the page `ui::Loaded` gives it (unavailable, offline, ...).
+    let page = move |user: Option<User>| match user {
+        Some(user) if roles.contains(&user.role) => children(user).into_any(),
+        Some(_) => view! { <Forbidden /> }.into_any(),
+        None => view! { <SignInPrompt /> }.into_any(),
     };
-    view! {
-        <section class="card narrow">
-            <p>{t!(i18n, error_sign_in_required)}</p>
-            <a class="button" href=href data-testid="sign-in-prompt">{t!(i18n, nav_sign_in)}</a>
-        </section>
-    }
+    view! { <Loaded resource=auth.user children=page /> }
 }

@@ -6,11 +6,9 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
-use sqlx::Row;
-
 use super::{ApiTokenInfo, Customer, ProfileUpdate, Role, SessionInfo, SignUpRequest, User};
 use crate::domain::{CompanyName, EmailAddress, Industry, Password, PersonName};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::platform::request::{cookie, SESSION_COOKIE};
 pub use crate::platform::tokens::{random_token, token_hash};
 use crate::platform::{now_ms, rate_limit, Db, Settings};
@@ -37,7 +35,7 @@ async fn to_user(db: &Db, row: UserRow) -> Result<User, AppError> {
         id: row.id,
         email: row.email,
         name: row.name,
-        role: Role::parse(&row.role).ok_or(AppError::Internal)?,
+        role: Role::parse(&row.role).or_internal("users.role is not a role")?,
         customer,
     })
 }
@@ -73,28 +71,27 @@ async fn hash_password(password: Password) -> Result<String, AppError> {
             .map(|h| h.to_string())
     })
     .await
-    .map_err(|_| AppError::Internal)?
-    .map_err(|e| {
-        tracing::error!("hashing failed: {e}");
-        AppError::Internal
-    })
+    .or_internal("the password hashing task")?
+    .or_internal("hash the password")
 }
 
 async fn verify_password(hash: String, password: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(|_| AppError::Internal)?;
+        let parsed =
+            PasswordHash::new(&hash).or_internal("users.password_hash is not a PHC string")?;
         Ok(Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok())
     })
     .await
-    .map_err(|_| AppError::Internal)?
+    .or_internal("the password check task")?
 }
 
 /// Verified against when the email is unknown, so a wrong email costs as long as a wrong
 /// password and timing does not reveal which accounts exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0l4ZvU9w9k9l8bQ2f3mZ0Jm7b2HcS8Xo3vY0qkzq8nI";
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sign_up(
     db: &Db,
     settings: &Settings,
@@ -139,7 +136,9 @@ pub fn parse_sign_up(req: &SignUpRequest) -> Result<NewCustomer, AppError> {
                 industry,
             })
         }
-        _ => Err(AppError::Internal),
+        _ => Err(AppError::internal(
+            "sign-up checks passed with a field missing",
+        )),
     }
 }
 
@@ -151,6 +150,7 @@ fn email_taken() -> AppError {
 }
 
 /// Creates a customer and its first user in one transaction: never one without the other.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn register_customer(db: &Db, new: NewCustomer) -> Result<User, AppError> {
     let NewCustomer {
         email,
@@ -199,6 +199,7 @@ pub async fn register_customer(db: &Db, new: NewCustomer) -> Result<User, AppErr
 }
 
 /// Creates a care agent or manager (from the `create-staff` subcommand; there is no page).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_staff(
     db: &Db,
     email: &str,
@@ -217,7 +218,9 @@ pub async fn create_staff(
     let password = checks.check("password", Password::parse(password));
     checks.finish()?;
     let (Some(email), Some(name), Some(password)) = (email, name, password) else {
-        return Err(AppError::Internal);
+        return Err(AppError::internal(
+            "staff checks passed with a field missing",
+        ));
     };
     if email_exists(db, &email).await? {
         return Err(email_taken());
@@ -249,6 +252,7 @@ async fn email_exists(db: &Db, email: &EmailAddress) -> Result<bool, AppError> {
     Ok(n > 0)
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn user_by_id(db: &Db, id: i64) -> Result<User, AppError> {
     let row: UserRow = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
@@ -259,6 +263,7 @@ pub async fn user_by_id(db: &Db, id: i64) -> Result<User, AppError> {
 }
 
 /// Checks email and password, rate limited per client address and per email.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn authenticate(
     db: &Db,
     settings: &Settings,
@@ -330,6 +335,7 @@ fn idle_limit(settings: &Settings, role: Role) -> std::time::Duration {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn create_session(
     db: &Db,
     settings: &Settings,
@@ -372,6 +378,7 @@ const MAX_USER_AGENT: usize = 300;
 /// A session's or token's last use is written at most this often, not on every request.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash(token))
@@ -380,6 +387,7 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn create_api_token(
     db: &Db,
     settings: &Settings,
@@ -467,6 +475,7 @@ async fn user_for(
 }
 
 /// The user behind a request: a bearer token (API clients) or the session cookie (browsers).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn authenticate_request(
     db: &Db,
     headers: &http::HeaderMap,
@@ -475,6 +484,7 @@ pub async fn authenticate_request(
 }
 
 /// `authenticate_request` at the clock `now` (the idle limit is measured against it).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn authenticate_request_at(
     db: &Db,
     headers: &http::HeaderMap,
@@ -515,7 +525,19 @@ fn valid_handle(handle: &str) -> Result<&str, AppError> {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    handle: String,
+    created_at: i64,
+    last_seen_at: i64,
+    idle_ms: i64,
+    expires_at: i64,
+    user_agent: String,
+    client: String,
+}
+
 /// The user's live sessions, newest use first; `current` is the caller's own session token.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn sessions_of(
     db: &Db,
     user_id: i64,
@@ -523,7 +545,7 @@ pub async fn sessions_of(
     now: i64,
 ) -> Result<Vec<SessionInfo>, AppError> {
     let current = current.map(handle_of);
-    let rows = sqlx::query(&format!(
+    let rows: Vec<SessionRow> = sqlx::query_as(&format!(
         "SELECT {HANDLE_SQL} AS handle, created_at, last_seen_at, idle_ms, \
          expires_at, user_agent, client FROM sessions \
          WHERE user_id = $1 AND expires_at > $2 AND last_seen_at + idle_ms > $2 \
@@ -533,31 +555,47 @@ pub async fn sessions_of(
     .bind(now)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            let handle: String = r.try_get("handle")?;
-            let last_seen_at: i64 = r.try_get("last_seen_at")?;
-            let idle_ms: i64 = r.try_get("idle_ms")?;
-            let expires_at: i64 = r.try_get("expires_at")?;
-            let user_agent: String = r.try_get("user_agent")?;
-            let (browser, system) = browser_and_system(&user_agent);
-            Ok(SessionInfo {
-                current: current.as_deref() == Some(handle.as_str()),
-                handle,
+            let (browser, system) = browser_and_system(&r.user_agent);
+            SessionInfo {
+                current: current.as_deref() == Some(r.handle.as_str()),
                 browser: browser.map(str::to_string),
                 system: system.map(str::to_string),
-                client: r.try_get("client")?,
-                created_at: r.try_get("created_at")?,
-                last_seen_at,
-                ends_at: expires_at.min(last_seen_at + idle_ms),
-            })
+                handle: r.handle,
+                client: r.client,
+                created_at: r.created_at,
+                last_seen_at: r.last_seen_at,
+                ends_at: r.expires_at.min(r.last_seen_at + r.idle_ms),
+            }
         })
-        .collect()
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ApiTokenRow {
+    handle: String,
+    created_at: i64,
+    expires_at: i64,
+    last_used_at: Option<i64>,
+}
+
+impl From<ApiTokenRow> for ApiTokenInfo {
+    fn from(r: ApiTokenRow) -> Self {
+        ApiTokenInfo {
+            handle: r.handle,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            last_used_at: r.last_used_at,
+        }
+    }
 }
 
 /// The user's unexpired API tokens, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn api_tokens_of(db: &Db, user_id: i64, now: i64) -> Result<Vec<ApiTokenInfo>, AppError> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<ApiTokenRow> = sqlx::query_as(&format!(
         "SELECT {HANDLE_SQL} AS handle, created_at, expires_at, last_used_at \
          FROM api_tokens WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC"
     ))
@@ -565,24 +603,17 @@ pub async fn api_tokens_of(db: &Db, user_id: i64, now: i64) -> Result<Vec<ApiTok
     .bind(now)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ApiTokenInfo {
-                handle: r.try_get("handle")?,
-                created_at: r.try_get("created_at")?,
-                expires_at: r.try_get("expires_at")?,
-                last_used_at: r.try_get("last_used_at")?,
-            })
-        })
-        .collect()
+    Ok(rows.into_iter().map(ApiTokenInfo::from).collect())
 }
 
 /// Ends one of the user's own sessions (a handle of another user's is not found).
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn end_session(db: &Db, user: &User, handle: &str) -> Result<(), AppError> {
     revoke(db, "sessions", user, handle).await
 }
 
 /// Revokes one of the user's own API tokens.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn revoke_api_token(db: &Db, user: &User, handle: &str) -> Result<(), AppError> {
     revoke(db, "api_tokens", user, handle).await
 }
@@ -634,6 +665,7 @@ pub fn browser_and_system(user_agent: &str) -> (Option<&'static str>, Option<&'s
     (browser, system)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn require_user(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
     authenticate_request(db, headers)
         .await?
@@ -647,6 +679,7 @@ pub enum Party {
 }
 
 /// The signed-in caller as a `Party`, else 401.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn require_party(db: &Db, headers: &http::HeaderMap) -> Result<Party, AppError> {
     let user = require_user(db, headers).await?;
     match (user.role.is_staff(), user.customer.as_ref()) {
@@ -657,6 +690,7 @@ pub async fn require_party(db: &Db, headers: &http::HeaderMap) -> Result<Party, 
 }
 
 /// Signed in with one of `roles`, else 401 / 403.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn require_role(
     db: &Db,
     headers: &http::HeaderMap,
@@ -671,6 +705,7 @@ pub async fn require_role(
 }
 
 /// The caller's customer account id: only customers' users have an address book, shipments...
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn require_customer(db: &Db, headers: &http::HeaderMap) -> Result<i64, AppError> {
     let user = require_role(db, headers, &[Role::Customer]).await?;
     user.customer.map(|c| c.id).ok_or(AppError::Forbidden)
@@ -678,6 +713,7 @@ pub async fn require_customer(db: &Db, headers: &http::HeaderMap) -> Result<i64,
 
 /// Marks a customer the demo data made: only demo customers' parcels are moved by the traffic
 /// simulator, so a real customer's are never touched, even in a database holding both.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn mark_demo_customer(db: &Db, customer_id: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE customers SET demo = TRUE WHERE id = $1")
         .bind(customer_id)
@@ -687,6 +723,7 @@ pub async fn mark_demo_customer(db: &Db, customer_id: i64) -> Result<(), AppErro
 }
 
 /// Name for the user; company and industry for the customer account (customers only).
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn update_profile(db: &Db, user: &User, update: ProfileUpdate) -> Result<User, AppError> {
     let mut checks = Checks::new();
     let name = checks.check("name", PersonName::parse(&update.name));
@@ -699,7 +736,7 @@ pub async fn update_profile(db: &Db, user: &User, update: ProfileUpdate) -> Resu
         (None, None)
     };
     checks.finish()?;
-    let name = name.ok_or(AppError::Internal)?;
+    let name = name.or_internal("profile checks passed without a name")?;
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
         .bind(name.as_str())
@@ -724,6 +761,7 @@ pub async fn update_profile(db: &Db, user: &User, update: ProfileUpdate) -> Resu
 }
 
 /// Changes the password after checking the current one, and signs out every other session.
+#[tracing::instrument(level = "debug", skip_all, fields(user = user.id))]
 pub async fn change_password(
     db: &Db,
     settings: &Settings,
@@ -772,6 +810,7 @@ pub async fn change_password(
 
 /// The customer's current tier, as segmentation last set it: quotes, bookings, complaint SLAs
 /// and return deadlines all read it here, so one customer gets one service everywhere.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn tier<'e, E>(exec: E, customer_id: i64) -> Result<crate::domain::Tier, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
@@ -781,20 +820,23 @@ where
         .fetch_optional(exec)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::domain::Tier::parse(&tier).ok_or(AppError::Internal)
+    crate::domain::Tier::parse(&tier).or_internal("customers.tier is not a tier")
 }
 
 /// A care agent or manager, else 401 / 403.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn require_staff(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
     require_role(db, headers, &[Role::Agent, Role::Manager]).await
 }
 
 /// A manager, else 401 / 403.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn require_manager(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
     require_role(db, headers, &[Role::Manager]).await
 }
 
 /// The staff user a customer's account is managed by, if a manager named one.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn account_manager_id<'e, E>(exec: E, customer_id: i64) -> Result<Option<i64>, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
@@ -829,6 +871,7 @@ impl From<CustomerRow> for Customer {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn customer(db: &Db, id: i64) -> Result<Customer, AppError> {
     let row: CustomerRow = sqlx::query_as(
         "SELECT id, name, company, industry, created_at FROM customers WHERE id = $1",

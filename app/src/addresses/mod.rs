@@ -104,20 +104,18 @@ pub const FORM_COUNTRIES: [&str; 12] = [
 
 #[server(prefix = "/rpc", endpoint = "addresses/list")]
 pub async fn list_addresses() -> Result<Vec<Address>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     respond(service::list(&state.db, customer_id).await)
 }
 
 /// Creates an address when `id` is empty, else updates that address of the caller's.
 #[server(prefix = "/rpc", endpoint = "addresses/save")]
 pub async fn save_address(id: String, address: AddressInput) -> Result<Reply<Address>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(match id.trim() {
         "" => service::create(&state.db, customer_id, &address).await,
         id => match id.parse::<i64>() {
@@ -129,10 +127,9 @@ pub async fn save_address(id: String, address: AddressInput) -> Result<Reply<Add
 
 #[server(prefix = "/rpc", endpoint = "addresses/delete")]
 pub async fn delete_address(id: i64) -> Result<Reply<()>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(service::delete(&state.db, customer_id, id).await)
 }
 

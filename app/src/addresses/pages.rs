@@ -5,7 +5,7 @@ use super::{list_addresses, Address, DeleteAddress, SaveAddress, FORM_COUNTRIES}
 use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::i18n::{country_name, use_i18n};
-use crate::ui::{field_error, form_error, Field, FormError};
+use crate::ui::{field_error, form_error, Field, FormError, Loaded};
 
 #[component]
 pub fn AddressBookPage() -> impl IntoView {
@@ -56,23 +56,18 @@ fn AddressBook() -> impl IntoView {
                 />
             </section>
             <section aria-live="polite">
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                        {move || Suspend::new(async move {
-                            addresses.await.map(|list| {
-                                if list.is_empty() {
-                                    return view! {
-                                        <p class="muted" data-testid="address-empty">{t!(i18n, address_empty)}</p>
-                                    }.into_any();
-                                }
-                                list.into_iter()
-                                    .map(|a| view! { <AddressCard address=a editing=editing delete=delete /> })
-                                    .collect_view()
-                                    .into_any()
-                            })
-                        })}
-                    </ErrorBoundary>
-                </Suspense>
+                <Loaded resource=addresses let:list>
+                    {if list.is_empty() {
+                        view! {
+                            <p class="muted" data-testid="address-empty">{t!(i18n, address_empty)}</p>
+                        }.into_any()
+                    } else {
+                        list.into_iter()
+                            .map(|a| view! { <AddressCard address=a editing=editing delete=delete /> })
+                            .collect_view()
+                            .into_any()
+                    }}
+                </Loaded>
             </section>
         </div>
     }
@@ -130,6 +125,7 @@ fn AddressForm(
         initial.country.clone()
     };
     let saved = move || matches!(value.get(), Some(Ok(Ok(_))));
+    let country_error = field_error(value, "country");
     view! {
         <ActionForm action=action attr:novalidate="true">
             <FormError message=form_error(value) />
@@ -140,16 +136,20 @@ fn AddressForm(
                 label=Signal::derive(move || i18n.get().field_company) error=field_error(value, "company") />
             <Field name="address[phone]" kind="tel" autocomplete="tel" required=true value=initial.phone
                 label=Signal::derive(move || i18n.get().field_phone) error=field_error(value, "phone") />
-            <div class="field" class:has-error=move || field_error(value, "country").get().is_some()>
+            <div class="field" class:has-error=move || country_error.get().is_some()>
                 <label for="f-address-country">{t!(i18n, field_country)}</label>
-                <select id="f-address-country" name="address[country]" autocomplete="country">
+                <select id="f-address-country" name="address[country]" autocomplete="country"
+                    aria-describedby="f-address-country-error"
+                    aria-invalid=move || if country_error.get().is_some() { "true" } else { "false" }>
                     {FORM_COUNTRIES.into_iter().map(|code| view! {
                         <option value=code selected=selected == code>
                             {move || country_name(i18n.get(), code)}
                         </option>
                     }).collect_view()}
                 </select>
-                <p class="field-error">{move || field_error(value, "country").get()}</p>
+                <p class="field-error" id="f-address-country-error" aria-live="polite">
+                    {move || country_error.get()}
+                </p>
             </div>
             <Field name="address[line1]" autocomplete="address-line1" required=true value=initial.line1
                 label=Signal::derive(move || i18n.get().field_line1) error=field_error(value, "line1") />

@@ -88,7 +88,9 @@ pub fn parse(input: &AddressInput, prefix: &str) -> Result<ParsedAddress, AppErr
             postcode,
             city,
         }),
-        _ => Err(AppError::Internal),
+        _ => Err(AppError::internal(
+            "address checks passed with a field missing",
+        )),
     }
 }
 
@@ -127,6 +129,7 @@ impl From<AddressRow> for Address {
 
 const COLUMNS: &str = "id, name, company, phone, line1, line2, city, postcode, country, lat, lon";
 
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn list(db: &Db, customer_id: i64) -> Result<Vec<Address>, AppError> {
     let rows: Vec<AddressRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM addresses WHERE customer_id = $1 ORDER BY name, id"
@@ -138,6 +141,7 @@ pub async fn list(db: &Db, customer_id: i64) -> Result<Vec<Address>, AppError> {
 }
 
 /// One of the customer's addresses; another customer's is "not found", never revealed.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id, id = id))]
 pub async fn get(db: &Db, customer_id: i64, id: i64) -> Result<Address, AppError> {
     let row: Option<AddressRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM addresses WHERE id = $1 AND customer_id = $2"
@@ -167,6 +171,7 @@ fn bind_address<'q>(query: AnyQuery<'q>, a: &'q ParsedAddress) -> AnyQuery<'q> {
         .bind(a.city.lon)
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn create(db: &Db, customer_id: i64, input: &AddressInput) -> Result<Address, AppError> {
     use sqlx::Row;
     let a = parse(input, "")?;
@@ -182,9 +187,10 @@ pub async fn create(db: &Db, customer_id: i64, input: &AddressInput) -> Result<A
     .bind(now_ms())
     .fetch_one(&db.pool)
     .await?;
-    get(db, customer_id, row.try_get::<i64, _>(0)?).await
+    get(db, customer_id, row.try_get::<i64, _>("id")?).await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id, id = id))]
 pub async fn update(
     db: &Db,
     customer_id: i64,
@@ -209,6 +215,7 @@ pub async fn update(
     get(db, customer_id, id).await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id, id = id))]
 pub async fn delete(db: &Db, customer_id: i64, id: i64) -> Result<(), AppError> {
     let done = sqlx::query("DELETE FROM addresses WHERE id = $1 AND customer_id = $2")
         .bind(id)

@@ -21,9 +21,21 @@ const HOUR_MS: i64 = 3_600_000;
 /// A resolved complaint the customer neither confirms nor reopens closes by itself after this.
 pub const AUTO_CLOSE_MS: i64 = 7 * 24 * HOUR_MS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ComplaintCategory {
     Delay,
     Damage,
@@ -35,30 +47,14 @@ pub enum ComplaintCategory {
 }
 
 impl ComplaintCategory {
-    pub const ALL: [ComplaintCategory; 7] = [
-        ComplaintCategory::Delay,
-        ComplaintCategory::Damage,
-        ComplaintCategory::Loss,
-        ComplaintCategory::WrongDelivery,
-        ComplaintCategory::CourierConduct,
-        ComplaintCategory::Billing,
-        ComplaintCategory::Other,
-    ];
+    pub const ALL: [ComplaintCategory; 7] = crate::domain::all_variants!(ComplaintCategory);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ComplaintCategory::Delay => "delay",
-            ComplaintCategory::Damage => "damage",
-            ComplaintCategory::Loss => "loss",
-            ComplaintCategory::WrongDelivery => "wrong_delivery",
-            ComplaintCategory::CourierConduct => "courier_conduct",
-            ComplaintCategory::Billing => "billing",
-            ComplaintCategory::Other => "other",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn label(self, t: &Texts) -> &'static str {
@@ -74,9 +70,21 @@ impl ComplaintCategory {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ComplaintStatus {
     Open,
     InProgress,
@@ -86,26 +94,14 @@ pub enum ComplaintStatus {
 }
 
 impl ComplaintStatus {
-    pub const ALL: [ComplaintStatus; 5] = [
-        ComplaintStatus::Open,
-        ComplaintStatus::InProgress,
-        ComplaintStatus::Resolved,
-        ComplaintStatus::Closed,
-        ComplaintStatus::Reopened,
-    ];
+    pub const ALL: [ComplaintStatus; 5] = crate::domain::all_variants!(ComplaintStatus);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ComplaintStatus::Open => "open",
-            ComplaintStatus::InProgress => "in_progress",
-            ComplaintStatus::Resolved => "resolved",
-            ComplaintStatus::Closed => "closed",
-            ComplaintStatus::Reopened => "reopened",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn label(self, t: &Texts) -> &'static str {
@@ -274,10 +270,9 @@ pub struct ConfirmInput {
 
 #[server(prefix = "/rpc", endpoint = "complaints/create", input = server_fn::codec::Json)]
 pub async fn file_complaint(input: NewComplaint) -> Result<Reply<Complaint>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer)) = caller::<Customer>().await?;
     // The form's tracking number names no parcel of the caller's: the field is wrong.
     let filed = service::create(&state.db, &state.settings, customer, &input).await;
     form_reply(filed.map_err(|e| match e {
@@ -288,18 +283,17 @@ pub async fn file_complaint(input: NewComplaint) -> Result<Reply<Complaint>, App
 
 #[server(prefix = "/rpc", endpoint = "complaints/get", input = server_fn::codec::Json)]
 pub async fn get_complaint(id: i64) -> Result<Complaint, AppError> {
+    use crate::accounts::callers::Caller;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let caller = respond(service::caller(&state.db, &parts.headers).await)?;
+    let (state, Caller(caller)) = caller::<Caller>().await?;
     respond(service::get(&state.db, &caller, id).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "complaints/mine", input = server_fn::codec::Json)]
 pub async fn my_complaints() -> Result<Vec<ComplaintSummary>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer)) = caller::<Customer>().await?;
     respond(service::list(&state.db, Some(customer), None).await)
 }
 
@@ -315,9 +309,9 @@ pub struct AgentQueues {
 
 #[server(prefix = "/rpc", endpoint = "care/queues", input = server_fn::codec::Json)]
 pub async fn load_agent_queues() -> Result<AgentQueues, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let me = respond(crate::accounts::service::require_staff(&state.db, &parts.headers).await)?;
+    let (state, Staff(me)) = caller::<Staff>().await?;
     Ok(AgentQueues {
         complaints: respond(service::list(&state.db, None, Some(me.id)).await)?,
         returns: respond(crate::returns::service::list(&state.db, None).await)?,
@@ -344,9 +338,9 @@ pub async fn act_on_complaint(
     id: i64,
     action: ComplaintAction,
 ) -> Result<Reply<Complaint>, AppError> {
+    use crate::accounts::callers::Caller;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let caller = respond(service::caller(&state.db, &parts.headers).await)?;
+    let (state, Caller(caller)) = caller::<Caller>().await?;
     let now = crate::platform::now_ms();
     form_reply(match action {
         ComplaintAction::Reply(body) => service::message(&state.db, &caller, id, &body, now).await,
@@ -367,9 +361,9 @@ pub async fn attach_to_complaint(
     id: i64,
     data_base64: String,
 ) -> Result<Reply<Complaint>, AppError> {
+    use crate::accounts::callers::Caller;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let caller = respond(service::caller(&state.db, &parts.headers).await)?;
+    let (state, Caller(caller)) = caller::<Caller>().await?;
     let bytes = match crate::platform::uploads::decode_base64("attachment", &data_base64) {
         Ok(b) => b,
         Err(e) => return form_reply(Err(e)),
@@ -448,6 +442,12 @@ mod tests {
         for c in ComplaintCategory::ALL {
             assert_eq!(ComplaintCategory::parse(c.as_str()), Some(c));
         }
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        crate::domain::assert_serde_names(ComplaintCategory::as_str, ComplaintCategory::parse);
+        crate::domain::assert_serde_names(ComplaintStatus::as_str, ComplaintStatus::parse);
     }
 
     #[test]

@@ -17,9 +17,12 @@ use crate::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n};
 use crate::ratings::Csat;
-use crate::ui::{error_for, format_time, FormError};
+use crate::ui::{error_for, format_time, invalid, FormError, Input, Loaded, TextArea};
 
 const ATTACH_INPUT: &str = "complaint-attachments";
+/// The attachments' hint and error, which the file input's `aria-describedby` names.
+const ATTACH_HINT: &str = "complaint-attachments-hint";
+const ATTACH_ERROR: &str = "complaint-attachments-error";
 
 #[component]
 pub fn ComplaintsPage() -> impl IntoView {
@@ -31,13 +34,9 @@ pub fn ComplaintsPage() -> impl IntoView {
             let list = Resource::new(|| (), |_| my_complaints());
             view! {
                 <p><a class="button button-primary" href="/complaints/new" data-testid="complaint-new">{t!(i18n, complaint_new_title)}</a></p>
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                        {move || Suspend::new(async move {
-                            list.await.map(|rows| view! { <ComplaintList rows=rows /> })
-                        })}
-                    </ErrorBoundary>
-                </Suspense>
+                <Loaded resource=list let:rows>
+                    <ComplaintList rows=rows />
+                </Loaded>
             }
         } />
     }
@@ -151,11 +150,8 @@ fn ComplaintForm() -> impl IntoView {
     view! {
         <form class="card" on:submit=submit novalidate data-testid="complaint-form">
             <FormError message=form_error />
-            <div class="field" class:has-error=move || tn_error.get().is_some()>
-                <label for="complaint-tn">{t!(i18n, complaint_shipment)}</label>
-                <input id="complaint-tn" type="text" autocomplete="off" bind:value=tn />
-                <p class="field-error" aria-live="polite">{move || tn_error.get()}</p>
-            </div>
+            <Input id="complaint-tn" autocomplete="off" value=tn error=tn_error
+                label=Signal::derive(move || i18n.get().complaint_shipment) />
             <div class="field">
                 <label for="complaint-category">{t!(i18n, complaint_category)}</label>
                 <select id="complaint-category" on:change=move |ev| {
@@ -166,17 +162,14 @@ fn ComplaintForm() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-            <div class="field" class:has-error=move || description_error.get().is_some()>
-                <label for="complaint-description">{t!(i18n, complaint_description)}</label>
-                <textarea id="complaint-description" rows="5" maxlength="4000" prop:value=move || description.get()
-                    on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                <p class="field-error" aria-live="polite">{move || description_error.get()}</p>
-            </div>
+            <TextArea id="complaint-description" rows=5 maxlength=4000 value=description
+                error=description_error label=Signal::derive(move || i18n.get().complaint_description) />
             <div class="field" class:has-error=move || attach_error.get().is_some()>
                 <label for=ATTACH_INPUT>{t!(i18n, complaint_attachments)}</label>
-                <input id=ATTACH_INPUT type="file" multiple accept="image/jpeg,image/png,image/webp" />
-                <p class="hint">{t!(i18n, return_photos_hint)}</p>
-                <p class="field-error" aria-live="polite">{move || attach_error.get()}</p>
+                <input id=ATTACH_INPUT type="file" multiple accept="image/jpeg,image/png,image/webp"
+                    aria-describedby=format!("{ATTACH_HINT} {ATTACH_ERROR}") aria-invalid=invalid(attach_error) />
+                <p class="hint" id=ATTACH_HINT>{t!(i18n, return_photos_hint)}</p>
+                <p class="field-error" id=ATTACH_ERROR aria-live="polite">{move || attach_error.get()}</p>
             </div>
             <button type="submit" class="button button-primary" data-testid="complaint-submit" disabled=move || busy.get()>
                 {t!(i18n, complaint_submit)}
@@ -197,14 +190,9 @@ pub fn ComplaintPage() -> impl IntoView {
         <RequireRole roles=&[Role::Customer, Role::Agent, Role::Manager] children=move |_| {
             let loaded = Resource::new(move || id.get(), get_complaint);
             view! {
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    {move || Suspend::new(async move {
-                        match loaded.await {
-                            Ok(c) => view! { <ComplaintDetail initial=c /> }.into_any(),
-                            Err(e) => view! { <p class="banner banner-error">{move || e.message(i18n.locale.get())}</p> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                <Loaded resource=loaded let:c>
+                    <ComplaintDetail initial=c />
+                </Loaded>
             }
         } />
     }
@@ -325,8 +313,9 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
             <Show when=move || current.with(|c| c.status != ComplaintStatus::Closed && c.attachments.len() < crate::returns::MAX_PHOTOS)>
                 <div class="field" class:has-error=move || attach_error.get().is_some()>
                     <label for=ATTACH_INPUT>{t!(i18n, complaint_add_attachment)}</label>
-                    <input id=ATTACH_INPUT type="file" accept="image/jpeg,image/png,image/webp" on:change=add_attachment />
-                    <p class="field-error" aria-live="polite">{move || attach_error.get()}</p>
+                    <input id=ATTACH_INPUT type="file" accept="image/jpeg,image/png,image/webp" on:change=add_attachment
+                        aria-describedby=ATTACH_ERROR aria-invalid=invalid(attach_error) />
+                    <p class="field-error" id=ATTACH_ERROR aria-live="polite">{move || attach_error.get()}</p>
                 </div>
             </Show>
         </section>
@@ -380,12 +369,8 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                 </div>
             </Show>
             <Show when=move || status() != ComplaintStatus::Closed>
-                <div class="field" class:has-error=move || text_error.get().is_some()>
-                    <label for="complaint-text">{move || if status() == ComplaintStatus::Resolved && !is_staff.get() { i18n.get().complaint_reopen_reason } else { i18n.get().complaint_message }}</label>
-                    <textarea id="complaint-text" rows="3" maxlength="4000" prop:value=move || text.get()
-                        on:input=move |ev| text.set(event_target_value(&ev))></textarea>
-                    <p class="field-error" aria-live="polite">{move || text_error.get()}</p>
-                </div>
+                <TextArea id="complaint-text" maxlength=4000 value=text error=text_error
+                    label=Signal::derive(move || if status() == ComplaintStatus::Resolved && !is_staff.get() { i18n.get().complaint_reopen_reason } else { i18n.get().complaint_message }) />
             </Show>
             <div class="actions">
                 <Show when=move || status() != ComplaintStatus::Closed && (is_staff.get() || status() != ComplaintStatus::Resolved)>
@@ -425,22 +410,16 @@ pub fn QueuePage() -> impl IntoView {
         <RequireRole roles=&[Role::Agent, Role::Manager] children=move |_| {
             let queues = Resource::new(|| (), |_| load_agent_queues());
             view! {
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                        {move || Suspend::new(async move {
-                            queues.await.map(|q| view! {
-                                <section data-testid="queue-returns">
-                                    <h2>{t!(i18n, queue_returns)}</h2>
-                                    <crate::returns::pages::ReturnList rows=q.returns queue_now=q.now />
-                                </section>
-                                <section data-testid="queue-complaints">
-                                    <h2>{t!(i18n, queue_complaints)}</h2>
-                                    <ComplaintList rows=q.complaints queue=true />
-                                </section>
-                            })
-                        })}
-                    </ErrorBoundary>
-                </Suspense>
+                <Loaded resource=queues let:q>
+                    <section data-testid="queue-returns">
+                        <h2>{t!(i18n, queue_returns)}</h2>
+                        <crate::returns::pages::ReturnList rows=q.returns queue_now=q.now />
+                    </section>
+                    <section data-testid="queue-complaints">
+                        <h2>{t!(i18n, queue_complaints)}</h2>
+                        <ComplaintList rows=q.complaints queue=true />
+                    </section>
+                </Loaded>
             }
         } />
     }

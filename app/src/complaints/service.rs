@@ -1,16 +1,13 @@
 //! The complaint loop in the database: every step is a message with its time (and the status it
 //! moved to), so first-response and resolution times are read from data, never typed in.
 
-use sqlx::Row;
-
 use super::{
     due_times, sla_for, Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus,
     ComplaintSummary, NewComplaint, Priority, AUTO_CLOSE_MS, MAX_TEXT_CHARS,
 };
-use crate::accounts::service::require_party;
 use crate::accounts::User;
 use crate::domain::{free_text, TrackingNumber};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::kpi_rollup::{Counted, Subject};
 use crate::notifications::NotificationKind;
 use crate::platform::lifecycle::{isolate, Worker};
@@ -21,10 +18,6 @@ use crate::ratings::Csat;
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 pub use crate::accounts::service::Party as Caller;
-
-pub async fn caller(db: &Db, headers: &http::HeaderMap) -> Result<Caller, AppError> {
-    require_party(db, headers).await
-}
 
 fn conflict(field: &str, error: FieldError) -> AppError {
     AppError::Conflict(FieldErrors::from([(field.to_string(), error)]))
@@ -41,6 +34,7 @@ fn text(field: &str, input: &str) -> Result<String, AppError> {
 /// `COMPLAINTS_PER_DAY` a customer a day (UTC; 429 beyond): counted in one statement before
 /// anything is written, so parallel filings cannot all pass, and given back when the complaint
 /// is refused.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn create(
     db: &Db,
     settings: &Settings,
@@ -67,6 +61,7 @@ pub async fn create(
 }
 
 /// `create` at the clock `now`: the complaint's times and its SLA due times count from it.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn create_at(
     db: &Db,
     customer_id: i64,
@@ -133,15 +128,12 @@ pub async fn create_at(
     notify(&mut tx, id, "received").await?;
     if let (Some(counted), Some(sid)) = (counted, shipment_id) {
         // What the shipment's complaints say of it, kept on its row for the KPIs.
-        sqlx::query(
-            "UPDATE shipments SET complained = 1, \
-             wrong_delivery = CASE WHEN $2 = 'wrong_delivery' THEN 1 ELSE wrong_delivery END, \
-             damage_complaint = CASE WHEN $2 = 'damage' THEN 1 ELSE damage_complaint END \
-             WHERE id = $1",
+        crate::orders::store::mark_complained(
+            &mut *tx,
+            sid,
+            input.category == ComplaintCategory::WrongDelivery,
+            input.category == ComplaintCategory::Damage,
         )
-        .bind(sid)
-        .bind(input.category.as_str())
-        .execute(&mut *tx)
         .await?;
         counted.settle(&mut tx).await?;
     }
@@ -173,9 +165,17 @@ async fn add_message(
     Ok(())
 }
 
+/// Whom a complaint's notification goes to, and the shipment it names.
+#[derive(sqlx::FromRow)]
+struct NotifyRow {
+    customer_id: i64,
+    shipment_id: Option<i64>,
+    tracking_number: Option<String>,
+}
+
 /// Tells the customer about a step, in the step's transaction.
 async fn notify(tx: &mut Tx<'_>, complaint_id: i64, step: &str) -> Result<(), AppError> {
-    let row = sqlx::query(
+    let row: NotifyRow = sqlx::query_as(
         "SELECT c.customer_id, c.shipment_id, s.tracking_number FROM complaints c \
          LEFT JOIN shipments s ON s.id = c.shipment_id WHERE c.id = $1",
     )
@@ -184,13 +184,13 @@ async fn notify(tx: &mut Tx<'_>, complaint_id: i64, step: &str) -> Result<(), Ap
     .await?;
     crate::notifications::service::record(
         tx,
-        row.try_get(0)?,
-        row.try_get(1)?,
+        row.customer_id,
+        row.shipment_id,
         NotificationKind::ComplaintUpdate,
         serde_json::json!({
             "complaint_id": complaint_id,
             "step": step,
-            "tracking_number": row.try_get::<Option<String>, _>(2)?,
+            "tracking_number": row.tracking_number,
         }),
     )
     .await
@@ -241,6 +241,7 @@ fn customer(caller: &Caller) -> Result<i64, AppError> {
 
 /// A reply in the thread. An agent's first one is the first response, and takes the complaint
 /// up if nobody had.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn message(
     db: &Db,
     caller: &Caller,
@@ -292,6 +293,7 @@ async fn touch(tx: &mut Tx<'_>, id: i64, now: i64) -> Result<(), AppError> {
 }
 
 /// An agent takes the complaint: it is theirs, and in progress.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn assign(db: &Db, caller: &Caller, id: i64, now: i64) -> Result<Complaint, AppError> {
     let user = agent(caller)?;
     let c = get(db, caller, id).await?;
@@ -319,6 +321,7 @@ pub async fn assign(db: &Db, caller: &Caller, id: i64, now: i64) -> Result<Compl
 }
 
 /// An agent resolves it with a note to the customer, who then confirms or reopens.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn resolve(
     db: &Db,
     caller: &Caller,
@@ -376,6 +379,7 @@ pub async fn resolve(
 
 /// The customer accepts the resolution, answering the follow-up question if they like; on a
 /// complaint already closed (automatically), only the follow-up answer is recorded, once.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn confirm(
     db: &Db,
     caller: &Caller,
@@ -432,6 +436,7 @@ pub async fn confirm(
 }
 
 /// The customer is not satisfied: back to the care team, with the reason in the thread.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn reopen(
     db: &Db,
     caller: &Caller,
@@ -470,6 +475,7 @@ pub async fn reopen(
 /// Closes every complaint resolved at least seven days before `now` that the customer neither
 /// confirmed nor reopened. Each closes in its own transaction on its own task, and only if still
 /// resolved: one that fails is logged and the others still close.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn auto_close(db: &Db, now: i64) -> Result<usize, AppError> {
     let due: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM complaints WHERE status = 'resolved' AND resolved_at <= $1 ORDER BY id",
@@ -542,6 +548,71 @@ const COMPLAINT_COLUMNS: &str = "c.id, s.tracking_number, c.category, c.descript
      c.resolved_at, c.closed_at, c.closed_by, c.resolution_note, c.reopen_count, c.follow_up, \
      u.name AS assignee, k.name AS customer_name, c.created_at, c.customer_id";
 
+/// A complaint as `COMPLAINT_COLUMNS` reads it.
+#[derive(sqlx::FromRow)]
+struct ComplaintRow {
+    id: i64,
+    tracking_number: Option<String>,
+    category: String,
+    description: String,
+    status: String,
+    priority: String,
+    tier: String,
+    first_response_due: i64,
+    resolution_due: i64,
+    first_response_at: Option<i64>,
+    resolved_at: Option<i64>,
+    closed_at: Option<i64>,
+    closed_by: Option<String>,
+    resolution_note: Option<String>,
+    reopen_count: i64,
+    follow_up: Option<i64>,
+    assignee: Option<String>,
+    customer_name: String,
+    created_at: i64,
+    customer_id: i64,
+}
+
+/// A message of a complaint's thread, with its author's name.
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    author: String,
+    author_name: Option<String>,
+    body: String,
+    status: Option<String>,
+    at: i64,
+}
+
+impl From<MessageRow> for ComplaintMessage {
+    fn from(m: MessageRow) -> Self {
+        ComplaintMessage {
+            author: m.author,
+            author_name: m.author_name,
+            body: m.body,
+            status: m.status.and_then(|s| ComplaintStatus::parse(&s)),
+            at: m.at,
+        }
+    }
+}
+
+/// A line of a complaint list as stored.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    tracking_number: Option<String>,
+    category: String,
+    status: String,
+    priority: String,
+    tier: String,
+    customer_name: String,
+    assignee: Option<String>,
+    first_response_due: i64,
+    resolution_due: i64,
+    first_response_at: Option<i64>,
+    created_at: i64,
+    account_manager_id: Option<i64>,
+}
+
 fn due_and_overdue(
     status: ComplaintStatus,
     first_due: i64,
@@ -557,8 +628,9 @@ fn due_and_overdue(
     (due, status.with_agents() && now > due)
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Complaint, AppError> {
-    let r = sqlx::query(&format!(
+    let r: ComplaintRow = sqlx::query_as(&format!(
         "SELECT {COMPLAINT_COLUMNS} FROM complaints c LEFT JOIN shipments s \
          ON s.id = c.shipment_id LEFT JOIN users u ON u.id = c.assignee_id \
          JOIN customers k ON k.id = c.customer_id WHERE c.id = $1"
@@ -568,87 +640,68 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Complaint, AppErro
     .await?
     .ok_or(AppError::NotFound)?;
     if let Caller::Customer(c) = caller {
-        if *c != r.try_get::<i64, _>("customer_id")? {
+        if *c != r.customer_id {
             return Err(AppError::NotFound);
         }
     }
-    let messages = sqlx::query(
-        "SELECT m.author, u.name, m.body, m.status, m.at FROM complaint_messages m \
+    let messages: Vec<MessageRow> = sqlx::query_as(
+        "SELECT m.author, u.name AS author_name, m.body, m.status, m.at FROM complaint_messages m \
          LEFT JOIN users u ON u.id = m.user_id WHERE m.complaint_id = $1 ORDER BY m.id",
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|m| {
-        Ok(ComplaintMessage {
-            author: m.try_get(0)?,
-            author_name: m.try_get(1)?,
-            body: m.try_get(2)?,
-            status: m
-                .try_get::<Option<String>, _>(3)?
-                .and_then(|s| ComplaintStatus::parse(&s)),
-            at: m.try_get(4)?,
-        })
-    })
-    .collect::<Result<Vec<_>, AppError>>()?;
-    let status = status_of(&r.try_get::<String, _>("status")?)?;
-    let (first_due, resolution_due): (i64, i64) = (
-        r.try_get("first_response_due")?,
-        r.try_get("resolution_due")?,
-    );
-    let first_response_at: Option<i64> = r.try_get("first_response_at")?;
+    .await?;
+    let status = status_of(&r.status)?;
     let (_, overdue) = due_and_overdue(
         status,
-        first_due,
-        resolution_due,
-        first_response_at,
+        r.first_response_due,
+        r.resolution_due,
+        r.first_response_at,
         now_ms(),
     );
     Ok(Complaint {
-        id,
-        tracking_number: r.try_get(1)?,
-        category: category_of(&r.try_get::<String, _>("category")?)?,
-        description: r.try_get("description")?,
+        id: r.id,
+        tracking_number: r.tracking_number,
+        category: category_of(&r.category)?,
+        description: r.description,
         status,
-        priority: Priority::parse(&r.try_get::<String, _>("priority")?)
-            .ok_or(AppError::Internal)?,
+        priority: Priority::parse(&r.priority)
+            .or_internal("complaints.priority is not a priority")?,
         // Segmentation is the care team's business, not the customer's.
         tier: match caller {
-            Caller::Staff(_) => Some(r.try_get("tier")?),
+            Caller::Staff(_) => Some(r.tier),
             Caller::Customer(_) => None,
         },
-        first_response_due: first_due,
-        resolution_due,
-        first_response_at,
-        resolved_at: r.try_get("resolved_at")?,
-        closed_at: r.try_get("closed_at")?,
-        closed_by: r.try_get("closed_by")?,
-        resolution_note: r.try_get("resolution_note")?,
-        reopen_count: r.try_get("reopen_count")?,
-        follow_up: r
-            .try_get::<Option<i64>, _>("follow_up")?
-            .and_then(|v| Csat::parse(v).ok()),
-        assignee: r.try_get("assignee")?,
-        customer_name: r.try_get("customer_name")?,
-        messages,
+        first_response_due: r.first_response_due,
+        resolution_due: r.resolution_due,
+        first_response_at: r.first_response_at,
+        resolved_at: r.resolved_at,
+        closed_at: r.closed_at,
+        closed_by: r.closed_by,
+        resolution_note: r.resolution_note,
+        reopen_count: r.reopen_count,
+        follow_up: r.follow_up.and_then(|v| Csat::parse(v).ok()),
+        assignee: r.assignee,
+        customer_name: r.customer_name,
+        messages: messages.into_iter().map(ComplaintMessage::from).collect(),
         attachments: uploads::list(db, Owner::Complaint(id)).await?,
-        created_at: r.try_get("created_at")?,
+        created_at: r.created_at,
         overdue,
     })
 }
 
 fn status_of(s: &str) -> Result<ComplaintStatus, AppError> {
-    ComplaintStatus::parse(s).ok_or(AppError::Internal)
+    ComplaintStatus::parse(s).or_internal("complaints.status is not a status")
 }
 
 fn category_of(s: &str) -> Result<ComplaintCategory, AppError> {
-    ComplaintCategory::parse(s).ok_or(AppError::Internal)
+    ComplaintCategory::parse(s).or_internal("complaints.category is not a category")
 }
 
 /// A customer's complaints (newest first), or with `None` the agents' queue: complaints waiting
 /// on the care team, by due time, so overdue ones come first; those of the customers whose
 /// account manager is `first_for` (the agent reading it) before the rest.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer))]
 pub async fn list(
     db: &Db,
     customer: Option<i64>,
@@ -663,10 +716,10 @@ pub async fn list(
              ELSE c.resolution_due END, c.id",
         ),
     };
-    let rows = sqlx::query(&format!(
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "SELECT c.id, s.tracking_number, c.category, c.status, c.priority, c.tier, \
-         k.name, u.name, c.first_response_due, c.resolution_due, c.first_response_at, \
-         c.created_at, k.account_manager_id FROM complaints c \
+         k.name AS customer_name, u.name AS assignee, c.first_response_due, c.resolution_due, \
+         c.first_response_at, c.created_at, k.account_manager_id FROM complaints c \
          LEFT JOIN shipments s ON s.id = c.shipment_id \
          LEFT JOIN users u ON u.id = c.assignee_id JOIN customers k ON k.id = c.customer_id \
          WHERE {filter} ORDER BY {order} LIMIT 500"
@@ -678,25 +731,31 @@ pub async fn list(
     let mut out = rows
         .into_iter()
         .map(|r| {
-            let mine = first_for.is_some() && r.try_get::<Option<i64>, _>(12)? == first_for;
-            let status = status_of(&r.try_get::<String, _>(3)?)?;
-            let (due_at, overdue) =
-                due_and_overdue(status, r.try_get(8)?, r.try_get(9)?, r.try_get(10)?, now);
-            let summary = ComplaintSummary {
-                id: r.try_get(0)?,
-                tracking_number: r.try_get(1)?,
-                category: category_of(&r.try_get::<String, _>(2)?)?,
+            let mine = first_for.is_some() && r.account_manager_id == first_for;
+            let status = status_of(&r.status)?;
+            let (due_at, overdue) = due_and_overdue(
                 status,
-                priority: Priority::parse(&r.try_get::<String, _>(4)?).ok_or(AppError::Internal)?,
+                r.first_response_due,
+                r.resolution_due,
+                r.first_response_at,
+                now,
+            );
+            let summary = ComplaintSummary {
+                id: r.id,
+                tracking_number: r.tracking_number,
+                category: category_of(&r.category)?,
+                status,
+                priority: Priority::parse(&r.priority)
+                    .or_internal("complaints.priority is not a priority")?,
                 tier: match customer {
-                    None => Some(r.try_get(5)?),
+                    None => Some(r.tier),
                     Some(_) => None,
                 },
-                customer_name: r.try_get(6)?,
-                assignee: r.try_get(7)?,
+                customer_name: r.customer_name,
+                assignee: r.assignee,
                 due_at,
                 overdue,
-                created_at: r.try_get(11)?,
+                created_at: r.created_at,
             };
             Ok((mine, summary))
         })
@@ -707,6 +766,7 @@ pub async fn list(
     Ok(out.into_iter().map(|(_, c)| c).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn attach(
     db: &Db,
     settings: &Settings,
@@ -722,6 +782,7 @@ pub async fn attach(
     get(db, caller, id).await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id, attachment_id = attachment_id))]
 pub async fn attachment(
     db: &Db,
     settings: &Settings,

@@ -7,7 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 
-use super::kpis::{DrillItem, IndustryKpis, Kpi, KpiId, KpiQuery, KpiUnit, TrendPoint, Verdict};
+use super::kpis::{
+    DrillItem, DrillPage, IndustryKpis, Kpi, KpiId, KpiQuery, KpiReport, KpiUnit, TrendPoint,
+    Verdict,
+};
 use super::{kpi_items, kpi_report};
 use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
@@ -15,7 +18,7 @@ use crate::domain::Industry;
 use crate::domain::ServiceLevel;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{format_date, format_time, percent_encode, FormError};
+use crate::ui::{format_date, format_time, percent_encode, FormError, Loaded};
 
 pub(crate) fn kpi_query(params: &ParamsMap) -> KpiQuery {
     let get = |k: &str| params.get(k).filter(|v| !v.trim().is_empty());
@@ -64,8 +67,9 @@ pub(crate) fn format_value(t: &Texts, unit: KpiUnit, value: Option<f64>) -> Stri
     }
 }
 
-/// The error of a refused report, with each bad field named.
-pub(crate) fn refusal(e: AppError) -> impl IntoView {
+/// The error of a refused report, with each bad field named: `ui::Loaded`'s `refused` for the
+/// reports and lists whose query is the URL.
+pub(crate) fn refusal(e: AppError) -> AnyView {
     let i18n = use_i18n();
     view! {
         <div class="card" data-testid="kpi-refusal">
@@ -83,6 +87,7 @@ pub(crate) fn refusal(e: AppError) -> impl IntoView {
             </ul>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -161,31 +166,32 @@ fn KpiBoard() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(kpi_query));
     let report = Resource::new(move || query.get(), kpi_report);
+    let board = move |r: KpiReport| {
+        let qs = query_string(&query.get_untracked());
+        let period = r.period.clone();
+        let previous = r.previous.clone();
+        let heading = move || {
+            fill(
+                i18n.get().kpi_period_heading,
+                &[
+                    ("from", &period.from),
+                    ("to", &period.to),
+                    ("prev_from", &previous.from),
+                    ("prev_to", &previous.to),
+                ],
+            )
+        };
+        view! {
+            <p class="lead" data-testid="kpi-period">{heading} " · " {r.time_zone.clone()}</p>
+            <div class="kpi-grid">
+                {r.kpis.into_iter().map(|k| view! { <KpiCard k=k qs=qs.clone() /> }).collect_view()}
+            </div>
+            <IndustryTable rows=r.by_industry />
+        }
+    };
     view! {
         <KpiForm query=query />
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                let qs = query_string(&query.get_untracked());
-                match report.await {
-                    Err(e) => refusal(e).into_any(),
-                    Ok(r) => {
-                        let period = r.period.clone();
-                        let previous = r.previous.clone();
-                        let heading = move || fill(i18n.get().kpi_period_heading, &[
-                            ("from", &period.from), ("to", &period.to),
-                            ("prev_from", &previous.from), ("prev_to", &previous.to),
-                        ]);
-                        view! {
-                            <p class="lead" data-testid="kpi-period">{heading} " · " {r.time_zone.clone()}</p>
-                            <div class="kpi-grid">
-                                {r.kpis.into_iter().map(|k| view! { <KpiCard k=k qs=qs.clone() /> }).collect_view()}
-                            </div>
-                            <IndustryTable rows=r.by_industry />
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded resource=report refused=refusal children=board />
         <super::pages::TierSizes />
     }
 }
@@ -391,82 +397,80 @@ fn KpiItems() -> impl IntoView {
         move || (kpi_name.get(), query.get(), page.get()),
         |(kpi, q, page)| kpi_items(kpi, q, page),
     );
+    let list = move |p: DrillPage| {
+        let qs = query_string(&query.get_untracked());
+        let kpi = p.kpi;
+        let pages = (p.total + p.per_page - 1) / p.per_page;
+        let at = |n: i64| format!("/staff/kpis/{}?{qs}&page={n}", kpi.as_str());
+        let prev = (p.page > 1).then(|| at(p.page - 1));
+        let next = (p.page < pages).then(|| at(p.page + 1));
+        let csv = format!(
+            "/api/v1/kpis/{}/items?{qs}&page={}&format=csv",
+            kpi.as_str(),
+            p.page
+        );
+        let back = format!("/staff/kpis?{qs}");
+        let period = p.period.clone();
+        let total = p.total;
+        view! {
+            <div class="page-head">
+                <h1 data-testid="drill-title">{move || kpi.drill_label(i18n.get())}</h1>
+                <div class="actions">
+                    <a class="button button-secondary" href=back>{t!(i18n, drill_back)}</a>
+                    <a class="button button-secondary" href=csv download data-testid="drill-csv">{t!(i18n, drill_csv)}</a>
+                </div>
+            </div>
+            <p class="lead">
+                {move || kpi.label(i18n.get())} " · " {period.from.clone()} " – " {period.to.clone()} " · "
+                {move || fill(i18n.get().drill_total, &[("n", &total.to_string())])}
+            </p>
+            {if p.items.is_empty() {
+                view! { <p class="card muted">{t!(i18n, drill_none)}</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap card">
+                        <table class="table" data-testid="drill-table">
+                            <thead><tr>
+                                <th scope="col">{t!(i18n, drill_when)}</th>
+                                <th scope="col">{t!(i18n, drill_item)}</th>
+                                <th scope="col">{t!(i18n, col_customer)}</th>
+                                <th scope="col">{t!(i18n, drill_detail)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {p.items.into_iter().map(|item| {
+                                    let link = match (item.kind.as_str(), &item.tracking_number) {
+                                        ("complaint", _) => format!("/complaints/{}", item.id),
+                                        (_, Some(tn)) => format!("/track/{tn}"),
+                                        _ => String::new(),
+                                    };
+                                    let name = item.tracking_number.clone().unwrap_or_else(|| format!("#{}", item.id));
+                                    let customer = format!("/staff/customers/{}", item.customer_id);
+                                    let tier = item.tier;
+                                    let item2 = item.clone();
+                                    view! {
+                                        <tr data-testid="drill-row">
+                                            <td>{format_date(item.at)} " " {format_time(item.at)}</td>
+                                            <td><a href=link class="mono">{name}</a></td>
+                                            <td>
+                                                <a href=customer data-testid="drill-customer">{item.customer_name.clone()}</a>
+                                                " " <span class=format!("badge tier-{}", tier.as_str())>{move || tier.label(i18n.get())}</span>
+                                            </td>
+                                            <td>{move || item_detail(i18n.get(), kpi, &item2)}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            <nav class="pager" aria-label=move || i18n.get().shipments_pages>
+                {prev.map(|h| view! { <a class="button button-secondary" href=h>{t!(i18n, drill_prev)}</a> })}
+                {next.map(|h| view! { <a class="button button-secondary" href=h data-testid="drill-next">{t!(i18n, drill_next)}</a> })}
+            </nav>
+        }
+    };
     view! {
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                let qs = query_string(&query.get_untracked());
-                match items.await {
-                    Err(e) => refusal(e).into_any(),
-                    Ok(p) => {
-                        let kpi = p.kpi;
-                        let pages = (p.total + p.per_page - 1) / p.per_page;
-                        let at = |n: i64| format!("/staff/kpis/{}?{qs}&page={n}", kpi.as_str());
-                        let prev = (p.page > 1).then(|| at(p.page - 1));
-                        let next = (p.page < pages).then(|| at(p.page + 1));
-                        let csv = format!("/api/v1/kpis/{}/items?{qs}&page={}&format=csv", kpi.as_str(), p.page);
-                        let back = format!("/staff/kpis?{qs}");
-                        let period = p.period.clone();
-                        let total = p.total;
-                        view! {
-                            <div class="page-head">
-                                <h1 data-testid="drill-title">{move || kpi.drill_label(i18n.get())}</h1>
-                                <div class="actions">
-                                    <a class="button button-secondary" href=back>{t!(i18n, drill_back)}</a>
-                                    <a class="button button-secondary" href=csv download data-testid="drill-csv">{t!(i18n, drill_csv)}</a>
-                                </div>
-                            </div>
-                            <p class="lead">
-                                {move || kpi.label(i18n.get())} " · " {period.from.clone()} " – " {period.to.clone()} " · "
-                                {move || fill(i18n.get().drill_total, &[("n", &total.to_string())])}
-                            </p>
-                            {if p.items.is_empty() {
-                                view! { <p class="card muted">{t!(i18n, drill_none)}</p> }.into_any()
-                            } else {
-                                view! {
-                                    <div class="table-wrap card">
-                                        <table class="table" data-testid="drill-table">
-                                            <thead><tr>
-                                                <th scope="col">{t!(i18n, drill_when)}</th>
-                                                <th scope="col">{t!(i18n, drill_item)}</th>
-                                                <th scope="col">{t!(i18n, col_customer)}</th>
-                                                <th scope="col">{t!(i18n, drill_detail)}</th>
-                                            </tr></thead>
-                                            <tbody>
-                                                {p.items.into_iter().map(|item| {
-                                                    let link = match (item.kind.as_str(), &item.tracking_number) {
-                                                        ("complaint", _) => format!("/complaints/{}", item.id),
-                                                        (_, Some(tn)) => format!("/track/{tn}"),
-                                                        _ => String::new(),
-                                                    };
-                                                    let name = item.tracking_number.clone().unwrap_or_else(|| format!("#{}", item.id));
-                                                    let customer = format!("/staff/customers/{}", item.customer_id);
-                                                    let tier = item.tier;
-                                                    let item2 = item.clone();
-                                                    view! {
-                                                        <tr data-testid="drill-row">
-                                                            <td>{format_date(item.at)} " " {format_time(item.at)}</td>
-                                                            <td><a href=link class="mono">{name}</a></td>
-                                                            <td>
-                                                                <a href=customer data-testid="drill-customer">{item.customer_name.clone()}</a>
-                                                                " " <span class=format!("badge tier-{}", tier.as_str())>{move || tier.label(i18n.get())}</span>
-                                                            </td>
-                                                            <td>{move || item_detail(i18n.get(), kpi, &item2)}</td>
-                                                        </tr>
-                                                    }
-                                                }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
-                                }.into_any()
-                            }}
-                            <nav class="pager" aria-label=move || i18n.get().shipments_pages>
-                                {prev.map(|h| view! { <a class="button button-secondary" href=h>{t!(i18n, drill_prev)}</a> })}
-                                {next.map(|h| view! { <a class="button button-secondary" href=h data-testid="drill-next">{t!(i18n, drill_next)}</a> })}
-                            </nav>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <Loaded resource=items refused=refusal children=list />
     }
 }

@@ -13,9 +13,24 @@ use crate::domain::ServiceLevel;
 use crate::domain::{Industry, Tier};
 use crate::i18n::Texts;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum KpiId {
     /// Delivered within the promised window / delivered.
     OnTime,
@@ -56,36 +71,14 @@ pub enum KpiUnit {
 }
 
 impl KpiId {
-    pub const ALL: [KpiId; 10] = [
-        KpiId::OnTime,
-        KpiId::OrderAccuracy,
-        KpiId::DamageRate,
-        KpiId::ComplaintRate,
-        KpiId::ExceptionRate,
-        KpiId::ResolutionTime,
-        KpiId::ResolutionWithinSla,
-        KpiId::Csat,
-        KpiId::CsatMean,
-        KpiId::Nps,
-    ];
+    pub const ALL: [KpiId; 10] = crate::domain::all_variants!(KpiId);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            KpiId::OnTime => "on_time",
-            KpiId::OrderAccuracy => "order_accuracy",
-            KpiId::DamageRate => "damage_rate",
-            KpiId::ComplaintRate => "complaint_rate",
-            KpiId::ExceptionRate => "exception_rate",
-            KpiId::ResolutionTime => "resolution_time",
-            KpiId::ResolutionWithinSla => "resolution_within_sla",
-            KpiId::Csat => "csat",
-            KpiId::CsatMean => "csat_mean",
-            KpiId::Nps => "nps",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<KpiId> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s.trim())
+        s.trim().parse().ok()
     }
 
     pub fn unit(self) -> KpiUnit {
@@ -233,8 +226,6 @@ pub struct TrendPoint {
 
 /// The periods a report may ask for by name, ending today, and their days.
 pub const PERIODS: [(&str, i64); 4] = [("7d", 7), ("30d", 30), ("90d", 90), ("365d", 365)];
-/// The trend's buckets by name.
-pub const BUCKETS: [(&str, Bucket); 2] = [("day", Bucket::Day), ("week", Bucket::Week)];
 /// The longest destination filter read.
 pub const MAX_AREA_CHARS: usize = 80;
 
@@ -288,7 +279,7 @@ schema_type!(
 #[cfg(feature = "ssr")]
 schema_type!(
     /// A bucket's name, or empty for the default.
-    pub BucketOrEmpty = one_of_or_empty(BUCKETS.map(|(name, _)| name))
+    pub BucketOrEmpty = one_of_or_empty(Bucket::ALL.map(Bucket::as_str))
 );
 
 /// The report's filters; absent means everyone.
@@ -303,12 +294,36 @@ pub struct KpiFilters {
     pub customer: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Bucket {
     Day,
     Week,
+}
+
+impl Bucket {
+    pub const ALL: [Bucket; 2] = crate::domain::all_variants!(Bucket);
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        s.parse().ok()
+    }
 }
 
 /// A period of whole days in the reporting time zone, `from` and `to` included.
@@ -378,6 +393,12 @@ fn round2(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_the_serde_names() {
+        crate::domain::assert_serde_names(KpiId::as_str, KpiId::parse);
+        crate::domain::assert_serde_names(Bucket::as_str, Bucket::parse);
+    }
 
     #[test]
     fn an_empty_period_has_no_value_not_zero_or_nan() {

@@ -195,12 +195,11 @@ pub struct CareOverview {
 
 #[server(prefix = "/rpc", endpoint = "crm/overview")]
 pub async fn staff_overview() -> Result<CareOverview, AppError> {
-    use crate::accounts::service::require_staff;
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            require_staff(&state.db, &parts.headers).await?;
+            let (state, Staff(_)) = caller::<Staff>().await?;
             service::overview(&state.db).await
         }
         .await,
@@ -209,11 +208,11 @@ pub async fn staff_overview() -> Result<CareOverview, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "crm/customers", input = server_fn::codec::Json)]
 pub async fn list_customers(query: CustomerQuery) -> Result<Vec<CustomerSummary>, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let (state, Staff(_)) = caller::<Staff>().await?;
             service::search_customers(&state.db, &query, 200).await
         }
         .await,
@@ -222,11 +221,11 @@ pub async fn list_customers(query: CustomerQuery) -> Result<Vec<CustomerSummary>
 
 #[server(prefix = "/rpc", endpoint = "crm/customer")]
 pub async fn load_customer_360(id: i64) -> Result<Customer360, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let (state, Staff(_)) = caller::<Staff>().await?;
             service::customer_360(&state.db, id, &state.settings.report_tz()).await
         }
         .await,
@@ -235,11 +234,11 @@ pub async fn load_customer_360(id: i64) -> Result<Customer360, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "crm/note")]
 pub async fn add_customer_note(id: i64, body: String) -> Result<CustomerNote, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            let me = crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let (state, Staff(me)) = caller::<Staff>().await?;
             service::add_note(&state.db, &me, id, &body).await
         }
         .await,
@@ -248,11 +247,11 @@ pub async fn add_customer_note(id: i64, body: String) -> Result<CustomerNote, Ap
 
 #[server(prefix = "/rpc", endpoint = "crm/account-manager")]
 pub async fn assign_account_manager(id: i64, user_id: String) -> Result<(), AppError> {
+    use crate::accounts::callers::Manager;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            crate::accounts::service::require_manager(&state.db, &parts.headers).await?;
+            let (state, Manager(_)) = caller::<Manager>().await?;
             let user_id =
                 match user_id.trim() {
                     "" => None,
@@ -269,12 +268,11 @@ pub async fn assign_account_manager(id: i64, user_id: String) -> Result<(), AppE
 /// The signed-in customer's account manager, if its account has one.
 #[server(prefix = "/rpc", endpoint = "crm/my-account-manager")]
 pub async fn my_account_manager() -> Result<Option<AccountManagerContact>, AppError> {
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            let customer =
-                crate::accounts::service::require_customer(&state.db, &parts.headers).await?;
+            let (state, Customer(customer)) = caller::<Customer>().await?;
             service::account_manager_contact(&state.db, customer).await
         }
         .await,
@@ -283,11 +281,11 @@ pub async fn my_account_manager() -> Result<Option<AccountManagerContact>, AppEr
 
 #[server(prefix = "/rpc", endpoint = "crm/kpis", input = server_fn::codec::Json)]
 pub async fn kpi_report(query: kpis::KpiQuery) -> Result<kpis::KpiReport, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let (state, Staff(_)) = caller::<Staff>().await?;
             let tz = state.settings.report_tz();
             let window = kpi_service::parse_query(&query, &tz, crate::platform::now_ms())?;
             kpi_service::report(&state.db, &window, &state.settings.report_time_zone).await
@@ -302,11 +300,11 @@ pub async fn kpi_items(
     query: kpis::KpiQuery,
     page: i64,
 ) -> Result<kpis::DrillPage, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let (state, Staff(_)) = caller::<Staff>().await?;
             let kpi = kpis::KpiId::parse(&kpi)
                 .ok_or_else(|| AppError::field("kpi", crate::error::FieldError::Invalid))?;
             let tz = state.settings.report_tz();
@@ -378,28 +376,52 @@ pub struct TierChange {
     pub at: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RetentionStatus {
     Open,
     Closed,
 }
 
 impl RetentionStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "open" => Some(Self::Open),
-            "closed" => Some(Self::Closed),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 
 /// How an agent's outreach to a slipping customer ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RetentionOutcome {
     /// The customer stays (an issue fixed, an offer accepted).
     Retained,
@@ -412,24 +434,14 @@ pub enum RetentionOutcome {
 }
 
 impl RetentionOutcome {
-    pub const ALL: [RetentionOutcome; 4] = [
-        RetentionOutcome::Retained,
-        RetentionOutcome::FollowUp,
-        RetentionOutcome::NoAnswer,
-        RetentionOutcome::Lost,
-    ];
+    pub const ALL: [RetentionOutcome; 4] = crate::domain::all_variants!(RetentionOutcome);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            RetentionOutcome::Retained => "retained",
-            RetentionOutcome::FollowUp => "follow_up",
-            RetentionOutcome::NoAnswer => "no_answer",
-            RetentionOutcome::Lost => "lost",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
@@ -487,11 +499,11 @@ pub struct OutreachInput {
 
 #[server(prefix = "/rpc", endpoint = "crm/segments")]
 pub async fn load_segments() -> Result<SegmentsOverview, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let (state, Staff(_)) = caller::<Staff>().await?;
             segments::overview(&state.db, 30).await
         }
         .await,
@@ -500,11 +512,11 @@ pub async fn load_segments() -> Result<SegmentsOverview, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "crm/recompute")]
 pub async fn recompute_tiers() -> Result<RecomputeSummary, AppError> {
+    use crate::accounts::callers::Manager;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            crate::accounts::service::require_manager(&state.db, &parts.headers).await?;
+            let (state, Manager(_)) = caller::<Manager>().await?;
             segments::recompute(&state.db).await
         }
         .await,
@@ -513,11 +525,11 @@ pub async fn recompute_tiers() -> Result<RecomputeSummary, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "crm/retention")]
 pub async fn retention_queue() -> Result<Vec<RetentionItem>, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            let me = crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let (state, Staff(me)) = caller::<Staff>().await?;
             segments::retention_queue(&state.db, &me).await
         }
         .await,
@@ -530,11 +542,11 @@ pub async fn record_outreach(
     outcome: String,
     note: String,
 ) -> Result<RetentionItem, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            let me = crate::accounts::service::require_staff(&state.db, &parts.headers).await?;
+            let (state, Staff(me)) = caller::<Staff>().await?;
             let outcome = RetentionOutcome::parse(&outcome)
                 .ok_or_else(|| AppError::field("outcome", crate::error::FieldError::Invalid))?;
             segments::record_outreach(&state.db, &me, id, &OutreachInput { outcome, note }).await
@@ -547,6 +559,12 @@ pub async fn record_outreach(
 mod tests {
     use super::*;
     use crate::domain::schema::{json_of, param_schema, REQUIRED_TEXT_PATTERN};
+
+    #[test]
+    fn names_are_the_serde_names() {
+        crate::domain::assert_serde_names(RetentionStatus::as_str, RetentionStatus::parse);
+        crate::domain::assert_serde_names(RetentionOutcome::as_str, RetentionOutcome::parse);
+    }
 
     /// The document's literals are the rules' constants.
     #[test]

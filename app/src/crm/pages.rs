@@ -18,7 +18,7 @@ use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::domain::{Industry, Tier};
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{format_date, format_time, FormError};
+use crate::ui::{format_date, format_time, FormError, Loaded};
 
 /// A tier as a badge; staff only ever see it.
 fn tier_badge(tier: Tier) -> impl IntoView {
@@ -183,40 +183,34 @@ pub fn StaffDashboard() -> impl IntoView {
             <a class="button button-secondary" href="/staff/segments">{t!(i18n, segments_title)}</a>
         </div>
         <crate::complaints::pages::QueueSummary />
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                {move || Suspend::new(async move {
-                    overview.await.map(|o| view! {
-                        {(o.emails_waiting_for_smtp > 0).then(|| {
-                            let n = o.emails_waiting_for_smtp.to_string();
-                            view! {
-                                <p class="banner banner-error" role="status" data-testid="emails-waiting-for-smtp">
-                                    {move || fill(i18n.get().dashboard_emails_waiting_for_smtp, &[("n", &n)])}
-                                </p>
-                            }
-                        })}
-                        <div class="stats">
-                            <div class="stat card">
-                                <p class="stat-value" data-testid="stat-customers">{o.customers}</p>
-                                <p class="stat-label">{t!(i18n, dashboard_customer_count)}</p>
-                            </div>
-                            <div class="stat card">
-                                <p class="stat-value">{o.new_customers_7d}</p>
-                                <p class="stat-label">{t!(i18n, dashboard_new_this_week)}</p>
-                            </div>
-                            <div class="stat card">
-                                <p class="stat-value">{o.staff_users}</p>
-                                <p class="stat-label">{t!(i18n, dashboard_staff_count)}</p>
-                            </div>
-                        </div>
-                        <section class="card">
-                            <h2>{t!(i18n, dashboard_latest_customers)}</h2>
-                            {customer_rows(o.latest)}
-                        </section>
-                    })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded resource=overview let:o>
+            {(o.emails_waiting_for_smtp > 0).then(|| {
+                let n = o.emails_waiting_for_smtp.to_string();
+                view! {
+                    <p class="banner banner-error" role="status" data-testid="emails-waiting-for-smtp">
+                        {move || fill(i18n.get().dashboard_emails_waiting_for_smtp, &[("n", &n)])}
+                    </p>
+                }
+            })}
+            <div class="stats">
+                <div class="stat card">
+                    <p class="stat-value" data-testid="stat-customers">{o.customers}</p>
+                    <p class="stat-label">{t!(i18n, dashboard_customer_count)}</p>
+                </div>
+                <div class="stat card">
+                    <p class="stat-value">{o.new_customers_7d}</p>
+                    <p class="stat-label">{t!(i18n, dashboard_new_this_week)}</p>
+                </div>
+                <div class="stat card">
+                    <p class="stat-value">{o.staff_users}</p>
+                    <p class="stat-label">{t!(i18n, dashboard_staff_count)}</p>
+                </div>
+            </div>
+            <section class="card">
+                <h2>{t!(i18n, dashboard_latest_customers)}</h2>
+                {customer_rows(o.latest)}
+            </section>
+        </Loaded>
     }
 }
 
@@ -250,14 +244,9 @@ pub fn CustomersPage() -> impl IntoView {
                         <button type="submit" class="button button-primary">{t!(i18n, cust_search_button)}</button>
                     </div>
                 </form>
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    {move || Suspend::new(async move {
-                        match customers.await {
-                            Ok(rows) => view! { <section class="card">{customer_rows(rows)}</section> }.into_any(),
-                            Err(e) => super::kpi_pages::refusal(e).into_any(),
-                        }
-                    })}
-                </Suspense>
+                <Loaded resource=customers refused={super::kpi_pages::refusal} let:rows>
+                    <section class="card">{customer_rows(rows)}</section>
+                </Loaded>
             }
         } />
     }
@@ -338,26 +327,16 @@ pub fn SegmentsPage() -> impl IntoView {
                     </ActionForm>
                 })}
                 <TierSizes />
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                        {move || Suspend::new(async move {
-                            segments.await.map(|s| {
-                                let rules = s.rules.clone();
-                                let last = s.last_recomputed_at;
-                                view! {
-                                    <section class="card" data-testid="tier-rules">
-                                        <h2>{t!(i18n, segments_rules)}</h2>
-                                        <p class="muted">
-                                            {t!(i18n, segments_last_run)} " "
-                                            {last.map(|at| format!("{} {}", format_date(at), format_time(at))).unwrap_or_else(|| "—".into())}
-                                        </p>
-                                        <RulesTable rules=rules />
-                                    </section>
-                                }
-                            })
-                        })}
-                    </ErrorBoundary>
-                </Suspense>
+                <Loaded resource=segments let:s>
+                    <section class="card" data-testid="tier-rules">
+                        <h2>{t!(i18n, segments_rules)}</h2>
+                        <p class="muted">
+                            {t!(i18n, segments_last_run)} " "
+                            {s.last_recomputed_at.map(|at| format!("{} {}", format_date(at), format_time(at))).unwrap_or_else(|| "—".into())}
+                        </p>
+                        <RulesTable rules=s.rules />
+                    </section>
+                </Loaded>
             }
         } />
     }
@@ -533,19 +512,13 @@ pub fn RetentionPage() -> impl IntoView {
             let items = Resource::new(move || outreach.version().get(), |_| retention_queue());
             view! {
                 <p class="lead">{t!(i18n, retention_lead)}</p>
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                        {move || Suspend::new(async move {
-                            items.await.map(|items| {
-                                if items.is_empty() {
-                                    view! { <p class="card muted" data-testid="retention-empty">{t!(i18n, retention_none)}</p> }.into_any()
-                                } else {
-                                    items.into_iter().map(|item| view! { <RetentionCard item=item outreach=outreach /> }).collect_view().into_any()
-                                }
-                            })
-                        })}
-                    </ErrorBoundary>
-                </Suspense>
+                <Loaded resource=items let:list>
+                    {if list.is_empty() {
+                        view! { <p class="card muted" data-testid="retention-empty">{t!(i18n, retention_none)}</p> }.into_any()
+                    } else {
+                        list.into_iter().map(|item| view! { <RetentionCard item=item outreach=outreach /> }).collect_view().into_any()
+                    }}
+                </Loaded>
             }
         } />
     }
@@ -663,15 +636,9 @@ pub fn CustomerPage() -> impl IntoView {
             );
             let manager = user.role == Role::Manager;
             view! {
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    {move || Suspend::new(async move {
-                        match data.await {
-                            Ok(c) => view! { <Customer360View c=c manager=manager note=note assign=assign /> }.into_any(),
-                            Err(crate::error::AppError::NotFound) => view! { <crate::ui::errors::NotFound /> }.into_any(),
-                            Err(e) => crate::ui::errors::failed_page(&e),
-                        }
-                    })}
-                </Suspense>
+                <Loaded resource=data let:c>
+                    <Customer360View c=c manager=manager note=note assign=assign />
+                </Loaded>
             }
         } />
     }

@@ -6,8 +6,6 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
-
 use super::tiering::{Assessment, Facts, Scores, TierRule, TierRules};
 use super::{
     OutreachInput, RecomputeSummary, RetentionItem, RetentionStatus, SegmentsOverview, TierChange,
@@ -15,15 +13,46 @@ use super::{
 };
 use crate::accounts::User;
 use crate::domain::{free_text, Tier};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, OrInternal};
 use crate::platform::lifecycle::{isolate, Worker};
 use crate::platform::{now_ms, Db};
 
 const DAY_MS: i64 = 86_400_000;
 const JOB: &str = "tier_recompute";
 
+/// One customer's shipments, as `gather_facts` sums them.
+#[derive(sqlx::FromRow)]
+struct ShipmentFactsRow {
+    customer_id: i64,
+    lifetime: i64,
+    first_at: Option<i64>,
+    last_at: Option<i64>,
+    shipments: i64,
+    paid: i64,
+    first_in_window: Option<i64>,
+    paid_recent: i64,
+    paid_before: i64,
+}
+
+/// How many of something one customer has.
+#[derive(sqlx::FromRow)]
+struct CustomerCountRow {
+    customer_id: i64,
+    n: i64,
+}
+
+/// One rating, as `gather_facts` reads it.
+#[derive(sqlx::FromRow)]
+struct RatingFactsRow {
+    customer_id: i64,
+    csat: i64,
+    nps: Option<i64>,
+    created_at: i64,
+}
+
 /// Every customer's facts at `now`: what happened before it (customers without shipments are
 /// absent).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn gather_facts(
     db: &Db,
     rules: &TierRules,
@@ -32,7 +61,7 @@ pub async fn gather_facts(
     let window = rules.window_start(now);
     let (recent, before) = rules.trend_starts(now);
     let mut facts: HashMap<i64, Facts> = HashMap::new();
-    let rows = sqlx::query(
+    let rows: Vec<ShipmentFactsRow> = sqlx::query_as(
         "SELECT customer_id, COUNT(*) AS lifetime, MIN(created_at) AS first_at, \
          MAX(created_at) AS last_at, \
          CAST(SUM(CASE WHEN created_at >= $1 THEN 1 ELSE 0 END) AS BIGINT) AS shipments, \
@@ -50,15 +79,15 @@ pub async fn gather_facts(
     .fetch_all(&db.pool)
     .await?;
     for r in rows {
-        let f = facts.entry(r.try_get("customer_id")?).or_default();
-        f.lifetime_shipments = r.try_get("lifetime")?;
-        f.first_shipment_at = r.try_get("first_at")?;
-        f.last_shipment_at = r.try_get("last_at")?;
-        f.shipments = r.try_get("shipments")?;
-        f.paid = r.try_get("paid")?;
-        f.first_in_window_at = r.try_get("first_in_window")?;
-        f.paid_recent = r.try_get("paid_recent")?;
-        f.paid_before = r.try_get("paid_before")?;
+        let f = facts.entry(r.customer_id).or_default();
+        f.lifetime_shipments = r.lifetime;
+        f.first_shipment_at = r.first_at;
+        f.last_shipment_at = r.last_at;
+        f.shipments = r.shipments;
+        f.paid = r.paid;
+        f.first_in_window_at = r.first_in_window;
+        f.paid_recent = r.paid_recent;
+        f.paid_before = r.paid_before;
     }
     let per_customer = [
         (
@@ -75,19 +104,19 @@ pub async fn gather_facts(
         ),
     ];
     for (sql, set) in per_customer {
-        for r in sqlx::query(sql)
+        let counts: Vec<CustomerCountRow> = sqlx::query_as(sql)
             .bind(window)
             .bind(now)
             .fetch_all(&db.pool)
-            .await?
-        {
-            if let Some(f) = facts.get_mut(&r.try_get("customer_id")?) {
-                set(f, r.try_get("n")?);
+            .await?;
+        for c in counts {
+            if let Some(f) = facts.get_mut(&c.customer_id) {
+                set(f, c.n);
             }
         }
     }
     // Ratings oldest first, so the last NPS answer seen is the latest.
-    let ratings = sqlx::query(
+    let ratings: Vec<RatingFactsRow> = sqlx::query_as(
         "SELECT customer_id, csat, nps, created_at FROM ratings WHERE created_at >= $1 \
          AND created_at < $2 ORDER BY customer_id, created_at",
     )
@@ -96,25 +125,23 @@ pub async fn gather_facts(
     .fetch_all(&db.pool)
     .await?;
     for r in ratings {
-        let Some(f) = facts.get_mut(&r.try_get("customer_id")?) else {
+        let Some(f) = facts.get_mut(&r.customer_id) else {
             continue;
         };
-        let csat: i64 = r.try_get("csat")?;
-        let nps: Option<i64> = r.try_get("nps")?;
-        let at: i64 = r.try_get("created_at")?;
-        f.csat_sum += csat;
+        f.csat_sum += r.csat;
         f.csat_count += 1;
-        if nps.is_some() {
-            f.latest_nps = nps;
+        if r.nps.is_some() {
+            f.latest_nps = r.nps;
         }
-        if csat <= 2 || nps.is_some_and(|n| n <= 6) {
-            f.last_detractor_at = Some(at);
+        if r.csat <= 2 || r.nps.is_some_and(|n| n <= 6) {
+            f.last_detractor_at = Some(r.created_at);
         }
     }
     Ok(facts)
 }
 
 /// One customer's assessment, computed now from its facts (for the 360 view and tests).
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn assess_one(db: &Db, customer_id: i64) -> Result<Assessment, AppError> {
     let rules = TierRules::bundled();
     let now = now_ms();
@@ -122,12 +149,24 @@ pub async fn assess_one(db: &Db, customer_id: i64) -> Result<Assessment, AppErro
     Ok(rules.assess(facts.get(&customer_id).unwrap_or(&Facts::default()), now))
 }
 
+/// A customer's stored tier and manager, with its last assessment (none before the first).
+#[derive(sqlx::FromRow)]
+struct StoredTierRow {
+    id: i64,
+    tier: String,
+    account_manager_id: Option<i64>,
+    rule: Option<String>,
+    scores: Option<String>,
+}
+
 /// Assesses every customer and writes what changed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn recompute(db: &Db) -> Result<RecomputeSummary, AppError> {
     recompute_at(db, now_ms()).await
 }
 
 /// [`recompute`] as of `now` (the demo's history assesses its customers as its year goes).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn recompute_at(db: &Db, now: i64) -> Result<RecomputeSummary, AppError> {
     let rules = TierRules::bundled();
     let facts = gather_facts(db, rules, now).await?;
@@ -140,7 +179,7 @@ pub async fn recompute_at(db: &Db, now: i64) -> Result<RecomputeSummary, AppErro
         .bind(JOB)
         .execute(&mut *tx)
         .await?;
-    let customers = sqlx::query(
+    let customers: Vec<StoredTierRow> = sqlx::query_as(
         "SELECT c.id, c.tier, c.account_manager_id, a.rule, a.scores FROM customers c \
          LEFT JOIN tier_assessments a ON a.customer_id = c.id ORDER BY c.id",
     )
@@ -153,8 +192,8 @@ pub async fn recompute_at(db: &Db, now: i64) -> Result<RecomputeSummary, AppErro
         at: now,
     };
     for row in customers {
-        let id: i64 = row.try_get("id")?;
-        let stored_tier: String = row.try_get("tier")?;
+        let id = row.id;
+        let stored_tier = row.tier;
         let Some(current) = Tier::parse(&stored_tier) else {
             // One bad row does not hold back every other customer's tier.
             tracing::warn!(
@@ -166,16 +205,12 @@ pub async fn recompute_at(db: &Db, now: i64) -> Result<RecomputeSummary, AppErro
             continue;
         };
         let a = rules.assess(facts.get(&id).unwrap_or(&empty), now);
-        let scores = serde_json::to_string(&a.scores).map_err(|_| AppError::Internal)?;
-        let stored_rule: Option<String> = row.try_get("rule")?;
-        let stored_scores: Option<String> = row.try_get("scores")?;
+        let scores = serde_json::to_string(&a.scores).or_internal("scores as JSON")?;
+        let stored_rule = row.rule;
+        let stored_scores = row.scores;
         if a.tier != current {
             summary.changed += 1;
-            sqlx::query("UPDATE customers SET tier = $1 WHERE id = $2")
-                .bind(a.tier.as_str())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            crate::accounts::store::set_tier(&mut *tx, id, a.tier).await?;
             sqlx::query(
                 "INSERT INTO tier_changes (customer_id, from_tier, to_tier, rule, scores, at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -189,7 +224,7 @@ pub async fn recompute_at(db: &Db, now: i64) -> Result<RecomputeSummary, AppErro
             .execute(&mut *tx)
             .await?;
             if current.is_valuable() && a.tier == Tier::AtRisk {
-                let assignee: Option<i64> = row.try_get("account_manager_id")?;
+                let assignee = row.account_manager_id;
                 let opened = sqlx::query(
                     "INSERT INTO retention_items (customer_id, from_tier, rule, scores, \
                      assignee_id, status, created_at) \
@@ -297,15 +332,29 @@ pub async fn run_daily(worker: Worker, db: Db, at_minute: u32) {
         .await;
 }
 
+#[derive(sqlx::FromRow)]
+struct TierSizeRow {
+    tier: String,
+    customers: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct TierMoveRow {
+    from_tier: String,
+    to_tier: String,
+    customers: i64,
+}
+
 /// The tiers' sizes, the moves of the last `days` days, and the rules.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn overview(db: &Db, days: i64) -> Result<SegmentsOverview, AppError> {
     let now = now_ms();
-    let sizes: Vec<(String, i64)> =
-        sqlx::query_as("SELECT tier, COUNT(*) FROM customers GROUP BY tier")
+    let sizes: Vec<TierSizeRow> =
+        sqlx::query_as("SELECT tier, COUNT(*) AS customers FROM customers GROUP BY tier")
             .fetch_all(&db.pool)
             .await?;
-    let moves: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT from_tier, to_tier, COUNT(*) FROM tier_changes WHERE at >= $1 \
+    let moves: Vec<TierMoveRow> = sqlx::query_as(
+        "SELECT from_tier, to_tier, COUNT(*) AS customers FROM tier_changes WHERE at >= $1 \
          GROUP BY from_tier, to_tier ORDER BY COUNT(*) DESC",
     )
     .bind(now - days * DAY_MS)
@@ -321,18 +370,18 @@ pub async fn overview(db: &Db, days: i64) -> Result<SegmentsOverview, AppError> 
                 tier,
                 customers: sizes
                     .iter()
-                    .find(|(t, _)| t == tier.as_str())
-                    .map(|(_, n)| *n)
+                    .find(|s| s.tier == tier.as_str())
+                    .map(|s| s.customers)
                     .unwrap_or(0),
             })
             .collect(),
         moves: moves
             .into_iter()
-            .filter_map(|(from, to, customers)| {
+            .filter_map(|m| {
                 Some(TierMove {
-                    from: Tier::parse(&from)?,
-                    to: Tier::parse(&to)?,
-                    customers,
+                    from: Tier::parse(&m.from_tier)?,
+                    to: Tier::parse(&m.to_tier)?,
+                    customers: m.customers,
                 })
             })
             .collect(),
@@ -343,79 +392,128 @@ pub async fn overview(db: &Db, days: i64) -> Result<SegmentsOverview, AppError> 
 }
 
 fn parse_scores(json: &str) -> Result<Scores, AppError> {
-    serde_json::from_str(json).map_err(|_| AppError::Internal)
+    serde_json::from_str(json).or_internal("stored scores are not scores JSON")
+}
+
+#[derive(sqlx::FromRow)]
+struct AssessmentRow {
+    tier: String,
+    rule: String,
+    scores: String,
+}
+
+impl TryFrom<AssessmentRow> for Assessment {
+    type Error = AppError;
+
+    fn try_from(r: AssessmentRow) -> Result<Self, AppError> {
+        Ok(Assessment {
+            tier: Tier::parse(&r.tier).or_internal("a stored tier is not a tier")?,
+            rule: TierRule::parse(&r.rule).or_internal("a stored rule is not a tier rule")?,
+            scores: parse_scores(&r.scores)?,
+        })
+    }
 }
 
 /// The stored assessment of a customer (`None` before its first recomputation).
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn stored_assessment(db: &Db, customer_id: i64) -> Result<Option<Assessment>, AppError> {
-    let row = sqlx::query("SELECT tier, rule, scores FROM tier_assessments WHERE customer_id = $1")
-        .bind(customer_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.map(|r| {
-        Ok(Assessment {
-            tier: Tier::parse(&r.try_get::<String, _>("tier")?).ok_or(AppError::Internal)?,
-            rule: TierRule::parse(&r.try_get::<String, _>("rule")?).ok_or(AppError::Internal)?,
-            scores: parse_scores(&r.try_get::<String, _>("scores")?)?,
+    let row: Option<AssessmentRow> =
+        sqlx::query_as("SELECT tier, rule, scores FROM tier_assessments WHERE customer_id = $1")
+            .bind(customer_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    row.map(Assessment::try_from).transpose()
+}
+
+#[derive(sqlx::FromRow)]
+struct TierChangeRow {
+    from_tier: String,
+    to_tier: String,
+    rule: String,
+    scores: String,
+    at: i64,
+}
+
+impl TryFrom<TierChangeRow> for TierChange {
+    type Error = AppError;
+
+    fn try_from(r: TierChangeRow) -> Result<Self, AppError> {
+        Ok(TierChange {
+            from: Tier::parse(&r.from_tier).or_internal("tier_changes.from_tier is not a tier")?,
+            to: Tier::parse(&r.to_tier).or_internal("tier_changes.to_tier is not a tier")?,
+            rule: TierRule::parse(&r.rule).or_internal("a stored rule is not a tier rule")?,
+            scores: parse_scores(&r.scores)?,
+            at: r.at,
         })
-    })
-    .transpose()
+    }
 }
 
 /// A customer's tier changes, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn history(db: &Db, customer_id: i64) -> Result<Vec<TierChange>, AppError> {
-    let rows = sqlx::query(
+    let rows: Vec<TierChangeRow> = sqlx::query_as(
         "SELECT from_tier, to_tier, rule, scores, at FROM tier_changes WHERE customer_id = $1 \
          ORDER BY id DESC LIMIT 100",
     )
     .bind(customer_id)
     .fetch_all(&db.pool)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(TierChange {
-                from: Tier::parse(&r.try_get::<String, _>("from_tier")?)
-                    .ok_or(AppError::Internal)?,
-                to: Tier::parse(&r.try_get::<String, _>("to_tier")?).ok_or(AppError::Internal)?,
-                rule: TierRule::parse(&r.try_get::<String, _>("rule")?)
-                    .ok_or(AppError::Internal)?,
-                scores: parse_scores(&r.try_get::<String, _>("scores")?)?,
-                at: r.try_get("at")?,
-            })
-        })
-        .collect()
+    rows.into_iter().map(TierChange::try_from).collect()
 }
 
 const RETENTION_COLUMNS: &str = "r.id, r.customer_id, c.name AS customer_name, c.company, \
      c.tier, r.from_tier, r.rule, r.scores, r.assignee_id, u.name AS assignee_name, r.status, \
      r.outcome, r.note, r.created_at, r.closed_at";
 
-fn retention_item(r: &sqlx::any::AnyRow) -> Result<RetentionItem, AppError> {
-    Ok(RetentionItem {
-        id: r.try_get("id")?,
-        customer_id: r.try_get("customer_id")?,
-        customer_name: r.try_get("customer_name")?,
-        company: r.try_get("company")?,
-        tier: Tier::parse(&r.try_get::<String, _>("tier")?).ok_or(AppError::Internal)?,
-        from_tier: Tier::parse(&r.try_get::<String, _>("from_tier")?).ok_or(AppError::Internal)?,
-        rule: TierRule::parse(&r.try_get::<String, _>("rule")?).ok_or(AppError::Internal)?,
-        scores: parse_scores(&r.try_get::<String, _>("scores")?)?,
-        assignee_id: r.try_get("assignee_id")?,
-        assignee_name: r.try_get("assignee_name")?,
-        status: RetentionStatus::parse(&r.try_get::<String, _>("status")?)
-            .ok_or(AppError::Internal)?,
-        outcome: r
-            .try_get::<Option<String>, _>("outcome")?
-            .and_then(|o| super::RetentionOutcome::parse(&o)),
-        note: r.try_get("note")?,
-        created_at: r.try_get("created_at")?,
-        closed_at: r.try_get("closed_at")?,
-    })
+/// A retention item with its customer and assignee, as [`RETENTION_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+struct RetentionRow {
+    id: i64,
+    customer_id: i64,
+    customer_name: String,
+    company: Option<String>,
+    tier: String,
+    from_tier: String,
+    rule: String,
+    scores: String,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    status: String,
+    outcome: Option<String>,
+    note: Option<String>,
+    created_at: i64,
+    closed_at: Option<i64>,
+}
+
+impl TryFrom<RetentionRow> for RetentionItem {
+    type Error = AppError;
+
+    fn try_from(r: RetentionRow) -> Result<Self, AppError> {
+        Ok(RetentionItem {
+            id: r.id,
+            customer_id: r.customer_id,
+            customer_name: r.customer_name,
+            company: r.company,
+            tier: Tier::parse(&r.tier).or_internal("a stored tier is not a tier")?,
+            from_tier: Tier::parse(&r.from_tier).or_internal("a stored from_tier is not a tier")?,
+            rule: TierRule::parse(&r.rule).or_internal("a stored rule is not a tier rule")?,
+            scores: parse_scores(&r.scores)?,
+            assignee_id: r.assignee_id,
+            assignee_name: r.assignee_name,
+            status: RetentionStatus::parse(&r.status)
+                .or_internal("a retention status is unknown")?,
+            outcome: r.outcome.and_then(|o| super::RetentionOutcome::parse(&o)),
+            note: r.note,
+            created_at: r.created_at,
+            closed_at: r.closed_at,
+        })
+    }
 }
 
 /// Open retention items: the caller's own (as account manager) first, then the oldest first.
+#[tracing::instrument(level = "debug", skip_all, fields(user = me.id))]
 pub async fn retention_queue(db: &Db, me: &User) -> Result<Vec<RetentionItem>, AppError> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<RetentionRow> = sqlx::query_as(&format!(
         "SELECT {RETENTION_COLUMNS} FROM retention_items r JOIN customers c ON c.id = r.customer_id \
          LEFT JOIN users u ON u.id = r.assignee_id WHERE r.status = 'open' \
          ORDER BY CASE WHEN r.assignee_id = $1 THEN 0 ELSE 1 END, r.created_at, r.id LIMIT 200"
@@ -423,23 +521,24 @@ pub async fn retention_queue(db: &Db, me: &User) -> Result<Vec<RetentionItem>, A
     .bind(me.id)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(retention_item).collect()
+    rows.into_iter().map(RetentionItem::try_from).collect()
 }
 
 /// A customer's retention items, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn retention_of(db: &Db, customer_id: i64) -> Result<Vec<RetentionItem>, AppError> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<RetentionRow> = sqlx::query_as(&format!(
         "SELECT {RETENTION_COLUMNS} FROM retention_items r JOIN customers c ON c.id = r.customer_id \
          LEFT JOIN users u ON u.id = r.assignee_id WHERE r.customer_id = $1 ORDER BY r.id DESC"
     ))
     .bind(customer_id)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(retention_item).collect()
+    rows.into_iter().map(RetentionItem::try_from).collect()
 }
 
 async fn retention_by_id(db: &Db, id: i64) -> Result<RetentionItem, AppError> {
-    let row = sqlx::query(&format!(
+    let row: RetentionRow = sqlx::query_as(&format!(
         "SELECT {RETENTION_COLUMNS} FROM retention_items r JOIN customers c ON c.id = r.customer_id \
          LEFT JOIN users u ON u.id = r.assignee_id WHERE r.id = $1"
     ))
@@ -447,11 +546,12 @@ async fn retention_by_id(db: &Db, id: i64) -> Result<RetentionItem, AppError> {
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    retention_item(&row)
+    RetentionItem::try_from(row)
 }
 
 /// An agent records the outreach (what was said, how it ended) and the item closes. An item
 /// already closed is a conflict: two agents cannot both close it.
+#[tracing::instrument(level = "debug", skip_all, fields(user = me.id, id = id))]
 pub async fn record_outreach(
     db: &Db,
     me: &User,

@@ -1,11 +1,9 @@
-use sqlx::Row;
-
 use crate::accounts::service::{customer, CustomerRow};
 use crate::accounts::User;
 use crate::crm::kpis::{KpiFilters, KpiId, ReportPeriod};
 use crate::domain::ShipmentStatus;
 use crate::domain::{free_text, Industry, Tier, TrackingNumber};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::platform::{now_ms, Db};
 
 use super::{
@@ -32,7 +30,7 @@ fn summaries(rows: Vec<SummaryRow>) -> Result<Vec<CustomerSummary>, AppError> {
     rows.into_iter()
         .map(|r| {
             Ok(CustomerSummary {
-                tier: Tier::parse(&r.tier).ok_or(AppError::Internal)?,
+                tier: Tier::parse(&r.tier).or_internal("customers.tier is not a tier")?,
                 customer: r.customer.into(),
                 users: r.users,
                 account_manager: r.account_manager,
@@ -42,12 +40,14 @@ fn summaries(rows: Vec<SummaryRow>) -> Result<Vec<CustomerSummary>, AppError> {
 }
 
 /// Newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_customers(db: &Db, limit: i64) -> Result<Vec<CustomerSummary>, AppError> {
     search_customers(db, &CustomerQuery::default(), limit).await
 }
 
 /// Customers matching a search (part of a name, company or user's email, or a whole tracking
 /// number) and filters, newest first. Bad filter values are named.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search_customers(
     db: &Db,
     q: &CustomerQuery,
@@ -130,39 +130,67 @@ pub async fn search_customers(
     summaries(query.fetch_all(&db.pool).await?)
 }
 
+#[derive(sqlx::FromRow)]
+struct CareCountsRow {
+    customers: i64,
+    new_customers_7d: i64,
+    staff_users: i64,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn overview(db: &Db) -> Result<CareOverview, AppError> {
     let week_ago = now_ms() - 7 * 24 * 3600 * 1000;
-    let (customers, new_customers_7d, staff_users): (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM customers), \
-                (SELECT COUNT(*) FROM customers WHERE created_at >= $1), \
-                (SELECT COUNT(*) FROM users WHERE role <> 'customer')",
+    let counts: CareCountsRow = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM customers) AS customers, \
+                (SELECT COUNT(*) FROM customers WHERE created_at >= $1) AS new_customers_7d, \
+                (SELECT COUNT(*) FROM users WHERE role <> 'customer') AS staff_users",
     )
     .bind(week_ago)
     .fetch_one(&db.pool)
     .await?;
     Ok(CareOverview {
-        customers,
-        new_customers_7d,
-        staff_users,
+        customers: counts.customers,
+        new_customers_7d: counts.new_customers_7d,
+        staff_users: counts.staff_users,
         emails_waiting_for_smtp: crate::notifications::service::emails_waiting_for_smtp(db).await?,
         latest: list_customers(db, 5).await?,
     })
 }
 
+#[derive(sqlx::FromRow)]
+struct StaffRow {
+    id: i64,
+    name: String,
+    email: String,
+}
+
+impl From<StaffRow> for StaffRef {
+    fn from(r: StaffRow) -> Self {
+        StaffRef {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+        }
+    }
+}
+
 /// Staff who can be named account manager.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn staff(db: &Db) -> Result<Vec<StaffRef>, AppError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+    let rows: Vec<StaffRow> = sqlx::query_as(
         "SELECT id, name, email FROM users WHERE role IN ('agent', 'manager') ORDER BY name, id",
     )
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, email)| StaffRef { id, name, email })
-        .collect())
+    Ok(rows.into_iter().map(StaffRef::from).collect())
 }
 
 /// Names (or with `None` removes) a customer's account manager: a staff user.
+#[tracing::instrument(
+    level = "debug",
+    skip_all,
+    fields(customer_id = customer_id, user_id = user_id)
+)]
 pub async fn set_account_manager(
     db: &Db,
     customer_id: i64,
@@ -173,34 +201,39 @@ pub async fn set_account_manager(
             return Err(AppError::field("user_id", FieldError::Unknown));
         }
     }
-    let changed = sqlx::query("UPDATE customers SET account_manager_id = $1 WHERE id = $2")
-        .bind(user_id)
-        .bind(customer_id)
-        .execute(&db.pool)
-        .await?
-        .rows_affected();
-    if changed == 0 {
+    if !crate::accounts::store::set_account_manager_id(&db.pool, customer_id, user_id).await? {
         return Err(AppError::NotFound);
     }
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    name: String,
+    email: String,
+}
+
 /// The account manager a customer may contact, if a manager named one (for vip and key
 /// accounts; one who slips to at risk keeps it). The customer sees the person, never its tier.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn account_manager_contact(
     db: &Db,
     customer_id: i64,
 ) -> Result<Option<super::AccountManagerContact>, AppError> {
-    let row: Option<(String, String)> = sqlx::query_as(
+    let row: Option<ContactRow> = sqlx::query_as(
         "SELECT m.name, m.email FROM customers c JOIN users m \
          ON m.id = c.account_manager_id WHERE c.id = $1",
     )
     .bind(customer_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|(name, email)| super::AccountManagerContact { name, email }))
+    Ok(row.map(|r| super::AccountManagerContact {
+        name: r.name,
+        email: r.email,
+    }))
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user = me.id, customer_id = customer_id))]
 pub async fn add_note(
     db: &Db,
     me: &User,
@@ -230,23 +263,43 @@ pub async fn add_note(
     })
 }
 
+#[derive(sqlx::FromRow)]
+struct NoteRow {
+    id: i64,
+    author: String,
+    body: String,
+    at: i64,
+}
+
+impl From<NoteRow> for CustomerNote {
+    fn from(r: NoteRow) -> Self {
+        CustomerNote {
+            id: r.id,
+            author: r.author,
+            body: r.body,
+            at: r.at,
+        }
+    }
+}
+
 async fn notes(db: &Db, customer_id: i64) -> Result<Vec<CustomerNote>, AppError> {
-    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-        "SELECT n.id, u.name, n.body, n.at FROM customer_notes n JOIN users u \
+    let rows: Vec<NoteRow> = sqlx::query_as(
+        "SELECT n.id, u.name AS author, n.body, n.at FROM customer_notes n JOIN users u \
          ON u.id = n.author_id WHERE n.customer_id = $1 ORDER BY n.id DESC LIMIT 100",
     )
     .bind(customer_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, author, body, at)| CustomerNote {
-            id,
-            author,
-            body,
-            at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(CustomerNote::from).collect())
+}
+
+/// One touchpoint as each of `touchpoints`' queries names its columns.
+#[derive(sqlx::FromRow)]
+struct TouchpointRow {
+    title: String,
+    detail: String,
+    at: i64,
+    link: Option<String>,
 }
 
 /// Each kind of touchpoint, newest first and capped, to merge into one timeline.
@@ -312,18 +365,17 @@ async fn touchpoints(db: &Db, customer_id: i64) -> Result<Vec<Touchpoint>, AppEr
         ),
     ];
     for (kind, sql) in queries {
-        for r in sqlx::query(&sql)
+        let rows: Vec<TouchpointRow> = sqlx::query_as(&sql)
             .bind(customer_id)
             .fetch_all(&db.pool)
-            .await?
-        {
-            let link: Option<String> = r.try_get("link")?;
+            .await?;
+        for r in rows {
             out.push(Touchpoint {
                 kind,
-                at: r.try_get("at")?,
-                title: r.try_get("title")?,
-                detail: r.try_get("detail")?,
-                link: link.map(|l| match kind {
+                at: r.at,
+                title: r.title,
+                detail: r.detail,
+                link: r.link.map(|l| match kind {
                     TouchpointKind::Return => format!("/returns/{l}"),
                     TouchpointKind::Complaint => format!("/complaints/{l}"),
                     _ => format!("/track/{l}"),
@@ -334,31 +386,56 @@ async fn touchpoints(db: &Db, customer_id: i64) -> Result<Vec<Touchpoint>, AppEr
     Ok(out)
 }
 
+/// A customer's tier and account manager (the manager's columns are NULL without one).
+#[derive(sqlx::FromRow)]
+struct TierManagerRow {
+    tier: String,
+    manager_id: Option<i64>,
+    manager_name: Option<String>,
+    manager_email: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CustomerUserRow {
+    name: String,
+    email: String,
+    created_at: i64,
+}
+
+impl From<CustomerUserRow> for CustomerUser {
+    fn from(r: CustomerUserRow) -> Self {
+        CustomerUser {
+            name: r.name,
+            email: r.email,
+            created_at: r.created_at,
+        }
+    }
+}
+
 /// Everything the care team knows of a customer: profile, tier and why, its history, its own
 /// KPIs beside the whole base's over the last 90 days, and one timeline of every touchpoint.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn customer_360(
     db: &Db,
     customer_id: i64,
     tz: &jiff::tz::TimeZone,
 ) -> Result<Customer360, AppError> {
     let customer = customer(db, customer_id).await?;
-    let row = sqlx::query(
+    let row: TierManagerRow = sqlx::query_as(
         "SELECT c.tier, m.id AS manager_id, m.name AS manager_name, m.email AS manager_email \
          FROM customers c LEFT JOIN users m ON m.id = c.account_manager_id WHERE c.id = $1",
     )
     .bind(customer_id)
     .fetch_one(&db.pool)
     .await?;
-    let tier = Tier::parse(&row.try_get::<String, _>("tier")?).ok_or(AppError::Internal)?;
-    let account_manager = match row.try_get::<Option<i64>, _>("manager_id")? {
-        Some(id) => Some(StaffRef {
-            id,
-            name: row.try_get("manager_name")?,
-            email: row.try_get("manager_email")?,
-        }),
-        None => None,
+    let tier = Tier::parse(&row.tier).or_internal("customers.tier is not a tier")?;
+    let account_manager = match (row.manager_id, row.manager_name, row.manager_email) {
+        (Some(id), Some(name), Some(email)) => Some(StaffRef { id, name, email }),
+        // A user's name and email are NOT NULL: a manager without them cannot be read.
+        (Some(_), _, _) => return Err(AppError::internal("account manager without name or email")),
+        (None, _, _) => None,
     };
-    let users: Vec<(String, String, i64)> = sqlx::query_as(
+    let users: Vec<CustomerUserRow> = sqlx::query_as(
         "SELECT name, email, created_at FROM users WHERE customer_id = $1 ORDER BY id",
     )
     .bind(customer_id)
@@ -419,14 +496,7 @@ pub async fn customer_360(
         customer,
         tier,
         account_manager,
-        users: users
-            .into_iter()
-            .map(|(name, email, created_at)| CustomerUser {
-                name,
-                email,
-                created_at,
-            })
-            .collect(),
+        users: users.into_iter().map(CustomerUser::from).collect(),
         assessment: segments::stored_assessment(db, customer_id).await?,
         history,
         retention,

@@ -61,9 +61,21 @@ pub struct TierThreshold {
 }
 
 /// The rule that decided a tier: staff read it as the reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TierRule {
     /// First shipment fewer than `max_age_days` ago (or none yet).
     NewRecentFirstShipment,
@@ -79,30 +91,14 @@ pub enum TierRule {
 }
 
 impl TierRule {
-    pub const ALL: [TierRule; 7] = [
-        TierRule::NewRecentFirstShipment,
-        TierRule::NewFewShipments,
-        TierRule::AtRiskSpendDrop,
-        TierRule::AtRiskGap,
-        TierRule::AtRiskDetractor,
-        TierRule::Scores,
-        TierRule::Regular,
-    ];
+    pub const ALL: [TierRule; 7] = crate::domain::all_variants!(TierRule);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            TierRule::NewRecentFirstShipment => "new_recent_first_shipment",
-            TierRule::NewFewShipments => "new_few_shipments",
-            TierRule::AtRiskSpendDrop => "at_risk_spend_drop",
-            TierRule::AtRiskGap => "at_risk_gap",
-            TierRule::AtRiskDetractor => "at_risk_detractor",
-            TierRule::Scores => "scores",
-            TierRule::Regular => "regular",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<TierRule> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -480,6 +476,11 @@ mod tests {
         assert_eq!(s.return_rate_pct, Some(10.0));
         assert_eq!(s.mean_csat, Some(4.3));
         assert_eq!(r.assess(&Facts::default(), NOW).scores.mean_csat, None);
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        crate::domain::assert_serde_names(TierRule::as_str, TierRule::parse);
     }
 
     #[test]

@@ -3,9 +3,22 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldError;
 use crate::i18n::Texts;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Industry {
     Manufacturing,
     Retail,
@@ -14,20 +27,10 @@ pub enum Industry {
 }
 
 impl Industry {
-    pub const ALL: [Industry; 4] = [
-        Industry::Manufacturing,
-        Industry::Retail,
-        Industry::Ecommerce,
-        Industry::Other,
-    ];
+    pub const ALL: [Industry; 4] = super::all_variants!(Industry);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Industry::Manufacturing => "manufacturing",
-            Industry::Retail => "retail",
-            Industry::Ecommerce => "ecommerce",
-            Industry::Other => "other",
-        }
+        self.into()
     }
 
     pub fn parse(input: &str) -> Result<Self, FieldError> {
@@ -35,10 +38,7 @@ impl Industry {
         if v.is_empty() {
             return Err(FieldError::Required);
         }
-        Self::ALL
-            .into_iter()
-            .find(|i| i.as_str() == v)
-            .ok_or(FieldError::IndustryInvalid)
+        v.parse().map_err(|_| FieldError::IndustryInvalid)
     }
 
     pub fn label(self, t: &Texts) -> &'static str {
@@ -62,5 +62,10 @@ mod tests {
         }
         assert_eq!(Industry::parse("mining"), Err(FieldError::IndustryInvalid));
         assert_eq!(Industry::parse(""), Err(FieldError::Required));
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        crate::domain::assert_serde_names(Industry::as_str, |s| Industry::parse(s).ok());
     }
 }

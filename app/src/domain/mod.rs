@@ -20,6 +20,7 @@ mod text;
 mod tier;
 mod tracking_number;
 pub mod upload;
+mod variants;
 
 pub use dates::{format_date, format_time, parse_date};
 pub use email::EmailAddress;
@@ -34,3 +35,6 @@ pub use shipment::{ServiceLevel, ShipmentStatus};
 pub use text::{fold_key, free_text, percent_encode, single_line, CompanyName, PersonName};
 pub use tier::{due_times, sla_for, tier_label, Priority, Sla, Tier, SLA_TABLE};
 pub use tracking_number::TrackingNumber;
+pub(crate) use variants::all_variants;
+#[cfg(test)]
+pub(crate) use variants::assert_serde_names;

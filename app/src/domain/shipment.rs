@@ -3,9 +3,24 @@
 use serde::{Deserialize, Serialize};
 
 /// How a shipment travels and is handed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ServiceLevel {
     Standard,
     Express,
@@ -16,12 +31,7 @@ pub enum ServiceLevel {
 }
 
 impl ServiceLevel {
-    pub const ALL: [ServiceLevel; 4] = [
-        ServiceLevel::Standard,
-        ServiceLevel::Express,
-        ServiceLevel::Scheduled,
-        ServiceLevel::PickupPoint,
-    ];
+    pub const ALL: [ServiceLevel; 4] = super::all_variants!(ServiceLevel);
 
     pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
         match self {
@@ -33,19 +43,27 @@ impl ServiceLevel {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceLevel::Standard => "standard",
-            ServiceLevel::Express => "express",
-            ServiceLevel::Scheduled => "scheduled",
-            ServiceLevel::PickupPoint => "pickup_point",
-        }
+        self.into()
     }
 }
 
 /// Normalised shipment status (DESIGN.md): every carrier scan maps onto one of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ShipmentStatus {
     Created,
     PickedUp,
@@ -62,40 +80,14 @@ pub enum ShipmentStatus {
 }
 
 impl ShipmentStatus {
-    pub const ALL: [ShipmentStatus; 12] = [
-        ShipmentStatus::Created,
-        ShipmentStatus::PickedUp,
-        ShipmentStatus::InTransit,
-        ShipmentStatus::AtHub,
-        ShipmentStatus::OutForDelivery,
-        ShipmentStatus::Delivered,
-        ShipmentStatus::Delayed,
-        ShipmentStatus::DeliveryFailed,
-        ShipmentStatus::Damaged,
-        ShipmentStatus::Lost,
-        ShipmentStatus::ReturnedToSender,
-        ShipmentStatus::Cancelled,
-    ];
+    pub const ALL: [ShipmentStatus; 12] = super::all_variants!(ShipmentStatus);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ShipmentStatus::Created => "created",
-            ShipmentStatus::PickedUp => "picked_up",
-            ShipmentStatus::InTransit => "in_transit",
-            ShipmentStatus::AtHub => "at_hub",
-            ShipmentStatus::OutForDelivery => "out_for_delivery",
-            ShipmentStatus::Delivered => "delivered",
-            ShipmentStatus::Delayed => "delayed",
-            ShipmentStatus::DeliveryFailed => "delivery_failed",
-            ShipmentStatus::Damaged => "damaged",
-            ShipmentStatus::Lost => "lost",
-            ShipmentStatus::ReturnedToSender => "returned_to_sender",
-            ShipmentStatus::Cancelled => "cancelled",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
@@ -213,6 +205,22 @@ impl ShipmentStatus {
 
 impl ServiceLevel {
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+        s.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_serde_names() {
+        crate::domain::assert_serde_names(ServiceLevel::as_str, ServiceLevel::parse);
+        crate::domain::assert_serde_names(ShipmentStatus::as_str, ShipmentStatus::parse);
+        assert_eq!(
+            ShipmentStatus::on_the_way_sql(),
+            "('created', 'picked_up', 'in_transit', 'at_hub', 'out_for_delivery', 'delayed', \
+             'delivery_failed', 'damaged')"
+        );
     }
 }

@@ -5,9 +5,24 @@ use crate::i18n::Texts;
 /// A customer's tier: computed from its own history by the segmentation rules
 /// (`crm::tiering`), it sets the complaint SLA and the rate card's discount. Staff see it;
 /// customers never see the label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Tier {
     Vip,
     Key,
@@ -17,20 +32,14 @@ pub enum Tier {
 }
 
 impl Tier {
-    pub const ALL: [Tier; 5] = [Tier::Vip, Tier::Key, Tier::Regular, Tier::AtRisk, Tier::New];
+    pub const ALL: [Tier; 5] = super::all_variants!(Tier);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Vip => "vip",
-            Tier::Key => "key",
-            Tier::Regular => "regular",
-            Tier::AtRisk => "at_risk",
-            Tier::New => "new",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Tier> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s.trim())
+        s.trim().parse().ok()
     }
 
     /// The accounts worth a named account manager and a retention call when they slip.
@@ -51,9 +60,21 @@ impl Tier {
 
 const HOUR_MS: i64 = 3_600_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Priority {
     High,
     Normal,
@@ -61,16 +82,11 @@ pub enum Priority {
 
 impl Priority {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::High => "high",
-            Priority::Normal => "normal",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Priority::High, Priority::Normal]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn label(self, t: &Texts) -> &'static str {
@@ -165,5 +181,22 @@ mod tests {
         assert_eq!(Tier::parse("gold"), None);
         assert!(Tier::Vip.is_valuable() && Tier::Key.is_valuable());
         assert!(!Tier::AtRisk.is_valuable() && !Tier::Regular.is_valuable());
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        crate::domain::assert_serde_names(Tier::as_str, Tier::parse);
+        crate::domain::assert_serde_names(Priority::as_str, Priority::parse);
+    }
+
+    /// The SLA table is keyed by the tiers' names: each tier has its own row, each row a tier.
+    #[test]
+    fn every_tier_has_its_sla() {
+        for t in Tier::ALL {
+            assert_eq!(sla_for(t.as_str()).tier, t.as_str());
+        }
+        for sla in SLA_TABLE {
+            assert!(Tier::parse(sla.tier).is_some(), "{}", sla.tier);
+        }
     }
 }

@@ -16,22 +16,34 @@ use crate::domain::ShipmentStatus;
 use crate::error::{AppError, Reply};
 use crate::i18n::Texts;
 
-/// What a message is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What a message is about. Declared in the order the settings list the kinds (`ALL`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NotificationKind {
     BookingConfirmed,
     DeliveryChanged,
     OutForDelivery,
     Delivered,
-    /// Damaged, lost or returned: `status` says which.
-    Exception,
     /// The parcel will miss its promised window: `cause` says why (`eta`, `delayed`,
     /// `delivery_failed`), once per cause.
     DelayAlert,
     /// After a delay alert, the parcel is back within its promised window.
     DelayRecovered,
+    /// Damaged, lost or returned: `status` says which.
+    Exception,
     /// A return moved a step: `step` says which, `return_id` which return.
     ReturnUpdate,
     /// A complaint moved or was answered: `step` says how, `complaint_id` which one.
@@ -40,33 +52,13 @@ pub enum NotificationKind {
 
 impl NotificationKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationKind::BookingConfirmed => "booking_confirmed",
-            NotificationKind::DeliveryChanged => "delivery_changed",
-            NotificationKind::OutForDelivery => "out_for_delivery",
-            NotificationKind::Delivered => "delivered",
-            NotificationKind::Exception => "exception",
-            NotificationKind::DelayAlert => "delay_alert",
-            NotificationKind::DelayRecovered => "delay_recovered",
-            NotificationKind::ReturnUpdate => "return_update",
-            NotificationKind::ComplaintUpdate => "complaint_update",
-        }
+        self.into()
     }
 
-    pub const ALL: [NotificationKind; 9] = [
-        NotificationKind::BookingConfirmed,
-        NotificationKind::DeliveryChanged,
-        NotificationKind::OutForDelivery,
-        NotificationKind::Delivered,
-        NotificationKind::DelayAlert,
-        NotificationKind::DelayRecovered,
-        NotificationKind::Exception,
-        NotificationKind::ReturnUpdate,
-        NotificationKind::ComplaintUpdate,
-    ];
+    pub const ALL: [NotificationKind; 9] = crate::domain::all_variants!(NotificationKind);
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+        s.parse().ok()
     }
 
     /// The kind's name in the settings.
@@ -156,19 +148,17 @@ pub struct NotificationList {
 
 #[server(prefix = "/rpc", endpoint = "notifications/list", input = server_fn::codec::Json)]
 pub async fn my_notifications() -> Result<NotificationList, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     respond(service::list(&state.db, customer_id, 20).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "notifications/read", input = server_fn::codec::Json)]
 pub async fn mark_all_read() -> Result<NotificationList, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     respond(service::mark_all_read(&state.db, customer_id).await)?;
     respond(service::list(&state.db, customer_id, 20).await)
 }
@@ -259,10 +249,9 @@ pub struct WebhookDelivery {
 
 #[server(prefix = "/rpc", endpoint = "notifications/preferences", input = server_fn::codec::Json)]
 pub async fn my_preferences() -> Result<NotificationPreferences, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     respond(service::preferences(&state.db, customer_id).await)
 }
 
@@ -270,19 +259,17 @@ pub async fn my_preferences() -> Result<NotificationPreferences, AppError> {
 pub async fn save_preferences(
     preferences: NotificationPreferences,
 ) -> Result<Reply<NotificationPreferences>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(service::save_preferences(&state.db, customer_id, &preferences).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "notifications/webhooks", input = server_fn::codec::Json)]
 pub async fn my_webhooks() -> Result<Vec<(Webhook, Vec<WebhookDelivery>)>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     let hooks = respond(service::webhooks(&state.db, customer_id).await)?;
     let mut out = Vec::with_capacity(hooks.len());
     for h in hooks {
@@ -295,10 +282,9 @@ pub async fn my_webhooks() -> Result<Vec<(Webhook, Vec<WebhookDelivery>)>, AppEr
 
 #[server(prefix = "/rpc", endpoint = "notifications/add-webhook", input = server_fn::codec::Json)]
 pub async fn add_webhook(url: String) -> Result<Reply<CreatedWebhook>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(
         service::create_webhook(
             &state.db,
@@ -312,10 +298,9 @@ pub async fn add_webhook(url: String) -> Result<Reply<CreatedWebhook>, AppError>
 
 #[server(prefix = "/rpc", endpoint = "notifications/remove-webhook", input = server_fn::codec::Json)]
 pub async fn remove_webhook(id: i64) -> Result<(), AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     respond(service::delete_webhook(&state.db, customer_id, id).await)
 }
 
@@ -324,6 +309,11 @@ mod tests {
     use super::*;
     use crate::domain::schema::json_of;
     use crate::i18n::Locale;
+
+    #[test]
+    fn names_are_the_serde_names() {
+        crate::domain::assert_serde_names(NotificationKind::as_str, NotificationKind::parse);
+    }
 
     /// The document's literals are the rules' constants.
     #[test]

@@ -12,7 +12,7 @@ use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Locale};
-use crate::ui::{error_for, format_date, FormError, Input};
+use crate::ui::{error_for, format_date, invalid, FormError, Input, Loaded};
 
 #[component]
 pub fn NotificationSettingsPage() -> impl IntoView {
@@ -30,17 +30,12 @@ pub fn NotificationSettingsPage() -> impl IntoView {
 
 #[component]
 fn Preferences() -> impl IntoView {
-    let i18n = use_i18n();
     let loaded = Resource::new(|| (), |_| my_preferences());
     view! {
         <section class="card" data-testid="preferences">
-            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                    {move || Suspend::new(async move {
-                        loaded.await.map(|p| view! { <PreferencesForm initial=p /> })
-                    })}
-                </ErrorBoundary>
-            </Suspense>
+            <Loaded resource=loaded let:p>
+                <PreferencesForm initial=p />
+            </Loaded>
         </section>
     }
 }
@@ -141,12 +136,13 @@ fn PreferencesForm(initial: NotificationPreferences) -> impl IntoView {
         </div>
         <div class="field" class:has-error=move || locale_error.get().is_some()>
             <label for="f-email-locale">{t!(i18n, settings_language)}</label>
-            <select id="f-email-locale" on:change=move |ev| locale.set(event_target_value(&ev))>
+            <select id="f-email-locale" on:change=move |ev| locale.set(event_target_value(&ev))
+                aria-describedby="f-email-locale-error" aria-invalid=invalid(locale_error)>
                 {Locale::ALL.into_iter().map(|l| view! {
                     <option value=l.tag() selected=move || locale.get() == l.tag()>{l.native_name()}</option>
                 }).collect_view()}
             </select>
-            <p class="field-error">{move || locale_error.get()}</p>
+            <p class="field-error" id="f-email-locale-error" aria-live="polite">{move || locale_error.get()}</p>
         </div>
         <Show when=move || saved.get()>
             <p class="banner banner-ok" role="status" data-testid="prefs-saved">{t!(i18n, settings_saved)}</p>
@@ -211,21 +207,16 @@ fn Webhooks() -> impl IntoView {
                     <code class="secret" data-testid="webhook-secret">{s}</code>
                 </div>
             })}
-            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                    {move || Suspend::new(async move {
-                        list.await.map(|hooks| {
-                            if hooks.is_empty() {
-                                return view! { <p class="muted" data-testid="webhooks-none">{t!(i18n, webhooks_none)}</p> }.into_any();
-                            }
-                            hooks.into_iter()
-                                .map(|(hook, deliveries)| view! { <WebhookCard hook=hook deliveries=deliveries remove=remove /> })
-                                .collect_view()
-                                .into_any()
-                        })
-                    })}
-                </ErrorBoundary>
-            </Suspense>
+            <Loaded resource=list let:hooks>
+                {if hooks.is_empty() {
+                    view! { <p class="muted" data-testid="webhooks-none">{t!(i18n, webhooks_none)}</p> }.into_any()
+                } else {
+                    hooks.into_iter()
+                        .map(|(hook, deliveries)| view! { <WebhookCard hook=hook deliveries=deliveries remove=remove /> })
+                        .collect_view()
+                        .into_any()
+                }}
+            </Loaded>
         </section>
     }
 }

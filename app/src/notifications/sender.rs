@@ -18,7 +18,6 @@ use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Sha256;
-use sqlx::Row;
 
 use super::service::{is_private, notification_from};
 use super::{MessageText, Notification, NotificationKind};
@@ -196,6 +195,24 @@ struct Pending {
     webhook: Option<(String, String, bool)>,
 }
 
+/// A delivery joined with its message, the customer's language and its webhook (the webhook's
+/// columns are NULL for email).
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    channel: String,
+    target: String,
+    notification_id: i64,
+    kind: String,
+    payload: String,
+    created_at: i64,
+    notification_locale: String,
+    url: Option<String>,
+    secret: Option<String>,
+    deleted_at: Option<i64>,
+    customer_id: i64,
+    webhook_id: Option<i64>,
+}
+
 #[derive(Clone)]
 pub struct Sender {
     db: Db,
@@ -336,9 +353,10 @@ impl Sender {
     /// The delivery with its message; `None` for a kind this version does not know. A row that
     /// cannot be read (or a payload that is not JSON) is an error.
     async fn load(&self, id: i64) -> Result<Option<Pending>, sqlx::Error> {
-        let r = sqlx::query(
-            "SELECT d.channel, d.target, n.id, n.kind, n.payload, n.created_at, \
-             c.notification_locale, w.url, w.secret, w.deleted_at, n.customer_id, d.webhook_id \
+        let r: PendingRow = sqlx::query_as(
+            "SELECT d.channel, d.target, n.id AS notification_id, n.kind, n.payload, \
+             n.created_at, c.notification_locale, w.url, w.secret, w.deleted_at, n.customer_id, \
+             d.webhook_id \
              FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id \
              JOIN customers c ON c.id = n.customer_id \
              LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1",
@@ -346,35 +364,28 @@ impl Sender {
         .bind(id)
         .fetch_one(&self.db.pool)
         .await?;
-        let payload_text: String = r.try_get(4)?;
         let payload: serde_json::Value =
-            serde_json::from_str(&payload_text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        let Some(notification) = notification_from(
-            r.try_get(2)?,
-            &r.try_get::<String, _>(3)?,
-            &payload_text,
-            r.try_get(5)?,
-            false,
-        ) else {
+            serde_json::from_str(&r.payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let Some(notification) =
+            notification_from(r.notification_id, &r.kind, &r.payload, r.created_at, false)
+        else {
             return Ok(None);
         };
-        let webhook = match r.try_get::<Option<String>, _>(7)? {
-            Some(url) => Some((
-                url,
-                r.try_get::<String, _>(8)?,
-                r.try_get::<Option<i64>, _>(9)?.is_some(),
-            )),
-            None => None,
+        let webhook = match (r.url, r.secret) {
+            (Some(url), Some(secret)) => Some((url, secret, r.deleted_at.is_some())),
+            // The column is NOT NULL: a webhook without one is a row that cannot be read.
+            (Some(_), None) => return Err(sqlx::Error::Decode("webhook secret is NULL".into())),
+            (None, _) => None,
         };
         Ok(Some(Pending {
             id,
-            customer_id: r.try_get(10)?,
-            webhook_id: r.try_get::<Option<i64>, _>(11)?.unwrap_or(0),
-            channel: r.try_get(0)?,
-            target: r.try_get(1)?,
+            customer_id: r.customer_id,
+            webhook_id: r.webhook_id.unwrap_or(0),
+            channel: r.channel,
+            target: r.target,
             notification,
             payload,
-            locale: Locale::from_tag(&r.try_get::<String, _>(6)?).unwrap_or_default(),
+            locale: Locale::from_tag(&r.notification_locale).unwrap_or_default(),
             webhook,
         }))
     }

@@ -2,8 +2,6 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use sqlx::Row;
-
 use super::{
     CreatedWebhook, DeliveryAttempt, KindChannels, NewWebhook, Notification, NotificationKind,
     NotificationList, NotificationPreferences, Webhook, WebhookDelivery,
@@ -20,6 +18,11 @@ pub const MAX_URL_LEN: usize = 500;
 /// Writes one message inside the caller's transaction, with a delivery row for each channel
 /// the customer wants for this kind, so the message and its sending exist exactly when the
 /// change that caused it does.
+#[tracing::instrument(
+    level = "debug",
+    skip_all,
+    fields(customer_id = customer_id, shipment_id = shipment_id)
+)]
 pub async fn record(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     customer_id: i64,
@@ -89,12 +92,20 @@ fn default_channels(kind: NotificationKind) -> KindChannels {
     }
 }
 
+/// A customer's stored choice for one kind: each channel 0 (off) or 1 (on).
+#[derive(sqlx::FromRow)]
+struct ChannelsRow {
+    email: i64,
+    webhook: i64,
+    in_app: i64,
+}
+
 async fn channels_for(
     conn: &mut sqlx::AnyConnection,
     customer_id: i64,
     kind: NotificationKind,
 ) -> Result<KindChannels, AppError> {
-    let row = sqlx::query(
+    let row: Option<ChannelsRow> = sqlx::query_as(
         "SELECT email, webhook, in_app FROM notification_preferences \
          WHERE customer_id = $1 AND kind = $2",
     )
@@ -106,9 +117,9 @@ async fn channels_for(
         None => default_channels(kind),
         Some(r) => KindChannels {
             kind,
-            email: r.try_get::<i64, _>(0)? != 0,
-            webhook: r.try_get::<i64, _>(1)? != 0,
-            in_app: r.try_get::<i64, _>(2)? != 0,
+            email: r.email != 0,
+            webhook: r.webhook != 0,
+            in_app: r.in_app != 0,
         },
     })
 }
@@ -146,7 +157,18 @@ pub fn notification_from(
 const SHOWN_IN_APP: &str = "NOT EXISTS (SELECT 1 FROM notification_preferences p \
      WHERE p.customer_id = n.customer_id AND p.kind = n.kind AND p.in_app = 0)";
 
+/// A stored message as the centre lists it.
+#[derive(sqlx::FromRow)]
+struct NotificationRow {
+    id: i64,
+    kind: String,
+    payload: String,
+    created_at: i64,
+    read_at: Option<i64>,
+}
+
 /// The customer's latest messages and how many are unread.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn list(db: &Db, customer_id: i64, limit: i64) -> Result<NotificationList, AppError> {
     let unread: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM notifications n WHERE n.customer_id = $1 AND n.read_at IS NULL \
@@ -155,7 +177,7 @@ pub async fn list(db: &Db, customer_id: i64, limit: i64) -> Result<NotificationL
     .bind(customer_id)
     .fetch_one(&db.pool)
     .await?;
-    let rows = sqlx::query(&format!(
+    let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
         "SELECT n.id, n.kind, n.payload, n.created_at, n.read_at FROM notifications n \
          WHERE n.customer_id = $1 AND {SHOWN_IN_APP} ORDER BY n.id DESC LIMIT $2"
     ))
@@ -166,11 +188,11 @@ pub async fn list(db: &Db, customer_id: i64, limit: i64) -> Result<NotificationL
     let mut notifications = Vec::with_capacity(rows.len());
     for r in rows {
         notifications.extend(notification_from(
-            r.try_get(0)?,
-            &r.try_get::<String, _>(1)?,
-            &r.try_get::<String, _>(2)?,
-            r.try_get(3)?,
-            r.try_get::<Option<i64>, _>(4)?.is_some(),
+            r.id,
+            &r.kind,
+            &r.payload,
+            r.created_at,
+            r.read_at.is_some(),
         ));
     }
     Ok(NotificationList {
@@ -179,6 +201,7 @@ pub async fn list(db: &Db, customer_id: i64, limit: i64) -> Result<NotificationL
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn mark_all_read(db: &Db, customer_id: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE notifications SET read_at = $1 WHERE customer_id = $2 AND read_at IS NULL")
         .bind(now_ms())
@@ -188,6 +211,7 @@ pub async fn mark_all_read(db: &Db, customer_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn preferences(db: &Db, customer_id: i64) -> Result<NotificationPreferences, AppError> {
     let mut conn = db.pool.acquire().await?;
     let mut kinds = Vec::with_capacity(NotificationKind::ALL.len());
@@ -203,6 +227,7 @@ pub async fn preferences(db: &Db, customer_id: i64) -> Result<NotificationPrefer
 }
 
 /// Saves the given kinds' channels and the email language in one transaction.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn save_preferences(
     db: &Db,
     customer_id: i64,
@@ -211,11 +236,7 @@ pub async fn save_preferences(
     let locale = Locale::from_tag(&prefs.locale)
         .ok_or_else(|| AppError::field("locale", FieldError::LocaleUnknown))?;
     let mut tx = db.pool.begin().await?;
-    sqlx::query("UPDATE customers SET notification_locale = $1 WHERE id = $2")
-        .bind(locale.tag())
-        .bind(customer_id)
-        .execute(&mut *tx)
-        .await?;
+    crate::accounts::store::set_notification_locale(&mut *tx, customer_id, locale).await?;
     for k in &prefs.kinds {
         sqlx::query(
             "INSERT INTO notification_preferences (customer_id, kind, email, webhook, in_app) \
@@ -335,29 +356,40 @@ pub fn parse_webhook_url(input: &str, allow_private: bool) -> Result<reqwest::Ur
     Ok(url)
 }
 
+#[derive(sqlx::FromRow)]
+struct WebhookRow {
+    id: i64,
+    url: String,
+    created_at: i64,
+}
+
+impl From<WebhookRow> for Webhook {
+    fn from(r: WebhookRow) -> Self {
+        Webhook {
+            id: r.id,
+            url: r.url,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn webhooks(db: &Db, customer_id: i64) -> Result<Vec<Webhook>, AppError> {
-    sqlx::query(
+    let rows: Vec<WebhookRow> = sqlx::query_as(
         "SELECT id, url, created_at FROM webhooks WHERE customer_id = $1 AND deleted_at IS NULL \
          ORDER BY id",
     )
     .bind(customer_id)
     .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(Webhook {
-            id: r.try_get(0)?,
-            url: r.try_get(1)?,
-            created_at: r.try_get(2)?,
-        })
-    })
-    .collect()
+    .await?;
+    Ok(rows.into_iter().map(Webhook::from).collect())
 }
 
 /// Registers an endpoint, at most [`MAX_WEBHOOKS`] per customer. The count and the insert run
 /// in one transaction that first locks the customer's row (a row lock on PostgreSQL, the write
 /// lock on SQLite), so concurrent registrations are counted one after another and never pass
 /// the limit together.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn create_webhook(
     db: &Db,
     customer_id: i64,
@@ -380,12 +412,7 @@ pub async fn create_webhook(
     let secret = format!("whsec_{}", crate::accounts::service::random_token());
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
-    // A write to the customer's row that changes nothing: it takes the lock (and, touching no
-    // key, no foreign-key checks).
-    sqlx::query("UPDATE customers SET name = name WHERE id = $1")
-        .bind(customer_id)
-        .execute(&mut *tx)
-        .await?;
+    crate::accounts::store::lock_customer(&mut *tx, customer_id).await?;
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM webhooks WHERE customer_id = $1 AND deleted_at IS NULL",
     )
@@ -420,6 +447,7 @@ pub async fn create_webhook(
 }
 
 /// Stops sending to an endpoint (its log stays readable to nobody; pending sends stop).
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id, id = id))]
 pub async fn delete_webhook(db: &Db, customer_id: i64, id: i64) -> Result<(), AppError> {
     let mut tx = db.pool.begin().await?;
     let done = sqlx::query(
@@ -448,6 +476,7 @@ pub async fn delete_webhook(db: &Db, customer_id: i64, id: i64) -> Result<(), Ap
 
 /// Emails held because no SMTP relay is configured (see `sender`): they go once a server
 /// with `SMTP_URL` runs.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn emails_waiting_for_smtp(db: &Db) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM notification_deliveries WHERE status = 'held' AND channel = 'email'",
@@ -456,8 +485,49 @@ pub async fn emails_waiting_for_smtp(db: &Db) -> Result<i64, AppError> {
     .await?)
 }
 
+/// One message sent to a webhook, as its delivery log lists it.
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    delivery_id: i64,
+    notification_id: i64,
+    kind: String,
+    payload: String,
+    status: String,
+    created_at: i64,
+}
+
+/// One try of a webhook delivery; `ok` is 0 or 1.
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    delivery_id: i64,
+    attempt: i64,
+    started_at: i64,
+    duration_ms: i64,
+    ok: i64,
+    status_code: Option<i64>,
+    error: Option<String>,
+}
+
+impl From<AttemptRow> for DeliveryAttempt {
+    fn from(a: AttemptRow) -> Self {
+        DeliveryAttempt {
+            attempt: a.attempt,
+            at: a.started_at,
+            duration_ms: a.duration_ms,
+            ok: a.ok != 0,
+            status_code: a.status_code,
+            error: a.error,
+        }
+    }
+}
+
 /// The latest messages sent to one of the customer's endpoints, with every attempt; another
 /// customer's endpoint is not found.
+#[tracing::instrument(
+    level = "debug",
+    skip_all,
+    fields(customer_id = customer_id, webhook_id = webhook_id)
+)]
 pub async fn webhook_deliveries(
     db: &Db,
     customer_id: i64,
@@ -474,8 +544,10 @@ pub async fn webhook_deliveries(
     if owned.is_none() {
         return Err(AppError::NotFound);
     }
-    let rows = sqlx::query(
-        "SELECT d.id, n.id, n.kind, n.payload, d.status, d.created_at \
+    // Both tables have an `id`: each is named.
+    let rows: Vec<DeliveryRow> = sqlx::query_as(
+        "SELECT d.id AS delivery_id, n.id AS notification_id, n.kind, n.payload, d.status, \
+         d.created_at \
          FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id \
          WHERE d.webhook_id = $1 ORDER BY d.id DESC LIMIT $2",
     )
@@ -485,12 +557,12 @@ pub async fn webhook_deliveries(
     .await?;
     // Every attempt of the deliveries listed, in one query (they are the webhook's newest).
     let oldest = match rows.last() {
-        Some(r) => r.try_get::<i64, _>(0)?,
+        Some(r) => r.delivery_id,
         None => return Ok(Vec::new()),
     };
     let mut attempts: std::collections::HashMap<i64, Vec<DeliveryAttempt>> =
         std::collections::HashMap::new();
-    for a in sqlx::query(
+    let attempt_rows: Vec<AttemptRow> = sqlx::query_as(
         "SELECT a.delivery_id, a.attempt, a.started_at, a.duration_ms, a.ok, a.status_code, \
          a.error FROM delivery_attempts a JOIN notification_deliveries d ON d.id = a.delivery_id \
          WHERE d.webhook_id = $1 AND d.id >= $2 ORDER BY a.id",
@@ -498,40 +570,22 @@ pub async fn webhook_deliveries(
     .bind(webhook_id)
     .bind(oldest)
     .fetch_all(&db.pool)
-    .await?
-    {
-        attempts
-            .entry(a.try_get(0)?)
-            .or_default()
-            .push(DeliveryAttempt {
-                attempt: a.try_get(1)?,
-                at: a.try_get(2)?,
-                duration_ms: a.try_get(3)?,
-                ok: a.try_get::<i64, _>(4)? != 0,
-                status_code: a.try_get(5)?,
-                error: a.try_get(6)?,
-            });
+    .await?;
+    for a in attempt_rows {
+        attempts.entry(a.delivery_id).or_default().push(a.into());
     }
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let delivery_id: i64 = r.try_get(0)?;
-        let notification_id: i64 = r.try_get(1)?;
-        let Some(n) = notification_from(
-            notification_id,
-            &r.try_get::<String, _>(2)?,
-            &r.try_get::<String, _>(3)?,
-            0,
-            false,
-        ) else {
+        let Some(n) = notification_from(r.notification_id, &r.kind, &r.payload, 0, false) else {
             continue;
         };
         out.push(WebhookDelivery {
-            event_id: super::sender::event_id(notification_id),
+            event_id: super::sender::event_id(r.notification_id),
             kind: n.kind,
             tracking_number: n.tracking_number,
-            status: r.try_get(4)?,
-            created_at: r.try_get(5)?,
-            attempts: attempts.remove(&delivery_id).unwrap_or_default(),
+            status: r.status,
+            created_at: r.created_at,
+            attempts: attempts.remove(&r.delivery_id).unwrap_or_default(),
         });
     }
     Ok(out)

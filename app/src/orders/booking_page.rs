@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::i18n::{country_name, fill, use_i18n, Texts};
 use crate::slots::pages::{window_text, SlotPicker};
 use crate::slots::{Slot, SlotList, SlotPurpose};
-use crate::ui::{error_for, FormError, Input};
+use crate::ui::{error_for, invalid, FormError, Input, Loaded};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
@@ -290,24 +290,18 @@ fn BookingLoader() -> impl IntoView {
     let i18n = use_i18n();
     let addresses = Resource::new(|| (), |_| list_addresses());
     view! {
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                {move || Suspend::new(async move {
-                    addresses.await.map(|list| {
-                        if list.is_empty() {
-                            view! {
-                                <p class="card" data-testid="book-needs-addresses">
-                                    {t!(i18n, book_need_sender)} " "
-                                    <a href="/addresses">{t!(i18n, nav_addresses)}</a>
-                                </p>
-                            }.into_any()
-                        } else {
-                            view! { <BookingFlow addresses=list /> }.into_any()
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded resource=addresses let:list>
+            {if list.is_empty() {
+                view! {
+                    <p class="card" data-testid="book-needs-addresses">
+                        {t!(i18n, book_need_sender)} " "
+                        <a href="/addresses">{t!(i18n, nav_addresses)}</a>
+                    </p>
+                }.into_any()
+            } else {
+                view! { <BookingFlow addresses=list /> }.into_any()
+            }}
+        </Loaded>
     }
 }
 
@@ -518,18 +512,20 @@ fn AddressesStep(
         <h2>{t!(i18n, book_step_addresses)}</h2>
         <div class="field" class:has-error=move || flow.error("sender_id").get().is_some()>
             <label for="b-sender">{t!(i18n, quote_sender)}</label>
-            <select id="b-sender" on:change=move |ev| flow.sender_id.set(event_target_value(&ev))>
+            <select id="b-sender" on:change=move |ev| flow.sender_id.set(event_target_value(&ev))
+                aria-describedby="b-sender-error" aria-invalid=invalid(flow.error("sender_id"))>
                 {options(flow.sender_id)}
             </select>
-            <p class="field-error">{move || flow.error("sender_id").get()}</p>
+            <p class="field-error" id="b-sender-error" aria-live="polite">{move || flow.error("sender_id").get()}</p>
         </div>
         <div class="field" class:has-error=move || flow.error("recipient_id").get().is_some()>
             <label for="b-recipient">{t!(i18n, quote_recipient)}</label>
-            <select id="b-recipient" on:change=move |ev| flow.recipient_id.set(event_target_value(&ev))>
+            <select id="b-recipient" on:change=move |ev| flow.recipient_id.set(event_target_value(&ev))
+                aria-describedby="b-recipient-error" aria-invalid=invalid(flow.error("recipient_id"))>
                 <option value=NEW_RECIPIENT selected=new_recipient>{t!(i18n, book_new_recipient)}</option>
                 {options(flow.recipient_id)}
             </select>
-            <p class="field-error">{move || flow.error("recipient_id").get()}</p>
+            <p class="field-error" id="b-recipient-error" aria-live="polite">{move || flow.error("recipient_id").get()}</p>
         </div>
         <Show when=new_recipient>
             <fieldset class="new-recipient">
@@ -542,14 +538,15 @@ fn AddressesStep(
                     label=Signal::derive(move || i18n.get().field_phone) error=flow.error("recipient.phone") />
                 <div class="field" class:has-error=move || flow.error("recipient.country").get().is_some()>
                     <label for="b-r-country">{t!(i18n, field_country)}</label>
-                    <select id="b-r-country" on:change=move |ev| r.country.set(event_target_value(&ev))>
+                    <select id="b-r-country" on:change=move |ev| r.country.set(event_target_value(&ev))
+                        aria-describedby="b-r-country-error" aria-invalid=invalid(flow.error("recipient.country"))>
                         {FORM_COUNTRIES.into_iter().map(|code| view! {
                             <option value=code selected=move || r.country.get() == code>
                                 {move || country_name(i18n.get(), code)}
                             </option>
                         }).collect_view()}
                     </select>
-                    <p class="field-error">{move || flow.error("recipient.country").get()}</p>
+                    <p class="field-error" id="b-r-country-error" aria-live="polite">{move || flow.error("recipient.country").get()}</p>
                 </div>
                 <Input id="b-r-line1" value=r.line1 required=true autocomplete="off"
                     label=Signal::derive(move || i18n.get().field_line1) error=flow.error("recipient.line1") />
@@ -688,7 +685,8 @@ fn ServiceStep(
     };
     view! {
         <h2>{t!(i18n, book_step_service)}</h2>
-        <fieldset class="services" aria-busy=move || busy.get().to_string()>
+        <fieldset class="services" aria-busy=move || busy.get().to_string()
+            aria-describedby="b-service-error">
             <legend class="visually-hidden">{t!(i18n, book_step_service)}</legend>
             {move || flow.quote.get().map(|q| q.options.into_iter().map(|o| {
                 let service = o.service;
@@ -711,7 +709,7 @@ fn ServiceStep(
                 }
             }).collect_view())}
         </fieldset>
-        <p class="field-error">{move || flow.error("service").get()}</p>
+        <p class="field-error" id="b-service-error" aria-live="polite">{move || flow.error("service").get()}</p>
         <Show when=move || flow.service.get() == Some(ServiceLevel::Scheduled)>
             <section class="slot-section" data-testid="delivery-window">
                 <h3>{t!(i18n, slot_delivery_window)}</h3>

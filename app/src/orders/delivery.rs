@@ -6,7 +6,7 @@ use super::shipments::announce;
 use super::{
     BookingDraft, BookingRequest, DraftStage, QuoteRequest, ServiceLevel, Shipment, ShipmentEvent,
 };
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::platform::{now_ms, Db};
 use crate::slots::service::{
     area_for, area_of, current, leave, load_templates, local_hm, own_shipment_id, take,
@@ -17,6 +17,7 @@ use crate::slots::{SlotList, SlotPurpose};
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// The windows a booking draft may choose ([`for_booking`]), once the draft is a shipment.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn for_draft(
     db: &Db,
     customer_id: i64,
@@ -30,6 +31,7 @@ pub async fn for_draft(
 /// The windows a booking may choose: deliveries in the recipient's area from the first day
 /// `service` (`scheduled` when not chosen yet) can deliver, pickups in the sender's area from
 /// today. The shipment is checked first, every problem named.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn for_booking(
     db: &Db,
     customer_id: i64,
@@ -56,6 +58,7 @@ pub async fn for_booking(
 }
 
 /// Checks before a booking's transaction that its windows serve its addresses.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn check_areas(db: &Db, req: &BookingRequest) -> Result<(), AppError> {
     if req.delivery_slot_id.is_none() && req.pickup_slot_id.is_none() {
         return Ok(());
@@ -87,6 +90,7 @@ pub async fn check_areas(db: &Db, req: &BookingRequest) -> Result<(), AppError> 
 
 /// Takes a new booking's windows (in id order, see the module note) and records them on the
 /// shipment; a delivery window must not start before the service can deliver.
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
 pub async fn attach(
     tx: &mut Tx<'_>,
     shipment_id: i64,
@@ -102,22 +106,18 @@ pub async fn attach(
     .filter_map(|(id, f)| id.map(|id| (id, f)))
     .collect::<Vec<_>>();
     wanted.sort();
-    let mut pickup_end = None;
+    let mut pickup = None;
     let mut delivery = None;
     for (id, field) in wanted {
         let taken = take(tx, id, now, field).await?;
         if field == "pickup_slot_id" {
-            pickup_end = Some(taken.ends_at);
+            pickup = Some((id, taken.ends_at));
         } else {
             delivery = Some(taken);
         }
     }
-    if let Some(pickup_end) = pickup_end {
-        sqlx::query("UPDATE shipments SET pickup_slot_id = $1 WHERE id = $2")
-            .bind(req.pickup_slot_id)
-            .bind(shipment_id)
-            .execute(&mut **tx)
-            .await?;
+    if let Some((pickup_id, pickup_end)) = pickup {
+        super::store::set_pickup_slot(&mut **tx, shipment_id, pickup_id).await?;
         if delivery.as_ref().is_some_and(|d| d.starts_at < pickup_end) {
             return Err(AppError::field(
                 "delivery_slot_id",
@@ -149,6 +149,7 @@ pub async fn attach(
 /// One transaction: the new window is taken and the old one left together, or neither is;
 /// the shipment row is only changed if nobody changed it meanwhile. Records a tracking event
 /// and a notification for the shipper.
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
 pub async fn change_delivery(
     db: &Db,
     shipment_id: i64,
@@ -210,7 +211,7 @@ pub async fn change_delivery(
     }
     let (note, point) = match (&to, &new_window) {
         (NewDelivery::Window(_), Some(w)) => {
-            let t = area.as_ref().ok_or(AppError::Internal)?;
+            let t = area.as_ref().or_internal("a new window without its area")?;
             (
                 format!(
                     "slot:{} {}-{}",
@@ -222,7 +223,7 @@ pub async fn change_delivery(
             )
         }
         (NewDelivery::PickupPoint(p), _) => (format!("pickup_point:{p}"), Some(p.clone())),
-        _ => return Err(AppError::Internal),
+        _ => return Err(AppError::internal("a new delivery without its window")),
     };
     let day = new_window.as_ref().map(|w| w.day.clone());
     let changed = sqlx::query(
@@ -284,6 +285,11 @@ pub async fn change_delivery(
 }
 
 /// The shipper moves its own shipment's delivery window; another customer's is not found.
+#[tracing::instrument(
+    level = "debug",
+    skip_all,
+    fields(customer_id = customer_id, slot_id = slot_id)
+)]
 pub async fn shipper_reschedule(
     db: &Db,
     customer_id: i64,

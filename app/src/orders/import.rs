@@ -398,6 +398,7 @@ fn check_row(
 /// Books rows under `batch_key`: each row is its own booking with the key `batch_key:line`, so
 /// resending a batch (after a dropped connection) books nothing twice. With the database out of
 /// reach the whole batch is unavailable (503): every further row would wait for it in turn.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn book_rows(
     db: &Db,
     customer_id: i64,
@@ -439,6 +440,7 @@ pub async fn book_rows(
 
 /// The API's one-call import: check the file and book every valid row; invalid rows are
 /// reported and not booked.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn import(
     db: &Db,
     customer_id: i64,

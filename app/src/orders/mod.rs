@@ -1,9 +1,13 @@
 //! Orders: quotes, booking, shipments and labels. The shared types live here; pricing (and the
 //! rate card it reads) stays on the server.
 
+#[cfg(feature = "ssr")]
+pub mod booking;
 pub mod booking_page;
 #[cfg(feature = "ssr")]
 pub mod delivery;
+#[cfg(feature = "ssr")]
+pub mod idempotency;
 #[cfg(feature = "ssr")]
 pub mod import;
 pub mod import_page;
@@ -17,6 +21,8 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod shipments;
 pub mod shipments_page;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 use leptos::prelude::*;
 
@@ -164,10 +170,9 @@ pub struct QuoteForm {
 
 #[server(prefix = "/rpc", endpoint = "orders/quote")]
 pub async fn quote_from_address_book(form: QuoteForm) -> Result<Reply<QuoteResponse>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(service::quote_saved(&state.db, customer_id, &form).await)
 }
 
@@ -295,13 +300,36 @@ pub struct ShipmentSummary {
 }
 
 /// Newest first (the default) or oldest first.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ShipmentSort {
     #[default]
     Newest,
     Oldest,
+}
+
+impl ShipmentSort {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        s.parse().ok()
+    }
 }
 
 /// The list's search, filters and page; every field optional, and an empty one is as if
@@ -472,10 +500,9 @@ pub async fn check_booking(
     draft: BookingDraft,
     stage: DraftStage,
 ) -> Result<Reply<Option<QuoteResponse>>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(service::check_draft(&state.db, customer_id, &draft, stage).await)
 }
 
@@ -483,10 +510,9 @@ pub async fn check_booking(
 /// the shipment the first attempt booked.
 #[server(prefix = "/rpc", endpoint = "orders/book", input = server_fn::codec::Json)]
 pub async fn book_shipment(draft: BookingDraft, key: String) -> Result<Reply<Shipment>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     let booking = match service::resolve_draft(&state.db, customer_id, &draft).await {
         Ok(b) => b,
         Err(e) => return form_reply(Err(e)),
@@ -500,28 +526,25 @@ pub async fn book_shipment(draft: BookingDraft, key: String) -> Result<Reply<Shi
 
 #[server(prefix = "/rpc", endpoint = "orders/list", input = server_fn::codec::Json)]
 pub async fn list_shipments(query: ShipmentQuery) -> Result<Reply<ShipmentPage>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(shipments::list(&state.db, customer_id, &query).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "orders/get", input = server_fn::codec::Json)]
 pub async fn get_shipment(tracking_number: String) -> Result<Shipment, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     respond(shipments::get(&state.db, customer_id, &tracking_number).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "orders/cancel", input = server_fn::codec::Json)]
 pub async fn cancel_shipment(tracking_number: String) -> Result<Reply<Shipment>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(shipments::cancel(&state.db, customer_id, &tracking_number).await)
 }
 
@@ -532,10 +555,9 @@ pub async fn draft_slots(
     draft: BookingDraft,
     purpose: crate::slots::SlotPurpose,
 ) -> Result<Reply<crate::slots::SlotList>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(delivery::for_draft(&state.db, customer_id, &draft, purpose).await)
 }
 
@@ -545,10 +567,9 @@ pub async fn choose_delivery_slot(
     tracking_number: String,
     slot_id: i64,
 ) -> Result<Reply<Shipment>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(
         delivery::shipper_reschedule(&state.db, customer_id, &tracking_number, slot_id).await,
     )
@@ -621,6 +642,11 @@ pub fn notification_text(n: &crate::notifications::Notification, t: &crate::i18n
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_names_are_the_serde_names() {
+        crate::domain::assert_serde_names(ShipmentSort::as_str, ShipmentSort::parse);
+    }
 
     /// The document's literals are the rules' constants.
     #[cfg(feature = "ssr")]

@@ -6,7 +6,7 @@ use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::addresses::{list_addresses, Address};
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{field_error, form_error, Field, FormError};
+use crate::ui::{field_error, form_error, invalid, Field, FormError, Loaded};
 
 pub use crate::domain::{kg, money};
 
@@ -61,17 +61,18 @@ fn AddressSelect(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let error_id = format!("{id}-error");
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
             <label for=id>{move || label(i18n.get())}</label>
-            <select id=id name=name>
+            <select id=id name=name aria-describedby=error_id.clone() aria-invalid=invalid(error)>
                 {addresses.into_iter().map(|a| view! {
                     <option value=a.id.to_string()>
                         {format!("{} · {} {}", a.name, a.postcode, a.city)}
                     </option>
                 }).collect_view()}
             </select>
-            <p class="field-error">{move || error.get()}</p>
+            <p class="field-error" id=error_id aria-live="polite">{move || error.get()}</p>
         </div>
     }
 }
@@ -91,63 +92,62 @@ fn QuoteForm() -> impl IntoView {
                 error=field_error(value, error) />
         }
     };
+    let form = move |list: Vec<Address>| {
+        if list.is_empty() {
+            return view! {
+                <p class="card" data-testid="quote-needs-addresses">
+                    {t!(i18n, quote_need_addresses)} " "
+                    <a href="/addresses">{t!(i18n, nav_addresses)}</a>
+                </p>
+            }
+            .into_any();
+        }
+        let recipients = {
+            // Preselect a different recipient than sender when there is one.
+            let mut l = list.clone();
+            if l.len() > 1 {
+                l.rotate_left(1);
+            }
+            l
+        };
+        view! {
+            <ActionForm action=action attr:novalidate="true" attr:class="card">
+                <FormError message=form_error(value) />
+                <div class="grid-2 tight">
+                    <AddressSelect name="form[sender_id]" id="f-sender" label=|t| t.quote_sender addresses=list
+                        error=field_error(value, "sender_id") />
+                    <AddressSelect name="form[recipient_id]" id="f-recipient" label=|t| t.quote_recipient addresses=recipients
+                        error=field_error(value, "recipient_id") />
+                </div>
+                <fieldset>
+                    <legend>{t!(i18n, quote_parcel)}</legend>
+                    <div class="grid-4">
+                        {num("form[weight_kg]", |t| t.field_weight_kg, "parcels[0].weight_g")}
+                        {num("form[length_cm]", |t| t.field_length_cm, "parcels[0].length_cm")}
+                        {num("form[width_cm]", |t| t.field_width_cm, "parcels[0].width_cm")}
+                        {num("form[height_cm]", |t| t.field_height_cm, "parcels[0].height_cm")}
+                    </div>
+                    <Field name="form[contents]" required=true maxlength=200
+                        label=Signal::derive(move || i18n.get().field_contents)
+                        error=field_error(value, "parcels[0].contents") />
+                    <Field name="form[declared_value]"
+                        label=Signal::derive(move || i18n.get().field_declared_value)
+                        error=field_error(value, "parcels[0].declared_value") />
+                    <label class="check">
+                        <input type="checkbox" name="form[insure]" value="on" />
+                        {t!(i18n, field_insure)}
+                    </label>
+                </fieldset>
+                <button type="submit" class="button button-primary button-block" data-testid="quote-submit"
+                    disabled=move || action.pending().get()>
+                    {t!(i18n, quote_button)}
+                </button>
+            </ActionForm>
+        }
+        .into_any()
+    };
     view! {
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                {move || Suspend::new(async move {
-                    addresses.await.map(|list| {
-                        if list.is_empty() {
-                            return view! {
-                                <p class="card" data-testid="quote-needs-addresses">
-                                    {t!(i18n, quote_need_addresses)} " "
-                                    <a href="/addresses">{t!(i18n, nav_addresses)}</a>
-                                </p>
-                            }.into_any();
-                        }
-                        let recipients = {
-                            // Preselect a different recipient than sender when there is one.
-                            let mut l = list.clone();
-                            if l.len() > 1 { l.rotate_left(1); }
-                            l
-                        };
-                        view! {
-                            <ActionForm action=action attr:novalidate="true" attr:class="card">
-                                <FormError message=form_error(value) />
-                                <div class="grid-2 tight">
-                                    <AddressSelect name="form[sender_id]" id="f-sender" label=|t| t.quote_sender addresses=list
-                                        error=field_error(value, "sender_id") />
-                                    <AddressSelect name="form[recipient_id]" id="f-recipient" label=|t| t.quote_recipient addresses=recipients
-                                        error=field_error(value, "recipient_id") />
-                                </div>
-                                <fieldset>
-                                    <legend>{t!(i18n, quote_parcel)}</legend>
-                                    <div class="grid-4">
-                                        {num("form[weight_kg]", |t| t.field_weight_kg, "parcels[0].weight_g")}
-                                        {num("form[length_cm]", |t| t.field_length_cm, "parcels[0].length_cm")}
-                                        {num("form[width_cm]", |t| t.field_width_cm, "parcels[0].width_cm")}
-                                        {num("form[height_cm]", |t| t.field_height_cm, "parcels[0].height_cm")}
-                                    </div>
-                                    <Field name="form[contents]" required=true maxlength=200
-                                        label=Signal::derive(move || i18n.get().field_contents)
-                                        error=field_error(value, "parcels[0].contents") />
-                                    <Field name="form[declared_value]"
-                                        label=Signal::derive(move || i18n.get().field_declared_value)
-                                        error=field_error(value, "parcels[0].declared_value") />
-                                    <label class="check">
-                                        <input type="checkbox" name="form[insure]" value="on" />
-                                        {t!(i18n, field_insure)}
-                                    </label>
-                                </fieldset>
-                                <button type="submit" class="button button-primary button-block" data-testid="quote-submit"
-                                    disabled=move || action.pending().get()>
-                                    {t!(i18n, quote_button)}
-                                </button>
-                            </ActionForm>
-                        }.into_any()
-                    })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded resource=addresses children=form />
         <section aria-live="polite">
             {move || match value.get() {
                 Some(Ok(Ok(q))) => view! { <QuoteOptions quote=q /> }.into_any(),

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::addresses::service::{parse as parse_address, ParsedAddress};
 use crate::domain::{Dimensions, Side, Weight};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::platform::gazetteer::{distance_m, Gazetteer};
 use crate::platform::now_ms;
 
@@ -103,12 +103,15 @@ pub fn parse_shipment(req: &QuoteRequest) -> Result<ParsedShipment, AppError> {
             recipient,
             parcels,
         }),
-        _ => Err(AppError::Internal),
+        _ => Err(AppError::internal(
+            "shipment checks passed with a part missing",
+        )),
     }
 }
 
 /// Every service level's price for this customer's shipment: the rate card with the discount
 /// of the customer's current tier.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn quote_for(
     db: &crate::platform::Db,
     customer_id: i64,
@@ -178,6 +181,7 @@ pub fn parse_scaled(input: &str, decimals: u32) -> Result<i64, FieldError> {
 }
 
 /// The quote page's one-parcel form, priced like the booking flow's draft.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn quote_saved(
     db: &crate::platform::Db,
     customer_id: i64,
@@ -199,11 +203,12 @@ pub async fn quote_saved(
     };
     check_draft(db, customer_id, &draft, DraftStage::Parcels)
         .await?
-        .ok_or(AppError::Internal)
+        .or_internal("a checked draft at the parcels stage")
 }
 
 /// Turns the booking flow's draft into a booking: saved addresses must be the caller's own,
 /// numbers are parsed without floats, and every problem is named at once.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub(crate) async fn draft_request(
     db: &crate::platform::Db,
     customer_id: i64,
@@ -288,6 +293,7 @@ pub(crate) async fn draft_request(
 }
 
 /// Checks the draft up to `stage`; from `Parcels` on, prices every service.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn check_draft(
     db: &crate::platform::Db,
     customer_id: i64,
@@ -302,6 +308,7 @@ pub async fn check_draft(
 }
 
 /// The booking a complete draft makes.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn resolve_draft(
     db: &crate::platform::Db,
     customer_id: i64,

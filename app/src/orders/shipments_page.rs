@@ -15,8 +15,9 @@ use super::{
 };
 use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
+use crate::error::Reply;
 use crate::i18n::use_i18n;
-use crate::ui::{format_date, FormError};
+use crate::ui::{format_date, FormError, Loaded};
 
 fn query_from(params: &ParamsMap) -> ShipmentQuery {
     let get = |k: &str| params.get(k).filter(|v| !v.trim().is_empty());
@@ -26,11 +27,7 @@ fn query_from(params: &ParamsMap) -> ShipmentQuery {
         service: get("service"),
         from: get("from"),
         to: get("to"),
-        sort: get("sort").and_then(|s| match s.as_str() {
-            "oldest" => Some(ShipmentSort::Oldest),
-            "newest" => Some(ShipmentSort::Newest),
-            _ => None,
-        }),
+        sort: get("sort").and_then(|s| ShipmentSort::parse(&s)),
         cursor: get("cursor"),
         limit: None,
     }
@@ -51,7 +48,7 @@ fn href(query: &ShipmentQuery, cursor: Option<&str>) -> String {
     add("to", query.to.as_deref());
     add(
         "sort",
-        (query.sort == Some(ShipmentSort::Oldest)).then_some("oldest"),
+        (query.sort == Some(ShipmentSort::Oldest)).then_some(ShipmentSort::Oldest.as_str()),
     );
     add("cursor", cursor);
     if parts.is_empty() {
@@ -95,38 +92,37 @@ fn ShipmentList() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(query_from));
     let page = Resource::new(move || query.get(), list_shipments);
+    // A refused filter (a bad date) is the form's to show; any other error is `Loaded`'s page.
+    // (`super::ShipmentPage` is the list's type, not this file's page component.)
+    let results = move |reply: Reply<super::ShipmentPage>| {
+        let q = query.get_untracked();
+        match reply {
+            Err(e) => view! {
+                <FormError message=Signal::derive(move || Some(e.message(i18n.locale.get()))) />
+            }.into_any(),
+            Ok(page) if page.shipments.is_empty() => view! {
+                <p class="card muted" data-testid="shipments-empty">
+                    {if q == ShipmentQuery::default() { t!(i18n, shipments_none)().into_any() } else { t!(i18n, shipments_no_match)().into_any() }}
+                </p>
+            }.into_any(),
+            Ok(page) => {
+                let next = page.next_cursor.clone().map(|c| href(&q, Some(&c)));
+                let first = q.cursor.is_some().then(|| href(&q, None));
+                view! {
+                    <ul class="shipment-list" data-testid="shipment-list">
+                        {page.shipments.into_iter().map(|s| view! { <ShipmentRow s=s /> }).collect_view()}
+                    </ul>
+                    <nav class="pager" aria-label=move || i18n.get().shipments_pages>
+                        {first.map(|h| view! { <a class="button button-secondary" href=h>{t!(i18n, shipments_first_page)}</a> })}
+                        {next.map(|h| view! { <a class="button button-secondary" href=h data-testid="next-page">{t!(i18n, shipments_next_page)}</a> })}
+                    </nav>
+                }.into_any()
+            }
+        }
+    };
     view! {
         <Filters query=query />
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                {move || Suspend::new(async move {
-                    let q = query.get_untracked();
-                    page.await.map(|reply| match reply {
-                        Err(e) => view! {
-                            <FormError message=Signal::derive(move || Some(e.message(i18n.locale.get()))) />
-                        }.into_any(),
-                        Ok(page) if page.shipments.is_empty() => view! {
-                            <p class="card muted" data-testid="shipments-empty">
-                                {if q == ShipmentQuery::default() { t!(i18n, shipments_none)().into_any() } else { t!(i18n, shipments_no_match)().into_any() }}
-                            </p>
-                        }.into_any(),
-                        Ok(page) => {
-                            let next = page.next_cursor.clone().map(|c| href(&q, Some(&c)));
-                            let first = q.cursor.is_some().then(|| href(&q, None));
-                            view! {
-                                <ul class="shipment-list" data-testid="shipment-list">
-                                    {page.shipments.into_iter().map(|s| view! { <ShipmentRow s=s /> }).collect_view()}
-                                </ul>
-                                <nav class="pager" aria-label=move || i18n.get().shipments_pages>
-                                    {first.map(|h| view! { <a class="button button-secondary" href=h>{t!(i18n, shipments_first_page)}</a> })}
-                                    {next.map(|h| view! { <a class="button button-secondary" href=h data-testid="next-page">{t!(i18n, shipments_next_page)}</a> })}
-                                </nav>
-                            }.into_any()
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded resource=page children=results />
     }
 }
 
@@ -239,13 +235,9 @@ fn ShipmentDetail() -> impl IntoView {
     let shipment = Resource::new(move || tn.get(), get_shipment);
     view! {
         <p><a href="/shipments">{t!(i18n, shipment_back)}</a></p>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            <ErrorBoundary fallback=|_| view! { <crate::ui::errors::NotFound /> }>
-                {move || Suspend::new(async move {
-                    shipment.await.map(|s| view! { <ShipmentView s=s reload=move || shipment.refetch() /> })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Loaded resource=shipment let:s>
+            <ShipmentView s=s reload=move || shipment.refetch() />
+        </Loaded>
     }
 }
 

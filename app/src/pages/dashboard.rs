@@ -5,7 +5,7 @@ use crate::accounts::pages::RequireRole;
 use crate::accounts::{Role, User};
 use crate::i18n::{fill, use_i18n};
 use crate::notifications::MessageText;
-use crate::pages::home::TrackBox;
+use crate::tracking::track_page::TrackBox;
 use crate::ui::format_date;
 
 #[component]

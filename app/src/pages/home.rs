@@ -2,34 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::i18n::use_i18n;
-
-/// The track box: a GET form, so it works before the wasm loads and the URL can be shared.
-#[component]
-pub fn TrackBox(#[prop(optional, into)] initial: String) -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <form class="track-box" method="get" action="/track" role="search">
-            <label for="track-q">{t!(i18n, track_label)}</label>
-            <div class="track-row">
-                <input
-                    id="track-q"
-                    name="q"
-                    type="search"
-                    inputmode="text"
-                    autocapitalize="characters"
-                    autocomplete="off"
-                    spellcheck="false"
-                    required
-                    value=initial
-                    placeholder=t!(i18n, track_placeholder)
-                    aria-describedby="track-hint"
-                />
-                <button type="submit" class="button button-primary">{t!(i18n, track_button)}</button>
-            </div>
-            <p class="hint" id="track-hint">{t!(i18n, track_hint)}</p>
-        </form>
-    }
-}
+use crate::tracking::track_page::TrackBox;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

@@ -1,6 +1,5 @@
 pub mod dashboard;
 pub mod home;
-pub mod track;
 
 /// Stands in, in the browser build, for a page the server serves without the app's wasm: a
 /// client-side navigation to it loads the page from the server.

@@ -7,7 +7,8 @@ use std::time::Duration;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum DbKind {
     Sqlite,
     Postgres,
@@ -15,10 +16,7 @@ pub enum DbKind {
 
 impl DbKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            DbKind::Sqlite => "sqlite",
-            DbKind::Postgres => "postgres",
-        }
+        self.into()
     }
 }
 
@@ -254,7 +252,13 @@ async fn listen(url: &str) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::like_contains;
+    use super::{like_contains, DbKind};
+
+    #[test]
+    fn backends_keep_their_names() {
+        assert_eq!(DbKind::Sqlite.as_str(), "sqlite");
+        assert_eq!(DbKind::Postgres.as_str(), "postgres");
+    }
 
     #[test]
     fn like_patterns_escape_the_texts_own_wildcards() {

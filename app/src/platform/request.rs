@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::ConnectInfo;
 use http::{header, HeaderMap, HeaderValue};
 
-use crate::error::{AppError, Reply};
+use crate::error::{AppError, OrInternal, Reply};
 
 use super::AppState;
 
@@ -94,9 +94,21 @@ pub fn clear_session_cookie(secure: bool) -> HeaderValue {
 /// Inside a server function: the shared state and the request.
 pub fn server_fn_context() -> Result<(AppState, http::request::Parts), AppError> {
     use leptos::prelude::use_context;
-    let state = use_context::<AppState>().ok_or(AppError::Internal)?;
-    let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+    let state = use_context::<AppState>().or_internal("the app state in context")?;
+    let parts = use_context::<http::request::Parts>().or_internal("the request in context")?;
     Ok((state, parts))
+}
+
+/// Inside a server function: the shared state and what `E` reads from the request, as a REST
+/// handler would take it (the caller's role: `accounts::callers`). An error is the call's
+/// status, as `respond` sets it.
+pub async fn caller<E>() -> Result<(AppState, E), AppError>
+where
+    E: axum::extract::FromRequestParts<AppState, Rejection = AppError>,
+{
+    let (state, mut parts) = respond(server_fn_context())?;
+    let extracted = respond(E::from_request_parts(&mut parts, &state).await)?;
+    Ok((state, extracted))
 }
 
 /// Inside a server function: sets the HTTP status of an error, so callers that are not the

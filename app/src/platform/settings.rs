@@ -1,4 +1,6 @@
-//! Runtime configuration, all from environment variables with defaults (listed in README.md).
+//! Runtime configuration, all from environment variables with defaults: `Vars` declares each
+//! variable and its default once (README.md's table is checked against it), and `Settings` is the
+//! typed result the rest of the code reads.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -88,43 +90,102 @@ pub struct Settings {
     pub shutdown_grace: Duration,
 }
 
+/// Every variable the settings are read from, each with its default: the one place either is
+/// written (README.md's table is checked against it). Values stay text here and
+/// `Settings::from_vars` parses them, so a bad value's error names its variable, as it always has.
+#[derive(clap::Args)]
+struct Vars {
+    #[arg(long, env = "PARCELPORT_ADDR")]
+    parcelport_addr: Option<String>,
+    /// cargo-leptos sets it for the server it starts; `PARCELPORT_ADDR` wins over it.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    leptos_site_addr: String,
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/parcelport.db"
+    )]
+    database_url: String,
+    #[arg(long, env = "SESSION_TTL_HOURS", default_value = "168")]
+    session_ttl_hours: String,
+    #[arg(long, env = "API_TOKEN_TTL_DAYS", default_value = "90")]
+    api_token_ttl_days: String,
+    #[arg(long, env = "SESSION_IDLE_STAFF_MINUTES", default_value = "30")]
+    session_idle_staff_minutes: String,
+    #[arg(long, env = "SESSION_IDLE_CUSTOMER_MINUTES", default_value = "720")]
+    session_idle_customer_minutes: String,
+    #[arg(long, env = "CARRIER_TOKEN_TTL_DAYS", default_value = "365")]
+    carrier_token_ttl_days: String,
+    #[arg(long, env = "COOKIE_SECURE", default_value = "false")]
+    cookie_secure: String,
+    #[arg(long, env = "PUBLIC_ORIGINS")]
+    public_origins: Option<String>,
+    #[arg(long, env = "TRUST_PROXY", default_value = "false")]
+    trust_proxy: String,
+    #[arg(long, env = "SIGN_IN_RATE_LIMIT", default_value = "10")]
+    sign_in_rate_limit: String,
+    #[arg(long, env = "SIGN_UP_RATE_LIMIT", default_value = "20")]
+    sign_up_rate_limit: String,
+    #[arg(long, env = "TRACK_LOOKUP_LIMIT", default_value = "300")]
+    track_lookup_limit: String,
+    #[arg(long, env = "RATE_LIMIT_WINDOW_SECS", default_value = "900")]
+    rate_limit_window_secs: String,
+    #[arg(long, env = "UPLOADS_PER_DAY", default_value = "100")]
+    uploads_per_day: String,
+    #[arg(long, env = "UPLOAD_MB_PER_DAY", default_value = "200")]
+    upload_mb_per_day: String,
+    #[arg(long, env = "COMPLAINTS_PER_DAY", default_value = "20")]
+    complaints_per_day: String,
+    #[arg(long, env = "STREAMS_PER_CLIENT", default_value = "10")]
+    streams_per_client: String,
+    #[arg(long, env = "DEMO_DATA", default_value = "false")]
+    demo_data: String,
+    #[arg(long, env = "SIMULATOR_SPEED", default_value = "60")]
+    simulator_speed: String,
+    #[arg(long, env = "SMTP_URL")]
+    smtp_url: Option<String>,
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Parcelport <no-reply@parcelport.test>"
+    )]
+    mail_from: String,
+    #[arg(
+        long,
+        env = "MAP_TILE_URL",
+        default_value = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    )]
+    map_tile_url: String,
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+    public_url: String,
+    #[arg(long, env = "NOTIFY_POLL_MS", default_value = "1000")]
+    notify_poll_ms: String,
+    #[arg(long, env = "NOTIFY_RETRY_BASE_MS", default_value = "30000")]
+    notify_retry_base_ms: String,
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value = "false")]
+    webhook_allow_private: String,
+    #[arg(long, env = "DELAY_SWEEP_SECS", default_value = "60")]
+    delay_sweep_secs: String,
+    #[arg(long, env = "UPLOAD_DIR", default_value = "data/uploads")]
+    upload_dir: String,
+    #[arg(
+        long,
+        env = "RETURN_WINDOW_DAYS",
+        default_value_t = DEFAULT_RETURN_WINDOW_DAYS.to_string()
+    )]
+    return_window_days: String,
+    #[arg(long, env = "TIER_RECOMPUTE_AT", default_value = "02:00")]
+    tier_recompute_at: String,
+    #[arg(long, env = "REPORT_TIME_ZONE", default_value = "Asia/Shanghai")]
+    report_time_zone: String,
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value = "20")]
+    shutdown_grace_secs: String,
+}
+
 impl Default for Settings {
+    /// Every variable unset: the defaults `Vars` declares.
     fn default() -> Self {
-        Self {
-            listen_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
-            database_url: "sqlite://data/parcelport.db".into(),
-            session_ttl: Duration::from_secs(7 * 24 * 3600),
-            api_token_ttl: Duration::from_secs(90 * 24 * 3600),
-            session_idle_staff: Duration::from_secs(30 * 60),
-            session_idle_customer: Duration::from_secs(12 * 3600),
-            carrier_token_ttl: Duration::from_secs(365 * 24 * 3600),
-            cookie_secure: false,
-            public_origins: Vec::new(),
-            trust_proxy: false,
-            sign_in_limit: 10,
-            sign_up_limit: 20,
-            track_lookup_limit: 300,
-            rate_limit_window: Duration::from_secs(15 * 60),
-            uploads_per_day: 100,
-            upload_bytes_per_day: 200 * MB,
-            complaints_per_day: 20,
-            streams_per_client: 10,
-            demo_data: false,
-            simulator_speed: 60,
-            smtp_url: None,
-            mail_from: "Parcelport <no-reply@parcelport.test>".into(),
-            map_tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
-            public_url: "http://127.0.0.1:3000".into(),
-            notify_poll: Duration::from_millis(1000),
-            notify_retry_base: Duration::from_secs(30),
-            webhook_allow_private: false,
-            delay_sweep: Duration::from_secs(60),
-            upload_dir: "data/uploads".into(),
-            return_window_days: DEFAULT_RETURN_WINDOW_DAYS,
-            tier_recompute_at: Some(2 * 60),
-            report_time_zone: "Asia/Shanghai".into(),
-            shutdown_grace: Duration::from_secs(20),
-        }
+        Self::from_lookup(|_| None).expect("the declared defaults are valid settings")
     }
 }
 
@@ -136,6 +197,17 @@ const MB: u64 = 1024 * 1024;
 pub struct SettingsError {
     pub name: &'static str,
     pub reason: String,
+}
+
+/// `v` (surrounding spaces aside) as a `T`, or an error naming the variable it came from.
+fn parse<T: std::str::FromStr>(name: &'static str, v: &str) -> Result<T, SettingsError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.trim().parse().map_err(|e: T::Err| SettingsError {
+        name,
+        reason: format!("{v:?}: {e}"),
+    })
 }
 
 impl Settings {
@@ -150,31 +222,44 @@ impl Settings {
     }
 
     /// Reads through `lookup` so tests can supply variables without touching the process env.
+    /// A variable that is unset, blank or not Unicode (for `from_env`) takes its default.
+    ///
+    /// clap is handed `--name=value` for each variable `lookup` gives and never reads the
+    /// process env itself: `env` took a copy of it when the arguments were built, dropped here.
+    /// So `from_env` and the tests take one path, and a blank variable means its default (clap
+    /// would take an empty one as the value).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let d = Settings::default();
-        let get = |k: &'static str| lookup(k).filter(|v| !v.trim().is_empty());
-        fn parse<T: std::str::FromStr>(
-            name: &'static str,
-            v: Option<String>,
-            default: T,
-        ) -> Result<T, SettingsError>
-        where
-            T::Err: std::fmt::Display,
-        {
-            match v {
-                None => Ok(default),
-                Some(v) => v.trim().parse().map_err(|e: T::Err| SettingsError {
-                    name,
-                    reason: format!("{v:?}: {e}"),
-                }),
-            }
-        }
+        let mut flags = Vec::new();
+        let command = <Vars as clap::Args>::augment_args(clap::Command::new("parcelport"))
+            .mut_args(|arg| {
+                if let (Some(name), Some(long)) =
+                    (arg.get_env().and_then(|n| n.to_str()), arg.get_long())
+                {
+                    flags.push((name.to_string(), long.to_string()));
+                }
+                arg.env(None::<&'static str>)
+            });
+        // `--name=value`, so a value starting with `-` is still taken as the value.
+        let args = flags.iter().filter_map(|(name, long)| {
+            lookup(name.as_str())
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| format!("--{long}={v}"))
+        });
+        let matches = command
+            .try_get_matches_from(std::iter::once("parcelport".to_string()).chain(args))
+            .expect("every argument is an optional string passed as --name=value");
+        let vars = <Vars as clap::FromArgMatches>::from_arg_matches(&matches)
+            .expect("the matches come from the command Vars built");
+        Self::from_vars(vars)
+    }
+
+    /// The typed settings from the variables' text, checked.
+    fn from_vars(v: Vars) -> Result<Self, SettingsError> {
         let listen_addr = parse(
             "PARCELPORT_ADDR",
-            get("PARCELPORT_ADDR").or_else(|| get("LEPTOS_SITE_ADDR")),
-            d.listen_addr,
+            v.parcelport_addr.as_deref().unwrap_or(&v.leptos_site_addr),
         )?;
-        let database_url = get("DATABASE_URL").unwrap_or(d.database_url);
+        let database_url = v.database_url;
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
@@ -188,32 +273,26 @@ impl Settings {
             listen_addr,
             database_url,
             session_ttl: Duration::from_secs(
-                parse::<u64>("SESSION_TTL_HOURS", get("SESSION_TTL_HOURS"), 168)? * 3600,
+                parse::<u64>("SESSION_TTL_HOURS", &v.session_ttl_hours)? * 3600,
             ),
             api_token_ttl: Duration::from_secs(
-                parse::<u64>("API_TOKEN_TTL_DAYS", get("API_TOKEN_TTL_DAYS"), 90)? * 24 * 3600,
+                parse::<u64>("API_TOKEN_TTL_DAYS", &v.api_token_ttl_days)? * 24 * 3600,
             ),
             session_idle_staff: Duration::from_secs(
-                parse::<u64>(
-                    "SESSION_IDLE_STAFF_MINUTES",
-                    get("SESSION_IDLE_STAFF_MINUTES"),
-                    30,
-                )? * 60,
+                parse::<u64>("SESSION_IDLE_STAFF_MINUTES", &v.session_idle_staff_minutes)? * 60,
             ),
             session_idle_customer: Duration::from_secs(
                 parse::<u64>(
                     "SESSION_IDLE_CUSTOMER_MINUTES",
-                    get("SESSION_IDLE_CUSTOMER_MINUTES"),
-                    720,
+                    &v.session_idle_customer_minutes,
                 )? * 60,
             ),
             carrier_token_ttl: Duration::from_secs(
-                parse::<u64>("CARRIER_TOKEN_TTL_DAYS", get("CARRIER_TOKEN_TTL_DAYS"), 365)?
-                    * 24
-                    * 3600,
+                parse::<u64>("CARRIER_TOKEN_TTL_DAYS", &v.carrier_token_ttl_days)? * 24 * 3600,
             ),
-            cookie_secure: parse("COOKIE_SECURE", get("COOKIE_SECURE"), d.cookie_secure)?,
-            public_origins: get("PUBLIC_ORIGINS")
+            cookie_secure: parse("COOKIE_SECURE", &v.cookie_secure)?,
+            public_origins: v
+                .public_origins
                 .map(|v| {
                     v.split(',')
                         .map(|o| o.trim().trim_end_matches('/').to_string())
@@ -221,104 +300,44 @@ impl Settings {
                         .collect()
                 })
                 .unwrap_or_default(),
-            trust_proxy: parse("TRUST_PROXY", get("TRUST_PROXY"), d.trust_proxy)?,
-            sign_in_limit: parse(
-                "SIGN_IN_RATE_LIMIT",
-                get("SIGN_IN_RATE_LIMIT"),
-                d.sign_in_limit,
-            )?,
-            sign_up_limit: parse(
-                "SIGN_UP_RATE_LIMIT",
-                get("SIGN_UP_RATE_LIMIT"),
-                d.sign_up_limit,
-            )?,
-            track_lookup_limit: parse(
-                "TRACK_LOOKUP_LIMIT",
-                get("TRACK_LOOKUP_LIMIT"),
-                d.track_lookup_limit,
-            )?,
+            trust_proxy: parse("TRUST_PROXY", &v.trust_proxy)?,
+            sign_in_limit: parse("SIGN_IN_RATE_LIMIT", &v.sign_in_rate_limit)?,
+            sign_up_limit: parse("SIGN_UP_RATE_LIMIT", &v.sign_up_rate_limit)?,
+            track_lookup_limit: parse("TRACK_LOOKUP_LIMIT", &v.track_lookup_limit)?,
             rate_limit_window: Duration::from_secs(parse(
                 "RATE_LIMIT_WINDOW_SECS",
-                get("RATE_LIMIT_WINDOW_SECS"),
-                d.rate_limit_window.as_secs(),
+                &v.rate_limit_window_secs,
             )?),
-            uploads_per_day: parse("UPLOADS_PER_DAY", get("UPLOADS_PER_DAY"), d.uploads_per_day)?,
-            upload_bytes_per_day: parse::<u64>(
-                "UPLOAD_MB_PER_DAY",
-                get("UPLOAD_MB_PER_DAY"),
-                d.upload_bytes_per_day / MB,
-            )?
-            .saturating_mul(MB),
-            complaints_per_day: parse(
-                "COMPLAINTS_PER_DAY",
-                get("COMPLAINTS_PER_DAY"),
-                d.complaints_per_day,
-            )?,
-            streams_per_client: parse(
-                "STREAMS_PER_CLIENT",
-                get("STREAMS_PER_CLIENT"),
-                d.streams_per_client,
-            )?,
-            demo_data: parse("DEMO_DATA", get("DEMO_DATA"), d.demo_data)?,
-            simulator_speed: parse("SIMULATOR_SPEED", get("SIMULATOR_SPEED"), d.simulator_speed)?,
-            smtp_url: get("SMTP_URL"),
-            mail_from: get("MAIL_FROM").unwrap_or(d.mail_from),
-            map_tile_url: get("MAP_TILE_URL").unwrap_or(d.map_tile_url),
-            public_url: get("PUBLIC_URL")
-                .map(|u| u.trim().trim_end_matches('/').to_string())
-                .unwrap_or(d.public_url),
-            notify_poll: Duration::from_millis(parse(
-                "NOTIFY_POLL_MS",
-                get("NOTIFY_POLL_MS"),
-                1000,
-            )?),
+            uploads_per_day: parse("UPLOADS_PER_DAY", &v.uploads_per_day)?,
+            upload_bytes_per_day: parse::<u64>("UPLOAD_MB_PER_DAY", &v.upload_mb_per_day)?
+                .saturating_mul(MB),
+            complaints_per_day: parse("COMPLAINTS_PER_DAY", &v.complaints_per_day)?,
+            streams_per_client: parse("STREAMS_PER_CLIENT", &v.streams_per_client)?,
+            demo_data: parse("DEMO_DATA", &v.demo_data)?,
+            simulator_speed: parse("SIMULATOR_SPEED", &v.simulator_speed)?,
+            smtp_url: v.smtp_url,
+            mail_from: v.mail_from,
+            map_tile_url: v.map_tile_url,
+            public_url: v.public_url.trim().trim_end_matches('/').to_string(),
+            notify_poll: Duration::from_millis(parse("NOTIFY_POLL_MS", &v.notify_poll_ms)?),
             notify_retry_base: Duration::from_millis(parse(
                 "NOTIFY_RETRY_BASE_MS",
-                get("NOTIFY_RETRY_BASE_MS"),
-                30_000,
+                &v.notify_retry_base_ms,
             )?),
-            webhook_allow_private: parse(
-                "WEBHOOK_ALLOW_PRIVATE",
-                get("WEBHOOK_ALLOW_PRIVATE"),
-                d.webhook_allow_private,
-            )?,
-            delay_sweep: Duration::from_secs(parse(
-                "DELAY_SWEEP_SECS",
-                get("DELAY_SWEEP_SECS"),
-                60,
-            )?),
-            upload_dir: get("UPLOAD_DIR")
-                .filter(|d| !d.trim().is_empty())
-                .map(Into::into)
-                .unwrap_or(d.upload_dir),
-            return_window_days: parse(
-                "RETURN_WINDOW_DAYS",
-                get("RETURN_WINDOW_DAYS"),
-                d.return_window_days,
-            )?,
-            tier_recompute_at: match get("TIER_RECOMPUTE_AT") {
-                None => d.tier_recompute_at,
-                Some(v) => minute_of_day(&v).map_err(|reason| SettingsError {
+            webhook_allow_private: parse("WEBHOOK_ALLOW_PRIVATE", &v.webhook_allow_private)?,
+            delay_sweep: Duration::from_secs(parse("DELAY_SWEEP_SECS", &v.delay_sweep_secs)?),
+            upload_dir: v.upload_dir.into(),
+            return_window_days: parse("RETURN_WINDOW_DAYS", &v.return_window_days)?,
+            tier_recompute_at: minute_of_day(&v.tier_recompute_at).map_err(|reason| {
+                SettingsError {
                     name: "TIER_RECOMPUTE_AT",
                     reason,
-                })?,
-            },
-            report_time_zone: match get("REPORT_TIME_ZONE") {
-                None => d.report_time_zone,
-                Some(v) => match jiff::tz::TimeZone::get(v.trim()) {
-                    Ok(_) => v.trim().to_string(),
-                    Err(e) => {
-                        return Err(SettingsError {
-                            name: "REPORT_TIME_ZONE",
-                            reason: format!("{v:?}: {e}"),
-                        })
-                    }
-                },
-            },
+                }
+            })?,
+            report_time_zone: time_zone(&v.report_time_zone)?,
             shutdown_grace: Duration::from_secs(parse(
                 "SHUTDOWN_GRACE_SECS",
-                get("SHUTDOWN_GRACE_SECS"),
-                d.shutdown_grace.as_secs(),
+                &v.shutdown_grace_secs,
             )?),
         })
     }
@@ -327,6 +346,16 @@ impl Settings {
     pub fn report_tz(&self) -> jiff::tz::TimeZone {
         jiff::tz::TimeZone::get(&self.report_time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
     }
+}
+
+/// An IANA time zone's name, checked.
+fn time_zone(v: &str) -> Result<String, SettingsError> {
+    jiff::tz::TimeZone::get(v.trim())
+        .map(|_| v.trim().to_string())
+        .map_err(|e| SettingsError {
+            name: "REPORT_TIME_ZONE",
+            reason: format!("{v:?}: {e}"),
+        })
 }
 
 /// `HH:MM` as minutes after midnight, or `None` for `off`.
@@ -346,7 +375,105 @@ fn minute_of_day(v: &str) -> Result<Option<u32>, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+
+    /// The variables `Vars` declares, each with its default (`None`: it has none).
+    fn declared() -> BTreeMap<String, Option<String>> {
+        <Vars as clap::Args>::augment_args(clap::Command::new("parcelport"))
+            .get_arguments()
+            .filter_map(|arg| {
+                let name = arg.get_env()?.to_str()?.to_string();
+                let default = arg.get_default_values().first();
+                Some((name, default.map(|d| d.to_string_lossy().into_owned())))
+            })
+            .collect()
+    }
+
+    /// README.md's settings table (the first table under "## Configuration"): each variable
+    /// with the default its second column starts with, a `code` span (`None` for "(none...").
+    fn documented() -> Vec<(String, Option<String>)> {
+        let readme = include_str!("../../../README.md");
+        let (_, section) = readme
+            .split_once("\n## Configuration\n")
+            .expect("README.md has a Configuration section");
+        let rows = section
+            .lines()
+            .skip_while(|line| !line.starts_with("| variable | default |"))
+            .skip(2)
+            .take_while(|line| line.starts_with('|'));
+        rows.map(|row| {
+            let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+            let name = cells[0].strip_prefix('`').and_then(|n| n.strip_suffix('`'));
+            let name = name.unwrap_or_else(|| panic!("one `VARIABLE` per row: {row}"));
+            let default = if cells[1].starts_with("(none") {
+                None
+            } else {
+                let value = cells[1].strip_prefix('`').and_then(|d| d.split_once('`'));
+                let value = value.unwrap_or_else(|| panic!("a `default` or (none): {row}"));
+                Some(value.0.to_string())
+            };
+            (name.to_string(), default)
+        })
+        .collect()
+    }
+
+    #[test]
+    fn the_readme_lists_every_variable_with_its_default() {
+        let documented = documented();
+        let listed: BTreeMap<_, _> = documented.iter().cloned().collect();
+        assert_eq!(listed.len(), documented.len(), "a variable listed twice");
+        assert_eq!(listed, declared());
+    }
+
+    #[test]
+    fn every_default_is_the_one_it_was() {
+        let s = Settings::default();
+        assert_eq!(s.listen_addr, SocketAddr::from(([127, 0, 0, 1], 3000)));
+        assert_eq!(s.database_url, "sqlite://data/parcelport.db");
+        assert_eq!(s.api_token_ttl, Duration::from_secs(90 * 24 * 3600));
+        assert!(!s.cookie_secure);
+        assert!(!s.trust_proxy);
+        assert!(!s.webhook_allow_private);
+        assert!(s.public_origins.is_empty());
+        assert_eq!((s.sign_in_limit, s.sign_up_limit), (10, 20));
+        assert_eq!(s.track_lookup_limit, 300);
+        assert_eq!(s.rate_limit_window, Duration::from_secs(15 * 60));
+        assert_eq!(s.simulator_speed, 60);
+        assert_eq!(s.smtp_url, None);
+        assert_eq!(s.mail_from, "Parcelport <no-reply@parcelport.test>");
+        assert_eq!(
+            s.map_tile_url,
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        );
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+        assert_eq!(s.notify_poll, Duration::from_millis(1000));
+        assert_eq!(s.notify_retry_base, Duration::from_secs(30));
+        assert_eq!(s.delay_sweep, Duration::from_secs(60));
+        assert_eq!(s.upload_dir, std::path::PathBuf::from("data/uploads"));
+        assert_eq!(s.return_window_days, DEFAULT_RETURN_WINDOW_DAYS);
+        assert_eq!(s.report_time_zone, "Asia/Shanghai");
+    }
+
+    #[test]
+    fn blank_variables_take_the_default_and_values_reach_the_parser_whole() {
+        let s = Settings::from_lookup(|_| Some(" ".into())).unwrap();
+        assert_eq!(s.listen_addr.port(), 3000);
+        assert_eq!(s.shutdown_grace, Duration::from_secs(20));
+
+        let s = Settings::from_lookup(|k| match k {
+            "PARCELPORT_ADDR" => Some("0.0.0.0:9000".into()),
+            "LEPTOS_SITE_ADDR" => Some("0.0.0.0:8080".into()),
+            "DATABASE_URL" => Some("postgres://pp@db/pp?sslmode=require&a=b".into()),
+            "SMTP_URL" => Some("--help".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.listen_addr.port(), 9000);
+        assert_eq!(s.database_url, "postgres://pp@db/pp?sslmode=require&a=b");
+        assert_eq!(s.smtp_url.as_deref(), Some("--help"));
+    }
 
     #[test]
     fn defaults_apply_when_nothing_is_set() {

@@ -5,10 +5,8 @@
 
 use std::path::Path;
 
-use sqlx::Row;
-
 use crate::domain::upload::{check_image, ImageKind};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, OrInternal};
 use crate::platform::rate_limit::{self, Taken};
 use crate::platform::{now_ms, Db, Settings};
 
@@ -139,9 +137,13 @@ async fn store(
 ) -> Result<i64, AppError> {
     let (owner_kind, owner_id) = owner.parts();
     let name = format!("{owner_kind}-{owner_id}-{}", hex::encode(random_bytes()));
-    tokio::fs::create_dir_all(dir).await.map_err(io_error)?;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .or_internal("upload storage: create the directory")?;
     let path = dir.join(&name);
-    tokio::fs::write(&path, bytes).await.map_err(io_error)?;
+    tokio::fs::write(&path, bytes)
+        .await
+        .or_internal("upload storage: write the file")?;
     let recorded = record(db, owner, field, kind, bytes.len(), &name).await;
     if recorded.is_err() {
         let _ = tokio::fs::remove_file(&path).await;
@@ -225,6 +227,13 @@ pub async fn list(db: &Db, owner: Owner) -> Result<Vec<i64>, AppError> {
     .await?)
 }
 
+/// Where an upload's bytes are kept, and their type.
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    content_type: String,
+    stored_name: String,
+}
+
 /// One upload of `owner` with its bytes; another owner's is "not found".
 pub async fn read(
     db: &Db,
@@ -233,7 +242,7 @@ pub async fn read(
     id: i64,
 ) -> Result<(String, Vec<u8>), AppError> {
     let (owner_kind, owner_id) = owner.parts();
-    let row = sqlx::query(
+    let row: StoredRow = sqlx::query_as(
         "SELECT content_type, stored_name FROM uploads WHERE id = $1 AND owner_kind = $2 \
          AND owner_id = $3",
     )
@@ -243,11 +252,10 @@ pub async fn read(
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let (content_type, stored_name): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-    let bytes = tokio::fs::read(dir.join(stored_name))
+    let bytes = tokio::fs::read(dir.join(row.stored_name))
         .await
-        .map_err(io_error)?;
-    Ok((content_type, bytes))
+        .or_internal("upload storage: read the file")?;
+    Ok((row.content_type, bytes))
 }
 
 fn random_bytes() -> [u8; 16] {
@@ -255,9 +263,4 @@ fn random_bytes() -> [u8; 16] {
     let mut b = [0u8; 16];
     OsRng.fill_bytes(&mut b);
     b
-}
-
-fn io_error(e: std::io::Error) -> AppError {
-    tracing::error!("upload storage: {e}");
-    AppError::Internal
 }

@@ -158,9 +158,21 @@ pub fn net_promoter_score(scores: &[Nps]) -> Option<f64> {
 }
 
 /// What a customer may say about a delivery, beside the stars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RatingTag {
     OnTime,
     CourteousCourier,
@@ -173,32 +185,14 @@ pub enum RatingTag {
 }
 
 impl RatingTag {
-    pub const ALL: [RatingTag; 8] = [
-        RatingTag::OnTime,
-        RatingTag::CourteousCourier,
-        RatingTag::GoodPackaging,
-        RatingTag::EasyTracking,
-        RatingTag::Late,
-        RatingTag::Damaged,
-        RatingTag::Rude,
-        RatingTag::WrongPlace,
-    ];
+    pub const ALL: [RatingTag; 8] = crate::domain::all_variants!(RatingTag);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            RatingTag::OnTime => "on_time",
-            RatingTag::CourteousCourier => "courteous_courier",
-            RatingTag::GoodPackaging => "good_packaging",
-            RatingTag::EasyTracking => "easy_tracking",
-            RatingTag::Late => "late",
-            RatingTag::Damaged => "damaged",
-            RatingTag::Rude => "rude",
-            RatingTag::WrongPlace => "wrong_place",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn label(self, t: &Texts) -> &'static str {
@@ -315,6 +309,11 @@ pub async fn save_rating(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_names_are_the_serde_names() {
+        crate::domain::assert_serde_names(RatingTag::as_str, RatingTag::parse);
+    }
 
     #[test]
     fn scores_outside_their_scales_are_refused() {

@@ -9,7 +9,22 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::{load_rating, save_rating, Csat, LinkProof, Nps, RatingInput, RatingTag, RatingView};
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n};
-use crate::ui::{error_for, format_date, FormError};
+use crate::ui::{error_for, format_date, invalid, FormError, Loaded, TextArea};
+
+/// Why the shipment cannot be rated here, in the reader's words: the link's own reason where
+/// the link is at fault (expired, another shipment's).
+fn refusal(e: AppError) -> AnyView {
+    let i18n = use_i18n();
+    view! {
+        <p class="banner banner-error" data-testid="rate-error">
+            {move || match e.field_error("link") {
+                Some(f) => f.message(i18n.locale.get()),
+                None => e.message(i18n.locale.get()),
+            }}
+        </p>
+    }
+    .into_any()
+}
 
 #[component]
 pub fn RatePage() -> impl IntoView {
@@ -36,21 +51,9 @@ pub fn RatePage() -> impl IntoView {
     view! {
         <Title text=crate::ui::page_title(move || i18n.get().rate_title.to_string()) />
         <h1>{t!(i18n, rate_title)}</h1>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match view.await {
-                    Ok(v) => view! { <RatingForm initial=v proof=proof.get_untracked() /> }.into_any(),
-                    Err(e) => view! {
-                        <p class="banner banner-error" data-testid="rate-error">
-                            {move || match e.field_error("link") {
-                                Some(f) => f.message(i18n.locale.get()),
-                                None => e.message(i18n.locale.get()),
-                            }}
-                        </p>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=view refused=refusal let:v>
+            <RatingForm initial=v proof=proof.get_untracked() />
+        </Loaded>
     }
 }
 
@@ -148,7 +151,8 @@ fn RatingForm(initial: RatingView, proof: LinkProof) -> impl IntoView {
             <FormError message=form_error />
             <fieldset class="field" class:has-error=move || csat_error.get().is_some()>
                 <legend>{t!(i18n, rate_csat)}</legend>
-                <div class="stars" role="radiogroup" aria-label=move || i18n.get().rate_csat>
+                <div class="stars" role="radiogroup" aria-label=move || i18n.get().rate_csat
+                    aria-describedby="rate-csat-error" aria-invalid=invalid(csat_error)>
                     {(1u8..=5).map(|n| view! {
                         <button type="button" class="star" role="radio"
                             aria-checked=move || if csat.get() == Some(n) { "true" } else { "false" }
@@ -161,7 +165,7 @@ fn RatingForm(initial: RatingView, proof: LinkProof) -> impl IntoView {
                         </button>
                     }).collect_view()}
                 </div>
-                <p class="field-error" aria-live="polite">{move || csat_error.get()}</p>
+                <p class="field-error" id="rate-csat-error" aria-live="polite">{move || csat_error.get()}</p>
             </fieldset>
             <fieldset class="field">
                 <legend>{t!(i18n, rate_tags)}</legend>
@@ -180,14 +184,9 @@ fn RatingForm(initial: RatingView, proof: LinkProof) -> impl IntoView {
                     }).collect_view()}
                 </div>
             </fieldset>
-            <div class="field" class:has-error=move || comment_error.get().is_some()>
-                <label for="rate-comment">{t!(i18n, rate_comment)}</label>
-                <textarea id="rate-comment" rows="3" maxlength="1000"
-                    prop:value=move || comment.get()
-                    disabled=move || !current.with(|c| c.can_rate)
-                    on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
-                <p class="field-error" aria-live="polite">{move || comment_error.get()}</p>
-            </div>
+            <TextArea id="rate-comment" maxlength=1000 value=comment error=comment_error
+                disabled=Signal::derive(move || !current.with(|c| c.can_rate))
+                label=Signal::derive(move || i18n.get().rate_comment) />
             <fieldset class="field">
                 <legend>{t!(i18n, rate_nps)}</legend>
                 <div class="nps" role="radiogroup" aria-label=move || i18n.get().rate_nps>

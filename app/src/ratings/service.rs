@@ -1,14 +1,12 @@
 //! Storing ratings, and who may give one: the shipment's owner signed in, or anyone holding the
 //! signed link from the delivered notification.
 
-use sqlx::Row;
-
 use super::{editable, offers_complaint, LinkProof, Rating, RatingInput, RatingTag, RatingView};
 use super::{Csat, Nps, EDIT_WINDOW_MS, MAX_COMMENT_CHARS};
 use crate::accounts::service::require_customer;
 use crate::domain::ShipmentStatus;
 use crate::domain::{free_text, TrackingNumber};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::kpi_rollup::{Counted, Subject};
 use crate::platform::{links, now_ms, Db};
 
@@ -27,6 +25,7 @@ pub struct Access {
 }
 
 /// The rating page's signed link for a shipment: path and query.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn link(db: &Db, tracking_number: &str, now: i64) -> Result<String, AppError> {
     let key = links::key(db).await?;
     let exp = now + LINK_TTL_MS;
@@ -36,6 +35,7 @@ pub async fn link(db: &Db, tracking_number: &str, now: i64) -> Result<String, Ap
 
 /// The signed link, or else the owner's session. A bad or expired link is refused as such (so
 /// the page can say so); an unknown number or another customer's shipment is "not found".
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn authorize(
     db: &Db,
     headers: &http::HeaderMap,
@@ -59,6 +59,7 @@ pub async fn authorize(
 }
 
 /// The owner's access to one of its shipments (another's: "not found").
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn owner_access(
     db: &Db,
     customer_id: i64,
@@ -68,9 +69,19 @@ pub async fn owner_access(
     access(db, tn, Some(customer_id)).await
 }
 
+/// A shipment as a rating needs it.
+#[derive(sqlx::FromRow)]
+struct ShipmentRow {
+    id: i64,
+    customer_id: i64,
+    status: String,
+    sender_city: String,
+    recipient_city: String,
+}
+
 /// The shipment, for `caller` (a customer) or for a link's holder (`None`).
 async fn access(db: &Db, tn: TrackingNumber, caller: Option<i64>) -> Result<Access, AppError> {
-    let row = sqlx::query(
+    let row: ShipmentRow = sqlx::query_as(
         "SELECT id, customer_id, status, sender_city, recipient_city FROM shipments \
          WHERE tracking_number = $1",
     )
@@ -78,21 +89,22 @@ async fn access(db: &Db, tn: TrackingNumber, caller: Option<i64>) -> Result<Acce
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let customer_id: i64 = row.try_get(1)?;
-    if caller.is_some_and(|c| c != customer_id) {
+    if caller.is_some_and(|c| c != row.customer_id) {
         return Err(AppError::NotFound);
     }
     Ok(Access {
-        shipment_id: row.try_get(0)?,
-        customer_id,
+        shipment_id: row.id,
+        customer_id: row.customer_id,
         tracking_number: tn.as_str().to_string(),
-        status: ShipmentStatus::parse(&row.try_get::<String, _>(2)?).ok_or(AppError::Internal)?,
-        origin_city: row.try_get(3)?,
-        destination_city: row.try_get(4)?,
+        status: ShipmentStatus::parse(&row.status)
+            .or_internal("shipments.status is not a status")?,
+        origin_city: row.sender_city,
+        destination_city: row.recipient_city,
     })
 }
 
 /// When the shipment was delivered, if it was.
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
 pub async fn delivered_at(db: &Db, shipment_id: i64) -> Result<Option<i64>, AppError> {
     Ok(sqlx::query_scalar(
         "SELECT MAX(occurred_at) FROM tracking_events WHERE shipment_id = $1 \
@@ -103,34 +115,50 @@ pub async fn delivered_at(db: &Db, shipment_id: i64) -> Result<Option<i64>, AppE
     .await?)
 }
 
+/// A rating as stored: tags comma-separated, scores not yet checked.
+#[derive(sqlx::FromRow)]
+struct RatingRow {
+    csat: i64,
+    nps: Option<i64>,
+    tags: String,
+    comment: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<RatingRow> for Rating {
+    type Error = AppError;
+
+    fn try_from(r: RatingRow) -> Result<Self, AppError> {
+        Ok(Rating {
+            csat: Csat::parse(r.csat).or_internal("ratings.csat is not a score")?,
+            nps: r
+                .nps
+                .map(Nps::parse)
+                .transpose()
+                .or_internal("ratings.nps is not a score")?,
+            tags: r.tags.split(',').filter_map(RatingTag::parse).collect(),
+            comment: r.comment,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            editable_until: r.created_at + EDIT_WINDOW_MS,
+        })
+    }
+}
+
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
 pub async fn find(db: &Db, shipment_id: i64) -> Result<Option<Rating>, AppError> {
-    let Some(r) = sqlx::query(
+    let row: Option<RatingRow> = sqlx::query_as(
         "SELECT csat, nps, tags, comment, created_at, updated_at FROM ratings \
          WHERE shipment_id = $1",
     )
     .bind(shipment_id)
     .fetch_optional(&db.pool)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let created_at: i64 = r.try_get(4)?;
-    let tags: String = r.try_get(2)?;
-    Ok(Some(Rating {
-        csat: Csat::parse(r.try_get(0)?).map_err(|_| AppError::Internal)?,
-        nps: r
-            .try_get::<Option<i64>, _>(1)?
-            .map(Nps::parse)
-            .transpose()
-            .map_err(|_| AppError::Internal)?,
-        tags: tags.split(',').filter_map(RatingTag::parse).collect(),
-        comment: r.try_get(3)?,
-        created_at,
-        updated_at: r.try_get(5)?,
-        editable_until: created_at + EDIT_WINDOW_MS,
-    }))
+    .await?;
+    row.map(Rating::try_from).transpose()
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = a.shipment_id))]
 pub async fn view(db: &Db, a: &Access) -> Result<RatingView, AppError> {
     let now = now_ms();
     let rating = find(db, a.shipment_id).await?;
@@ -152,6 +180,7 @@ pub async fn view(db: &Db, a: &Access) -> Result<RatingView, AppError> {
 /// Gives or changes the rating. Only a delivered shipment is rated; a rating may change for
 /// seven days after it was first given (the window is checked in the statement, so two saves
 /// at once cannot slip past it).
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = a.shipment_id))]
 pub async fn save(
     db: &Db,
     a: &Access,

@@ -22,9 +22,21 @@ pub const MAX_PHOTOS: usize = 5;
 pub use crate::platform::settings::DEFAULT_RETURN_WINDOW_DAYS as DEFAULT_WINDOW_DAYS;
 const DAY_MS: i64 = 86_400_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReturnReason {
     Damaged,
     WrongItem,
@@ -34,26 +46,14 @@ pub enum ReturnReason {
 }
 
 impl ReturnReason {
-    pub const ALL: [ReturnReason; 5] = [
-        ReturnReason::Damaged,
-        ReturnReason::WrongItem,
-        ReturnReason::NotAsDescribed,
-        ReturnReason::NoLongerNeeded,
-        ReturnReason::Other,
-    ];
+    pub const ALL: [ReturnReason; 5] = crate::domain::all_variants!(ReturnReason);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ReturnReason::Damaged => "damaged",
-            ReturnReason::WrongItem => "wrong_item",
-            ReturnReason::NotAsDescribed => "not_as_described",
-            ReturnReason::NoLongerNeeded => "no_longer_needed",
-            ReturnReason::Other => "other",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 
     pub fn label(self, t: &Texts) -> &'static str {
@@ -67,9 +67,21 @@ impl ReturnReason {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReturnStatus {
     Requested,
     Approved,
@@ -82,32 +94,14 @@ pub enum ReturnStatus {
 }
 
 impl ReturnStatus {
-    pub const ALL: [ReturnStatus; 8] = [
-        ReturnStatus::Requested,
-        ReturnStatus::Approved,
-        ReturnStatus::Rejected,
-        ReturnStatus::LabelIssued,
-        ReturnStatus::InTransit,
-        ReturnStatus::Received,
-        ReturnStatus::Refunded,
-        ReturnStatus::Closed,
-    ];
+    pub const ALL: [ReturnStatus; 8] = crate::domain::all_variants!(ReturnStatus);
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ReturnStatus::Requested => "requested",
-            ReturnStatus::Approved => "approved",
-            ReturnStatus::Rejected => "rejected",
-            ReturnStatus::LabelIssued => "label_issued",
-            ReturnStatus::InTransit => "in_transit",
-            ReturnStatus::Received => "received",
-            ReturnStatus::Refunded => "refunded",
-            ReturnStatus::Closed => "closed",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 
     /// `requested` -> `approved`/`rejected` -> `label_issued` -> `in_transit` -> `received` ->
@@ -155,9 +149,21 @@ pub fn within_window(delivered_at: i64, now: i64, window_days: u32) -> bool {
 }
 
 /// How the parcel goes back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ReturnMethod {
     /// A courier collects it in a window (the delivery slots of the recipient's area).
     Pickup,
@@ -167,16 +173,11 @@ pub enum ReturnMethod {
 
 impl ReturnMethod {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ReturnMethod::Pickup => "pickup",
-            ReturnMethod::DropOff => "drop_off",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [ReturnMethod::Pickup, ReturnMethod::DropOff]
-            .into_iter()
-            .find(|m| m.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -420,10 +421,9 @@ pub async fn get_return(id: i64, link: ReturnLink) -> Result<Return, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "returns/mine", input = server_fn::codec::Json)]
 pub async fn my_returns() -> Result<Vec<ReturnSummary>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer)) = caller::<Customer>().await?;
     respond(service::list(&state.db, Some(customer)).await)
 }
 
@@ -446,17 +446,17 @@ pub async fn add_return_photo(
 
 #[server(prefix = "/rpc", endpoint = "returns/decide", input = server_fn::codec::Json)]
 pub async fn decide_return(id: i64, decision: ReturnDecision) -> Result<Reply<Return>, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let agent = respond(crate::accounts::service::require_staff(&state.db, &parts.headers).await)?;
+    let (state, Staff(agent)) = caller::<Staff>().await?;
     form_reply(service::decide(&state.db, &agent, id, &decision).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "returns/refund", input = server_fn::codec::Json)]
 pub async fn refund_return(id: i64, input: RefundInput) -> Result<Reply<Return>, AppError> {
+    use crate::accounts::callers::Staff;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let agent = respond(crate::accounts::service::require_staff(&state.db, &parts.headers).await)?;
+    let (state, Staff(agent)) = caller::<Staff>().await?;
     form_reply(service::refund(&state.db, &agent, id, &input).await)
 }
 
@@ -598,5 +598,12 @@ mod tests {
             assert_eq!(ReturnReason::parse(r.as_str()), Some(r));
         }
         assert_eq!(ReturnReason::parse("changed_mind"), None);
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        crate::domain::assert_serde_names(ReturnReason::as_str, ReturnReason::parse);
+        crate::domain::assert_serde_names(ReturnStatus::as_str, ReturnStatus::parse);
+        crate::domain::assert_serde_names(ReturnMethod::as_str, ReturnMethod::parse);
     }
 }

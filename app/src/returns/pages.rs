@@ -15,13 +15,16 @@ use crate::accounts::pages::RequireRole;
 use crate::accounts::use_auth;
 use crate::accounts::Role;
 use crate::domain::money;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::i18n::{fill, use_i18n};
 use crate::slots::pages::{window_text, SlotPicker};
-use crate::ui::{error_for, format_date, format_time, FormError};
+use crate::ui::{error_for, format_date, format_time, invalid, FormError, Loaded, TextArea};
 
 /// Input id of the photo picker.
 const PHOTO_INPUT: &str = "return-photos";
+/// The photos' hint and error, which the file input's `aria-describedby` names.
+const PHOTO_HINT: &str = "return-photos-hint";
+const PHOTO_ERROR: &str = "return-photos-error";
 
 fn link_query(link: &ReturnLink) -> String {
     match (link.exp, &link.sig) {
@@ -50,13 +53,9 @@ pub fn ReturnsPage() -> impl IntoView {
         <RequireRole roles=&[Role::Customer] children=move |_| {
             let list = Resource::new(|| (), |_| my_returns());
             view! {
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                    <ErrorBoundary fallback={crate::ui::errors::failure_page}>
-                        {move || Suspend::new(async move {
-                            list.await.map(|rows| view! { <ReturnList rows=rows /> })
-                        })}
-                    </ErrorBoundary>
-                </Suspense>
+                <Loaded resource=list let:rows>
+                    <ReturnList rows=rows />
+                </Loaded>
             }
         } />
     }
@@ -103,6 +102,18 @@ pub fn ReturnList(
     .into_any()
 }
 
+/// Why a return cannot be requested or seen, in the reader's words: the link's own reason
+/// where the link is at fault (expired, another shipment's).
+fn refusal(e: AppError) -> AnyView {
+    let i18n = use_i18n();
+    view! {
+        <p class="banner banner-error" data-testid="return-error">
+            {move || e.field_error("link").map(|f| f.message(i18n.locale.get())).unwrap_or_else(|| e.message(i18n.locale.get()))}
+        </p>
+    }
+    .into_any()
+}
+
 #[component]
 pub fn NewReturnPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -114,22 +125,15 @@ pub fn NewReturnPage() -> impl IntoView {
         move || (tn.get(), link.get()),
         |(tn, link)| load_return_options(tn, link),
     );
+    // The form's own refusal (a link that expired) is the banner, as is a refused request.
+    let form = move |reply: Reply<ReturnOptions>| match reply {
+        Ok(o) => view! { <ReturnForm options=o link=link.get_untracked() /> }.into_any(),
+        Err(e) => refusal(e),
+    };
     view! {
         <Title text=crate::ui::page_title(move || i18n.get().return_new_title.to_string()) />
         <h1>{t!(i18n, return_new_title)}</h1>
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match options.await {
-                    Ok(Ok(o)) => view! { <ReturnForm options=o link=link.get_untracked() /> }.into_any(),
-                    Ok(Err(AppError::Unauthenticated)) | Err(AppError::Unauthenticated) => view! { <crate::accounts::pages::SignInPrompt /> }.into_any(),
-                    Ok(Err(e)) | Err(e) => view! {
-                        <p class="banner banner-error" data-testid="return-error">
-                            {move || e.field_error("link").map(|f| f.message(i18n.locale.get())).unwrap_or_else(|| e.message(i18n.locale.get()))}
-                        </p>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=options refused=refusal children=form />
     }
 }
 
@@ -245,7 +249,8 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
         </section>
         <form class="card" on:submit=submit novalidate data-testid="return-form">
             <FormError message=form_error />
-            <fieldset class="field" class:has-error=move || items_error.get().is_some()>
+            <fieldset class="field" class:has-error=move || items_error.get().is_some()
+                aria-describedby="return-items-error">
                 <legend>{t!(i18n, return_items)}</legend>
                 {options.items.into_iter().map(|item| {
                     let index = item.index;
@@ -264,7 +269,7 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
                         </label>
                     }
                 }).collect_view()}
-                <p class="field-error" aria-live="polite">{move || items_error.get()}</p>
+                <p class="field-error" id="return-items-error" aria-live="polite">{move || items_error.get()}</p>
             </fieldset>
             <div class="field">
                 <label for="return-reason">{t!(i18n, return_reason)}</label>
@@ -276,17 +281,14 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-            <div class="field" class:has-error=move || note_error.get().is_some()>
-                <label for="return-note">{t!(i18n, return_note)}</label>
-                <textarea id="return-note" rows="3" maxlength="1000" prop:value=move || note.get()
-                    on:input=move |ev| note.set(event_target_value(&ev))></textarea>
-                <p class="field-error" aria-live="polite">{move || note_error.get()}</p>
-            </div>
+            <TextArea id="return-note" maxlength=1000 value=note error=note_error
+                label=Signal::derive(move || i18n.get().return_note) />
             <div class="field" class:has-error=move || photo_error.get().is_some()>
                 <label for=PHOTO_INPUT>{t!(i18n, return_photos)}</label>
-                <input id=PHOTO_INPUT type="file" multiple accept="image/jpeg,image/png,image/webp" />
-                <p class="hint">{t!(i18n, return_photos_hint)}</p>
-                <p class="field-error" aria-live="polite" data-testid="photo-error">{move || photo_error.get()}</p>
+                <input id=PHOTO_INPUT type="file" multiple accept="image/jpeg,image/png,image/webp"
+                    aria-describedby=format!("{PHOTO_HINT} {PHOTO_ERROR}") aria-invalid=invalid(photo_error) />
+                <p class="hint" id=PHOTO_HINT>{t!(i18n, return_photos_hint)}</p>
+                <p class="field-error" id=PHOTO_ERROR aria-live="polite" data-testid="photo-error">{move || photo_error.get()}</p>
             </div>
             <fieldset class="field">
                 <legend>{t!(i18n, return_method)}</legend>
@@ -312,10 +314,11 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
             <Show when=move || method.get() == ReturnMethod::DropOff>
                 <div class="field" class:has-error=move || point_error.get().is_some()>
                     <label for="return-point">{t!(i18n, return_point)}</label>
-                    <select id="return-point" on:change=move |ev| point.set(event_target_value(&ev))>
+                    <select id="return-point" on:change=move |ev| point.set(event_target_value(&ev))
+                        aria-describedby="return-point-error" aria-invalid=invalid(point_error)>
                         {points.clone().into_iter().map(|p| view! { <option value=p.clone()>{p.clone()}</option> }).collect_view()}
                     </select>
-                    <p class="field-error" aria-live="polite">{move || point_error.get()}</p>
+                    <p class="field-error" id="return-point-error" aria-live="polite">{move || point_error.get()}</p>
                 </div>
             </Show>
             <button type="submit" class="button button-primary" data-testid="return-submit"
@@ -340,15 +343,9 @@ pub fn ReturnPage() -> impl IntoView {
     );
     view! {
         <Title text=crate::ui::page_title(move || fill(i18n.get().return_number, &[("id", &id.get().to_string())])) />
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                match loaded.await {
-                    Ok(r) => view! { <ReturnDetail initial=r link=link.get_untracked() /> }.into_any(),
-                    Err(AppError::Unauthenticated) => view! { <crate::accounts::pages::SignInPrompt /> }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error">{move || e.message(i18n.locale.get())}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=loaded refused=refusal let:r>
+            <ReturnDetail initial=r link=link.get_untracked() />
+        </Loaded>
     }
 }
 
@@ -435,8 +432,9 @@ fn ReturnDetail(initial: Return, link: ReturnLink) -> impl IntoView {
             <Show when=move || current.with(|r| r.status.open() && r.photos.len() < crate::returns::MAX_PHOTOS)>
                 <div class="field" class:has-error=move || photo_error.get().is_some()>
                     <label for=PHOTO_INPUT>{t!(i18n, return_add_photo)}</label>
-                    <input id=PHOTO_INPUT type="file" accept="image/jpeg,image/png,image/webp" on:change=add_photo.clone() />
-                    <p class="field-error" aria-live="polite" data-testid="photo-error">{move || photo_error.get()}</p>
+                    <input id=PHOTO_INPUT type="file" accept="image/jpeg,image/png,image/webp" on:change=add_photo.clone()
+                        aria-describedby=PHOTO_ERROR aria-invalid=invalid(photo_error) />
+                    <p class="field-error" id=PHOTO_ERROR aria-live="polite" data-testid="photo-error">{move || photo_error.get()}</p>
                 </div>
             </Show>
         </section>
@@ -501,12 +499,8 @@ fn StaffReturnActions(current: RwSignal<Return>) -> impl IntoView {
                 {move || fill(i18n.get().return_decision_due, &[("time", &format_time(current.with(|r| r.decision_due)))])}
             </p>
             <FormError message=form_error />
-            <div class="field" class:has-error=move || note_error.get().is_some()>
-                <label for="return-staff-note">{t!(i18n, return_staff_note)}</label>
-                <textarea id="return-staff-note" rows="2" prop:value=move || note.get()
-                    on:input=move |ev| note.set(event_target_value(&ev))></textarea>
-                <p class="field-error" aria-live="polite">{move || note_error.get()}</p>
-            </div>
+            <TextArea id="return-staff-note" rows=2 value=note error=note_error
+                label=Signal::derive(move || i18n.get().return_staff_note) />
             <div class="actions">
                 <Show when=move || current.with(|r| r.status == ReturnStatus::Requested)>
                     <button class="button button-primary" data-testid="return-approve"

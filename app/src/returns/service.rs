@@ -2,8 +2,6 @@
 //! the tracking page), an agent's decision, the return shipment booked through the booking code
 //! with its own number and label, its scans moving the return, and the refund.
 
-use sqlx::Row;
-
 use super::{
     within_window, RefundInput, Return, ReturnDecision, ReturnItem, ReturnLink, ReturnMethod,
     ReturnOptions, ReturnReason, ReturnRequest, ReturnStatus, ReturnStep, ReturnSummary,
@@ -12,7 +10,7 @@ use crate::accounts::service::{require_customer, Party};
 use crate::accounts::User;
 use crate::domain::{free_text, single_line, TrackingNumber};
 use crate::domain::{ServiceLevel, ShipmentStatus};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::notifications::NotificationKind;
 use crate::orders::{BookingRequest, ParcelInput};
 use crate::platform::uploads::{self, Owner};
@@ -49,6 +47,7 @@ pub enum Caller {
 }
 
 /// The signed link the tracking page gives a recipient who proved the postcode: path and query.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn request_link(db: &Db, tracking_number: &str, now: i64) -> Result<String, AppError> {
     let key = links::key(db).await?;
     let exp = now + REQUEST_LINK_TTL_MS;
@@ -78,6 +77,7 @@ async fn link_holds(
     Ok(links::verify(&key, purpose, subject, exp, sig, now_ms()))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn requester(
     db: &Db,
     headers: &http::HeaderMap,
@@ -95,6 +95,7 @@ pub async fn requester(
     Ok(Requester::Shipper(require_customer(db, headers).await?))
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn caller(
     db: &Db,
     headers: &http::HeaderMap,
@@ -127,9 +128,19 @@ struct Original {
     delivered_at: Option<i64>,
 }
 
+/// The shipment's columns `Original` is made from.
+#[derive(sqlx::FromRow)]
+struct OriginalRow {
+    id: i64,
+    customer_id: i64,
+    status: String,
+    parcels: String,
+    currency: String,
+}
+
 async fn original(db: &Db, who: &Requester, tracking_number: &str) -> Result<Original, AppError> {
     let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
-    let row = sqlx::query(
+    let row: OriginalRow = sqlx::query_as(
         "SELECT id, customer_id, status, parcels, currency FROM shipments \
          WHERE tracking_number = $1",
     )
@@ -137,23 +148,22 @@ async fn original(db: &Db, who: &Requester, tracking_number: &str) -> Result<Ori
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let customer_id: i64 = row.try_get(1)?;
     if let Requester::Shipper(c) = who {
-        if *c != customer_id {
+        if *c != row.customer_id {
             return Err(AppError::NotFound);
         }
     }
-    let id: i64 = row.try_get(0)?;
     let parcels: Vec<ParcelInput> =
-        serde_json::from_str(&row.try_get::<String, _>(3)?).map_err(|_| AppError::Internal)?;
+        serde_json::from_str(&row.parcels).or_internal("shipments.parcels is not parcels JSON")?;
     Ok(Original {
-        id,
-        customer_id,
+        id: row.id,
+        customer_id: row.customer_id,
         tracking_number: tn.as_str().to_string(),
-        status: ShipmentStatus::parse(&row.try_get::<String, _>(2)?).ok_or(AppError::Internal)?,
+        status: ShipmentStatus::parse(&row.status)
+            .or_internal("shipments.status is not a status")?,
         parcels,
-        currency: row.try_get(4)?,
-        delivered_at: crate::ratings::service::delivered_at(db, id).await?,
+        currency: row.currency,
+        delivered_at: crate::ratings::service::delivered_at(db, row.id).await?,
     })
 }
 
@@ -177,6 +187,7 @@ async fn items_of(db: &Db, o: &Original) -> Result<Vec<ReturnItem>, AppError> {
 }
 
 /// The items, windows and points a return of this shipment may choose.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn options(
     db: &Db,
     who: &Requester,
@@ -203,6 +214,7 @@ fn conflict(field: &str, error: FieldError) -> AppError {
 /// Opens a return. Everything is checked first and every problem named; the return, its items
 /// (each in one open return only, whatever the concurrency), its pickup window and its
 /// notification are then written in one transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &Db,
     who: &Requester,
@@ -214,6 +226,7 @@ pub async fn create(
 }
 
 /// `create` at the clock `now` (the window is checked against it): the demo's history.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_at(
     db: &Db,
     who: &Requester,
@@ -302,7 +315,7 @@ pub async fn create_at(
     .bind(o.customer_id)
     .bind(o.id)
     .bind(requested_by)
-    .bind(serde_json::to_string(&items).map_err(|_| AppError::Internal)?)
+    .bind(serde_json::to_string(&items).or_internal("return items as JSON")?)
     .bind(req.reason.as_str())
     .bind(note)
     .bind(req.method.as_str())
@@ -371,9 +384,9 @@ async fn step(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    let row = sqlx::query(
-        "SELECT s.id, s.tracking_number, (SELECT tracking_number FROM shipments r \
-         WHERE r.id = returns.return_shipment_id) FROM returns JOIN shipments s \
+    let row: StepShipmentsRow = sqlx::query_as(
+        "SELECT s.id AS shipment_id, s.tracking_number, (SELECT tracking_number FROM shipments r \
+         WHERE r.id = returns.return_shipment_id) AS return_tn FROM returns JOIN shipments s \
          ON s.id = returns.shipment_id WHERE returns.id = $1",
     )
     .bind(return_id)
@@ -382,17 +395,25 @@ async fn step(
     let payload = serde_json::json!({
         "return_id": return_id,
         "step": status.as_str(),
-        "tracking_number": row.try_get::<String, _>(1)?,
-        "return_tracking_number": row.try_get::<Option<String>, _>(2)?,
+        "tracking_number": row.tracking_number,
+        "return_tracking_number": row.return_tn,
     });
     crate::notifications::service::record(
         tx,
         customer_id,
-        Some(row.try_get(0)?),
+        Some(row.shipment_id),
         NotificationKind::ReturnUpdate,
         payload,
     )
     .await
+}
+
+/// The shipments a return step's notification names.
+#[derive(sqlx::FromRow)]
+struct StepShipmentsRow {
+    shipment_id: i64,
+    tracking_number: String,
+    return_tn: Option<String>,
 }
 
 /// Moves a return from `from` to `to`, refusing if someone moved it meanwhile.
@@ -431,6 +452,7 @@ fn check_move(from: ReturnStatus, to: ReturnStatus) -> Result<(), AppError> {
 
 /// An agent approves (the return shipment is booked and its label issued at once) or rejects
 /// it with a reason (its items and window are given back).
+#[tracing::instrument(level = "debug", skip_all, fields(user = agent.id, id = id))]
 pub async fn decide(
     db: &Db,
     agent: &User,
@@ -441,6 +463,7 @@ pub async fn decide(
 }
 
 /// `decide` at the clock `now`; an approved return's shipment is booked at that moment.
+#[tracing::instrument(level = "debug", skip_all, fields(user = agent.id, id = id))]
 pub async fn decide_at(
     db: &Db,
     agent: &User,
@@ -563,16 +586,13 @@ async fn book_return_shipment(
     )
     .await?;
     if let Some(s) = &r.pickup_slot {
-        sqlx::query("UPDATE shipments SET pickup_slot_id = $1 WHERE id = $2")
-            .bind(s.id)
-            .bind(shipment_id)
-            .execute(&mut **tx)
-            .await?;
+        crate::orders::store::set_pickup_slot(&mut **tx, shipment_id, s.id).await?;
     }
     Ok(shipment_id)
 }
 
 /// Once the parcel is back: refund the items' declared value, or close without a refund.
+#[tracing::instrument(level = "debug", skip_all, fields(user = agent.id, id = id))]
 pub async fn refund(
     db: &Db,
     agent: &User,
@@ -583,6 +603,7 @@ pub async fn refund(
 }
 
 /// `refund` at the clock `now`.
+#[tracing::instrument(level = "debug", skip_all, fields(user = agent.id, id = id))]
 pub async fn refund_at(
     db: &Db,
     agent: &User,
@@ -623,25 +644,34 @@ pub async fn refund_at(
     get(db, &Caller::Staff(agent.clone()), id).await
 }
 
+/// The return a return shipment carries, as `follow_scan` reads it.
+#[derive(sqlx::FromRow)]
+struct ReturnStateRow {
+    id: i64,
+    customer_id: i64,
+    status: String,
+}
+
 /// A scan of a return shipment moves its return: picked up or on the way -> `in_transit`,
 /// delivered back to the shipper -> `received`. Runs in the scan's transaction.
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
 pub async fn follow_scan(
     tx: &mut Tx<'_>,
     shipment_id: i64,
     status: ShipmentStatus,
     now: i64,
 ) -> Result<(), AppError> {
-    let Some(row) =
-        sqlx::query("SELECT id, customer_id, status FROM returns WHERE return_shipment_id = $1")
+    let followed: Option<ReturnStateRow> =
+        sqlx::query_as("SELECT id, customer_id, status FROM returns WHERE return_shipment_id = $1")
             .bind(shipment_id)
             .fetch_optional(&mut **tx)
-            .await?
-    else {
+            .await?;
+    let Some(row) = followed else {
         return Ok(());
     };
-    let (id, customer_id): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    let (id, customer_id) = (row.id, row.customer_id);
     let mut current =
-        ReturnStatus::parse(&row.try_get::<String, _>(2)?).ok_or(AppError::Internal)?;
+        ReturnStatus::parse(&row.status).or_internal("returns.status is not a status")?;
     let target = match status {
         ShipmentStatus::PickedUp | ShipmentStatus::InTransit | ShipmentStatus::AtHub => {
             ReturnStatus::InTransit
@@ -667,9 +697,54 @@ const RETURN_COLUMNS: &str = "r.id, s.tracking_number, (SELECT tracking_number F
      r.requested_by, c.name AS customer_name, r.customer_id, r.shipment_id, r.created_at, \
      c.tier AS customer_tier";
 
+/// A return as `RETURN_COLUMNS` reads it.
+#[derive(sqlx::FromRow)]
+struct ReturnRow {
+    id: i64,
+    tracking_number: String,
+    return_tn: Option<String>,
+    status: String,
+    reason: String,
+    note: Option<String>,
+    method: String,
+    pickup_slot_id: Option<i64>,
+    drop_off_point: Option<String>,
+    /// The returned parcels' indexes, as JSON.
+    items: String,
+    refund_amount: Option<i64>,
+    currency: String,
+    decision_note: Option<String>,
+    requested_by: String,
+    customer_name: String,
+    customer_id: i64,
+    shipment_id: i64,
+    created_at: i64,
+    customer_tier: String,
+}
+
+/// A step of a return as stored.
+#[derive(sqlx::FromRow)]
+struct StepRow {
+    status: String,
+    at: i64,
+    note: Option<String>,
+}
+
+impl StepRow {
+    fn into_step(self) -> Result<ReturnStep, AppError> {
+        Ok(ReturnStep {
+            status: ReturnStatus::parse(&self.status)
+                .or_internal("a return step's status is unknown")?,
+            at: self.at,
+            note: self.note,
+        })
+    }
+}
+
 /// One return the caller may see; anyone else's is "not found".
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> {
-    let row = sqlx::query(&format!(
+    let row: ReturnRow = sqlx::query_as(&format!(
         "SELECT {RETURN_COLUMNS} FROM returns r JOIN shipments s ON s.id = r.shipment_id \
          JOIN customers c ON c.id = r.customer_id WHERE r.id = $1"
     ))
@@ -677,22 +752,20 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> 
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let customer_id: i64 = row.try_get("customer_id")?;
     match caller {
-        Caller::Customer(c) if *c != customer_id => return Err(AppError::NotFound),
+        Caller::Customer(c) if *c != row.customer_id => return Err(AppError::NotFound),
         Caller::Link(r) if *r != id => return Err(AppError::NotFound),
         _ => {}
     }
-    let shipment_id: i64 = row.try_get("shipment_id")?;
     let parcels: Vec<ParcelInput> = serde_json::from_str(
         &sqlx::query_scalar::<_, String>("SELECT parcels FROM shipments WHERE id = $1")
-            .bind(shipment_id)
+            .bind(row.shipment_id)
             .fetch_one(&db.pool)
             .await?,
     )
-    .map_err(|_| AppError::Internal)?;
-    let indexes: Vec<u32> = serde_json::from_str(&row.try_get::<String, _>("items")?)
-        .map_err(|_| AppError::Internal)?;
+    .or_internal("shipments.parcels is not parcels JSON")?;
+    let indexes: Vec<u32> =
+        serde_json::from_str(&row.items).or_internal("returns.items is not a list of indexes")?;
     let items: Vec<ReturnItem> = indexes
         .iter()
         .filter_map(|i| {
@@ -705,54 +778,45 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> 
             })
         })
         .collect();
-    let pickup_slot = match row.try_get::<Option<i64>, _>("pickup_slot_id")? {
+    let pickup_slot = match row.pickup_slot_id {
         Some(s) => slots::slot_by_id(db, s, now_ms()).await?,
         None => None,
     };
-    let steps =
-        sqlx::query("SELECT status, at, note FROM return_steps WHERE return_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&db.pool)
-            .await?
-            .into_iter()
-            .map(|s| {
-                Ok(ReturnStep {
-                    status: ReturnStatus::parse(&s.try_get::<String, _>(0)?)
-                        .ok_or(AppError::Internal)?,
-                    at: s.try_get(1)?,
-                    note: s.try_get(2)?,
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
-    let created_at: i64 = row.try_get("created_at")?;
-    let tier = crate::domain::Tier::parse(&row.try_get::<String, _>("customer_tier")?)
-        .ok_or(AppError::Internal)?
+    let steps: Vec<StepRow> = sqlx::query_as(
+        "SELECT status, at, note FROM return_steps WHERE return_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    let steps = steps
+        .into_iter()
+        .map(StepRow::into_step)
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let tier = crate::domain::Tier::parse(&row.customer_tier)
+        .or_internal("customers.tier is not a tier")?
         .as_str();
     Ok(Return {
-        id,
-        tracking_number: row.try_get(1)?,
-        return_tracking_number: row.try_get("return_tn")?,
-        status: ReturnStatus::parse(&row.try_get::<String, _>("status")?)
-            .ok_or(AppError::Internal)?,
-        reason: ReturnReason::parse(&row.try_get::<String, _>("reason")?)
-            .ok_or(AppError::Internal)?,
-        note: row.try_get("note")?,
-        method: ReturnMethod::parse(&row.try_get::<String, _>("method")?)
-            .ok_or(AppError::Internal)?,
+        id: row.id,
+        tracking_number: row.tracking_number,
+        return_tracking_number: row.return_tn,
+        status: ReturnStatus::parse(&row.status).or_internal("returns.status is not a status")?,
+        reason: ReturnReason::parse(&row.reason).or_internal("returns.reason is not a reason")?,
+        note: row.note,
+        method: ReturnMethod::parse(&row.method).or_internal("returns.method is not a method")?,
         pickup_slot,
-        drop_off_point: row.try_get("drop_off_point")?,
+        drop_off_point: row.drop_off_point,
         refundable: items.iter().map(|i| i.declared_value).sum(),
         items,
         photos: uploads::list(db, Owner::Return(id)).await?,
-        refund_amount: row.try_get("refund_amount")?,
-        currency: row.try_get("currency")?,
-        decision_note: row.try_get("decision_note")?,
-        requested_by: row.try_get("requested_by")?,
-        customer_name: row.try_get("customer_name")?,
-        decision_due: decision_due(tier, created_at),
+        refund_amount: row.refund_amount,
+        currency: row.currency,
+        decision_note: row.decision_note,
+        requested_by: row.requested_by,
+        customer_name: row.customer_name,
+        decision_due: decision_due(tier, row.created_at),
         tier: matches!(caller, Caller::Staff(_)).then(|| tier.to_string()),
         steps,
-        created_at,
+        created_at: row.created_at,
         view_link: None,
     })
 }
@@ -762,8 +826,23 @@ fn decision_due(tier: &str, created_at: i64) -> i64 {
     created_at + crate::domain::sla_for(tier).first_response_hours * HOUR_MS
 }
 
+/// A line of a return list as stored.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    tracking_number: String,
+    return_tn: Option<String>,
+    status: String,
+    reason: String,
+    customer_name: String,
+    created_at: i64,
+    updated_at: i64,
+    customer_tier: String,
+}
+
 /// A customer's returns (newest first), or with `None` the care team's queue: returns waiting
 /// for a decision or a refund, the most overdue first.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer))]
 pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, AppError> {
     let (filter, order) = match customer {
         Some(_) => ("r.customer_id = $1", "r.id DESC"),
@@ -774,10 +853,11 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, 
             "CASE WHEN r.status = 'received' THEN r.updated_at ELSE r.created_at END, r.id",
         ),
     };
-    let rows = sqlx::query(&format!(
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "SELECT r.id, s.tracking_number, (SELECT tracking_number FROM shipments x \
-         WHERE x.id = r.return_shipment_id), r.status, r.reason, c.name, r.customer_id, \
-         r.created_at, r.updated_at, c.tier FROM returns r JOIN shipments s ON s.id = r.shipment_id \
+         WHERE x.id = r.return_shipment_id) AS return_tn, r.status, r.reason, \
+         c.name AS customer_name, r.customer_id, r.created_at, r.updated_at, \
+         c.tier AS customer_tier FROM returns r JOIN shipments s ON s.id = r.shipment_id \
          JOIN customers c ON c.id = r.customer_id WHERE {filter} ORDER BY {order} LIMIT 200"
     ))
     .bind(customer.unwrap_or(0))
@@ -787,29 +867,27 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, 
         .into_iter()
         .map(|r| {
             let status =
-                ReturnStatus::parse(&r.try_get::<String, _>(3)?).ok_or(AppError::Internal)?;
-            let tier = crate::domain::Tier::parse(&r.try_get::<String, _>(9)?)
-                .ok_or(AppError::Internal)?
+                ReturnStatus::parse(&r.status).or_internal("returns.status is not a status")?;
+            let tier = crate::domain::Tier::parse(&r.customer_tier)
+                .or_internal("customers.tier is not a tier")?
                 .as_str();
-            let created_at: i64 = r.try_get(7)?;
-            let updated_at: i64 = r.try_get(8)?;
             // Waiting for a decision since it was opened; for a refund since it arrived.
             let due_at = if status == ReturnStatus::Received {
-                updated_at + crate::domain::sla_for(tier).first_response_hours * HOUR_MS
+                r.updated_at + crate::domain::sla_for(tier).first_response_hours * HOUR_MS
             } else {
-                decision_due(tier, created_at)
+                decision_due(tier, r.created_at)
             };
             Ok(ReturnSummary {
-                id: r.try_get(0)?,
-                tracking_number: r.try_get(1)?,
-                return_tracking_number: r.try_get(2)?,
+                id: r.id,
+                tracking_number: r.tracking_number,
+                return_tracking_number: r.return_tn,
                 status,
-                reason: ReturnReason::parse(&r.try_get::<String, _>(4)?)
-                    .ok_or(AppError::Internal)?,
-                customer_name: r.try_get(5)?,
+                reason: ReturnReason::parse(&r.reason)
+                    .or_internal("returns.reason is not a reason")?,
+                customer_name: r.customer_name,
                 tier: customer.is_none().then(|| tier.to_string()),
                 due_at,
-                created_at,
+                created_at: r.created_at,
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
@@ -819,6 +897,7 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, 
     Ok(out)
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn add_photo(
     db: &Db,
     settings: &Settings,
@@ -834,6 +913,7 @@ pub async fn add_photo(
     get(db, caller, id).await
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(id = id, photo_id = photo_id))]
 pub async fn photo(
     db: &Db,
     settings: &Settings,
@@ -846,6 +926,7 @@ pub async fn photo(
 }
 
 /// The return label: the return shipment's label, its QR code opening its tracking page.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn label(
     db: &Db,
     settings: &Settings,

@@ -193,10 +193,9 @@ pub enum SlotPurpose {
 /// The windows of the shipment's destination area, for the shipper's own shipment.
 #[server(prefix = "/rpc", endpoint = "slots/for_shipment", input = server_fn::codec::Json)]
 pub async fn shipment_slots(tracking_number: String) -> Result<Reply<SlotList>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(service::for_own_shipment(&state.db, customer_id, &tracking_number).await)
 }
 
@@ -231,17 +230,17 @@ pub struct TemplateForm {
 
 #[server(prefix = "/rpc", endpoint = "slots/templates", input = server_fn::codec::Json)]
 pub async fn list_templates() -> Result<Vec<SlotTemplate>, AppError> {
+    use crate::accounts::callers::Manager;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    respond(crate::accounts::service::require_manager(&state.db, &parts.headers).await)?;
+    let (state, Manager(_)) = caller::<Manager>().await?;
     respond(service::list_templates(&state.db).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "slots/templates/save", input = server_fn::codec::Json)]
 pub async fn save_template(form: TemplateForm) -> Result<Reply<SlotTemplate>, AppError> {
+    use crate::accounts::callers::Manager;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    respond(crate::accounts::service::require_manager(&state.db, &parts.headers).await)?;
+    let (state, Manager(_)) = caller::<Manager>().await?;
     form_reply(service::save_form(&state.db, &form).await)
 }
 
@@ -252,17 +251,17 @@ pub async fn template_slots(
     from: String,
     days: u32,
 ) -> Result<Reply<SlotList>, AppError> {
+    use crate::accounts::callers::Manager;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    respond(crate::accounts::service::require_manager(&state.db, &parts.headers).await)?;
+    let (state, Manager(_)) = caller::<Manager>().await?;
     form_reply(service::of_template(&state.db, template_id, &from, i64::from(days)).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "slots/update", input = server_fn::codec::Json)]
 pub async fn update_slot(slot_id: i64, update: SlotUpdate) -> Result<Reply<Slot>, AppError> {
+    use crate::accounts::callers::Manager;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    respond(crate::accounts::service::require_manager(&state.db, &parts.headers).await)?;
+    let (state, Manager(_)) = caller::<Manager>().await?;
     form_reply(service::update_slot(&state.db, slot_id, &update).await)
 }
 

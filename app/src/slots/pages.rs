@@ -12,7 +12,7 @@ use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{error_for, FormError, Input};
+use crate::ui::{error_for, FormError, Input, Loaded, TextArea};
 
 /// `YYYY-MM-DD` -> ISO weekday (1 = Monday), without a date library in the wasm.
 fn weekday(day: &str) -> Option<i64> {
@@ -223,37 +223,32 @@ fn TemplatesEditor() -> impl IntoView {
     let editing = RwSignal::new(None::<TemplateForm>);
     let viewing = RwSignal::new(None::<i64>);
     view! {
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || templates.get().map(|r| match r {
-                Err(e) => view! { <p class="banner banner-error">{e.message(i18n.locale.get())}</p> }.into_any(),
-                Ok(list) => view! {
-                    <ul class="result-list">
-                        {list.into_iter().map(|t| {
-                            let x = t.template.clone();
-                            let form = form_of(&t);
-                            let id = t.id;
-                            let summary = move || fill(i18n.get().slots_summary, &[
-                                ("windows", &x.windows.len().to_string()),
-                                ("capacity", &x.capacity.to_string()),
-                                ("days", &x.cutoff_days_before.to_string()),
-                                ("time", &x.cutoff_time),
-                                ("ahead", &x.days_ahead.to_string()),
-                            ]);
-                            view! {
-                                <li class="card result" data-testid="slot-template">
-                                    <p><strong>{t.template.name.clone()}</strong> " " <span class="mono muted">{t.template.area.clone()}</span></p>
-                                    <p class="muted small">{summary}</p>
-                                    <p class="actions">
-                                        <button type="button" class="button button-secondary" on:click=move |_| editing.set(Some(form.clone()))>{t!(i18n, slots_edit)}</button>
-                                        <button type="button" class="button button-secondary" on:click=move |_| viewing.set(Some(id))>{t!(i18n, slots_view)}</button>
-                                    </p>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
-            })}
-        </Suspense>
+        <Loaded resource=templates let:list>
+            <ul class="result-list">
+                {list.into_iter().map(|t| {
+                    let x = t.template.clone();
+                    let form = form_of(&t);
+                    let id = t.id;
+                    let summary = move || fill(i18n.get().slots_summary, &[
+                        ("windows", &x.windows.len().to_string()),
+                        ("capacity", &x.capacity.to_string()),
+                        ("days", &x.cutoff_days_before.to_string()),
+                        ("time", &x.cutoff_time),
+                        ("ahead", &x.days_ahead.to_string()),
+                    ]);
+                    view! {
+                        <li class="card result" data-testid="slot-template">
+                            <p><strong>{t.template.name.clone()}</strong> " " <span class="mono muted">{t.template.area.clone()}</span></p>
+                            <p class="muted small">{summary}</p>
+                            <p class="actions">
+                                <button type="button" class="button button-secondary" on:click=move |_| editing.set(Some(form.clone()))>{t!(i18n, slots_edit)}</button>
+                                <button type="button" class="button button-secondary" on:click=move |_| viewing.set(Some(id))>{t!(i18n, slots_view)}</button>
+                            </p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </Loaded>
         <p><button type="button" class="button button-primary" data-testid="new-template" on:click=move |_| editing.set(Some(new_form()))>{t!(i18n, slots_new)}</button></p>
         {move || editing.get().map(|form| view! { <TemplateEditor form=form editing=editing reload=reload /> })}
         {move || viewing.get().map(|id| view! { <TemplateWindows template_id=id /> })}
@@ -348,7 +343,7 @@ fn TemplateEditor(
                 <Input id="t-cities" value=cities label=Signal::derive(move || i18n.get().slots_f_cities) error=err("cities") />
                 <Input id="t-prefixes" value=prefixes label=Signal::derive(move || i18n.get().slots_f_prefixes) error=err("postcode_prefixes") />
             </div>
-            <fieldset class="weekdays">
+            <fieldset class="weekdays" aria-describedby="t-weekdays-error">
                 <legend>{t!(i18n, slots_f_weekdays)}</legend>
                 {WEEKDAYS.into_iter().map(|d| {
                     let v = d.to_string();
@@ -372,7 +367,7 @@ fn TemplateEditor(
                         </label>
                     }
                 }).collect_view()}
-                <p class="field-error">{move || err("weekdays").get()}</p>
+                <p class="field-error" id="t-weekdays-error" aria-live="polite">{move || err("weekdays").get()}</p>
             </fieldset>
             <Input id="t-windows" value=windows label=Signal::derive(move || i18n.get().slots_f_windows) error=err("windows") required=true />
             <div class="grid-2 tight">
@@ -382,10 +377,7 @@ fn TemplateEditor(
                 <Input id="t-cutoff-time" value=cutoff_time label=Signal::derive(move || i18n.get().slots_f_cutoff_time) error=err("cutoff_time") required=true />
             </div>
             <Input id="t-holidays" value=holidays label=Signal::derive(move || i18n.get().slots_f_holidays) error=err("holidays") />
-            <label for="t-points">{t!(i18n, slots_f_points)}</label>
-            <textarea id="t-points" rows="3" prop:value=move || points.get()
-                on:input=move |ev| points.set(event_target_value(&ev))></textarea>
-            <p class="field-error">{move || err("pickup_points").get()}</p>
+            <TextArea id="t-points" value=points label=Signal::derive(move || i18n.get().slots_f_points) error=err("pickup_points") />
             <Show when=move || saved.get()>
                 <p class="banner banner-ok" role="status">{t!(i18n, slots_saved)}</p>
             </Show>

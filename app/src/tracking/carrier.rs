@@ -2,17 +2,16 @@
 //! a repeated event id stored once, an illegal transition refused with its reason while the
 //! rest of the batch is kept.
 
-use sqlx::Row;
-
 use super::{
     CarrierBatch, CarrierBatchResult, CarrierEvent, CarrierEventResult, CourierBatch,
     CourierBatchResult, CourierPing, LivePosition,
 };
 use crate::accounts::service::{random_token, token_hash};
 use crate::domain::{single_line, TrackingNumber};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::i18n::Locale;
 use crate::kpi_rollup::{Counted, Subject};
+use crate::orders::store::{insert_scan_event, move_by_scan, ScanEvent, ScanMove};
 use crate::orders::ShipmentStatus;
 use crate::platform::{now_ms, Db};
 
@@ -23,6 +22,7 @@ const FUTURE_SLACK_MS: i64 = 10 * 60 * 1000;
 
 /// A carrier's API credentials, valid for `ttl`; only the hash is kept. Returns the token to
 /// hand over once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_token(
     db: &Db,
     name: &str,
@@ -64,6 +64,7 @@ impl CarrierToken {
 }
 
 /// Every carrier token ever made, oldest first (revoked and expired ones too: scans name them).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn tokens(db: &Db) -> Result<Vec<CarrierToken>, AppError> {
     Ok(sqlx::query_as(
         "SELECT id, name, created_at, expires_at, revoked_at FROM carrier_tokens ORDER BY id",
@@ -73,6 +74,7 @@ pub async fn tokens(db: &Db) -> Result<Vec<CarrierToken>, AppError> {
 }
 
 /// Revokes a carrier token at once; its scans stay.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn revoke_token(db: &Db, id: i64) -> Result<(), AppError> {
     let done = sqlx::query(
         "UPDATE carrier_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
@@ -88,8 +90,23 @@ pub async fn revoke_token(db: &Db, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A carrier, by its bearer token: the id of the carrier token, else 401.
+pub struct Carrier(pub i64);
+
+impl axum::extract::FromRequestParts<crate::platform::AppState> for Carrier {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &crate::platform::AppState,
+    ) -> Result<Self, AppError> {
+        require_carrier(&state.db, &parts.headers).await.map(Self)
+    }
+}
+
 /// The carrier a request's bearer token belongs to, while the token is neither expired nor
 /// revoked.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn require_carrier(db: &Db, headers: &http::HeaderMap) -> Result<i64, AppError> {
     let token = headers
         .get(http::header::AUTHORIZATION)
@@ -211,6 +228,16 @@ async fn duplicate(db: &Db, carrier_id: i64, event_id: &str) -> Result<bool, App
     Ok(found.is_some())
 }
 
+/// The scanned shipment's columns a scan checks and changes.
+#[derive(sqlx::FromRow)]
+struct ScannedRow {
+    id: i64,
+    status: String,
+    customer_id: i64,
+    promised_to: String,
+    slot_ends_at: Option<i64>,
+}
+
 /// Stores one checked event with the shipment's new status, as received at `now`. The status
 /// changes only from the one just read (compare-and-set), so two scans at once cannot both pass
 /// the transition check.
@@ -218,19 +245,19 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
     if duplicate(db, carrier_id, &e.event_id).await? {
         return Ok(Stored::Duplicate);
     }
-    let row = sqlx::query(
-        "SELECT s.id, s.status, s.customer_id, s.promised_to, sl.ends_at FROM shipments s \
-         LEFT JOIN slots sl ON sl.id = s.delivery_slot_id WHERE s.tracking_number = $1",
+    let row: ScannedRow = sqlx::query_as(
+        "SELECT s.id, s.status, s.customer_id, s.promised_to, sl.ends_at AS slot_ends_at \
+         FROM shipments s LEFT JOIN slots sl ON sl.id = s.delivery_slot_id \
+         WHERE s.tracking_number = $1",
     )
     .bind(&e.tracking_number)
     .fetch_optional(&db.pool)
     .await?
     .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
-    let id: i64 = row.try_get(0)?;
-    let customer_id: i64 = row.try_get(2)?;
-    let on_time =
-        super::eta::delivered_on_time(e.time_ms, row.try_get(4)?, &row.try_get::<String, _>(3)?);
-    let current = ShipmentStatus::parse(&row.try_get::<String, _>(1)?).ok_or(AppError::Internal)?;
+    let (id, customer_id) = (row.id, row.customer_id);
+    let on_time = super::eta::delivered_on_time(e.time_ms, row.slot_ends_at, &row.promised_to);
+    let current =
+        ShipmentStatus::parse(&row.status).or_internal("shipments.status is not a status")?;
     if !current.can_become(e.status) {
         return Err(AppError::Conflict(FieldErrors::from([(
             "status".to_string(),
@@ -239,60 +266,34 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
     }
     let mut tx = db.pool.begin().await?;
     let counted = Counted::read(&mut tx, Subject::Shipment(id)).await?;
-    // The journey's facts the KPIs read, kept with the scan that establishes them.
-    let delivered = e.status == ShipmentStatus::Delivered;
-    let changed = sqlx::query(
-        "UPDATE shipments SET status = $1, updated_at = $2, \
-         delivered_at = CASE WHEN $5 = 1 THEN $6 ELSE delivered_at END, \
-         delivered_on_time = CASE WHEN $5 = 1 THEN $7 ELSE delivered_on_time END, \
-         had_exception = CASE WHEN $8 = 1 THEN 1 ELSE had_exception END, \
-         last_exception_at = CASE WHEN $8 = 1 AND (last_exception_at IS NULL \
-             OR last_exception_at < $6) THEN $6 ELSE last_exception_at END, \
-         damaged = CASE WHEN $9 = 1 THEN 1 ELSE damaged END \
-         WHERE id = $3 AND status = $4",
-    )
-    .bind(e.status.as_str())
-    .bind(now)
-    .bind(id)
-    .bind(current.as_str())
-    .bind(i64::from(delivered))
-    .bind(e.time_ms)
-    .bind(i64::from(on_time))
-    .bind(i64::from(e.status.is_exception()))
-    .bind(i64::from(e.status == ShipmentStatus::Damaged))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed != 1 {
+    let scan = ScanMove {
+        shipment_id: id,
+        from: current,
+        to: e.status,
+        at: now,
+        occurred_at: e.time_ms,
+        on_time,
+    };
+    if !move_by_scan(&mut *tx, &scan).await? {
         return Err(AppError::Conflict(FieldErrors::from([(
             "status".to_string(),
             FieldError::ChangedMeanwhile,
         )])));
     }
-    let inserted = sqlx::query(
-        "INSERT INTO tracking_events (shipment_id, status, occurred_at, place, lat, lon, note, \
-         source, created_at, carrier_id, event_id) \
-         VALUES ($1, $2, $3, $4, CASE WHEN $11 = 1 THEN $5 END, CASE WHEN $11 = 1 THEN $6 END, \
-         $7, 'scan', $8, $9, $10) RETURNING id",
-    )
-    .bind(id)
-    .bind(e.status.as_str())
-    .bind(e.time_ms)
-    .bind(e.place.clone())
-    // Never a NULL float: sqlx 0.8.6's Any driver types a NULL f64 as float4 on PostgreSQL,
-    // and the statement it prepares then refuses the next scan's real coordinates.
-    .bind(e.point.map_or(0.0, |p| p.0))
-    .bind(e.point.map_or(0.0, |p| p.1))
-    .bind(e.note.clone())
-    .bind(now)
-    .bind(carrier_id)
-    .bind(&e.event_id)
-    .bind(i64::from(e.point.is_some()))
-    .fetch_one(&mut *tx)
-    .await;
+    let scanned = ScanEvent {
+        shipment_id: id,
+        status: e.status,
+        occurred_at: e.time_ms,
+        place: e.place.clone(),
+        point: e.point,
+        note: e.note.clone(),
+        received_at: now,
+        carrier_id,
+        event_id: &e.event_id,
+    };
+    let inserted = insert_scan_event(&mut *tx, &scanned).await?;
     match inserted {
-        Ok(row) => {
-            let event_id: i64 = row.try_get(0)?;
+        Some(event_id) => {
             if let Some(kind) = crate::notifications::NotificationKind::for_status(e.status) {
                 let payload = serde_json::json!({
                     "tracking_number": e.tracking_number,
@@ -321,8 +322,7 @@ async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Sto
             Ok(Stored::Recorded)
         }
         // The same event arrived on another connection a moment ago: it is stored, once.
-        Err(err) if Db::is_unique_violation(&err) => Ok(Stored::Duplicate),
-        Err(err) => Err(err.into()),
+        None => Ok(Stored::Duplicate),
     }
 }
 
@@ -336,6 +336,7 @@ fn refused(event_id: &str, error: &AppError, locale: Locale) -> CarrierEventResu
 }
 
 /// Records a batch in order; each event succeeds or is refused on its own.
+#[tracing::instrument(level = "debug", skip_all, fields(carrier_id = carrier_id))]
 pub async fn record(
     db: &Db,
     carrier_id: i64,
@@ -347,6 +348,7 @@ pub async fn record(
 
 /// `record` as received at the clock `now`: events may not be later than it, and the status
 /// change, the delay rules and a return's step are of that moment (the demo's history).
+#[tracing::instrument(level = "debug", skip_all, fields(carrier_id = carrier_id))]
 pub async fn record_at(
     db: &Db,
     carrier_id: i64,
@@ -382,7 +384,7 @@ pub async fn record_at(
             }
             // The batch fails whole, not this one event: the carrier sends it again (after the
             // `Retry-After` of a 503), and what was stored meanwhile comes back as duplicates.
-            Err(err @ (AppError::Internal | AppError::Unavailable)) => return Err(err),
+            Err(err @ (AppError::Internal(_) | AppError::Unavailable)) => return Err(err),
             Err(err) => {
                 out.refused += 1;
                 out.results.push(refused(&e.event_id, &err, locale));
@@ -431,15 +433,23 @@ pub fn validate_ping(p: &CourierPing, now_ms: i64) -> Result<ValidPing, FieldErr
     }
 }
 
+/// The shipment a courier position is for, and its status.
+#[derive(sqlx::FromRow)]
+struct PingedRow {
+    id: i64,
+    status: String,
+}
+
 /// Keeps the newest position of a parcel out for delivery; an older one than held is stale.
 async fn store_ping(db: &Db, carrier_id: i64, p: &ValidPing) -> Result<bool, AppError> {
-    let row = sqlx::query("SELECT id, status FROM shipments WHERE tracking_number = $1")
-        .bind(&p.tracking_number)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
-    let id: i64 = row.try_get(0)?;
-    if row.try_get::<String, _>(1)? != ShipmentStatus::OutForDelivery.as_str() {
+    let row: PingedRow =
+        sqlx::query_as("SELECT id, status FROM shipments WHERE tracking_number = $1")
+            .bind(&p.tracking_number)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
+    let id = row.id;
+    if row.status != ShipmentStatus::OutForDelivery.as_str() {
         return Err(AppError::Conflict(FieldErrors::from([(
             "status".to_string(),
             FieldError::NotOutForDelivery,
@@ -472,6 +482,7 @@ async fn store_ping(db: &Db, carrier_id: i64, p: &ValidPing) -> Result<bool, App
 }
 
 /// Records courier positions in order; each succeeds or is refused on its own.
+#[tracing::instrument(level = "debug", skip_all, fields(carrier_id = carrier_id))]
 pub async fn record_positions(
     db: &Db,
     carrier_id: i64,
@@ -506,7 +517,7 @@ pub async fn record_positions(
                     fields: Default::default(),
                 });
             }
-            Err(err @ (AppError::Internal | AppError::Unavailable)) => return Err(err),
+            Err(err @ (AppError::Internal(_) | AppError::Unavailable)) => return Err(err),
             Err(err) => {
                 out.refused += 1;
                 out.results.push(refused(&label, &err, locale));

@@ -2,10 +2,8 @@
 //! parcels near their promised window, the ETA rules decide whether the parcel is late. Each
 //! cause alerts the shipper once; when the parcel is back on time a recovery notice follows.
 
-use sqlx::Row;
-
 use super::eta::{self, DelayCause, Eta, Progress};
-use crate::error::AppError;
+use crate::error::{AppError, OrInternal};
 use crate::notifications::{service as notifications, NotificationKind};
 use crate::orders::{ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::distance_km;
@@ -60,22 +58,45 @@ impl Standing {
     }
 }
 
+/// A shipment's columns the delay rules read.
+#[derive(sqlx::FromRow)]
+struct DelayRow {
+    customer_id: i64,
+    tracking_number: String,
+    status: String,
+    service: String,
+    sender_lat: f64,
+    sender_lon: f64,
+    recipient_lat: f64,
+    recipient_lon: f64,
+    promised_to: String,
+    created_at: i64,
+    slot_ends_at: Option<i64>,
+}
+
+/// Where a scan was made (scans without a position are not read).
+#[derive(sqlx::FromRow)]
+pub(super) struct ScanPoint {
+    pub(super) lat: f64,
+    pub(super) lon: f64,
+}
+
 /// A shipment's owner, number and standing, read for the delay rules.
 async fn load(
     conn: &mut sqlx::AnyConnection,
     shipment_id: i64,
     now: i64,
 ) -> Result<Option<(i64, String, Standing)>, AppError> {
-    let Some(s) = sqlx::query(
+    let found: Option<DelayRow> = sqlx::query_as(
         "SELECT s.customer_id, s.tracking_number, s.status, s.service, s.sender_lat, \
          s.sender_lon, s.recipient_lat, s.recipient_lon, s.promised_to, s.created_at, \
-         sl.ends_at FROM shipments s LEFT JOIN slots sl ON sl.id = s.delivery_slot_id \
-         WHERE s.id = $1",
+         sl.ends_at AS slot_ends_at FROM shipments s \
+         LEFT JOIN slots sl ON sl.id = s.delivery_slot_id WHERE s.id = $1",
     )
     .bind(shipment_id)
     .fetch_optional(&mut *conn)
-    .await?
-    else {
+    .await?;
+    let Some(s) = found else {
         return Ok(None);
     };
     let last_scan: Option<i64> =
@@ -83,29 +104,27 @@ async fn load(
             .bind(shipment_id)
             .fetch_one(&mut *conn)
             .await?;
-    let last_position = sqlx::query(
+    let last_position: Option<ScanPoint> = sqlx::query_as(
         "SELECT lat, lon FROM tracking_events WHERE shipment_id = $1 AND lat IS NOT NULL \
          AND lon IS NOT NULL ORDER BY occurred_at DESC, id DESC LIMIT 1",
     )
     .bind(shipment_id)
     .fetch_optional(&mut *conn)
-    .await?
-    .map(|r| Ok::<_, sqlx::Error>((r.try_get::<f64, _>(0)?, r.try_get::<f64, _>(1)?)))
-    .transpose()?;
+    .await?;
     let facts = Facts {
-        status: ShipmentStatus::parse(&s.try_get::<String, _>(2)?).ok_or(AppError::Internal)?,
-        service: ServiceLevel::parse(&s.try_get::<String, _>(3)?).unwrap_or(ServiceLevel::Standard),
-        origin: (s.try_get(4)?, s.try_get(5)?),
-        destination: (s.try_get(6)?, s.try_get(7)?),
-        promised_to: s.try_get(8)?,
-        booked_at: s.try_get(9)?,
-        slot_ends_at: s.try_get(10)?,
+        status: ShipmentStatus::parse(&s.status).or_internal("shipments.status is not a status")?,
+        service: ServiceLevel::parse(&s.service).unwrap_or(ServiceLevel::Standard),
+        origin: (s.sender_lat, s.sender_lon),
+        destination: (s.recipient_lat, s.recipient_lon),
+        promised_to: s.promised_to,
+        booked_at: s.created_at,
+        slot_ends_at: s.slot_ends_at,
         last_scan,
-        last_position,
+        last_position: last_position.map(|p| (p.lat, p.lon)),
     };
     Ok(Some((
-        s.try_get(0)?,
-        s.try_get(1)?,
+        s.customer_id,
+        s.tracking_number,
         Standing::assess(&facts, now),
     )))
 }
@@ -113,6 +132,7 @@ async fn load(
 /// Applies the delay rules inside the caller's transaction: a new cause raises its alert, a
 /// parcel back on time gets one recovery notice. Safe to run from several places at once: the
 /// alert row's key lets only one of them send.
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
 pub async fn evaluate(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     shipment_id: i64,
@@ -186,6 +206,13 @@ pub async fn evaluate(
 /// Parcels checked per sweep.
 const SWEEP_BATCH: i64 = 2_000;
 
+/// A delay alert raised for a parcel, and when it recovered.
+#[derive(sqlx::FromRow)]
+struct AlertRow {
+    cause: String,
+    recovered_at: Option<i64>,
+}
+
 /// Whether the rules would change anything for this parcel now: a cause without its alert, or
 /// an open alert while on time. Read-only, so the sweep writes only where there is work.
 async fn needs_action(db: &Db, shipment_id: i64, now: i64) -> Result<bool, AppError> {
@@ -196,7 +223,7 @@ async fn needs_action(db: &Db, shipment_id: i64, now: i64) -> Result<bool, AppEr
     if !st.status.on_the_way() {
         return Ok(false);
     }
-    let alerts: Vec<(String, Option<i64>)> =
+    let alerts: Vec<AlertRow> =
         sqlx::query_as("SELECT cause, recovered_at FROM delay_alerts WHERE shipment_id = $1")
             .bind(shipment_id)
             .fetch_all(&mut *conn)
@@ -204,8 +231,8 @@ async fn needs_action(db: &Db, shipment_id: i64, now: i64) -> Result<bool, AppEr
     let causes = st.causes();
     let new_cause = causes
         .iter()
-        .any(|c| !alerts.iter().any(|(raised, _)| raised == c.as_str()));
-    let recovered = causes.is_empty() && alerts.iter().any(|(_, at)| at.is_none());
+        .any(|c| !alerts.iter().any(|a| a.cause == c.as_str()));
+    let recovered = causes.is_empty() && alerts.iter().any(|a| a.recovered_at.is_none());
     Ok(new_cause || recovered)
 }
 
@@ -217,10 +244,7 @@ async fn sweep_one(db: &Db, shipment_id: i64, now: i64) -> Result<(), AppError> 
     // The shipment's row first: on SQLite the write lock up front (a transaction that read
     // first could not upgrade beside another writer), on PostgreSQL a row lock that orders this
     // with a scan of the same parcel.
-    sqlx::query("UPDATE shipments SET updated_at = updated_at WHERE id = $1")
-        .bind(shipment_id)
-        .execute(&mut *tx)
-        .await?;
+    crate::orders::store::lock_shipment(&mut *tx, shipment_id).await?;
     evaluate(&mut tx, shipment_id, now).await?;
     tx.commit().await?;
     Ok(())
@@ -229,6 +253,7 @@ async fn sweep_one(db: &Db, shipment_id: i64, now: i64) -> Result<(), AppError> 
 /// Checks parcels whose promised window ends by tomorrow (so an alert goes out before the
 /// window closes, even without new scans) and those with an open alert (for their recovery).
 /// Returns how many were checked; one parcel's failure does not stop the others.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sweep(db: &Db, now: i64) -> Result<usize, AppError> {
     let tomorrow = crate::domain::format_date(now + 86_400_000);
     let ids: Vec<i64> = sqlx::query_scalar(&format!(

@@ -40,8 +40,9 @@ pub struct Eta {
     pub latest: i64,
 }
 
-/// Why a parcel is late; each raises one alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a parcel is late; each raises one alert. Its name is stored with the alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum DelayCause {
     /// At its current progress it arrives after the promised window.
     Eta,
@@ -53,11 +54,7 @@ pub enum DelayCause {
 
 impl DelayCause {
     pub fn as_str(self) -> &'static str {
-        match self {
-            DelayCause::Eta => "eta",
-            DelayCause::Delayed => "delayed",
-            DelayCause::DeliveryFailed => "delivery_failed",
-        }
+        self.into()
     }
 }
 
@@ -249,5 +246,12 @@ mod tests {
             [DelayCause::DeliveryFailed, DelayCause::Eta]
         );
         assert!(delay_causes(ShipmentStatus::Delivered, None, T0).is_empty());
+    }
+
+    #[test]
+    fn causes_keep_their_stored_names() {
+        assert_eq!(DelayCause::Eta.as_str(), "eta");
+        assert_eq!(DelayCause::Delayed.as_str(), "delayed");
+        assert_eq!(DelayCause::DeliveryFailed.as_str(), "delivery_failed");
     }
 }

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod simulator;
+pub mod track_page;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

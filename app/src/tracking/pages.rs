@@ -102,10 +102,10 @@ mod served {
                                 <h1 class="tracking-number">{tn}</h1>
                                 <p class="banner banner-error" data-testid="track-unknown">{t!(i18n, trk_unknown)}</p>
                             }.into_any(),
-                            // A 503, not a page that looks fine: the service worker keeps no
+                            // The error's page and status (a 503 while the database is out of
+                            // reach), not a page that looks fine: the service worker keeps no
                             // copy of it, and the reader tries again.
-                            Err(AppError::Unavailable) => view! { <crate::ui::errors::Unavailable /> }.into_any(),
-                            Err(e) => view! { <p class="banner banner-error">{e.message(i18n.locale.get())}</p> }.into_any(),
+                            Err(e) => crate::ui::errors::error_page(e, None),
                         }
                     })
                 }}

@@ -3,12 +3,10 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use sqlx::Row;
-
-use super::delays::{Facts, Standing};
+use super::delays::{Facts, ScanPoint, Standing};
 use super::{CourierPosition, GeoPoint, PublicShipment, RecipientView, RouteMap};
 use crate::domain::{fold_key, TrackingNumber};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, OrInternal};
 use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
 use crate::platform::{links, now_ms, rate_limit, Db, Settings};
 use crate::slots::service::{self as slots, ChangedBy, NewDelivery};
@@ -30,9 +28,35 @@ struct Row_ {
     postcode: String,
 }
 
+/// A shipment's columns its tracking views show.
+#[derive(sqlx::FromRow)]
+struct ShipmentRow {
+    id: i64,
+    tracking_number: String,
+    status: String,
+    service: String,
+    sender_city: String,
+    recipient_city: String,
+    promised_from: String,
+    promised_to: String,
+    delivery_slot_id: Option<i64>,
+    pickup_point: Option<String>,
+    recipient_name: String,
+    recipient_line1: String,
+    recipient_line2: Option<String>,
+    recipient_postcode: String,
+    recipient_phone: String,
+    sender_lat: f64,
+    sender_lon: f64,
+    recipient_lat: f64,
+    recipient_lon: f64,
+    created_at: i64,
+    slot_ends_at: Option<i64>,
+}
+
 async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
     let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
-    let row = sqlx::query(
+    let row: ShipmentRow = sqlx::query_as(
         "SELECT id, tracking_number, status, service, sender_city, recipient_city, \
          promised_from, promised_to, delivery_slot_id, pickup_point, recipient_name, \
          recipient_line1, recipient_line2, recipient_postcode, recipient_phone, sender_lat, \
@@ -44,22 +68,22 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    let id: i64 = row.try_get("id")?;
-    let slot = match row.try_get::<Option<i64>, _>("delivery_slot_id")? {
+    let id = row.id;
+    let slot = match row.delivery_slot_id {
         Some(s) => slots::slot_by_id(db, s, now_ms()).await?,
         None => None,
     };
     let status =
-        ShipmentStatus::parse(&row.try_get::<String, _>("status")?).ok_or(AppError::Internal)?;
+        ShipmentStatus::parse(&row.status).or_internal("shipments.status is not a status")?;
     let service =
-        ServiceLevel::parse(&row.try_get::<String, _>("service")?).ok_or(AppError::Internal)?;
+        ServiceLevel::parse(&row.service).or_internal("shipments.service is not a service")?;
     let origin = GeoPoint {
-        lat: row.try_get("sender_lat")?,
-        lng: row.try_get("sender_lon")?,
+        lat: row.sender_lat,
+        lng: row.sender_lon,
     };
     let destination = GeoPoint {
-        lat: row.try_get("recipient_lat")?,
-        lng: row.try_get("recipient_lon")?,
+        lat: row.recipient_lat,
+        lng: row.recipient_lon,
     };
     // Newest first: the first is the latest scan.
     let events = crate::orders::shipments::events(db, id).await?;
@@ -70,20 +94,19 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
             service,
             origin: (origin.lat, origin.lng),
             destination: (destination.lat, destination.lng),
-            promised_to: row.try_get("promised_to")?,
-            slot_ends_at: row.try_get("slot_ends_at")?,
-            booked_at: row.try_get("created_at")?,
+            promised_to: row.promised_to.clone(),
+            slot_ends_at: row.slot_ends_at,
+            booked_at: row.created_at,
             last_scan: events.first().map(|e| e.time),
             last_position,
         },
         now_ms(),
     );
-    let city: String = row.try_get("recipient_city")?;
-    let postcode: String = row.try_get("recipient_postcode")?;
-    let line2: Option<String> = row.try_get("recipient_line2")?;
+    let city = row.recipient_city;
+    let postcode = row.recipient_postcode;
     let address = [
-        Some(row.try_get::<String, _>("recipient_line1")?),
-        line2.filter(|l| !l.is_empty()),
+        Some(row.recipient_line1),
+        row.recipient_line2.filter(|l| !l.is_empty()),
         Some(format!("{postcode} {city}")),
     ]
     .into_iter()
@@ -93,15 +116,15 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
     Ok(Row_ {
         id,
         shipment: PublicShipment {
-            tracking_number: row.try_get("tracking_number")?,
+            tracking_number: row.tracking_number,
             status,
             service,
-            origin_city: row.try_get("sender_city")?,
+            origin_city: row.sender_city,
             destination_city: city,
-            promised_from: row.try_get("promised_from")?,
-            promised_to: row.try_get("promised_to")?,
+            promised_from: row.promised_from,
+            promised_to: row.promised_to,
             delivery_slot: slot,
-            pickup_point: row.try_get("pickup_point")?,
+            pickup_point: row.pickup_point,
             eta_earliest: standing.eta.map(|e| e.earliest),
             eta_latest: standing.eta.map(|e| e.latest),
             running_late: !standing.causes().is_empty(),
@@ -113,9 +136,9 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
             },
             events,
         },
-        recipient_name: row.try_get("recipient_name")?,
+        recipient_name: row.recipient_name,
         address,
-        phone: row.try_get("recipient_phone")?,
+        phone: row.recipient_phone,
         postcode,
     })
 }
@@ -127,7 +150,7 @@ async fn scan_path(
     db: &Db,
     shipment_id: i64,
 ) -> Result<(Vec<GeoPoint>, Option<(f64, f64)>), AppError> {
-    let rows = sqlx::query(
+    let rows: Vec<ScanPoint> = sqlx::query_as(
         "SELECT lat, lon FROM tracking_events WHERE shipment_id = $1 AND lat IS NOT NULL \
          AND lon IS NOT NULL ORDER BY occurred_at, id",
     )
@@ -137,7 +160,7 @@ async fn scan_path(
     let mut path: Vec<GeoPoint> = Vec::with_capacity(rows.len());
     let mut last = None;
     for r in rows {
-        let (lat, lng): (f64, f64) = (r.try_get(0)?, r.try_get(1)?);
+        let (lat, lng) = (r.lat, r.lon);
         last = Some((lat, lng));
         let point = city_level(lat, lng);
         if path.last() != Some(&point) {
@@ -164,31 +187,49 @@ async fn courier(
     if status != ShipmentStatus::OutForDelivery {
         return Ok(None);
     }
-    sqlx::query("SELECT lat, lon, recorded_at FROM courier_positions WHERE shipment_id = $1")
-        .bind(shipment_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .map(|r| {
-            Ok(CourierPosition {
-                point: GeoPoint {
-                    lat: r.try_get(0)?,
-                    lng: r.try_get(1)?,
-                },
-                time: r.try_get(2)?,
-            })
-        })
-        .transpose()
+    let found: Option<CourierRow> = sqlx::query_as(
+        "SELECT lat, lon, recorded_at FROM courier_positions WHERE shipment_id = $1",
+    )
+    .bind(shipment_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(found.map(|r| CourierPosition {
+        point: GeoPoint {
+            lat: r.lat,
+            lng: r.lon,
+        },
+        time: r.recorded_at,
+    }))
+}
+
+/// A courier's latest position as stored.
+#[derive(sqlx::FromRow)]
+struct CourierRow {
+    lat: f64,
+    lon: f64,
+    recorded_at: i64,
+}
+
+/// A tracking event as stored.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: i64,
+    status: String,
+    occurred_at: i64,
+    place: Option<String>,
+    note: Option<String>,
 }
 
 /// The shipment's events after `after_id` (oldest first): what a reconnecting stream missed.
 /// Whole: the public stream sends each through `public_event`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn events_after(
     db: &Db,
     tracking_number: &str,
     after_id: i64,
 ) -> Result<Vec<super::LiveEvent>, AppError> {
     let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
-    sqlx::query(
+    let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT e.id, e.status, e.occurred_at, e.place, e.note FROM tracking_events e \
          JOIN shipments s ON s.id = e.shipment_id WHERE s.tracking_number = $1 AND e.id > $2 \
          ORDER BY e.id",
@@ -196,22 +237,22 @@ pub async fn events_after(
     .bind(tn.as_str().to_string())
     .bind(after_id)
     .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(super::LiveEvent {
-            tracking_number: tn.as_str().to_string(),
-            id: r.try_get(0)?,
-            event: ShipmentEvent {
-                status: ShipmentStatus::parse(&r.try_get::<String, _>(1)?)
-                    .ok_or(AppError::Internal)?,
-                time: r.try_get(2)?,
-                place: r.try_get(3)?,
-                note: r.try_get(4)?,
-            },
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(super::LiveEvent {
+                tracking_number: tn.as_str().to_string(),
+                id: r.id,
+                event: ShipmentEvent {
+                    status: ShipmentStatus::parse(&r.status)
+                        .or_internal("tracking_events.status is not a status")?,
+                    time: r.occurred_at,
+                    place: r.place,
+                    note: r.note,
+                },
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// Counts one public look-up of a number by `client`, refused past `TRACK_LOOKUP_LIMIT` in the
@@ -228,6 +269,7 @@ async fn count_lookup(db: &Db, settings: &Settings, client: IpAddr) -> Result<()
 }
 
 /// Whether anyone booked this number (a stream for an unknown one is a 404); a public look-up.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn exists(
     db: &Db,
     settings: &Settings,
@@ -280,6 +322,7 @@ pub fn redact(mut s: PublicShipment) -> PublicShipment {
 }
 
 /// The view anyone with the number sees (`redact`); a public look-up.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn public(
     db: &Db,
     settings: &Settings,
@@ -291,6 +334,7 @@ pub async fn public(
 }
 
 /// The public view, or `None` for a number nobody booked (the track box and page).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_public(
     db: &Db,
     settings: &Settings,
@@ -306,6 +350,7 @@ pub async fn find_public(
 
 /// The public view of each number (the track box), `None` for a number nobody booked: at most
 /// [`super::MAX_NUMBERS`] at once, each counted as a public look-up.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_many(
     db: &Db,
     settings: &Settings,
@@ -411,6 +456,7 @@ async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn open(
     db: &Db,
     tracking_number: &str,
@@ -429,6 +475,7 @@ const ACCESS_PURPOSE: &str = "recipient";
 
 /// Checks a proof, as `open` does, and answers a grant for this device (the value of
 /// `ACCESS_COOKIE`) instead of the recipient's view.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn prove(
     db: &Db,
     tracking_number: &str,
@@ -470,6 +517,7 @@ async fn with_access(
 }
 
 /// The recipient's view for a device holding a grant.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn open_with_access(
     db: &Db,
     tracking_number: &str,
@@ -481,6 +529,7 @@ pub async fn open_with_access(
 }
 
 /// A move by a device holding a grant.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn change_with_access(
     db: &Db,
     tracking_number: &str,
@@ -494,6 +543,7 @@ pub async fn change_with_access(
 
 /// A move by the recipient with the proof itself (API clients keep no grant): checked and
 /// limited as [`open`] checks it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn change_with_proof(
     db: &Db,
     tracking_number: &str,

@@ -4,10 +4,11 @@
 //! its booking, and every scan has a fixed event id, so running the simulator again (or on two
 //! instances) records nothing twice.
 
-use sqlx::Row;
+use sqlx::FromRow;
 
 use super::eta::{AIR_KMH, ROAD_KMH};
 use super::{carrier, CarrierBatch, CarrierEvent, CourierBatch, CourierPing};
+use crate::error::OrInternal;
 use crate::i18n::Locale;
 use crate::orders::{ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::{distance_m, City, Gazetteer};
@@ -140,7 +141,9 @@ async fn carrier_id(db: &Db) -> Result<i64, crate::error::AppError> {
     }
     // The portal scans for this carrier itself: nobody holds its token, so it never worked.
     carrier::create_token(db, NAME, std::time::Duration::ZERO).await?;
-    find().await?.ok_or(crate::error::AppError::Internal)
+    find()
+        .await?
+        .or_internal("the simulator's carrier after creating its token")
 }
 
 /// Records every scan that is due by `now` for demo customers' parcels still on their way
@@ -186,20 +189,33 @@ struct Parcel {
     to: &'static City,
 }
 
+/// A demo parcel's columns the simulator reads.
+#[derive(sqlx::FromRow)]
+struct ParcelRow {
+    tracking_number: String,
+    service: String,
+    created_at: i64,
+    sender_city: String,
+    sender_country: String,
+    recipient_city: String,
+    recipient_country: String,
+}
+
 impl Parcel {
-    /// `None` when either city is not in the gazetteer (the parcel is not moved).
+    /// `None` when either city is not in the gazetteer (the parcel is not moved). Each row is
+    /// read on its own, so one that cannot be read is skipped and the others still move.
     fn read(row: &sqlx::any::AnyRow, g: &'static Gazetteer) -> Result<Option<Self>, sqlx::Error> {
+        let row = ParcelRow::from_row(row)?;
         let (Some(from), Some(to)) = (
-            g.find(&row.try_get::<String, _>(4)?, &row.try_get::<String, _>(3)?),
-            g.find(&row.try_get::<String, _>(6)?, &row.try_get::<String, _>(5)?),
+            g.find(&row.sender_country, &row.sender_city),
+            g.find(&row.recipient_country, &row.recipient_city),
         ) else {
             return Ok(None);
         };
         Ok(Some(Parcel {
-            tn: row.try_get(0)?,
-            service: ServiceLevel::parse(&row.try_get::<String, _>(1)?)
-                .unwrap_or(ServiceLevel::Standard),
-            booked_at: row.try_get(2)?,
+            tn: row.tracking_number,
+            service: ServiceLevel::parse(&row.service).unwrap_or(ServiceLevel::Standard),
+            booked_at: row.created_at,
             from,
             to,
         }))

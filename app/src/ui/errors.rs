@@ -1,7 +1,10 @@
+//! The error pages, and [`error_page`], the one an error met while loading a page's data calls
+//! for.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::error::AppError;
+use crate::error::{AppError, Cause};
 use crate::i18n::{use_i18n, Texts};
 
 /// Sets the HTTP status of the server-rendered response.
@@ -14,9 +17,16 @@ fn set_status(_code: u16) {
 
 type Text = fn(&'static Texts) -> &'static str;
 
-/// One error page: its status code, localised title and explanation, and a way home.
+/// One error page: its status code, localised title and explanation, a way to try again where
+/// there is one (`action`), and a way home.
 #[component]
-fn ErrorPage(code: u16, test_id: &'static str, title: Text, body: Text) -> impl IntoView {
+fn ErrorPage(
+    code: u16,
+    test_id: &'static str,
+    title: Text,
+    body: Text,
+    #[prop(optional_no_strip)] action: Option<AnyView>,
+) -> impl IntoView {
     set_status(code);
     let i18n = use_i18n();
     view! {
@@ -25,6 +35,7 @@ fn ErrorPage(code: u16, test_id: &'static str, title: Text, body: Text) -> impl 
             <p class="error-code">{code}</p>
             <h1>{move || title(i18n.get())}</h1>
             <p>{move || body(i18n.get())}</p>
+            {action.map(|a| view! { <p>{a}</p> })}
             <a class="button" href="/">{t!(i18n, back_home)}</a>
         </section>
     }
@@ -48,8 +59,9 @@ pub fn ServerError() -> impl IntoView {
 
 /// The database is out of reach for a moment (stopped, restarting): 503 with `Retry-After`, so
 /// the reader (or a proxy) tries again shortly and no cache keeps this page as the answer.
+/// `retry` loads the data again without leaving the page.
 #[component]
-pub fn Unavailable() -> impl IntoView {
+pub fn Unavailable(#[prop(optional_no_strip)] retry: Option<AnyView>) -> impl IntoView {
     // Inserted, not appended: a server function's 503 on the same page may have set it.
     #[cfg(feature = "ssr")]
     if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
@@ -60,32 +72,27 @@ pub fn Unavailable() -> impl IntoView {
     }
     view! {
         <ErrorPage code=503 test_id="unavailable"
-            title=|t| t.error_unavailable_title body=|t| t.err_unavailable />
+            title=|t| t.error_unavailable_title body=|t| t.err_unavailable action=retry />
     }
 }
 
-/// The page for data a page could not load: [`Unavailable`] while the database is out of
-/// reach, else [`ServerError`].
-pub fn failed_page(error: &AppError) -> AnyView {
-    if *error == AppError::Unavailable {
-        view! { <Unavailable /> }.into_any()
-    } else {
-        view! { <ServerError /> }.into_any()
+/// The call for the page's data never reached the server, or its answer could not be read: the
+/// connection is down. Only the browser meets this (the server calls its functions in
+/// process); `retry` loads the data again once the reader is back online.
+#[component]
+pub fn Offline(#[prop(optional_no_strip)] retry: Option<AnyView>) -> impl IntoView {
+    let i18n = use_i18n();
+    // The error's own status (`AppError::status`), should the server ever render this.
+    set_status(500);
+    view! {
+        <Title text=crate::ui::page_title(move || i18n.get().error_offline_title.to_string()) />
+        <section class="card narrow error-page" data-testid="offline">
+            <h1>{t!(i18n, error_offline_title)}</h1>
+            <p>{t!(i18n, err_network)}</p>
+            {retry.map(|r| view! { <p>{r}</p> })}
+            <a class="button" href="/">{t!(i18n, back_home)}</a>
+        </section>
     }
-}
-
-/// [`failed_page`] as an `ErrorBoundary`'s fallback: unavailable when any of the errors says so.
-pub fn failure_page(errors: ArcRwSignal<Errors>) -> AnyView {
-    let unavailable = errors.with_untracked(|errors| {
-        errors
-            .iter()
-            .any(|(_, e)| e.downcast_ref::<AppError>() == Some(&AppError::Unavailable))
-    });
-    failed_page(if unavailable {
-        &AppError::Unavailable
-    } else {
-        &AppError::Internal
-    })
 }
 
 #[component]
@@ -93,5 +100,136 @@ pub fn Forbidden() -> impl IntoView {
     view! {
         <ErrorPage code=403 test_id="forbidden"
             title=|t| t.error_forbidden_title body=|t| t.error_forbidden_body />
+    }
+}
+
+/// The page's request itself was refused (a parameter out of range, a signed link that
+/// expired, too many requests): the error's status, and why in the reader's words (each
+/// refused field's reason where there are some).
+#[component]
+pub fn Refused(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let code = error.status().as_u16();
+    set_status(code);
+    let reason = move || {
+        let locale = i18n.locale.get();
+        let fields = error.field_messages(locale);
+        if fields.is_empty() {
+            error.message(locale)
+        } else {
+            fields.into_values().collect::<Vec<_>>().join(" ")
+        }
+    };
+    view! {
+        <Title text=crate::ui::page_title(move || i18n.get().error_refused_title.to_string()) />
+        <section class="card narrow error-page" data-testid="refused">
+            <p class="error-code">{code}</p>
+            <h1>{t!(i18n, error_refused_title)}</h1>
+            <p>{reason}</p>
+            <a class="button" href="/">{t!(i18n, back_home)}</a>
+        </section>
+    }
+}
+
+/// Asks a visitor to sign in, and brings them back to this very page (with its query) after.
+/// Here rather than with the accounts' pages so that [`error_page`] can show it.
+#[component]
+pub fn SignInPrompt() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = leptos_router::hooks::use_location();
+    let href = move || {
+        // The router's `search` comes without its `?`.
+        let search = location.search.get();
+        let here = match search.trim_start_matches('?') {
+            "" => location.pathname.get(),
+            q => format!("{}?{q}", location.pathname.get()),
+        };
+        format!("/sign-in?next={}", crate::domain::percent_encode(&here))
+    };
+    view! {
+        <section class="card narrow">
+            <p>{t!(i18n, error_sign_in_required)}</p>
+            <a class="button" href=href data-testid="sign-in-prompt">{t!(i18n, nav_sign_in)}</a>
+        </section>
+    }
+}
+
+/// Whether the request itself was refused (its parameters, a signed link, a limit), rather
+/// than the data being missing or not the reader's, the reader signed out, or the server or
+/// the connection failing: the errors a page may word itself (`ui::Loaded`'s `refused`).
+pub fn is_refusal(error: &AppError) -> bool {
+    !matches!(
+        error,
+        AppError::NotFound
+            | AppError::NoSuchRoute
+            | AppError::Forbidden
+            | AppError::CrossOrigin
+            | AppError::Unauthenticated
+            | AppError::Unavailable
+            | AppError::Transport(_)
+            | AppError::Internal(_)
+    )
+}
+
+/// The page for an error met while loading a page's data, by what went wrong: not found,
+/// forbidden, a sign-in prompt, unavailable or offline (both with `retry`, a way to load
+/// again, where there is one), refused, else the server's fault. Each sets the status the
+/// error has (`AppError::status`), as the server function did.
+pub fn error_page(error: AppError, retry: Option<AnyView>) -> AnyView {
+    match error {
+        AppError::NotFound | AppError::NoSuchRoute => view! { <NotFound /> }.into_any(),
+        AppError::Forbidden | AppError::CrossOrigin => view! { <Forbidden /> }.into_any(),
+        AppError::Unauthenticated => view! { <SignInPrompt /> }.into_any(),
+        AppError::Unavailable => view! { <Unavailable retry=retry /> }.into_any(),
+        AppError::Transport(_) => view! { <Offline retry=retry /> }.into_any(),
+        AppError::Internal(_) => view! { <ServerError /> }.into_any(),
+        refused => view! { <Refused error=refused /> }.into_any(),
+    }
+}
+
+/// [`error_page`] for an error a page holds by reference.
+pub fn failed_page(error: &AppError) -> AnyView {
+    error_page(error.clone(), None)
+}
+
+/// [`error_page`] as an `ErrorBoundary`'s fallback, for the first of its errors that is an
+/// `AppError` (the server's fault for any other).
+pub fn failure_page(errors: ArcRwSignal<Errors>) -> AnyView {
+    let error = errors.with_untracked(|errors| {
+        errors
+            .iter()
+            .find_map(|(_, e)| e.downcast_ref::<AppError>().cloned())
+    });
+    error_page(error.unwrap_or(AppError::Internal(Cause::default())), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FieldError;
+
+    #[test]
+    fn a_refused_request_is_told_from_missing_data_a_sign_in_and_a_failure() {
+        for e in [
+            AppError::NotFound,
+            AppError::NoSuchRoute,
+            AppError::Forbidden,
+            AppError::CrossOrigin,
+            AppError::Unauthenticated,
+            AppError::Unavailable,
+            AppError::Transport("connection refused".into()),
+            AppError::Internal(Cause::default()),
+        ] {
+            assert!(!is_refusal(&e), "{e:?}");
+        }
+        for e in [
+            AppError::field("link", FieldError::LinkExpired),
+            AppError::RateLimited {
+                retry_after_secs: 30,
+            },
+            AppError::BadRequest("bad".into()),
+        ] {
+            assert!(is_refusal(&e), "{e:?}");
+        }
     }
 }

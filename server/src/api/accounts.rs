@@ -1,3 +1,4 @@
+use app::accounts::callers::SignedIn;
 use app::accounts::{
     service, ApiTokenInfo, Credentials, ProfileUpdate, SessionInfo, SignUpRequest, User,
 };
@@ -73,8 +74,8 @@ pub async fn create_token(
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
     security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
-pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<User>, ApiError> {
-    Ok(Json(service::require_user(&state.db, &headers).await?))
+pub async fn me(SignedIn(user): SignedIn) -> Result<Json<User>, ApiError> {
+    Ok(Json(user))
 }
 
 /// The caller's unexpired API tokens (without the tokens), newest first.
@@ -83,9 +84,8 @@ pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Jso
     responses((status = 200, body = Vec<ApiTokenInfo>), (status = 401, body = ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
 ) -> Result<Json<Vec<ApiTokenInfo>>, ApiError> {
-    let user = service::require_user(&state.db, &headers).await?;
     Ok(Json(
         service::api_tokens_of(&state.db, user.id, now_ms()).await?,
     ))
@@ -97,10 +97,9 @@ pub async fn list_tokens(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     ApiPath(handle): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let user = service::require_user(&state.db, &headers).await?;
     service::revoke_api_token(&state.db, &user, &handle).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -113,10 +112,9 @@ pub async fn revoke_token(
         (status = 422, description = "Fields named (`name`, `company`, `industry`)", body = ErrorBody)))]
 pub async fn update_profile(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     ApiJson(update): ApiJson<ProfileUpdate>,
 ) -> Result<Json<User>, ApiError> {
-    let user = service::require_user(&state.db, &headers).await?;
     Ok(Json(
         service::update_profile(&state.db, &user, update).await?,
     ))
@@ -140,10 +138,10 @@ pub struct PasswordChange {
         (status = 429, description = "Too many attempts for this user", body = ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
+    SignedIn(user): SignedIn,
     headers: HeaderMap,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    let user = service::require_user(&state.db, &headers).await?;
     // A browser's own session stays signed in, as on the account page.
     let keep = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
     service::change_password(
@@ -165,9 +163,9 @@ pub async fn change_password(
     responses((status = 200, body = Vec<SessionInfo>)))]
 pub async fn list_sessions(
     State(state): State<AppState>,
+    SignedIn(user): SignedIn,
     headers: HeaderMap,
 ) -> Result<Json<Vec<SessionInfo>>, ApiError> {
-    let user = service::require_user(&state.db, &headers).await?;
     let current = cookie(&headers, SESSION_COOKIE);
     Ok(Json(
         service::sessions_of(&state.db, user.id, current, now_ms()).await?,
@@ -181,10 +179,9 @@ pub async fn list_sessions(
     responses((status = 204, description = "Signed out")))]
 pub async fn end_session(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(user): SignedIn,
     ApiPath(handle): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let user = service::require_user(&state.db, &headers).await?;
     service::end_session(&state.db, &user, &handle).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,8 @@
-use app::accounts::service::require_customer;
+use app::accounts::callers::Customer;
 use app::addresses::{service, Address, AddressInput};
 use app::platform::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 
 use super::{ApiError, ApiJson, ApiPath, ErrorBody};
@@ -14,9 +14,8 @@ use super::{ApiError, ApiJson, ApiPath, ErrorBody};
         (status = 403, description = "Not a customer", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
 ) -> Result<Json<Vec<Address>>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(service::list(&state.db, customer).await?))
 }
 
@@ -27,10 +26,9 @@ pub async fn list(
         (status = 401, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiJson(input): ApiJson<AddressInput>,
 ) -> Result<(StatusCode, Json<Address>), ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     let address = service::create(&state.db, customer, &input).await?;
     Ok((StatusCode::CREATED, Json(address)))
 }
@@ -42,11 +40,10 @@ pub async fn create(
         (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<AddressInput>,
 ) -> Result<Json<Address>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
         service::update(&state.db, customer, id, &input).await?,
     ))
@@ -58,10 +55,9 @@ pub async fn update(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     service::delete(&state.db, customer, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,12 @@
-use app::complaints::service::{self, Caller};
+use app::accounts::callers::{Caller, Customer};
+use app::accounts::service::Party;
+use app::complaints::service;
 use app::complaints::{Complaint, ComplaintSummary, ConfirmInput, MessageInput, NewComplaint};
 use app::error::{AppError, FieldError};
 use app::platform::{now_ms, AppState};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 
@@ -36,13 +38,9 @@ pub struct ReopenInput {
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiJson(input): ApiJson<NewComplaint>,
 ) -> Result<(StatusCode, Json<Complaint>), ApiError> {
-    let customer = match service::caller(&state.db, &headers).await? {
-        Caller::Customer(c) => c,
-        Caller::Staff(_) => return Err(AppError::Forbidden.into()),
-    };
     Ok((
         StatusCode::CREATED,
         Json(service::create(&state.db, &state.settings, customer, &input).await?),
@@ -56,11 +54,11 @@ pub async fn create(
     responses((status = 200, body = Vec<ComplaintSummary>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
 ) -> Result<Json<Vec<ComplaintSummary>>, ApiError> {
-    Ok(Json(match service::caller(&state.db, &headers).await? {
-        Caller::Customer(c) => service::list(&state.db, Some(c), None).await?,
-        Caller::Staff(me) => service::list(&state.db, None, Some(me.id)).await?,
+    Ok(Json(match caller {
+        Party::Customer(c) => service::list(&state.db, Some(c), None).await?,
+        Party::Staff(me) => service::list(&state.db, None, Some(me.id)).await?,
     }))
 }
 
@@ -70,10 +68,9 @@ pub async fn list(
     responses((status = 200, body = Complaint), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Complaint>, ApiError> {
-    let caller = service::caller(&state.db, &headers).await?;
     Ok(Json(service::get(&state.db, &caller, id).await?))
 }
 
@@ -86,11 +83,10 @@ pub async fn get(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn message(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<MessageInput>,
 ) -> Result<Json<Complaint>, ApiError> {
-    let caller = service::caller(&state.db, &headers).await?;
     Ok(Json(
         service::message(&state.db, &caller, id, &input.body, now_ms()).await?,
     ))
@@ -105,11 +101,10 @@ pub async fn message(
         (status = 409, body = ErrorBody)))]
 pub async fn confirm(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ConfirmInput>,
 ) -> Result<Json<Complaint>, ApiError> {
-    let caller = service::caller(&state.db, &headers).await?;
     Ok(Json(
         service::confirm(&state.db, &caller, id, input.satisfaction, now_ms()).await?,
     ))
@@ -123,11 +118,10 @@ pub async fn confirm(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reopen(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ReopenInput>,
 ) -> Result<Json<Complaint>, ApiError> {
-    let caller = service::caller(&state.db, &headers).await?;
     Ok(Json(
         service::reopen(&state.db, &caller, id, &input.reason, now_ms()).await?,
     ))
@@ -140,10 +134,9 @@ pub async fn reopen(
         (status = 409, body = ErrorBody)))]
 pub async fn assign(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Complaint>, ApiError> {
-    let caller = service::caller(&state.db, &headers).await?;
     Ok(Json(
         service::assign(&state.db, &caller, id, now_ms()).await?,
     ))
@@ -158,11 +151,10 @@ pub async fn assign(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn resolve(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ResolveInput>,
 ) -> Result<Json<Complaint>, ApiError> {
-    let caller = service::caller(&state.db, &headers).await?;
     Ok(Json(
         service::resolve(&state.db, &caller, id, &input.note, now_ms()).await?,
     ))
@@ -177,11 +169,10 @@ pub async fn resolve(
         (status = 422, body = ErrorBody)))]
 pub async fn attach(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     ApiPath(id): ApiPath<i64>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Complaint>, ApiError> {
-    let caller = service::caller(&state.db, &headers).await?;
     let mut last = None;
     for bytes in files(multipart, "attachment").await? {
         last = Some(service::attach(&state.db, &state.settings, &caller, id, &bytes).await?);
@@ -200,10 +191,9 @@ pub async fn attach(
     responses((status = 200, description = "The image"), (status = 404, body = ErrorBody)))]
 pub async fn attachment(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
     ApiPath((id, attachment_id)): ApiPath<(i64, i64)>,
 ) -> Result<Response, ApiError> {
-    let caller = service::caller(&state.db, &headers).await?;
     let (content_type, bytes) =
         service::attachment(&state.db, &state.settings, &caller, id, attachment_id).await?;
     Ok(private_file(&content_type, "inline", bytes))

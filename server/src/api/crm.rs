@@ -1,4 +1,4 @@
-use app::accounts::service::{require_customer, require_manager, require_staff};
+use app::accounts::callers::{Customer, Manager, Staff};
 use app::crm::kpis::{DrillPage, KpiId, KpiQuery, KpiReport};
 use app::crm::{
     kpi_service, segments, service, AccountManagerContact, AccountManagerInput, CareOverview,
@@ -8,7 +8,7 @@ use app::crm::{
 use app::error::{AppError, FieldError};
 use app::platform::{now_ms, AppState};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -27,10 +27,9 @@ use super::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
         (status = 422, description = "A bad filter, named", body = ErrorBody)))]
 pub async fn list_customers(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Staff,
     ApiQuery(q): ApiQuery<CustomerQuery>,
 ) -> Result<Json<Vec<CustomerSummary>>, ApiError> {
-    require_staff(&state.db, &headers).await?;
     Ok(Json(service::search_customers(&state.db, &q, 500).await?))
 }
 
@@ -44,9 +43,8 @@ pub async fn list_customers(
         (status = 403, description = "Not staff", body = ErrorBody)))]
 pub async fn segments_overview(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Staff,
 ) -> Result<Json<SegmentsOverview>, ApiError> {
-    require_staff(&state.db, &headers).await?;
     Ok(Json(segments::overview(&state.db, 30).await?))
 }
 
@@ -60,9 +58,8 @@ pub async fn segments_overview(
         (status = 403, description = "Not a manager", body = ErrorBody)))]
 pub async fn recompute(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Manager,
 ) -> Result<Json<RecomputeSummary>, ApiError> {
-    require_manager(&state.db, &headers).await?;
     Ok(Json(segments::recompute(&state.db).await?))
 }
 
@@ -76,9 +73,8 @@ pub async fn recompute(
         (status = 403, description = "Not staff", body = ErrorBody)))]
 pub async fn retention(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Staff(me): Staff,
 ) -> Result<Json<Vec<RetentionItem>>, ApiError> {
-    let me = require_staff(&state.db, &headers).await?;
     Ok(Json(segments::retention_queue(&state.db, &me).await?))
 }
 
@@ -96,11 +92,10 @@ pub async fn retention(
         (status = 422, body = ErrorBody)))]
 pub async fn outreach(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Staff(me): Staff,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<OutreachInput>,
 ) -> Result<Json<RetentionItem>, ApiError> {
-    let me = require_staff(&state.db, &headers).await?;
     Ok(Json(
         segments::record_outreach(&state.db, &me, id, &input).await?,
     ))
@@ -119,10 +114,9 @@ pub async fn outreach(
         (status = 422, description = "A bad period or filter, named", body = ErrorBody)))]
 pub async fn kpis(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Staff,
     ApiQuery(q): ApiQuery<KpiQuery>,
 ) -> Result<Json<KpiReport>, ApiError> {
-    require_staff(&state.db, &headers).await?;
     let window = kpi_service::parse_query(&q, &state.settings.report_tz(), now_ms())?;
     Ok(Json(
         kpi_service::report(&state.db, &window, &state.settings.report_time_zone).await?,
@@ -159,12 +153,11 @@ pub struct DrillParams {
         (status = 422, description = "An unknown KPI, a bad period or filter, named", body = ErrorBody)))]
 pub async fn kpi_items(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Staff,
     ApiPath(kpi): ApiPath<String>,
     ApiQuery(q): ApiQuery<KpiQuery>,
     ApiQuery(p): ApiQuery<DrillParams>,
 ) -> Result<Response, ApiError> {
-    require_staff(&state.db, &headers).await?;
     let kpi = KpiId::parse(&kpi).ok_or_else(|| AppError::field("kpi", FieldError::Invalid))?;
     let csv = match p.format.as_deref() {
         None | Some("") | Some("json") => false,
@@ -217,10 +210,9 @@ pub async fn kpi_items(
         (status = 404, body = ErrorBody)))]
 pub async fn customer(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Staff,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Customer360>, ApiError> {
-    require_staff(&state.db, &headers).await?;
     Ok(Json(
         service::customer_360(&state.db, id, &state.settings.report_tz()).await?,
     ))
@@ -238,11 +230,10 @@ pub async fn customer(
         (status = 422, body = ErrorBody)))]
 pub async fn add_note(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Staff(me): Staff,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NoteInput>,
 ) -> Result<(StatusCode, Json<CustomerNote>), ApiError> {
-    let me = require_staff(&state.db, &headers).await?;
     Ok((
         StatusCode::CREATED,
         Json(service::add_note(&state.db, &me, id, &input.body).await?),
@@ -261,11 +252,10 @@ pub async fn add_note(
         (status = 422, description = "Not a staff user", body = ErrorBody)))]
 pub async fn set_account_manager(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Manager,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<AccountManagerInput>,
 ) -> Result<StatusCode, ApiError> {
-    require_manager(&state.db, &headers).await?;
     service::set_account_manager(&state.db, id, input.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -279,9 +269,8 @@ pub async fn set_account_manager(
         (status = 403, description = "Not staff", body = ErrorBody)))]
 pub async fn overview(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Staff,
 ) -> Result<Json<CareOverview>, ApiError> {
-    require_staff(&state.db, &headers).await?;
     Ok(Json(service::overview(&state.db).await?))
 }
 
@@ -300,9 +289,8 @@ pub struct MyAccountManager {
         (status = 403, description = "Not a customer", body = ErrorBody)))]
 pub async fn my_account_manager(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
 ) -> Result<Json<MyAccountManager>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(MyAccountManager {
         account_manager: service::account_manager_contact(&state.db, customer).await?,
     }))

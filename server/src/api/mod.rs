@@ -14,9 +14,9 @@ mod returns;
 mod slots;
 mod tracking;
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+pub use app::error::{error_response, ErrorBody, ErrorDetail};
 use app::error::{AppError, FieldError, FieldErrors};
 use app::i18n::{locale_from_headers, Locale};
 use app::platform::AppState;
@@ -24,16 +24,15 @@ use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
-use serde::Serialize;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Header, Object, PathItem, Ref, RefOr, ResponseBuilder, Type};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -388,22 +387,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .with_state(state)
 }
 
-/// `{"error": {...}}`
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable, machine-readable: `validation_failed`, `conflict`, `unauthenticated`, ...
-    pub code: String,
-    /// For people, in the language of `Accept-Language` (English or Simplified Chinese).
-    pub message: String,
-    /// Field name -> what is wrong with it; empty when the error is not about fields.
-    pub fields: BTreeMap<String, String>,
-}
-
 /// An error on its way out of the API.
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
@@ -412,37 +395,6 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         ApiError(e)
     }
-}
-
-pub fn error_response(err: &AppError, locale: Locale) -> Response {
-    let body = ErrorBody {
-        error: ErrorDetail {
-            code: err.code().to_string(),
-            message: err.message(locale),
-            fields: err.field_messages(locale),
-        },
-    };
-    let mut response = (err.status(), Json(body)).into_response();
-    match err {
-        AppError::RateLimited { retry_after_secs } => {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-        }
-        AppError::Unavailable => {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(app::error::UNAVAILABLE_RETRY_SECS),
-            );
-        }
-        _ => {}
-    }
-    response.headers_mut().insert(
-        header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(locale.tag()),
-    );
-    response.extensions_mut().insert(err.clone());
-    response
 }
 
 impl IntoResponse for ApiError {
@@ -605,10 +557,9 @@ where
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
             // A route declared without its parameter: the server's fault, not the caller's.
-            Err(rejection) if rejection.status().is_server_error() => {
-                tracing::error!("path parameters: {}", rejection.body_text());
-                Err(ApiError(AppError::Internal))
-            }
+            Err(rejection) if rejection.status().is_server_error() => Err(ApiError(
+                AppError::internal(format_args!("path parameters: {}", rejection.body_text())),
+            )),
             Err(_) => Err(ApiError(AppError::NotFound)),
         }
     }

@@ -1,11 +1,11 @@
-use app::accounts::service::require_customer;
+use app::accounts::callers::Customer;
 use app::notifications::{
     service, CreatedWebhook, NewWebhook, NotificationList, NotificationPreferences, Webhook,
     WebhookDelivery,
 };
 use app::platform::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 
 use super::{ApiError, ApiJson, ApiPath, ErrorBody};
@@ -17,9 +17,8 @@ use super::{ApiError, ApiJson, ApiPath, ErrorBody};
     responses((status = 200, body = NotificationList), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
 ) -> Result<Json<NotificationList>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(service::list(&state.db, customer, 50).await?))
 }
 
@@ -29,9 +28,8 @@ pub async fn list(
     responses((status = 200, body = NotificationList), (status = 401, body = ErrorBody)))]
 pub async fn read_all(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
 ) -> Result<Json<NotificationList>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     service::mark_all_read(&state.db, customer).await?;
     Ok(Json(service::list(&state.db, customer, 50).await?))
 }
@@ -42,9 +40,8 @@ pub async fn read_all(
     responses((status = 200, body = NotificationPreferences), (status = 401, body = ErrorBody)))]
 pub async fn preferences(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
 ) -> Result<Json<NotificationPreferences>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(service::preferences(&state.db, customer).await?))
 }
 
@@ -55,10 +52,9 @@ pub async fn preferences(
         (status = 401, body = ErrorBody)))]
 pub async fn save_preferences(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiJson(input): ApiJson<NotificationPreferences>,
 ) -> Result<Json<NotificationPreferences>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
         service::save_preferences(&state.db, customer, &input).await?,
     ))
@@ -70,9 +66,8 @@ pub async fn save_preferences(
     responses((status = 200, body = Vec<Webhook>), (status = 401, body = ErrorBody)))]
 pub async fn webhooks(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
 ) -> Result<Json<Vec<Webhook>>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(service::webhooks(&state.db, customer).await?))
 }
 
@@ -86,10 +81,9 @@ pub async fn webhooks(
         (status = 401, body = ErrorBody)))]
 pub async fn create_webhook(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiJson(input): ApiJson<NewWebhook>,
 ) -> Result<(StatusCode, Json<CreatedWebhook>), ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     let created = service::create_webhook(
         &state.db,
         customer,
@@ -106,10 +100,9 @@ pub async fn create_webhook(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete_webhook(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     service::delete_webhook(&state.db, customer, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -121,10 +114,9 @@ pub async fn delete_webhook(
     responses((status = 200, body = Vec<WebhookDelivery>), (status = 404, body = ErrorBody)))]
 pub async fn webhook_deliveries(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<WebhookDelivery>>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
         service::webhook_deliveries(&state.db, customer, id, 50).await?,
     ))

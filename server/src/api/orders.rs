@@ -1,5 +1,5 @@
-use app::accounts::service::require_customer;
-use app::error::{AppError, FieldError};
+use app::accounts::callers::Customer;
+use app::error::{AppError, FieldError, OrInternal};
 use app::orders::{
     import, service, shipments, BookingRequest, ImportPreview, ImportResult, QuoteRequest,
     QuoteResponse, Shipment, ShipmentPage, ShipmentQuery,
@@ -22,10 +22,9 @@ use super::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
         (status = 422, description = "Fields named like `recipient.postcode`, `parcels[0].weight_g`", body = ErrorBody)))]
 pub async fn quote(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiJson(req): ApiJson<QuoteRequest>,
 ) -> Result<Json<QuoteResponse>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(service::quote_for(&state.db, customer, &req).await?))
 }
 
@@ -44,10 +43,10 @@ pub async fn quote(
         (status = 422, description = "Invalid fields, or the key was used with a different body (`idempotency_key_reused`)", body = ErrorBody)))]
 pub async fn book(
     State(state): State<AppState>,
+    Customer(customer): Customer,
     headers: HeaderMap,
     ApiJson(req): ApiJson<BookingRequest>,
 ) -> Result<Response, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -69,10 +68,9 @@ pub async fn book(
         (status = 422, description = "A filter is malformed; the field is named", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiQuery(query): ApiQuery<ShipmentQuery>,
 ) -> Result<Json<ShipmentPage>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(shipments::list(&state.db, customer, &query).await?))
 }
 
@@ -83,10 +81,9 @@ pub async fn list(
     responses((status = 200, body = Shipment), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiPath(tracking_number): ApiPath<String>,
 ) -> Result<Json<Shipment>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
         shipments::get(&state.db, customer, &tracking_number).await?,
     ))
@@ -100,10 +97,9 @@ pub async fn get(
         (status = 409, description = "Already picked up or ended (`not_cancellable`)", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiPath(tracking_number): ApiPath<String>,
 ) -> Result<Json<Shipment>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
         shipments::cancel(&state.db, customer, &tracking_number).await?,
     ))
@@ -118,10 +114,9 @@ pub async fn cancel(
         (status = 409, description = "The shipment was cancelled", body = ErrorBody)))]
 pub async fn label(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiPath(tracking_number): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     let pdf = shipments::label(
         &state.db,
         customer,
@@ -144,7 +139,7 @@ pub async fn label(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&filename).map_err(|_| AppError::Internal)?,
+                HeaderValue::from_str(&filename).or_internal("the label's filename as a header")?,
             ),
             (
                 header::CACHE_CONTROL,
@@ -178,11 +173,11 @@ pub struct ImportParams {
         (status = 422, description = "The file as a whole is unusable: `file` (encoding, empty, too many rows) and `columns.<name>` for missing columns", body = ErrorBody)))]
 pub async fn import_csv(
     State(state): State<AppState>,
+    Customer(customer): Customer,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
         _ => AppError::field("file", FieldError::FileUnreadable),

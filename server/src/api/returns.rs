@@ -1,6 +1,8 @@
+use app::accounts::callers::{Caller, Staff};
+use app::accounts::service::Party;
 use app::error::{AppError, FieldError};
 use app::platform::AppState;
-use app::returns::service::{self, Caller};
+use app::returns::service;
 use app::returns::{
     RefundInput, Return, ReturnDecision, ReturnLink, ReturnOptions, ReturnRequest, ReturnSummary,
 };
@@ -102,12 +104,11 @@ pub async fn create(
     responses((status = 200, body = Vec<ReturnSummary>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(caller): Caller,
 ) -> Result<Json<Vec<ReturnSummary>>, ApiError> {
-    let customer = match service::caller(&state.db, &headers, 0, &ReturnLink::default()).await? {
-        Caller::Customer(c) => Some(c),
-        Caller::Staff(_) => None,
-        Caller::Link(_) => return Err(AppError::Forbidden.into()),
+    let customer = match caller {
+        Party::Customer(c) => Some(c),
+        Party::Staff(_) => None,
     };
     Ok(Json(service::list(&state.db, customer).await?))
 }
@@ -200,11 +201,10 @@ pub async fn photo(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Staff(agent): Staff,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ReturnDecision>,
 ) -> Result<Json<Return>, ApiError> {
-    let agent = app::accounts::service::require_staff(&state.db, &headers).await?;
     Ok(Json(service::decide(&state.db, &agent, id, &input).await?))
 }
 
@@ -216,11 +216,10 @@ pub async fn decide(
         (status = 409, body = ErrorBody)))]
 pub async fn refund(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Staff(agent): Staff,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<RefundInput>,
 ) -> Result<Json<Return>, ApiError> {
-    let agent = app::accounts::service::require_staff(&state.db, &headers).await?;
     Ok(Json(service::refund(&state.db, &agent, id, &input).await?))
 }
 

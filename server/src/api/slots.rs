@@ -1,4 +1,4 @@
-use app::accounts::service::{require_customer, require_user};
+use app::accounts::callers::{Customer, Manager, SignedIn};
 use app::addresses::AddressInput;
 use app::orders::{delivery, ParcelInput, QuoteRequest, ServiceLevel, Shipment};
 use app::platform::AppState;
@@ -7,7 +7,7 @@ use app::slots::{
     Slot, SlotChoice, SlotList, SlotPurpose, SlotTemplate, SlotTemplateInput, SlotUpdate,
 };
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -47,10 +47,9 @@ pub struct SlotQuery {
         (status = 422, description = "`postcode` and `city` both missing, `from` malformed or `days` out of range", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: SignedIn,
     ApiQuery(q): ApiQuery<SlotQuery>,
 ) -> Result<Json<SlotList>, ApiError> {
-    require_user(&state.db, &headers).await?;
     let country = q.country.as_deref().unwrap_or("CN");
     let days = service::asked_days(q.days)?;
     Ok(Json(
@@ -86,10 +85,9 @@ pub struct BookingSlotsRequest {
         (status = 422, description = "Fields named like `recipient.postcode`, `parcels[0].weight_g`", body = ErrorBody)))]
 pub async fn for_booking(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiJson(req): ApiJson<BookingSlotsRequest>,
 ) -> Result<Json<SlotList>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     let shipment = QuoteRequest {
         sender: req.sender,
         recipient: req.recipient,
@@ -111,10 +109,9 @@ pub async fn for_booking(
         (status = 404, description = "No such shipment of the caller's", body = ErrorBody)))]
 pub async fn for_shipment(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiPath(tracking_number): ApiPath<String>,
 ) -> Result<Json<SlotList>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
         service::for_own_shipment(&state.db, customer, &tracking_number).await?,
     ))
@@ -132,11 +129,10 @@ pub async fn for_shipment(
         (status = 422, description = "The window does not serve the destination (`slot_not_in_area`)", body = ErrorBody)))]
 pub async fn choose(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Customer(customer): Customer,
     ApiPath(tracking_number): ApiPath<String>,
     ApiJson(choice): ApiJson<SlotChoice>,
 ) -> Result<Json<Shipment>, ApiError> {
-    let customer = require_customer(&state.db, &headers).await?;
     Ok(Json(
         delivery::shipper_reschedule(&state.db, customer, &tracking_number, choice.slot_id).await?,
     ))
@@ -149,9 +145,8 @@ pub async fn choose(
         (status = 403, description = "Not a manager", body = ErrorBody)))]
 pub async fn templates(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Manager,
 ) -> Result<Json<Vec<SlotTemplate>>, ApiError> {
-    app::accounts::service::require_manager(&state.db, &headers).await?;
     Ok(Json(service::list_templates(&state.db).await?))
 }
 
@@ -163,10 +158,9 @@ pub async fn templates(
         (status = 422, description = "Fields named like `windows[0].start`", body = ErrorBody)))]
 pub async fn create_template(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Manager,
     ApiJson(input): ApiJson<SlotTemplateInput>,
 ) -> Result<(StatusCode, Json<SlotTemplate>), ApiError> {
-    app::accounts::service::require_manager(&state.db, &headers).await?;
     Ok((
         StatusCode::CREATED,
         Json(service::save(&state.db, None, &input).await?),
@@ -184,11 +178,10 @@ pub async fn create_template(
         (status = 422, body = ErrorBody)))]
 pub async fn update_template(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Manager,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<SlotTemplateInput>,
 ) -> Result<Json<SlotTemplate>, ApiError> {
-    app::accounts::service::require_manager(&state.db, &headers).await?;
     Ok(Json(service::save(&state.db, Some(id), &input).await?))
 }
 
@@ -216,11 +209,10 @@ pub struct TemplateSlotsQuery {
         (status = 422, description = "`from` malformed or `days` out of range", body = ErrorBody)))]
 pub async fn template_slots(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Manager,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<TemplateSlotsQuery>,
 ) -> Result<Json<SlotList>, ApiError> {
-    app::accounts::service::require_manager(&state.db, &headers).await?;
     let days = service::asked_days(q.days)?;
     Ok(Json(
         service::of_template(&state.db, id, &q.from, days).await?,
@@ -236,10 +228,9 @@ pub async fn template_slots(
         (status = 409, description = "Capacity below what is booked (`capacity_below_booked`)", body = ErrorBody)))]
 pub async fn update_slot(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Manager,
     ApiPath(id): ApiPath<i64>,
     ApiJson(update): ApiJson<SlotUpdate>,
 ) -> Result<Json<Slot>, ApiError> {
-    app::accounts::service::require_manager(&state.db, &headers).await?;
     Ok(Json(service::update_slot(&state.db, id, &update).await?))
 }

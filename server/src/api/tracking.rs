@@ -8,7 +8,7 @@ use app::platform::lifecycle::Shutdown;
 use app::platform::rate_limit::StreamSlot;
 use app::platform::{AppState, Db};
 use app::slots::service::NewDelivery;
-use app::tracking::carrier::{record, record_positions, require_carrier};
+use app::tracking::carrier::{record, record_positions, require_carrier, Carrier};
 use app::tracking::service;
 use app::tracking::{
     CarrierBatch, CarrierBatchResult, CourierBatch, CourierBatchResult, LiveEvent, LivePosition,
@@ -38,6 +38,8 @@ pub async fn carrier_events(
     headers: HeaderMap,
     ApiJson(batch): ApiJson<CarrierBatch>,
 ) -> Result<Json<CarrierBatchResult>, ApiError> {
+    // Not a `Carrier` argument: the body is read first, so an oversized batch is refused (413)
+    // before its token is looked at, whoever sends it.
     let carrier = require_carrier(&state.db, &headers).await?;
     let locale = locale_from_headers(&headers);
     Ok(Json(record(&state.db, carrier, &batch, locale).await?))
@@ -53,10 +55,10 @@ pub async fn carrier_events(
         (status = 422, description = "More than 1,000 positions", body = ErrorBody)))]
 pub async fn carrier_positions(
     State(state): State<AppState>,
+    Carrier(carrier): Carrier,
     headers: HeaderMap,
     ApiJson(batch): ApiJson<CourierBatch>,
 ) -> Result<Json<CourierBatchResult>, ApiError> {
-    let carrier = require_carrier(&state.db, &headers).await?;
     let locale = locale_from_headers(&headers);
     Ok(Json(
         record_positions(&state.db, carrier, &batch, locale).await?,

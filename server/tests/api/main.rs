@@ -6,6 +6,7 @@
 mod accounts;
 mod addresses;
 mod after_delivery;
+mod complaints;
 mod crm;
 mod delivery;
 mod helpers;
@@ -13,6 +14,8 @@ mod lifecycle;
 mod notifications;
 mod orders;
 mod pages;
+mod ratings;
+mod returns;
 mod rpc;
 mod security;
 mod service;

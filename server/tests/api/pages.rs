@@ -117,6 +117,20 @@ async fn shipment_pages_show_the_owner_its_shipments_and_nobody_else() {
     assert!(!html.contains(tn));
 }
 
+/// A page whose data is missing is the not-found page with its 404, not a banner on a page
+/// that looks fine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_whose_data_is_missing_is_the_not_found_page() {
+    let app = spawn_app().await;
+    app.create_staff("agent@parcelport.example", app::accounts::Role::Agent)
+        .await;
+    let agent = app.bearer_for("agent@parcelport.example", PASSWORD).await;
+    let res = get_as(&app, "/complaints/999999", Some(&agent)).await;
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"data-testid="not-found""#), "{html}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tracking_pages_render_server_side_under_concurrency() {
     let app = spawn_app().await;

@@ -24,7 +24,7 @@ const KEY: &str = "crash-import";
 /// the server answers first.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 /// The pause before sending again when rows wait for a claim that a cut-off request holds: it
-/// lapses a minute after it was made (`shipments::STALE_CLAIM_MS`).
+/// lapses a minute after it was made (`idempotency::STALE_CLAIM_MS`).
 const WAITING_PAUSE: Duration = Duration::from_secs(5);
 /// How long the import may take in all: the claim a kill cut off, and the rows' pace.
 const DEADLINE: Duration = Duration::from_secs(180);

@@ -1,8 +1,41 @@
-//! Several parcels at once from the track box. Rendered on the server only: the page ships
-//! no wasm (see `page_scripts`), its box is a plain GET form.
+//! The track box (the tracking-number form of the home page, the dashboard and this page) and
+//! several parcels at once from it. The page is rendered on the server only: it ships no wasm
+//! (see `page_scripts`), its box is a plain GET form.
+
+use leptos::prelude::*;
+
+use crate::i18n::use_i18n;
 
 #[cfg(feature = "ssr")]
 pub use served::TrackPage;
+
+/// The track box: a GET form, so it works before the wasm loads and the URL can be shared.
+#[component]
+pub fn TrackBox(#[prop(optional, into)] initial: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <form class="track-box" method="get" action="/track" role="search">
+            <label for="track-q">{t!(i18n, track_label)}</label>
+            <div class="track-row">
+                <input
+                    id="track-q"
+                    name="q"
+                    type="search"
+                    inputmode="text"
+                    autocapitalize="characters"
+                    autocomplete="off"
+                    spellcheck="false"
+                    required
+                    value=initial
+                    placeholder=t!(i18n, track_placeholder)
+                    aria-describedby="track-hint"
+                />
+                <button type="submit" class="button button-primary">{t!(i18n, track_button)}</button>
+            </div>
+            <p class="hint" id="track-hint">{t!(i18n, track_hint)}</p>
+        </form>
+    }
+}
 
 /// Splits what was typed into candidate numbers: spaces (and `+`, a space in a form-encoded
 /// URL), commas, semicolons or new lines, ASCII or full-width.
@@ -25,10 +58,9 @@ mod served {
     use leptos_meta::Title;
     use leptos_router::hooks::use_query_map;
 
-    use super::split_numbers;
+    use super::{split_numbers, TrackBox};
     use crate::domain::TrackingNumber;
     use crate::i18n::{fill, use_i18n};
-    use crate::pages::home::TrackBox;
     use crate::tracking::{pages::promised_text, track_many};
 
     #[component]
@@ -74,7 +106,12 @@ mod served {
         view! {
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
-                    let results = found.await.unwrap_or_default();
+                    // A failed look-up is the page its error calls for, not "unknown" for
+                    // every number.
+                    let results = match found.await {
+                        Ok(results) => results,
+                        Err(e) => return crate::ui::errors::error_page(e, None),
+                    };
                     let mut results = results.into_iter();
                     view! {
                         <ul class="result-list">
@@ -106,6 +143,7 @@ mod served {
                             }).collect_view()}
                         </ul>
                     }
+                    .into_any()
                 })}
             </Suspense>
         }

@@ -1,0 +1,243 @@
+//! Slot templates in the database: loading and saving them, and generating their windows
+//! ahead.
+
+use jiff::civil::Date;
+use jiff::ToSpan;
+use sqlx::Row;
+
+use super::pattern::{generate, parse_form, parse_template, today, Pattern};
+use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
+use crate::platform::{now_ms, Db};
+use crate::slots::{SlotTemplate, SlotTemplateInput, TemplateForm};
+
+/// A stored template with its parsed pattern.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: i64,
+    pub input: SlotTemplateInput,
+    pub pattern: Pattern,
+    pub generated_until: String,
+}
+
+const TEMPLATE_COLUMNS: &str = "id, area, name, country, time_zone, cities, postcode_prefixes, \
+    weekdays, windows, holidays, pickup_points, capacity, cutoff_days_before, cutoff_time, \
+    days_ahead, generated_until";
+
+fn json<T: serde::de::DeserializeOwned>(row: &sqlx::any::AnyRow, col: &str) -> Result<T, AppError> {
+    serde_json::from_str(&row.try_get::<String, _>(col)?)
+        .map_err(|e| AppError::internal(format_args!("slot template: bad {col}: {e}")))
+}
+
+fn stored_from_row(row: &sqlx::any::AnyRow) -> Result<Stored, AppError> {
+    let input = SlotTemplateInput {
+        area: row.try_get("area")?,
+        name: row.try_get("name")?,
+        country: row.try_get("country")?,
+        time_zone: row.try_get("time_zone")?,
+        cities: json(row, "cities")?,
+        postcode_prefixes: json(row, "postcode_prefixes")?,
+        weekdays: json(row, "weekdays")?,
+        windows: json(row, "windows")?,
+        capacity: row.try_get("capacity")?,
+        cutoff_days_before: row.try_get("cutoff_days_before")?,
+        cutoff_time: row.try_get("cutoff_time")?,
+        days_ahead: row.try_get("days_ahead")?,
+        holidays: json(row, "holidays")?,
+        pickup_points: json(row, "pickup_points")?,
+    };
+    let (_, pattern) = parse_template(&input).map_err(|e| {
+        AppError::internal(format_args!("stored slot template no longer parses: {e:?}"))
+    })?;
+    Ok(Stored {
+        id: row.try_get("id")?,
+        input,
+        pattern,
+        generated_until: row.try_get("generated_until")?,
+    })
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn load_templates(db: &Db) -> Result<Vec<Stored>, AppError> {
+    sqlx::query(&format!(
+        "SELECT {TEMPLATE_COLUMNS} FROM slot_templates ORDER BY area"
+    ))
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(stored_from_row)
+    .collect()
+}
+
+pub(super) async fn load_template(db: &Db, id: i64) -> Result<Stored, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {TEMPLATE_COLUMNS} FROM slot_templates WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    stored_from_row(&row)
+}
+
+fn to_dto(s: &Stored) -> SlotTemplate {
+    SlotTemplate {
+        id: s.id,
+        template: s.input.clone(),
+    }
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn list_templates(db: &Db) -> Result<Vec<SlotTemplate>, AppError> {
+    Ok(load_templates(db).await?.iter().map(to_dto).collect())
+}
+
+fn json_text<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
+    serde_json::to_string(v).or_internal("a slot template part as JSON")
+}
+
+/// Creates a template (`id` None) or replaces one. Windows already generated and not yet booked
+/// are regenerated from the new pattern; booked ones and days a manager changed by hand stay.
+#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
+pub async fn save(
+    db: &Db,
+    id: Option<i64>,
+    input: &SlotTemplateInput,
+) -> Result<SlotTemplate, AppError> {
+    let (t, _) = parse_template(input)?;
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let columns = [
+        json_text(&t.cities)?,
+        json_text(&t.postcode_prefixes)?,
+        json_text(&t.weekdays)?,
+        json_text(&t.windows)?,
+        json_text(&t.holidays)?,
+        json_text(&t.pickup_points)?,
+    ];
+    let sql = match id {
+        None => {
+            "INSERT INTO slot_templates (area, name, country, time_zone, cities, \
+             postcode_prefixes, weekdays, windows, holidays, pickup_points, capacity, \
+             cutoff_days_before, cutoff_time, days_ahead, generated_until, updated_at) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '1970-01-01', $15) \
+             RETURNING id"
+        }
+        Some(_) => {
+            "UPDATE slot_templates SET area = $1, name = $2, country = $3, time_zone = $4, \
+             cities = $5, postcode_prefixes = $6, weekdays = $7, windows = $8, holidays = $9, \
+             pickup_points = $10, capacity = $11, cutoff_days_before = $12, cutoff_time = $13, \
+             days_ahead = $14, generated_until = '1970-01-01', updated_at = $15 WHERE id = $16 \
+             RETURNING id"
+        }
+    };
+    let [cities, prefixes, weekdays, windows, holidays, points] = columns;
+    let result = sqlx::query(sql)
+        .bind(&t.area)
+        .bind(&t.name)
+        .bind(&t.country)
+        .bind(&t.time_zone)
+        .bind(cities)
+        .bind(prefixes)
+        .bind(weekdays)
+        .bind(windows)
+        .bind(holidays)
+        .bind(points)
+        .bind(t.capacity)
+        .bind(t.cutoff_days_before)
+        .bind(&t.cutoff_time)
+        .bind(t.days_ahead)
+        .bind(now)
+        .bind(id.unwrap_or_default())
+        .fetch_optional(&mut *tx)
+        .await;
+    let saved_id: i64 = match result {
+        Ok(Some(row)) => row.try_get(0)?,
+        Ok(None) => return Err(AppError::NotFound),
+        Err(e) if Db::is_unique_violation(&e) => {
+            return Err(AppError::Conflict(FieldErrors::from([(
+                "area".to_string(),
+                FieldError::AreaTaken,
+            )])))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if id.is_some() {
+        // Future windows nobody holds and nobody edited follow the new pattern; the others
+        // take the new capacity where it still covers what they hold.
+        sqlx::query(
+            "DELETE FROM slots WHERE template_id = $1 AND starts_at > $2 AND booked = 0 \
+             AND overridden = 0",
+        )
+        .bind(saved_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE slots SET capacity = $1 WHERE template_id = $2 AND starts_at > $3 \
+             AND overridden = 0 AND booked <= $1",
+        )
+        .bind(t.capacity)
+        .bind(saved_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    let stored = load_template(db, saved_id).await?;
+    ensure_generated(db, &stored, now).await?;
+    Ok(to_dto(&stored))
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn save_form(db: &Db, form: &TemplateForm) -> Result<SlotTemplate, AppError> {
+    let input = parse_form(form)?;
+    let id = match form.id.trim() {
+        "" => None,
+        s => Some(s.parse::<i64>().map_err(|_| AppError::NotFound)?),
+    };
+    save(db, id, &input).await
+}
+
+/// Makes sure the template's windows exist up to its horizon. Only days after the last run are
+/// generated, and the claim on `generated_until` lets one of several concurrent callers do it.
+#[tracing::instrument(level = "debug", skip_all, fields(template_id = t.id))]
+pub async fn ensure_generated(db: &Db, t: &Stored, now: i64) -> Result<(), AppError> {
+    let today = today(&t.pattern.tz, now);
+    let until = today
+        .checked_add((t.pattern.days_ahead - 1).days())
+        .or_internal("the template's horizon within the calendar")?;
+    let done: Date = t.generated_until.parse().unwrap_or(Date::MIN);
+    if done >= until {
+        return Ok(());
+    }
+    let from = done.tomorrow().unwrap_or(today).max(today);
+    let mut tx = db.pool.begin().await?;
+    let claimed = sqlx::query(
+        "UPDATE slot_templates SET generated_until = $1 WHERE id = $2 AND generated_until = $3",
+    )
+    .bind(until.to_string())
+    .bind(t.id)
+    .bind(&t.generated_until)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(());
+    }
+    for s in generate(&t.pattern, from, until) {
+        sqlx::query(
+            "INSERT INTO slots (template_id, day, starts_at, ends_at, cutoff_at, capacity) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(t.id)
+        .bind(s.day.to_string())
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(s.cutoff_at)
+        .bind(t.pattern.capacity)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
