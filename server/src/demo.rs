@@ -482,7 +482,7 @@ async fn demo_window(
     if booking.service != ServiceLevel::Scheduled {
         return Ok(None);
     }
-    let quote = app::orders::service::quote_for(db, customer_id, &booking.quote_request()).await?;
+    let quote = app::orders::quote::quote_for(db, customer_id, &booking.quote_request()).await?;
     let Some(earliest) = quote
         .options
         .iter()

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::accounts::use_auth;
-use crate::accounts::{Role, User};
+use crate::accounts::{ApiTokenInfo, Role, SessionInfo, User};
 use crate::domain::{Industry, Password};
 use crate::error::AppError;
 use crate::i18n::fill;
@@ -244,81 +244,105 @@ fn SignedInList() -> impl IntoView {
             <p class="muted small">{t!(i18n, account_sessions_lead)}</p>
             <FormError message=refused />
             <Loaded resource=list let:signed_in>
+                <SessionList sessions=signed_in.sessions end=end />
+                <h3 class="small">{t!(i18n, account_tokens)}</h3>
+                <TokenList tokens=signed_in.tokens revoke=revoke />
+            </Loaded>
+        </section>
+    }
+}
+
+/// The browsers the user is signed in on, each but this one with a way to sign it out.
+#[component]
+fn SessionList(
+    sessions: Vec<SessionInfo>,
+    end: Action<String, Result<(), AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <ul class="plain device-list">
+            {sessions.into_iter().map(|s| {
+                let handle = s.handle.clone();
+                let device = {
+                    let (browser, system) = (s.browser.clone(), s.system.clone());
+                    move || {
+                        let t = i18n.get();
+                        fill(t.account_device, &[
+                            ("browser", browser.as_deref().unwrap_or(t.account_unknown_browser)),
+                            ("system", system.as_deref().unwrap_or(t.account_unknown_system)),
+                        ])
+                    }
+                };
+                view! {
+                    <li class="device" data-testid="session">
+                        <div>
+                            <strong>{device}</strong>
+                            {s.current.then(|| view! {
+                                " " <span class="badge" data-testid="session-current">{t!(i18n, account_this_device)}</span>
+                            })}
+                            <p class="muted small">
+                                {s.client.clone()} " · "
+                                {move || fill(i18n.get().account_last_active, &[("time", &format_time(s.last_seen_at))])}
+                                " · "
+                                {move || fill(i18n.get().account_signed_in_at, &[("time", &format_time(s.created_at))])}
+                            </p>
+                        </div>
+                        {(!s.current).then(|| view! {
+                            <button type="button" class="button button-secondary" data-testid="session-end"
+                                disabled=move || end.pending().get()
+                                on:click=move |_| { end.dispatch(handle.clone()); }>
+                                {t!(i18n, account_sign_out_device)}
+                            </button>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// The API tokens that act for the user, each with a way to revoke it.
+#[component]
+fn TokenList(
+    tokens: Vec<ApiTokenInfo>,
+    revoke: Action<String, Result<(), AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        {if tokens.is_empty() {
+            view! { <p class="muted small" data-testid="tokens-none">{t!(i18n, account_tokens_none)}</p> }.into_any()
+        } else {
+            view! {
                 <ul class="plain device-list">
-                    {signed_in.sessions.into_iter().map(|s| {
-                        let handle = s.handle.clone();
-                        let device = {
-                            let (browser, system) = (s.browser.clone(), s.system.clone());
-                            move || {
-                                let t = i18n.get();
-                                fill(t.account_device, &[
-                                    ("browser", browser.as_deref().unwrap_or(t.account_unknown_browser)),
-                                    ("system", system.as_deref().unwrap_or(t.account_unknown_system)),
-                                ])
-                            }
-                        };
+                    {tokens.into_iter().map(|token| {
+                        let handle = token.handle.clone();
+                        let used = token.last_used_at;
                         view! {
-                            <li class="device" data-testid="session">
+                            <li class="device" data-testid="api-token">
                                 <div>
-                                    <strong>{device}</strong>
-                                    {s.current.then(|| view! {
-                                        " " <span class="badge" data-testid="session-current">{t!(i18n, account_this_device)}</span>
-                                    })}
+                                    <strong><code>{format!("pp_… {}", &token.handle[..6])}</code></strong>
                                     <p class="muted small">
-                                        {s.client.clone()} " · "
-                                        {move || fill(i18n.get().account_last_active, &[("time", &format_time(s.last_seen_at))])}
+                                        {move || fill(i18n.get().account_token_made, &[("time", &format_time(token.created_at))])}
                                         " · "
-                                        {move || fill(i18n.get().account_signed_in_at, &[("time", &format_time(s.created_at))])}
+                                        {move || fill(i18n.get().account_token_expires, &[("time", &format_time(token.expires_at))])}
+                                        " · "
+                                        {move || match used {
+                                            Some(at) => fill(i18n.get().account_last_active, &[("time", &format_time(at))]),
+                                            None => i18n.get().account_token_unused.to_string(),
+                                        }}
                                     </p>
                                 </div>
-                                {(!s.current).then(|| view! {
-                                    <button type="button" class="button button-secondary" data-testid="session-end"
-                                        disabled=move || end.pending().get()
-                                        on:click=move |_| { end.dispatch(handle.clone()); }>
-                                        {t!(i18n, account_sign_out_device)}
-                                    </button>
-                                })}
+                                <button type="button" class="button button-secondary" data-testid="token-revoke"
+                                    disabled=move || revoke.pending().get()
+                                    on:click=move |_| { revoke.dispatch(handle.clone()); }>
+                                    {t!(i18n, account_token_revoke)}
+                                </button>
                             </li>
                         }
                     }).collect_view()}
                 </ul>
-                <h3 class="small">{t!(i18n, account_tokens)}</h3>
-                {if signed_in.tokens.is_empty() {
-                    view! { <p class="muted small" data-testid="tokens-none">{t!(i18n, account_tokens_none)}</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="plain device-list">
-                            {signed_in.tokens.into_iter().map(|token| {
-                                let handle = token.handle.clone();
-                                let used = token.last_used_at;
-                                view! {
-                                    <li class="device" data-testid="api-token">
-                                        <div>
-                                            <strong><code>{format!("pp_… {}", &token.handle[..6])}</code></strong>
-                                            <p class="muted small">
-                                                {move || fill(i18n.get().account_token_made, &[("time", &format_time(token.created_at))])}
-                                                " · "
-                                                {move || fill(i18n.get().account_token_expires, &[("time", &format_time(token.expires_at))])}
-                                                " · "
-                                                {move || match used {
-                                                    Some(at) => fill(i18n.get().account_last_active, &[("time", &format_time(at))]),
-                                                    None => i18n.get().account_token_unused.to_string(),
-                                                }}
-                                            </p>
-                                        </div>
-                                        <button type="button" class="button button-secondary" data-testid="token-revoke"
-                                            disabled=move || revoke.pending().get()
-                                            on:click=move |_| { revoke.dispatch(handle.clone()); }>
-                                            {t!(i18n, account_token_revoke)}
-                                        </button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                }}
-            </Loaded>
-        </section>
+            }.into_any()
+        }}
     }
 }
 

@@ -14,7 +14,7 @@ use super::{
 use crate::accounts::pages::RequireRole;
 use crate::accounts::use_auth;
 use crate::accounts::Role;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::i18n::{fill, use_i18n};
 use crate::ratings::Csat;
 use crate::ui::{error_for, format_time, invalid, FormError, Input, Loaded, TextArea};
@@ -248,21 +248,22 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                 .map(|f| f.message(locale))
         })
     });
-    let add_attachment = move |_| {
-        let id = current.with_untracked(|c| c.id);
-        crate::ui::upload_chosen(ATTACH_INPUT, "attachment", current, errors, move |f| {
-            attach_to_complaint(id, f)
-        });
-    };
-    let attach_error = error_for(errors, "attachment".into());
-    let stars = move || {
-        satisfaction
-            .get_untracked()
-            .and_then(|s| Csat::parse(i64::from(s)).ok())
-    };
-    let status = move || current.with(|c| c.status);
     view! {
         <h1>{move || fill(i18n.get().complaint_number, &[("id", &current.with(|c| c.id).to_string())])}</h1>
+        <ComplaintFacts current=current is_staff=is_staff />
+        <ComplaintAttachments current=current errors=errors />
+        <ComplaintThread current=current />
+        <ComplaintActions current=current is_staff=is_staff act=act text=text satisfaction=satisfaction
+            form_error=form_error text_error=text_error />
+    }
+}
+
+/// The complaint's status, priority and facts (the customer's name and tier for staff).
+#[component]
+fn ComplaintFacts(current: RwSignal<Complaint>, is_staff: Signal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = move || current.with(|c| c.status);
+    view! {
         <section class="card" data-testid="complaint-detail">
             <p>
                 <span class="badge" data-testid="complaint-status">{move || status().label(i18n.get())}</span>
@@ -298,6 +299,24 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                 {move || current.with(|c| c.follow_up).map(|f| view! { <dt>{t!(i18n, complaint_follow_up)}</dt><dd data-testid="complaint-follow-up">{"★".repeat(f.get() as usize)}</dd> })}
             </dl>
         </section>
+    }
+}
+
+/// The complaint's pictures, and a picker to add one while it is open.
+#[component]
+fn ComplaintAttachments(
+    current: RwSignal<Complaint>,
+    errors: RwSignal<Option<AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let add_attachment = move |_| {
+        let id = current.with_untracked(|c| c.id);
+        crate::ui::upload_chosen(ATTACH_INPUT, "attachment", current, errors, move |f| {
+            attach_to_complaint(id, f)
+        });
+    };
+    let attach_error = error_for(errors, "attachment".into());
+    view! {
         <section class="card">
             <h2>{t!(i18n, complaint_attachments)}</h2>
             <div class="photos" data-testid="complaint-attachments">
@@ -319,6 +338,14 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                 </div>
             </Show>
         </section>
+    }
+}
+
+/// The messages between the customer and the agents, oldest first.
+#[component]
+fn ComplaintThread(current: RwSignal<Complaint>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <section class="card">
             <h2>{t!(i18n, complaint_thread)}</h2>
             <ol class="thread" data-testid="complaint-thread">
@@ -343,6 +370,29 @@ fn ComplaintDetail(initial: Complaint) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// What the reader can do next: confirm (with the follow-up question) or reopen as the
+/// customer, reply, assign or resolve as staff.
+#[component]
+fn ComplaintActions(
+    current: RwSignal<Complaint>,
+    is_staff: Signal<bool>,
+    act: Action<ComplaintAction, Result<Reply<Complaint>, AppError>>,
+    text: RwSignal<String>,
+    satisfaction: RwSignal<Option<u8>>,
+    form_error: Signal<Option<String>>,
+    text_error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let stars = move || {
+        satisfaction
+            .get_untracked()
+            .and_then(|s| Csat::parse(i64::from(s)).ok())
+    };
+    let status = move || current.with(|c| c.status);
+    view! {
         <section class="card" data-testid="complaint-actions">
             <FormError message=form_error />
             // The customer's answer to a resolution comes first: confirm (with the follow-up

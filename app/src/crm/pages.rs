@@ -6,13 +6,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::kpi_pages::format_value;
-use super::kpis::KpiUnit;
+use super::kpis::{KpiUnit, ReportPeriod};
 use super::tiering::{Scores, TierRule, TierRules};
 use super::{
     list_customers, load_customer_360, load_segments, my_account_manager, retention_queue,
-    staff_overview, AddCustomerNote, AssignAccountManager, Customer360, CustomerQuery,
-    CustomerSummary, RecomputeTiers, RecordOutreach, RetentionItem, RetentionOutcome, Touchpoint,
-    TouchpointKind,
+    staff_overview, AddCustomerNote, AssignAccountManager, Customer360, CustomerNote,
+    CustomerQuery, CustomerSummary, CustomerUser, KpiComparison, RecomputeTiers, RecordOutreach,
+    RetentionItem, RetentionOutcome, StaffRef, TierChange, Touchpoint, TouchpointKind,
 };
 use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
@@ -667,21 +667,6 @@ fn Customer360View(
                 .into_any()
         }
     };
-    let note_error = Signal::derive(move || {
-        note.value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.message(i18n.locale.get()))
-    });
-    let assign_error = Signal::derive(move || {
-        assign
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.message(i18n.locale.get()))
-    });
-    let current_manager = c.account_manager.as_ref().map(|m| m.id);
-    let period = c.kpi_period.clone();
     view! {
         <div class="page-head">
             <h1 data-testid="customer-name">{c.customer.name.clone()}</h1>
@@ -697,29 +682,68 @@ fn Customer360View(
                 {reason}
                 {assessment.map(|a| scores_view(&a.scores))}
             </section>
-            <section class="card">
-                <h2>{t!(i18n, cust_people)}</h2>
-                <ul class="plain">
-                    {c.users.iter().map(|u| view! { <li>{u.name.clone()} " · " <a href=format!("mailto:{}", u.email)>{u.email.clone()}</a></li> }).collect_view()}
-                </ul>
-                <h3>{t!(i18n, cust_account_manager)}</h3>
-                <p data-testid="account-manager">
-                    {c.account_manager.clone().map(|m| format!("{} · {}", m.name, m.email)).unwrap_or_else(|| "—".into())}
-                </p>
-                {manager.then(|| view! {
-                    <ActionForm action=assign attr:class="inline-form">
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <label for="f-manager" class="visually-hidden">{t!(i18n, cust_account_manager)}</label>
-                        <select id="f-manager" name="user_id">
-                            <option value="">"—"</option>
-                            {c.staff.iter().map(|s| view! { <option value=s.id.to_string() selected=current_manager == Some(s.id)>{s.name.clone()}</option> }).collect_view()}
-                        </select>
-                        <button type="submit" class="button button-secondary">{t!(i18n, cust_assign)}</button>
-                        <FormError message=assign_error />
-                    </ActionForm>
-                })}
-            </section>
+            <CustomerPeople users=c.users account_manager=c.account_manager staff=c.staff
+                manager=manager assign=assign id=id />
         </div>
+        <CustomerKpis period=c.kpi_period kpis=c.kpis />
+        <div class="grid-2">
+            <CustomerTierHistory history=c.history rules=rules />
+            <CustomerNotes id=id note=note notes=c.notes />
+        </div>
+        <CustomerTimeline timeline=c.timeline />
+    }
+}
+
+/// The customer's users, the account manager and, for a manager, the form that names one.
+#[component]
+fn CustomerPeople(
+    users: Vec<CustomerUser>,
+    account_manager: Option<StaffRef>,
+    staff: Vec<StaffRef>,
+    manager: bool,
+    assign: ServerAction<AssignAccountManager>,
+    id: i64,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let assign_error = Signal::derive(move || {
+        assign
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.message(i18n.locale.get()))
+    });
+    let current_manager = account_manager.as_ref().map(|m| m.id);
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, cust_people)}</h2>
+            <ul class="plain">
+                {users.iter().map(|u| view! { <li>{u.name.clone()} " · " <a href=format!("mailto:{}", u.email)>{u.email.clone()}</a></li> }).collect_view()}
+            </ul>
+            <h3>{t!(i18n, cust_account_manager)}</h3>
+            <p data-testid="account-manager">
+                {account_manager.clone().map(|m| format!("{} · {}", m.name, m.email)).unwrap_or_else(|| "—".into())}
+            </p>
+            {manager.then(|| view! {
+                <ActionForm action=assign attr:class="inline-form">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <label for="f-manager" class="visually-hidden">{t!(i18n, cust_account_manager)}</label>
+                    <select id="f-manager" name="user_id">
+                        <option value="">"—"</option>
+                        {staff.iter().map(|s| view! { <option value=s.id.to_string() selected=current_manager == Some(s.id)>{s.name.clone()}</option> }).collect_view()}
+                    </select>
+                    <button type="submit" class="button button-secondary">{t!(i18n, cust_assign)}</button>
+                    <FormError message=assign_error />
+                </ActionForm>
+            })}
+        </section>
+    }
+}
+
+/// The customer's KPIs over the period, beside the whole base's.
+#[component]
+fn CustomerKpis(period: ReportPeriod, kpis: Vec<KpiComparison>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <section class="card" data-testid="customer-kpis">
             <h2>{move || fill(i18n.get().cust_kpis, &[("from", &period.from), ("to", &period.to)])}</h2>
             <div class="table-wrap">
@@ -730,7 +754,7 @@ fn Customer360View(
                         <th scope="col" class="num">{t!(i18n, cust_all_customers)}</th>
                     </tr></thead>
                     <tbody>
-                        {c.kpis.iter().map(|k| {
+                        {kpis.iter().map(|k| {
                             let (kpi, own, base) = (k.kpi, k.customer, k.base);
                             let unit: KpiUnit = kpi.unit();
                             view! {
@@ -745,49 +769,81 @@ fn Customer360View(
                 </table>
             </div>
         </section>
-        <div class="grid-2">
-            <section class="card" data-testid="tier-history">
-                <h2>{t!(i18n, cust_history)}</h2>
-                {if c.history.is_empty() {
-                    view! { <p class="muted">{t!(i18n, segments_no_moves)}</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="plain">
-                            {c.history.iter().map(|h| {
-                                let (rule, to, rules) = (h.rule, h.to, rules.clone());
-                                view! {
-                                    <li>
-                                        {format_date(h.at)} " " {tier_badge(h.from)} " → " {tier_badge(h.to)}
-                                        <br /><span class="muted">{move || rule_sentence(i18n.get(), rule, to, &rules)}</span>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                }}
-            </section>
-            <section class="card" data-testid="customer-notes">
-                <h2>{t!(i18n, cust_notes)}</h2>
-                <ActionForm action=note>
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <div class="field">
-                        <label for="f-note">{t!(i18n, cust_note_label)}</label>
-                        <textarea id="f-note" name="body" rows="3" maxlength="4000" required data-testid="note-body"></textarea>
-                    </div>
-                    <FormError message=note_error />
-                    <button type="submit" class="button button-primary" data-testid="note-submit">{t!(i18n, cust_note_add)}</button>
-                </ActionForm>
-                <ul class="plain notes">
-                    {c.notes.iter().map(|n| view! {
-                        <li data-testid="note"><p class="pre">{n.body.clone()}</p><p class="muted">{n.author.clone()} " · " {format_date(n.at)} " " {format_time(n.at)}</p></li>
-                    }).collect_view()}
-                </ul>
-            </section>
-        </div>
+    }
+}
+
+/// The customer's moves between tiers, each with the rule that made it.
+#[component]
+fn CustomerTierHistory(history: Vec<TierChange>, rules: TierRules) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card" data-testid="tier-history">
+            <h2>{t!(i18n, cust_history)}</h2>
+            {if history.is_empty() {
+                view! { <p class="muted">{t!(i18n, segments_no_moves)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain">
+                        {history.iter().map(|h| {
+                            let (rule, to, rules) = (h.rule, h.to, rules.clone());
+                            view! {
+                                <li>
+                                    {format_date(h.at)} " " {tier_badge(h.from)} " → " {tier_badge(h.to)}
+                                    <br /><span class="muted">{move || rule_sentence(i18n.get(), rule, to, &rules)}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The agents' notes on the customer's file, and the form that adds one.
+#[component]
+fn CustomerNotes(
+    id: i64,
+    note: ServerAction<AddCustomerNote>,
+    notes: Vec<CustomerNote>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let note_error = Signal::derive(move || {
+        note.value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.message(i18n.locale.get()))
+    });
+    view! {
+        <section class="card" data-testid="customer-notes">
+            <h2>{t!(i18n, cust_notes)}</h2>
+            <ActionForm action=note>
+                <input type="hidden" name="id" value=id.to_string() />
+                <div class="field">
+                    <label for="f-note">{t!(i18n, cust_note_label)}</label>
+                    <textarea id="f-note" name="body" rows="3" maxlength="4000" required data-testid="note-body"></textarea>
+                </div>
+                <FormError message=note_error />
+                <button type="submit" class="button button-primary" data-testid="note-submit">{t!(i18n, cust_note_add)}</button>
+            </ActionForm>
+            <ul class="plain notes">
+                {notes.iter().map(|n| view! {
+                    <li data-testid="note"><p class="pre">{n.body.clone()}</p><p class="muted">{n.author.clone()} " · " {format_date(n.at)} " " {format_time(n.at)}</p></li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// Everything that happened with the customer, newest first.
+#[component]
+fn CustomerTimeline(timeline: Vec<Touchpoint>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <section class="card" data-testid="timeline">
             <h2>{t!(i18n, cust_timeline)}</h2>
             <ol class="timeline-list">
-                {c.timeline.into_iter().map(|tp| {
+                {timeline.into_iter().map(|tp| {
                     let link = tp.link.clone();
                     let kind = format!("tl-{:?}", tp.kind).to_lowercase();
                     view! {

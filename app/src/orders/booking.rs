@@ -3,7 +3,7 @@
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sqlx::Row;
 
-use super::service::{parse_shipment, price, ParsedShipment};
+use super::quote::{parse_shipment, price, ParsedShipment};
 use super::{BookingRequest, ParcelInput, ServiceLevel, ShipmentStatus};
 use crate::addresses::service::ParsedAddress;
 use crate::domain::{single_line, TrackingNumber};
@@ -176,7 +176,7 @@ pub(crate) async fn insert(
             .fetch_optional(&mut **tx)
             .await?;
         if let Some(row) = inserted {
-            numbered = Some((row.try_get::<i64, _>(0)?, tracking));
+            numbered = Some((row.try_get::<i64, _>("id")?, tracking));
             break;
         }
     }

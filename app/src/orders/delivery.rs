@@ -24,7 +24,7 @@ pub async fn for_draft(
     draft: &BookingDraft,
     purpose: SlotPurpose,
 ) -> Result<SlotList, AppError> {
-    let req = super::service::draft_request(db, customer_id, draft, DraftStage::Parcels).await?;
+    let req = super::quote::draft_request(db, customer_id, draft, DraftStage::Parcels).await?;
     for_booking(db, customer_id, &req, draft.service, purpose).await
 }
 
@@ -39,11 +39,11 @@ pub async fn for_booking(
     service: Option<ServiceLevel>,
     purpose: SlotPurpose,
 ) -> Result<SlotList, AppError> {
-    super::service::parse_shipment(req)?;
+    super::quote::parse_shipment(req)?;
     let (party, from) = match purpose {
         SlotPurpose::Pickup => (&req.sender, String::new()),
         SlotPurpose::Delivery => {
-            let quote = super::service::quote_for(db, customer_id, req).await?;
+            let quote = super::quote::quote_for(db, customer_id, req).await?;
             let service = service.unwrap_or(ServiceLevel::Scheduled);
             let earliest = quote
                 .options

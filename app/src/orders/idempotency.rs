@@ -2,7 +2,6 @@
 //! the booking's transaction, kept only while the attempt still holds the key.
 
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::booking::{insert, random_serial, validate, ValidBooking};
 use super::shipments::get_by_id;
@@ -107,6 +106,14 @@ fn in_progress() -> AppError {
     )]))
 }
 
+/// An idempotency key as stored.
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    request_hash: String,
+    shipment_id: Option<i64>,
+    created_at: i64,
+}
+
 /// The key's row as other attempts left it: its shipment once booked, and when it was
 /// claimed; `None` when no attempt holds it. The same key with another body is refused.
 async fn key_state(
@@ -115,7 +122,7 @@ async fn key_state(
     key: &str,
     hash: &str,
 ) -> Result<Option<(Option<i64>, i64)>, AppError> {
-    let Some(row) = sqlx::query(
+    let Some(row) = sqlx::query_as::<_, KeyRow>(
         "SELECT request_hash, shipment_id, created_at FROM idempotency_keys \
          WHERE customer_id = $1 AND idempotency_key = $2",
     )
@@ -126,12 +133,10 @@ async fn key_state(
     else {
         return Ok(None);
     };
-    let (stored_hash, shipment_id, started): (String, Option<i64>, i64) =
-        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-    if stored_hash != hash {
+    if row.request_hash != hash {
         return Err(AppError::field(KEY_FIELD, FieldError::IdempotencyKeyReused));
     }
-    Ok(Some((shipment_id, started)))
+    Ok(Some((row.shipment_id, row.created_at)))
 }
 
 async fn replay(db: &Db, customer_id: i64, id: i64) -> Result<Booked, AppError> {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::service::{parse_scaled, price};
+use super::quote::{parse_scaled, price};
 use super::shipments::{book_once, validate};
 use super::{
     BookingRequest, CellError, ImportOutcome, ImportPreview, ImportResult, ImportRow, ParcelInput,

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::pages::money;
-use super::{book_import_rows, ImportOutcome, ImportPreview, IMPORT_CHUNK};
+use super::{book_import_rows, ImportOutcome, ImportPreview, ImportRow, IMPORT_CHUNK};
 use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::error::AppError;
@@ -234,31 +234,7 @@ fn Preview(
                 {(encoding == "gbk").then(|| view! { " " <span class="muted">{t!(i18n, import_read_as_gbk)}</span> })}
             </p>
             {(!error_rows.is_empty()).then(|| view! {
-                <h3>{t!(i18n, import_errors)}</h3>
-                <div class="table-scroll">
-                    <table class="table" data-testid="import-errors">
-                        <thead><tr>
-                            <th>{t!(i18n, import_line)}</th>
-                            <th>{t!(i18n, import_column)}</th>
-                            <th>{t!(i18n, import_problem)}</th>
-                        </tr></thead>
-                        <tbody>
-                            {error_rows.iter().take(SHOWN_ERRORS).flat_map(|r| r.errors.clone()).map(|e| {
-                                let column = e.column.clone();
-                                view! {
-                                <tr data-testid="import-error" data-line=e.line.to_string() data-column=column>
-                                    <td>{e.line}</td>
-                                    <td><code>{e.column}</code></td>
-                                    <td>{e.message}</td>
-                                </tr>
-                            }}).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-                {(more_errors > 0).then(|| view! {
-                    <p class="muted">{move || fill(i18n.get().import_more_errors, &[("n", &more_errors.to_string())])}</p>
-                })}
-                <p class="hint">{t!(i18n, import_fix_hint)}</p>
+                <ImportErrorTable error_rows=error_rows more_errors=more_errors />
             })}
             {(valid > 0).then(|| view! {
                 <h3>{t!(i18n, import_ready)}</h3>
@@ -310,5 +286,38 @@ fn Preview(
                 }}
             </Show>
         </section>
+    }
+}
+
+/// The rows' problems by line and column (the first [`SHOWN_ERRORS`]; the rest counted).
+#[component]
+fn ImportErrorTable(error_rows: Vec<ImportRow>, more_errors: usize) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h3>{t!(i18n, import_errors)}</h3>
+        <div class="table-scroll">
+            <table class="table" data-testid="import-errors">
+                <thead><tr>
+                    <th>{t!(i18n, import_line)}</th>
+                    <th>{t!(i18n, import_column)}</th>
+                    <th>{t!(i18n, import_problem)}</th>
+                </tr></thead>
+                <tbody>
+                    {error_rows.iter().take(SHOWN_ERRORS).flat_map(|r| r.errors.clone()).map(|e| {
+                        let column = e.column.clone();
+                        view! {
+                        <tr data-testid="import-error" data-line=e.line.to_string() data-column=column>
+                            <td>{e.line}</td>
+                            <td><code>{e.column}</code></td>
+                            <td>{e.message}</td>
+                        </tr>
+                    }}).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {(more_errors > 0).then(|| view! {
+            <p class="muted">{move || fill(i18n.get().import_more_errors, &[("n", &more_errors.to_string())])}</p>
+        })}
+        <p class="hint">{t!(i18n, import_fix_hint)}</p>
     }
 }

@@ -17,7 +17,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod pricing;
 #[cfg(feature = "ssr")]
-pub mod service;
+pub mod quote;
 #[cfg(feature = "ssr")]
 pub mod shipments;
 pub mod shipments_page;
@@ -112,7 +112,7 @@ pub struct ParcelInput {
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 200))]
     pub height_cm: i64,
     /// Minor units (fen); 0 when not declared.
-    // service::MAX_DECLARED_VALUE
+    // quote::MAX_DECLARED_VALUE
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 5000000))]
     pub declared_value: i64,
@@ -132,7 +132,7 @@ pub struct ParcelInput {
 pub struct QuoteRequest {
     pub sender: AddressInput,
     pub recipient: AddressInput,
-    // service::MAX_PARCELS
+    // quote::MAX_PARCELS
     #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 50))]
     pub parcels: Vec<ParcelInput>,
     /// Insure each parcel for its declared value.
@@ -173,7 +173,7 @@ pub async fn quote_from_address_book(form: QuoteForm) -> Result<Reply<QuoteRespo
     use crate::accounts::callers::Customer;
     use crate::platform::request::*;
     let (state, Customer(customer_id)) = caller::<Customer>().await?;
-    form_reply(service::quote_saved(&state.db, customer_id, &form).await)
+    form_reply(quote::quote_saved(&state.db, customer_id, &form).await)
 }
 
 /// A booking: what `POST /api/v1/shipments` takes. Units are in the field names.
@@ -182,7 +182,7 @@ pub async fn quote_from_address_book(form: QuoteForm) -> Result<Reply<QuoteRespo
 pub struct BookingRequest {
     pub sender: AddressInput,
     pub recipient: AddressInput,
-    // service::MAX_PARCELS
+    // quote::MAX_PARCELS
     #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 50))]
     pub parcels: Vec<ParcelInput>,
     pub service: ServiceLevel,
@@ -503,7 +503,7 @@ pub async fn check_booking(
     use crate::accounts::callers::Customer;
     use crate::platform::request::*;
     let (state, Customer(customer_id)) = caller::<Customer>().await?;
-    form_reply(service::check_draft(&state.db, customer_id, &draft, stage).await)
+    form_reply(quote::check_draft(&state.db, customer_id, &draft, stage).await)
 }
 
 /// Books the draft. `key` is the flow's idempotency key: a resend after a lost answer returns
@@ -513,7 +513,7 @@ pub async fn book_shipment(draft: BookingDraft, key: String) -> Result<Reply<Shi
     use crate::accounts::callers::Customer;
     use crate::platform::request::*;
     let (state, Customer(customer_id)) = caller::<Customer>().await?;
-    let booking = match service::resolve_draft(&state.db, customer_id, &draft).await {
+    let booking = match quote::resolve_draft(&state.db, customer_id, &draft).await {
         Ok(b) => b,
         Err(e) => return form_reply(Err(e)),
     };
@@ -665,7 +665,7 @@ mod tests {
         }
         assert_eq!(
             field("declared_value")["maximum"],
-            service::MAX_DECLARED_VALUE
+            quote::MAX_DECLARED_VALUE
         );
         assert_eq!(field("contents")["maxLength"], MAX_CONTENTS_CHARS);
         assert_eq!(field("contents")["pattern"], NOT_BLANK_PATTERN);
@@ -674,7 +674,7 @@ mod tests {
             json_of::<BookingRequest>()["properties"]["parcels"].clone(),
         ] {
             assert_eq!(parcels["minItems"], 1);
-            assert_eq!(parcels["maxItems"], service::MAX_PARCELS);
+            assert_eq!(parcels["maxItems"], quote::MAX_PARCELS);
         }
         let reference = &json_of::<BookingRequest>()["properties"]["reference"];
         assert_eq!(reference["maxLength"], shipments::MAX_REFERENCE_CHARS);

@@ -2,8 +2,6 @@
 //! pagination, cancel, the label, and the announcement of a new event. Booking is in `booking`
 //! and `idempotency`, re-exported here under the paths callers use.
 
-use sqlx::Row;
-
 pub(crate) use super::booking::insert;
 pub use super::booking::{random_serial, validate, ValidBooking, MAX_REFERENCE_CHARS};
 pub use super::idempotency::{
@@ -32,22 +30,89 @@ const DETAIL_COLUMNS: &str = "id, tracking_number, status, service, reference, \
     parcels, insured, currency, price_lines, total, promised_from, promised_to, created_at, \
     delivery_slot_id, pickup_slot_id, pickup_point";
 
-fn party(row: &sqlx::any::AnyRow, prefix: &str) -> Result<AddressInput, sqlx::Error> {
-    let col = |c: &str| format!("{prefix}_{c}");
-    Ok(AddressInput {
-        name: row.try_get(col("name").as_str())?,
-        company: row
-            .try_get::<Option<String>, _>(col("company").as_str())?
-            .unwrap_or_default(),
-        phone: row.try_get(col("phone").as_str())?,
-        line1: row.try_get(col("line1").as_str())?,
-        line2: row
-            .try_get::<Option<String>, _>(col("line2").as_str())?
-            .unwrap_or_default(),
-        city: row.try_get(col("city").as_str())?,
-        postcode: row.try_get(col("postcode").as_str())?,
-        country: row.try_get(col("country").as_str())?,
-    })
+/// A shipment's columns its detail shows.
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    id: i64,
+    tracking_number: String,
+    status: String,
+    service: String,
+    reference: Option<String>,
+    sender_name: String,
+    sender_company: Option<String>,
+    sender_phone: String,
+    sender_line1: String,
+    sender_line2: Option<String>,
+    sender_city: String,
+    sender_postcode: String,
+    sender_country: String,
+    recipient_name: String,
+    recipient_company: Option<String>,
+    recipient_phone: String,
+    recipient_line1: String,
+    recipient_line2: Option<String>,
+    recipient_city: String,
+    recipient_postcode: String,
+    recipient_country: String,
+    parcels: String,
+    insured: i64,
+    currency: String,
+    price_lines: String,
+    total: i64,
+    promised_from: String,
+    promised_to: String,
+    created_at: i64,
+    delivery_slot_id: Option<i64>,
+    pickup_slot_id: Option<i64>,
+    pickup_point: Option<String>,
+}
+
+/// A tracking event's columns a shipment's history shows.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    status: String,
+    occurred_at: i64,
+    place: Option<String>,
+    note: Option<String>,
+}
+
+/// A shipment's columns the list shows.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    tracking_number: String,
+    status: String,
+    service: String,
+    reference: Option<String>,
+    recipient_name: String,
+    recipient_city: String,
+    recipient_country: String,
+    parcel_count: i64,
+    weight_g: i64,
+    total: i64,
+    currency: String,
+    promised_to: String,
+    created_at: i64,
+}
+
+impl SummaryRow {
+    fn into_summary(self) -> Result<ShipmentSummary, AppError> {
+        Ok(ShipmentSummary {
+            tracking_number: self.tracking_number,
+            status: status_of(&self.status)?,
+            service: service_of(&self.service)?,
+            reference: self.reference,
+            recipient_name: self.recipient_name,
+            recipient_city: self.recipient_city,
+            recipient_country: self.recipient_country,
+            parcel_count: self.parcel_count,
+            weight_g: self.weight_g,
+            total: self.total,
+            currency: self.currency,
+            promised_to: self.promised_to,
+            created_at: self.created_at,
+        })
+    }
 }
 
 fn status_of(s: &str) -> Result<ShipmentStatus, AppError> {
@@ -61,7 +126,7 @@ fn service_of(s: &str) -> Result<ServiceLevel, AppError> {
 /// A shipment's history, newest first.
 #[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
 pub async fn events(db: &Db, shipment_id: i64) -> Result<Vec<ShipmentEvent>, AppError> {
-    sqlx::query(
+    sqlx::query_as::<_, EventRow>(
         "SELECT status, occurred_at, place, note FROM tracking_events WHERE shipment_id = $1 \
          ORDER BY occurred_at DESC, id DESC",
     )
@@ -71,56 +136,73 @@ pub async fn events(db: &Db, shipment_id: i64) -> Result<Vec<ShipmentEvent>, App
     .into_iter()
     .map(|e| {
         Ok(ShipmentEvent {
-            status: status_of(&e.try_get::<String, _>(0)?)?,
-            time: e.try_get(1)?,
-            place: e.try_get(2)?,
-            note: e.try_get(3)?,
+            status: status_of(&e.status)?,
+            time: e.occurred_at,
+            place: e.place,
+            note: e.note,
         })
     })
     .collect()
 }
 
-async fn shipment_from_row(db: &Db, row: sqlx::any::AnyRow) -> Result<Shipment, AppError> {
-    let id: i64 = row.try_get("id")?;
-    let parcels: Vec<ParcelInput> = serde_json::from_str(&row.try_get::<String, _>("parcels")?)
+async fn shipment_from_row(db: &Db, row: DetailRow) -> Result<Shipment, AppError> {
+    let id = row.id;
+    let parcels: Vec<ParcelInput> = serde_json::from_str(&row.parcels)
         .map_err(|e| AppError::internal(format_args!("shipment {id}: bad parcels JSON: {e}")))?;
-    let price_lines: Vec<PriceLine> =
-        serde_json::from_str(&row.try_get::<String, _>("price_lines")?)
-            .map_err(|e| AppError::internal(format_args!("shipment {id}: bad price JSON: {e}")))?;
+    let price_lines: Vec<PriceLine> = serde_json::from_str(&row.price_lines)
+        .map_err(|e| AppError::internal(format_args!("shipment {id}: bad price JSON: {e}")))?;
     let events = events(db, id).await?;
     let now = now_ms();
-    let slot = async |column: &str| -> Result<Option<crate::slots::Slot>, AppError> {
-        match row.try_get::<Option<i64>, _>(column)? {
+    let slot = async |slot_id: Option<i64>| -> Result<Option<crate::slots::Slot>, AppError> {
+        match slot_id {
             Some(id) => crate::slots::service::slot_by_id(db, id, now).await,
             None => Ok(None),
         }
     };
-    let delivery_slot = slot("delivery_slot_id").await?;
-    let pickup_slot = slot("pickup_slot_id").await?;
+    let delivery_slot = slot(row.delivery_slot_id).await?;
+    let pickup_slot = slot(row.pickup_slot_id).await?;
     Ok(Shipment {
-        tracking_number: row.try_get("tracking_number")?,
-        status: status_of(&row.try_get::<String, _>("status")?)?,
-        service: service_of(&row.try_get::<String, _>("service")?)?,
-        reference: row.try_get("reference")?,
-        sender: party(&row, "sender")?,
-        recipient: party(&row, "recipient")?,
+        tracking_number: row.tracking_number,
+        status: status_of(&row.status)?,
+        service: service_of(&row.service)?,
+        reference: row.reference,
+        sender: AddressInput {
+            name: row.sender_name,
+            company: row.sender_company.unwrap_or_default(),
+            phone: row.sender_phone,
+            line1: row.sender_line1,
+            line2: row.sender_line2.unwrap_or_default(),
+            city: row.sender_city,
+            postcode: row.sender_postcode,
+            country: row.sender_country,
+        },
+        recipient: AddressInput {
+            name: row.recipient_name,
+            company: row.recipient_company.unwrap_or_default(),
+            phone: row.recipient_phone,
+            line1: row.recipient_line1,
+            line2: row.recipient_line2.unwrap_or_default(),
+            city: row.recipient_city,
+            postcode: row.recipient_postcode,
+            country: row.recipient_country,
+        },
         parcels,
-        insured: row.try_get::<i64, _>("insured")? != 0,
-        currency: row.try_get("currency")?,
+        insured: row.insured != 0,
+        currency: row.currency,
         price_lines,
-        total: row.try_get("total")?,
-        promised_from: row.try_get("promised_from")?,
-        promised_to: row.try_get("promised_to")?,
-        created_at: row.try_get("created_at")?,
+        total: row.total,
+        promised_from: row.promised_from,
+        promised_to: row.promised_to,
+        created_at: row.created_at,
         delivery_slot,
         pickup_slot,
-        pickup_point: row.try_get("pickup_point")?,
+        pickup_point: row.pickup_point,
         events,
     })
 }
 
 pub(super) async fn get_by_id(db: &Db, customer_id: i64, id: i64) -> Result<Shipment, AppError> {
-    let row = sqlx::query(&format!(
+    let row: DetailRow = sqlx::query_as(&format!(
         "SELECT {DETAIL_COLUMNS} FROM shipments WHERE id = $1 AND customer_id = $2"
     ))
     .bind(id)
@@ -136,7 +218,7 @@ pub(super) async fn get_by_id(db: &Db, customer_id: i64, id: i64) -> Result<Ship
 #[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn get(db: &Db, customer_id: i64, tracking_number: &str) -> Result<Shipment, AppError> {
     let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
-    let row = sqlx::query(&format!(
+    let row: DetailRow = sqlx::query_as(&format!(
         "SELECT {DETAIL_COLUMNS} FROM shipments WHERE tracking_number = $1 AND customer_id = $2"
     ))
     .bind(tn.as_str().to_string())
@@ -362,7 +444,7 @@ pub async fn list(db: &Db, customer_id: i64, q: &ShipmentQuery) -> Result<Shipme
     });
     // One more than the page tells whether there is a next page without counting.
     sql.push_str(&format!(" LIMIT {}", limit + 1));
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query_as::<sqlx::Any, SummaryRow>(&sql);
     for a in args {
         query = match a {
             Arg::Int(i) => query.bind(i),
@@ -374,22 +456,8 @@ pub async fn list(db: &Db, customer_id: i64, q: &ShipmentQuery) -> Result<Shipme
     let mut shipments = Vec::with_capacity(limit as usize);
     let mut last_id = None;
     for row in rows.into_iter().take(limit as usize) {
-        last_id = Some(row.try_get::<i64, _>("id")?);
-        shipments.push(ShipmentSummary {
-            tracking_number: row.try_get("tracking_number")?,
-            status: status_of(&row.try_get::<String, _>("status")?)?,
-            service: service_of(&row.try_get::<String, _>("service")?)?,
-            reference: row.try_get("reference")?,
-            recipient_name: row.try_get("recipient_name")?,
-            recipient_city: row.try_get("recipient_city")?,
-            recipient_country: row.try_get("recipient_country")?,
-            parcel_count: row.try_get("parcel_count")?,
-            weight_g: row.try_get("weight_g")?,
-            total: row.try_get("total")?,
-            currency: row.try_get("currency")?,
-            promised_to: row.try_get("promised_to")?,
-            created_at: row.try_get("created_at")?,
-        });
+        last_id = Some(row.id);
+        shipments.push(row.into_summary()?);
     }
     Ok(ShipmentPage {
         shipments,

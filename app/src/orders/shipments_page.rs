@@ -10,11 +10,12 @@ use leptos_router::params::ParamsMap;
 use super::booking_page::AddressLines;
 use super::pages::{money, promised_text, PriceBreakdown, Timeline};
 use super::{
-    cancel_shipment, get_shipment, list_shipments, ServiceLevel, Shipment, ShipmentQuery,
-    ShipmentSort, ShipmentStatus, ShipmentSummary,
+    cancel_shipment, get_shipment, list_shipments, ParcelInput, ServiceLevel, Shipment,
+    ShipmentQuery, ShipmentSort, ShipmentStatus, ShipmentSummary,
 };
 use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
+use crate::addresses::AddressInput;
 use crate::error::Reply;
 use crate::i18n::use_i18n;
 use crate::ui::{format_date, FormError, Loaded};
@@ -331,16 +332,42 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
             })}
             {s.reference.clone().map(|r| view! { <div><dt>{t!(i18n, shipment_reference)}</dt><dd>{r}</dd></div> })}
         </dl>
+        <ShipmentAddresses sender=s.sender.clone() recipient=s.recipient.clone() />
+        <ShipmentParcels parcels=s.parcels.clone() currency=s.currency.clone() />
+        <section class="card">
+            <h2>{t!(i18n, shipment_price)}</h2>
+            <PriceBreakdown lines=s.price_lines.clone() currency=s.currency.clone() total=s.total />
+        </section>
+        <section class="card">
+            <h2>{t!(i18n, shipment_history)}</h2>
+            <Timeline events=s.events.clone() />
+        </section>
+    }
+}
+
+/// Where the shipment goes from and to.
+#[component]
+fn ShipmentAddresses(sender: AddressInput, recipient: AddressInput) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <div class="grid-2 tight">
             <section class="card">
                 <h2>{t!(i18n, quote_sender)}</h2>
-                <AddressLines address=s.sender.clone() />
+                <AddressLines address=sender />
             </section>
             <section class="card">
                 <h2>{t!(i18n, quote_recipient)}</h2>
-                <AddressLines address=s.recipient.clone() />
+                <AddressLines address=recipient />
             </section>
         </div>
+    }
+}
+
+/// The shipment's parcels: weight, size, contents and declared value.
+#[component]
+fn ShipmentParcels(parcels: Vec<ParcelInput>, currency: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
         <section class="card">
             <h2>{t!(i18n, book_step_parcels)}</h2>
             <div class="table-wrap">
@@ -353,26 +380,18 @@ fn ShipmentView(s: Shipment, reload: impl Fn() + Copy + Send + Sync + 'static) -
                     <th class="num">{t!(i18n, shipment_declared)}</th>
                 </tr></thead>
                 <tbody>
-                    {s.parcels.iter().enumerate().map(|(i, p)| view! {
+                    {parcels.iter().enumerate().map(|(i, p)| view! {
                         <tr>
                             <td>{i + 1}</td>
                             <td>{format!("{}.{:03}", p.weight_g / 1000, p.weight_g % 1000)}</td>
                             <td>{format!("{}×{}×{} cm", p.length_cm, p.width_cm, p.height_cm)}</td>
                             <td>{p.contents.clone()}</td>
-                            <td class="num">{money(p.declared_value, &s.currency)}</td>
+                            <td class="num">{money(p.declared_value, &currency)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
             </table>
             </div>
-        </section>
-        <section class="card">
-            <h2>{t!(i18n, shipment_price)}</h2>
-            <PriceBreakdown lines=s.price_lines.clone() currency=s.currency.clone() total=s.total />
-        </section>
-        <section class="card">
-            <h2>{t!(i18n, shipment_history)}</h2>
-            <Timeline events=s.events.clone() />
         </section>
     }
 }

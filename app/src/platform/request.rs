@@ -101,7 +101,8 @@ pub fn server_fn_context() -> Result<(AppState, http::request::Parts), AppError>
 
 /// Inside a server function: the shared state and what `E` reads from the request, as a REST
 /// handler would take it (the caller's role: `accounts::callers`). An error is the call's
-/// status, as `respond` sets it.
+/// status, as `respond` sets it. `leptos_axum::extract_with_state` does the same extraction
+/// but turns the rejection into text, so a 401 and a 403 would both reach the page as a 500.
 pub async fn caller<E>() -> Result<(AppState, E), AppError>
 where
     E: axum::extract::FromRequestParts<AppState, Rejection = AppError>,

@@ -149,60 +149,12 @@ fn RatingForm(initial: RatingView, proof: LinkProof) -> impl IntoView {
         </Show>
         <form class="card rate-form" on:submit=submit novalidate>
             <FormError message=form_error />
-            <fieldset class="field" class:has-error=move || csat_error.get().is_some()>
-                <legend>{t!(i18n, rate_csat)}</legend>
-                <div class="stars" role="radiogroup" aria-label=move || i18n.get().rate_csat
-                    aria-describedby="rate-csat-error" aria-invalid=invalid(csat_error)>
-                    {(1u8..=5).map(|n| view! {
-                        <button type="button" class="star" role="radio"
-                            aria-checked=move || if csat.get() == Some(n) { "true" } else { "false" }
-                            class:on=move || csat.get().is_some_and(|c| c >= n)
-                            aria-label=move || fill(i18n.get().rate_stars, &[("n", &n.to_string())])
-                            data-testid=format!("star-{n}")
-                            disabled=move || !current.with(|c| c.can_rate)
-                            on:click=move |_| { csat.set(Some(n)); saved.set(false); }>
-                            "★"
-                        </button>
-                    }).collect_view()}
-                </div>
-                <p class="field-error" id="rate-csat-error" aria-live="polite">{move || csat_error.get()}</p>
-            </fieldset>
-            <fieldset class="field">
-                <legend>{t!(i18n, rate_tags)}</legend>
-                <div class="chips">
-                    {RatingTag::ALL.into_iter().map(|tag| view! {
-                        <label class="chip" class:on=move || tags.with(|t| t.contains(&tag))>
-                            <input type="checkbox"
-                                checked=move || tags.with(|t| t.contains(&tag))
-                                disabled=move || !current.with(|c| c.can_rate)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    tags.update(|t| { t.retain(|x| *x != tag); if on { t.push(tag); } });
-                                } />
-                            {move || tag.label(i18n.get())}
-                        </label>
-                    }).collect_view()}
-                </div>
-            </fieldset>
+            <CsatField csat=csat current=current saved=saved csat_error=csat_error />
+            <TagsField tags=tags current=current />
             <TextArea id="rate-comment" maxlength=1000 value=comment error=comment_error
                 disabled=Signal::derive(move || !current.with(|c| c.can_rate))
                 label=Signal::derive(move || i18n.get().rate_comment) />
-            <fieldset class="field">
-                <legend>{t!(i18n, rate_nps)}</legend>
-                <div class="nps" role="radiogroup" aria-label=move || i18n.get().rate_nps>
-                    {(0u8..=10).map(|n| view! {
-                        <button type="button" class="nps-score" role="radio"
-                            aria-checked=move || if nps.get() == Some(n) { "true" } else { "false" }
-                            class:on=move || nps.get() == Some(n)
-                            data-testid=format!("nps-{n}")
-                            disabled=move || !current.with(|c| c.can_rate)
-                            on:click=move |_| { nps.set(Some(n)); saved.set(false); }>
-                            {n}
-                        </button>
-                    }).collect_view()}
-                </div>
-                <p class="hint nps-ends"><span>{t!(i18n, rate_nps_low)}</span><span>{t!(i18n, rate_nps_high)}</span></p>
-            </fieldset>
+            <NpsField nps=nps current=current saved=saved />
             <button type="submit" class="button button-primary" data-testid="rate-submit"
                 disabled=move || save.pending().get() || !current.with(|c| c.can_rate)>
                 {move || if current.with(|c| c.rating.is_some()) { i18n.get().rate_update } else { i18n.get().rate_send }}
@@ -220,5 +172,89 @@ fn RatingForm(initial: RatingView, proof: LinkProof) -> impl IntoView {
                 </a>
             </section>
         </Show>
+    }
+}
+
+/// The required question: one to five stars.
+#[component]
+fn CsatField(
+    csat: RwSignal<Option<u8>>,
+    current: RwSignal<RatingView>,
+    saved: RwSignal<bool>,
+    csat_error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <fieldset class="field" class:has-error=move || csat_error.get().is_some()>
+            <legend>{t!(i18n, rate_csat)}</legend>
+            <div class="stars" role="radiogroup" aria-label=move || i18n.get().rate_csat
+                aria-describedby="rate-csat-error" aria-invalid=invalid(csat_error)>
+                {(1u8..=5).map(|n| view! {
+                    <button type="button" class="star" role="radio"
+                        aria-checked=move || if csat.get() == Some(n) { "true" } else { "false" }
+                        class:on=move || csat.get().is_some_and(|c| c >= n)
+                        aria-label=move || fill(i18n.get().rate_stars, &[("n", &n.to_string())])
+                        data-testid=format!("star-{n}")
+                        disabled=move || !current.with(|c| c.can_rate)
+                        on:click=move |_| { csat.set(Some(n)); saved.set(false); }>
+                        "★"
+                    </button>
+                }).collect_view()}
+            </div>
+            <p class="field-error" id="rate-csat-error" aria-live="polite">{move || csat_error.get()}</p>
+        </fieldset>
+    }
+}
+
+/// What went well or badly, as chips to tick.
+#[component]
+fn TagsField(tags: RwSignal<Vec<RatingTag>>, current: RwSignal<RatingView>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <fieldset class="field">
+            <legend>{t!(i18n, rate_tags)}</legend>
+            <div class="chips">
+                {RatingTag::ALL.into_iter().map(|tag| view! {
+                    <label class="chip" class:on=move || tags.with(|t| t.contains(&tag))>
+                        <input type="checkbox"
+                            checked=move || tags.with(|t| t.contains(&tag))
+                            disabled=move || !current.with(|c| c.can_rate)
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                tags.update(|t| { t.retain(|x| *x != tag); if on { t.push(tag); } });
+                            } />
+                        {move || tag.label(i18n.get())}
+                    </label>
+                }).collect_view()}
+            </div>
+        </fieldset>
+    }
+}
+
+/// The optional recommendation question: zero to ten.
+#[component]
+fn NpsField(
+    nps: RwSignal<Option<u8>>,
+    current: RwSignal<RatingView>,
+    saved: RwSignal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <fieldset class="field">
+            <legend>{t!(i18n, rate_nps)}</legend>
+            <div class="nps" role="radiogroup" aria-label=move || i18n.get().rate_nps>
+                {(0u8..=10).map(|n| view! {
+                    <button type="button" class="nps-score" role="radio"
+                        aria-checked=move || if nps.get() == Some(n) { "true" } else { "false" }
+                        class:on=move || nps.get() == Some(n)
+                        data-testid=format!("nps-{n}")
+                        disabled=move || !current.with(|c| c.can_rate)
+                        on:click=move |_| { nps.set(Some(n)); saved.set(false); }>
+                        {n}
+                    </button>
+                }).collect_view()}
+            </div>
+            <p class="hint nps-ends"><span>{t!(i18n, rate_nps_low)}</span><span>{t!(i18n, rate_nps_high)}</span></p>
+        </fieldset>
     }
 }

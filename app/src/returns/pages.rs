@@ -8,8 +8,8 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::{
     add_return_photo, decide_return, get_return, load_return_options, my_returns, refund_return,
-    request_return, RefundInput, Return, ReturnDecision, ReturnLink, ReturnMethod, ReturnOptions,
-    ReturnReason, ReturnRequest, ReturnStatus, ReturnSummary,
+    request_return, RefundInput, Return, ReturnDecision, ReturnItem, ReturnLink, ReturnMethod,
+    ReturnOptions, ReturnReason, ReturnRequest, ReturnStatus, ReturnSummary,
 };
 use crate::accounts::pages::RequireRole;
 use crate::accounts::use_auth;
@@ -18,6 +18,7 @@ use crate::domain::money;
 use crate::error::{AppError, Reply};
 use crate::i18n::{fill, use_i18n};
 use crate::slots::pages::{window_text, SlotPicker};
+use crate::slots::SlotList;
 use crate::ui::{error_for, format_date, format_time, invalid, FormError, Loaded, TextArea};
 
 /// Input id of the photo picker.
@@ -238,8 +239,6 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
     let photo_error = error_for(errors, "photo".into());
     let slots = options.slots.clone();
     let points = options.drop_off_points.clone();
-    let has_points = !points.is_empty();
-    let has_slots = !slots.slots.is_empty();
     view! {
         <section class="card">
             <p class="tracking-number">{options.tracking_number.clone()}</p>
@@ -249,28 +248,7 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
         </section>
         <form class="card" on:submit=submit novalidate data-testid="return-form">
             <FormError message=form_error />
-            <fieldset class="field" class:has-error=move || items_error.get().is_some()
-                aria-describedby="return-items-error">
-                <legend>{t!(i18n, return_items)}</legend>
-                {options.items.into_iter().map(|item| {
-                    let index = item.index;
-                    let currency = currency.clone();
-                    view! {
-                        <label class="check-row">
-                            <input type="checkbox" class="check" disabled=item.in_return
-                                checked=move || chosen.with(|c| c.contains(&index))
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    chosen.update(|c| { c.retain(|x| *x != index); if on { c.push(index); } });
-                                } />
-                            <span>{item.contents.clone()}</span>
-                            <span class="muted">{money(item.declared_value, &currency)}</span>
-                            {item.in_return.then(|| view! { <span class="badge">{t!(i18n, return_item_in_return)}</span> })}
-                        </label>
-                    }
-                }).collect_view()}
-                <p class="field-error" id="return-items-error" aria-live="polite">{move || items_error.get()}</p>
-            </fieldset>
+            <ReturnItemsField items=options.items currency=currency chosen=chosen items_error=items_error />
             <div class="field">
                 <label for="return-reason">{t!(i18n, return_reason)}</label>
                 <select id="return-reason" on:change=move |ev| {
@@ -290,42 +268,99 @@ fn ReturnForm(options: ReturnOptions, link: ReturnLink) -> impl IntoView {
                 <p class="hint" id=PHOTO_HINT>{t!(i18n, return_photos_hint)}</p>
                 <p class="field-error" id=PHOTO_ERROR aria-live="polite" data-testid="photo-error">{move || photo_error.get()}</p>
             </div>
-            <fieldset class="field">
-                <legend>{t!(i18n, return_method)}</legend>
-                <label class="check-row">
-                    <input type="radio" name="return-method" disabled=!has_slots
-                        checked=move || method.get() == ReturnMethod::Pickup
-                        on:change=move |_| method.set(ReturnMethod::Pickup) />
-                    {t!(i18n, return_method_pickup)}
-                </label>
-                <label class="check-row">
-                    <input type="radio" name="return-method" disabled=!has_points
-                        checked=move || method.get() == ReturnMethod::DropOff
-                        on:change=move |_| method.set(ReturnMethod::DropOff) />
-                    {t!(i18n, return_method_drop_off)}
-                </label>
-            </fieldset>
-            <Show when=move || method.get() == ReturnMethod::Pickup>
-                <div class="slot-field" class:has-error=move || slot_error.get().is_some()>
-                    <SlotPicker list=slots.clone() selected=slot name="return-slot" />
-                    <p class="field-error" aria-live="polite">{move || slot_error.get()}</p>
-                </div>
-            </Show>
-            <Show when=move || method.get() == ReturnMethod::DropOff>
-                <div class="field" class:has-error=move || point_error.get().is_some()>
-                    <label for="return-point">{t!(i18n, return_point)}</label>
-                    <select id="return-point" on:change=move |ev| point.set(event_target_value(&ev))
-                        aria-describedby="return-point-error" aria-invalid=invalid(point_error)>
-                        {points.clone().into_iter().map(|p| view! { <option value=p.clone()>{p.clone()}</option> }).collect_view()}
-                    </select>
-                    <p class="field-error" id="return-point-error" aria-live="polite">{move || point_error.get()}</p>
-                </div>
-            </Show>
+            <ReturnMethodFields method=method slots=slots pickup_slot=slot slot_error=slot_error
+                points=points point=point point_error=point_error />
             <button type="submit" class="button button-primary" data-testid="return-submit"
                 disabled=move || busy.get() || all_returned>
                 {t!(i18n, return_submit)}
             </button>
         </form>
+    }
+}
+
+/// The shipment's items, each ticked to go back unless it already is in a return.
+#[component]
+fn ReturnItemsField(
+    items: Vec<ReturnItem>,
+    currency: String,
+    chosen: RwSignal<Vec<u32>>,
+    items_error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <fieldset class="field" class:has-error=move || items_error.get().is_some()
+            aria-describedby="return-items-error">
+            <legend>{t!(i18n, return_items)}</legend>
+            {items.into_iter().map(|item| {
+                let index = item.index;
+                let currency = currency.clone();
+                view! {
+                    <label class="check-row">
+                        <input type="checkbox" class="check" disabled=item.in_return
+                            checked=move || chosen.with(|c| c.contains(&index))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|c| { c.retain(|x| *x != index); if on { c.push(index); } });
+                            } />
+                        <span>{item.contents.clone()}</span>
+                        <span class="muted">{money(item.declared_value, &currency)}</span>
+                        {item.in_return.then(|| view! { <span class="badge">{t!(i18n, return_item_in_return)}</span> })}
+                    </label>
+                }
+            }).collect_view()}
+            <p class="field-error" id="return-items-error" aria-live="polite">{move || items_error.get()}</p>
+        </fieldset>
+    }
+}
+
+/// How the parcel goes back: picked up in a window or dropped off at a point, and the one
+/// chosen.
+#[component]
+fn ReturnMethodFields(
+    method: RwSignal<ReturnMethod>,
+    slots: SlotList,
+    // Not `slot`: the view macro takes a `slot` attribute to mean a slot.
+    pickup_slot: RwSignal<Option<i64>>,
+    slot_error: Signal<Option<String>>,
+    points: Vec<String>,
+    point: RwSignal<String>,
+    point_error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let has_points = !points.is_empty();
+    let has_slots = !slots.slots.is_empty();
+    view! {
+        <fieldset class="field">
+            <legend>{t!(i18n, return_method)}</legend>
+            <label class="check-row">
+                <input type="radio" name="return-method" disabled=!has_slots
+                    checked=move || method.get() == ReturnMethod::Pickup
+                    on:change=move |_| method.set(ReturnMethod::Pickup) />
+                {t!(i18n, return_method_pickup)}
+            </label>
+            <label class="check-row">
+                <input type="radio" name="return-method" disabled=!has_points
+                    checked=move || method.get() == ReturnMethod::DropOff
+                    on:change=move |_| method.set(ReturnMethod::DropOff) />
+                {t!(i18n, return_method_drop_off)}
+            </label>
+        </fieldset>
+        <Show when=move || method.get() == ReturnMethod::Pickup>
+            <div class="slot-field" class:has-error=move || slot_error.get().is_some()>
+                <SlotPicker list=slots.clone() selected=pickup_slot name="return-slot" />
+                <p class="field-error" aria-live="polite">{move || slot_error.get()}</p>
+            </div>
+        </Show>
+        <Show when=move || method.get() == ReturnMethod::DropOff>
+            <div class="field" class:has-error=move || point_error.get().is_some()>
+                <label for="return-point">{t!(i18n, return_point)}</label>
+                <select id="return-point" on:change=move |ev| point.set(event_target_value(&ev))
+                    aria-describedby="return-point-error" aria-invalid=invalid(point_error)>
+                    {points.clone().into_iter().map(|p| view! { <option value=p.clone()>{p.clone()}</option> }).collect_view()}
+                </select>
+                <p class="field-error" id="return-point-error" aria-live="polite">{move || point_error.get()}</p>
+            </div>
+        </Show>
     }
 }
 

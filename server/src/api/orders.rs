@@ -1,7 +1,7 @@
 use app::accounts::callers::Customer;
 use app::error::{AppError, FieldError, OrInternal};
 use app::orders::{
-    import, service, shipments, BookingRequest, ImportPreview, ImportResult, QuoteRequest,
+    import, quote, shipments, BookingRequest, ImportPreview, ImportResult, QuoteRequest,
     QuoteResponse, Shipment, ShipmentPage, ShipmentQuery,
 };
 use app::platform::AppState;
@@ -25,7 +25,7 @@ pub async fn quote(
     Customer(customer): Customer,
     ApiJson(req): ApiJson<QuoteRequest>,
 ) -> Result<Json<QuoteResponse>, ApiError> {
-    Ok(Json(service::quote_for(&state.db, customer, &req).await?))
+    Ok(Json(quote::quote_for(&state.db, customer, &req).await?))
 }
 
 /// Books a shipment. Send a fresh `Idempotency-Key` per booking and the same key when retrying:

@@ -62,7 +62,7 @@ pub async fn list(
 pub struct BookingSlotsRequest {
     pub sender: AddressInput,
     pub recipient: AddressInput,
-    // app::orders::service::MAX_PARCELS
+    // app::orders::quote::MAX_PARCELS
     #[schema(min_items = 1, max_items = 50)]
     pub parcels: Vec<ParcelInput>,
     #[serde(default)]

@@ -281,7 +281,7 @@ async fn the_openapi_document_states_what_the_server_checks() {
     assert_eq!(schemas["Csat"]["maximum"], app::ratings::Csat::MAX);
     let parcels = &schemas["QuoteRequest"]["properties"]["parcels"];
     assert_eq!(parcels["minItems"], 1);
-    assert_eq!(parcels["maxItems"], app::orders::service::MAX_PARCELS);
+    assert_eq!(parcels["maxItems"], app::orders::quote::MAX_PARCELS);
 
     // Query parameters: page sizes, days and signatures as the server bounds them.
     let limit = &parameter(&doc, "/api/v1/shipments", "get", "limit")["schema"];

@@ -1,8 +1,6 @@
 //! A shipment's delivery as the windows see it: who changes it, what it becomes, the area of
 //! its destination and the windows it may move to.
 
-use sqlx::Row;
-
 use super::templates::{load_templates, Stored};
 use super::windows::{area_for, area_slots};
 use crate::domain::ShipmentStatus;
@@ -42,9 +40,38 @@ pub(crate) struct Current {
     pub(crate) postcode: String,
 }
 
+/// The shipment's columns a delivery change reads.
+#[derive(sqlx::FromRow)]
+struct CurrentRow {
+    id: i64,
+    customer_id: i64,
+    tracking_number: String,
+    status: String,
+    delivery_slot_id: Option<i64>,
+    recipient_country: String,
+    recipient_city: String,
+    recipient_postcode: String,
+}
+
+impl CurrentRow {
+    fn into_current(self) -> Result<Current, AppError> {
+        Ok(Current {
+            id: self.id,
+            customer_id: self.customer_id,
+            tracking_number: self.tracking_number,
+            status: ShipmentStatus::parse(&self.status)
+                .or_internal("shipments.status is not a status")?,
+            slot: self.delivery_slot_id,
+            country: self.recipient_country,
+            city: self.recipient_city,
+            postcode: self.recipient_postcode,
+        })
+    }
+}
+
 #[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
 pub(crate) async fn current(db: &Db, shipment_id: i64) -> Result<Current, AppError> {
-    let row = sqlx::query(
+    let row: CurrentRow = sqlx::query_as(
         "SELECT id, customer_id, tracking_number, status, delivery_slot_id, recipient_country, \
          recipient_city, recipient_postcode FROM shipments WHERE id = $1",
     )
@@ -52,17 +79,7 @@ pub(crate) async fn current(db: &Db, shipment_id: i64) -> Result<Current, AppErr
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    Ok(Current {
-        id: row.try_get(0)?,
-        customer_id: row.try_get(1)?,
-        tracking_number: row.try_get(2)?,
-        status: ShipmentStatus::parse(&row.try_get::<String, _>(3)?)
-            .or_internal("shipments.status is not a status")?,
-        slot: row.try_get(4)?,
-        country: row.try_get(5)?,
-        city: row.try_get(6)?,
-        postcode: row.try_get(7)?,
-    })
+    row.into_current()
 }
 
 /// The template serving a shipment's destination, for the windows it may move to.

@@ -1,7 +1,5 @@
 //! Taking and leaving windows, inside the caller's transaction.
 
-use sqlx::Row;
-
 use super::pattern::{refusal, unavailable};
 use crate::error::{AppError, FieldError};
 use crate::platform::Db;
@@ -10,6 +8,7 @@ use crate::slots::SlotUnavailable;
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// What a taken window settles for its shipment.
+#[derive(sqlx::FromRow)]
 pub struct Taken {
     pub id: i64,
     pub day: String,
@@ -17,11 +16,20 @@ pub struct Taken {
     pub ends_at: i64,
 }
 
+/// What a refused window holds, to say why it was refused.
+#[derive(sqlx::FromRow)]
+struct StateRow {
+    capacity: i64,
+    booked: i64,
+    closed: i64,
+    cutoff_at: i64,
+}
+
 /// Takes one place in a window. The check and the increment are one statement, so no
 /// concurrency can overbook it; a refusal names why (`field` carries it).
 #[tracing::instrument(level = "debug", skip_all, fields(slot_id = slot_id))]
 pub async fn take(tx: &mut Tx<'_>, slot_id: i64, now: i64, field: &str) -> Result<Taken, AppError> {
-    let taken = sqlx::query(
+    let taken: Option<Taken> = sqlx::query_as(
         "UPDATE slots SET booked = booked + 1 WHERE id = $1 AND closed = 0 AND booked < capacity \
          AND cutoff_at > $2 RETURNING id, day, starts_at, ends_at",
     )
@@ -29,24 +37,20 @@ pub async fn take(tx: &mut Tx<'_>, slot_id: i64, now: i64, field: &str) -> Resul
     .bind(now)
     .fetch_optional(&mut **tx)
     .await?;
-    if let Some(row) = taken {
-        return Ok(Taken {
-            id: row.try_get(0)?,
-            day: row.try_get(1)?,
-            starts_at: row.try_get(2)?,
-            ends_at: row.try_get(3)?,
-        });
+    if let Some(taken) = taken {
+        return Ok(taken);
     }
-    let row = sqlx::query("SELECT capacity, booked, closed, cutoff_at FROM slots WHERE id = $1")
-        .bind(slot_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| AppError::field(field, FieldError::Invalid))?;
+    let row: StateRow =
+        sqlx::query_as("SELECT capacity, booked, closed, cutoff_at FROM slots WHERE id = $1")
+            .bind(slot_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or_else(|| AppError::field(field, FieldError::Invalid))?;
     let why = unavailable(
-        row.try_get(0)?,
-        row.try_get(1)?,
-        row.try_get::<i64, _>(2)? != 0,
-        row.try_get(3)?,
+        row.capacity,
+        row.booked,
+        row.closed != 0,
+        row.cutoff_at,
         now,
     )
     .unwrap_or(SlotUnavailable::Full);

@@ -23,60 +23,83 @@ const TEMPLATE_COLUMNS: &str = "id, area, name, country, time_zone, cities, post
     weekdays, windows, holidays, pickup_points, capacity, cutoff_days_before, cutoff_time, \
     days_ahead, generated_until";
 
-fn json<T: serde::de::DeserializeOwned>(row: &sqlx::any::AnyRow, col: &str) -> Result<T, AppError> {
-    serde_json::from_str(&row.try_get::<String, _>(col)?)
+/// A template as stored: its lists are JSON text.
+#[derive(sqlx::FromRow)]
+struct TemplateRow {
+    id: i64,
+    area: String,
+    name: String,
+    country: String,
+    time_zone: String,
+    cities: String,
+    postcode_prefixes: String,
+    weekdays: String,
+    windows: String,
+    holidays: String,
+    pickup_points: String,
+    capacity: i64,
+    cutoff_days_before: i64,
+    cutoff_time: String,
+    days_ahead: i64,
+    generated_until: String,
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, col: &str) -> Result<T, AppError> {
+    serde_json::from_str(text)
         .map_err(|e| AppError::internal(format_args!("slot template: bad {col}: {e}")))
 }
 
-fn stored_from_row(row: &sqlx::any::AnyRow) -> Result<Stored, AppError> {
-    let input = SlotTemplateInput {
-        area: row.try_get("area")?,
-        name: row.try_get("name")?,
-        country: row.try_get("country")?,
-        time_zone: row.try_get("time_zone")?,
-        cities: json(row, "cities")?,
-        postcode_prefixes: json(row, "postcode_prefixes")?,
-        weekdays: json(row, "weekdays")?,
-        windows: json(row, "windows")?,
-        capacity: row.try_get("capacity")?,
-        cutoff_days_before: row.try_get("cutoff_days_before")?,
-        cutoff_time: row.try_get("cutoff_time")?,
-        days_ahead: row.try_get("days_ahead")?,
-        holidays: json(row, "holidays")?,
-        pickup_points: json(row, "pickup_points")?,
-    };
-    let (_, pattern) = parse_template(&input).map_err(|e| {
-        AppError::internal(format_args!("stored slot template no longer parses: {e:?}"))
-    })?;
-    Ok(Stored {
-        id: row.try_get("id")?,
-        input,
-        pattern,
-        generated_until: row.try_get("generated_until")?,
-    })
+impl TemplateRow {
+    fn into_stored(self) -> Result<Stored, AppError> {
+        let input = SlotTemplateInput {
+            area: self.area,
+            name: self.name,
+            country: self.country,
+            time_zone: self.time_zone,
+            cities: json(&self.cities, "cities")?,
+            postcode_prefixes: json(&self.postcode_prefixes, "postcode_prefixes")?,
+            weekdays: json(&self.weekdays, "weekdays")?,
+            windows: json(&self.windows, "windows")?,
+            capacity: self.capacity,
+            cutoff_days_before: self.cutoff_days_before,
+            cutoff_time: self.cutoff_time,
+            days_ahead: self.days_ahead,
+            holidays: json(&self.holidays, "holidays")?,
+            pickup_points: json(&self.pickup_points, "pickup_points")?,
+        };
+        let (_, pattern) = parse_template(&input).map_err(|e| {
+            AppError::internal(format_args!("stored slot template no longer parses: {e:?}"))
+        })?;
+        Ok(Stored {
+            id: self.id,
+            input,
+            pattern,
+            generated_until: self.generated_until,
+        })
+    }
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn load_templates(db: &Db) -> Result<Vec<Stored>, AppError> {
-    sqlx::query(&format!(
+    sqlx::query_as::<_, TemplateRow>(&format!(
         "SELECT {TEMPLATE_COLUMNS} FROM slot_templates ORDER BY area"
     ))
     .fetch_all(&db.pool)
     .await?
-    .iter()
-    .map(stored_from_row)
+    .into_iter()
+    .map(TemplateRow::into_stored)
     .collect()
 }
 
 pub(super) async fn load_template(db: &Db, id: i64) -> Result<Stored, AppError> {
-    let row = sqlx::query(&format!(
+    sqlx::query_as::<_, TemplateRow>(&format!(
         "SELECT {TEMPLATE_COLUMNS} FROM slot_templates WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&db.pool)
     .await?
-    .ok_or(AppError::NotFound)?;
-    stored_from_row(&row)
+    .ok_or(AppError::NotFound)?
+    .into_stored()
 }
 
 fn to_dto(s: &Stored) -> SlotTemplate {
@@ -151,7 +174,7 @@ pub async fn save(
         .fetch_optional(&mut *tx)
         .await;
     let saved_id: i64 = match result {
-        Ok(Some(row)) => row.try_get(0)?,
+        Ok(Some(row)) => row.try_get("id")?,
         Ok(None) => return Err(AppError::NotFound),
         Err(e) if Db::is_unique_violation(&e) => {
             return Err(AppError::Conflict(FieldErrors::from([(

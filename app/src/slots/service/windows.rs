@@ -4,7 +4,6 @@
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
-use sqlx::Row;
 
 use super::pattern::{parse_day, today, unavailable, DEFAULT_DAYS, MAX_CAPACITY, MAX_DAYS_AHEAD};
 use super::templates::{ensure_generated, load_template, load_templates, Stored};
@@ -67,32 +66,41 @@ fn local_day_hm(tz: &TimeZone, ms: i64) -> String {
     format!("{} {}", local(tz, ms).date(), local_hm(tz, ms))
 }
 
-fn slot_from_row(t: &Stored, row: &sqlx::any::AnyRow, now: i64) -> Result<Slot, AppError> {
-    let (starts_at, ends_at, cutoff_at): (i64, i64, i64) = (
-        row.try_get("starts_at")?,
-        row.try_get("ends_at")?,
-        row.try_get("cutoff_at")?,
-    );
-    let (capacity, booked): (i64, i64) = (row.try_get("capacity")?, row.try_get("booked")?);
-    let closed = row.try_get::<i64, _>("closed")? != 0;
-    let why = unavailable(capacity, booked, closed, cutoff_at, now);
-    Ok(Slot {
-        id: row.try_get("id")?,
+/// A window as stored.
+#[derive(sqlx::FromRow)]
+struct SlotRow {
+    id: i64,
+    template_id: i64,
+    day: String,
+    starts_at: i64,
+    ends_at: i64,
+    cutoff_at: i64,
+    capacity: i64,
+    booked: i64,
+    closed: i64,
+}
+
+fn slot_from_row(t: &Stored, row: SlotRow, now: i64) -> Slot {
+    let tz = &t.pattern.tz;
+    let closed = row.closed != 0;
+    let why = unavailable(row.capacity, row.booked, closed, row.cutoff_at, now);
+    Slot {
+        id: row.id,
         area: t.input.area.clone(),
         time_zone: t.input.time_zone.clone(),
-        day: row.try_get("day")?,
-        local_start: local_hm(&t.pattern.tz, starts_at),
-        local_end: local_hm(&t.pattern.tz, ends_at),
-        starts_at: rfc3339(starts_at),
-        ends_at: rfc3339(ends_at),
-        cutoff_at: rfc3339(cutoff_at),
-        local_cutoff: local_day_hm(&t.pattern.tz, cutoff_at),
-        capacity,
-        remaining: (capacity - booked).max(0),
+        day: row.day,
+        local_start: local_hm(tz, row.starts_at),
+        local_end: local_hm(tz, row.ends_at),
+        starts_at: rfc3339(row.starts_at),
+        ends_at: rfc3339(row.ends_at),
+        cutoff_at: rfc3339(row.cutoff_at),
+        local_cutoff: local_day_hm(tz, row.cutoff_at),
+        capacity: row.capacity,
+        remaining: (row.capacity - row.booked).max(0),
         closed,
         bookable: why.is_none(),
         unavailable: why,
-    })
+    }
 }
 
 /// The template's windows on the local days `from..=to`.
@@ -104,7 +112,7 @@ async fn between(
     now: i64,
 ) -> Result<Vec<Slot>, AppError> {
     ensure_generated(db, t, now).await?;
-    sqlx::query(&format!(
+    let rows: Vec<SlotRow> = sqlx::query_as(&format!(
         "SELECT {SLOT_COLUMNS} FROM slots WHERE template_id = $1 AND day >= $2 AND day <= $3 \
          ORDER BY starts_at"
     ))
@@ -112,10 +120,8 @@ async fn between(
     .bind(from.to_string())
     .bind(to.to_string())
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| slot_from_row(t, r, now))
-    .collect()
+    .await?;
+    Ok(rows.into_iter().map(|r| slot_from_row(t, r, now)).collect())
 }
 
 /// `from` (empty: today) and `days` (0: a week) checked against the template's horizon.
@@ -227,15 +233,23 @@ pub async fn area_slots(db: &Db, area: Option<&Stored>) -> Result<SlotList, AppE
 
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn slot_by_id(db: &Db, id: i64, now: i64) -> Result<Option<Slot>, AppError> {
-    let Some(row) = sqlx::query(&format!("SELECT {SLOT_COLUMNS} FROM slots WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
+    let Some(row) =
+        sqlx::query_as::<_, SlotRow>(&format!("SELECT {SLOT_COLUMNS} FROM slots WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?
     else {
         return Ok(None);
     };
-    let t = load_template(db, row.try_get("template_id")?).await?;
-    slot_from_row(&t, &row, now).map(Some)
+    let t = load_template(db, row.template_id).await?;
+    Ok(Some(slot_from_row(&t, row, now)))
+}
+
+/// A window's settings before a manager's change to them.
+#[derive(sqlx::FromRow)]
+struct HeldRow {
+    capacity: i64,
+    closed: i64,
 }
 
 /// A manager changes one window's capacity or closes it; it then no longer follows its
@@ -252,16 +266,13 @@ pub async fn update_slot(db: &Db, id: i64, update: &SlotUpdate) -> Result<Slot, 
             ));
         }
     }
-    let row = sqlx::query("SELECT booked, capacity, closed FROM slots WHERE id = $1")
+    let row: HeldRow = sqlx::query_as("SELECT booked, capacity, closed FROM slots WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
         .await?
         .ok_or(AppError::NotFound)?;
-    let capacity = update.capacity.unwrap_or(row.try_get("capacity")?);
-    let closed = update
-        .closed
-        .map(i64::from)
-        .unwrap_or(row.try_get("closed")?);
+    let capacity = update.capacity.unwrap_or(row.capacity);
+    let closed = update.closed.map(i64::from).unwrap_or(row.closed);
     // The comparison with `booked` is in the statement, so a booking at the same moment is
     // counted.
     let changed = sqlx::query(

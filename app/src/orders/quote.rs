@@ -1,4 +1,4 @@
-//! Quotes (and, next, bookings): parse what was typed, resolve geography, price from the card.
+//! Quotes and booking drafts: parse what was typed, resolve geography, price from the card.
 
 use super::pricing::{quote_all, ParcelSpec, QuoteInput, RateCard};
 use super::{
