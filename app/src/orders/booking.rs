@@ -9,6 +9,7 @@ use crate::addresses::service::ParsedAddress;
 use crate::domain::{single_line, TrackingNumber};
 use crate::error::{AppError, FieldErrors, OrInternal};
 use crate::kpi_rollup::{Counted, Subject};
+use crate::platform::insert::Insert;
 
 pub const MAX_REFERENCE_CHARS: usize = 100;
 
@@ -141,38 +142,34 @@ pub(crate) async fn insert(
             &v.shipment.sender.city.country,
         )
         .or_internal("a tracking number from the drawn serial")?;
-        let query = sqlx::query(
-            "INSERT INTO shipments (customer_id, tracking_number, service, status, reference, \
-         sender_name, sender_company, sender_phone, sender_line1, sender_line2, sender_city, \
-         sender_postcode, sender_country, sender_lat, sender_lon, \
-         recipient_name, recipient_company, recipient_phone, recipient_line1, recipient_line2, \
-         recipient_city, recipient_postcode, recipient_country, recipient_lat, recipient_lon, \
-         parcels, parcel_count, weight_g, insured, price_lines, total, currency, promised_from, \
-         promised_to, search_text, created_at, updated_at, tier, industry) VALUES ($1, $2, $3, \
-         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-         $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $36, $37, \
-         (SELECT industry FROM customers WHERE id = $1)) \
-         ON CONFLICT (tracking_number) DO NOTHING RETURNING id",
-        )
-        .bind(customer_id)
-        .bind(tracking.as_str().to_string())
-        .bind(v.service.as_str())
-        .bind(ShipmentStatus::Created.as_str())
-        .bind(v.reference.clone());
-        let inserted = bind_party(bind_party(query, s), r)
-            .bind(parcels_json.clone())
-            .bind(v.parcels.len() as i64)
-            .bind(weight_g)
-            .bind(i64::from(v.insure))
-            .bind(lines_json.clone())
-            .bind(option.total)
-            .bind(option.currency.clone())
-            .bind(earliest.clone())
-            .bind(latest.clone())
-            .bind(search_text.clone())
-            .bind(now)
+        let insert = Insert::into("shipments")
+            .value("customer_id", customer_id)
+            .value("tracking_number", tracking.as_str().to_string())
+            .value("service", v.service.as_str())
+            .value("status", ShipmentStatus::Created.as_str())
+            .value("reference", v.reference.clone());
+        let (sql, arguments) = party(party(insert, "sender", s), "recipient", r)
+            .value("parcels", parcels_json.clone())
+            .value("parcel_count", v.parcels.len() as i64)
+            .value("weight_g", weight_g)
+            .value("insured", i64::from(v.insure))
+            .value("price_lines", lines_json.clone())
+            .value("total", option.total)
+            .value("currency", option.currency.clone())
+            .value("promised_from", earliest.clone())
+            .value("promised_to", latest.clone())
+            .value("search_text", search_text.clone())
+            .value("created_at", now)
+            .value("updated_at", now)
             // The tier that priced it, kept for the KPIs' tier filter.
-            .bind(tier)
+            .value("tier", tier)
+            .value_in(
+                "industry",
+                "(SELECT industry FROM customers WHERE id = {})",
+                customer_id,
+            )
+            .build("ON CONFLICT (tracking_number) DO NOTHING RETURNING id")?;
+        let inserted = sqlx::query_with(&sql, arguments)
             .fetch_optional(&mut **tx)
             .await?;
         if let Some(row) = inserted {
@@ -209,20 +206,22 @@ pub(crate) async fn insert(
     Ok((id, earliest))
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-/// Binds one party's ten columns in the order of the INSERT.
-fn bind_party<'q>(q: AnyQuery<'q>, a: &ParsedAddress) -> AnyQuery<'q> {
-    q.bind(a.name.as_str().to_string())
-        .bind(a.company.as_ref().map(|c| c.as_str().to_string()))
-        .bind(a.phone.as_str().to_string())
-        .bind(a.line1.clone())
-        .bind(a.line2.clone())
-        .bind(a.city.name.clone())
-        .bind(a.postcode.as_str().to_string())
-        .bind(a.city.country.clone())
-        .bind(a.city.lat)
-        .bind(a.city.lon)
+/// One party's ten columns, `sender_...` or `recipient_...`.
+fn party<'q>(insert: Insert<'q>, role: &str, a: &ParsedAddress) -> Insert<'q> {
+    insert
+        .value(format!("{role}_name"), a.name.as_str().to_string())
+        .value(
+            format!("{role}_company"),
+            a.company.as_ref().map(|c| c.as_str().to_string()),
+        )
+        .value(format!("{role}_phone"), a.phone.as_str().to_string())
+        .value(format!("{role}_line1"), a.line1.clone())
+        .value(format!("{role}_line2"), a.line2.clone())
+        .value(format!("{role}_city"), a.city.name.clone())
+        .value(format!("{role}_postcode"), a.postcode.as_str().to_string())
+        .value(format!("{role}_country"), a.city.country.clone())
+        .value(format!("{role}_lat"), a.city.lat)
+        .value(format!("{role}_lon"), a.city.lon)
 }
 
 #[cfg(test)]

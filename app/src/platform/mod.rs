@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod db;
 pub mod gazetteer;
+pub mod insert;
 pub mod lifecycle;
 pub mod links;
 pub mod rate_limit;
