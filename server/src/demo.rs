@@ -88,7 +88,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
     // assessed as it goes, then the tiers it earns today. What follows the first assessment happens as it would in life: a soured customer's
     // bad answers, and Acme's after-delivery data with its bad rating, turn those valuable
     // customers at_risk and open their retention items at the second.
-    let told = history::last_notification(db).await?;
+    let told = app::notifications::service::last_id(db).await?;
     let past = history::History::new(db).await?;
     let (historic, soured) = past.seed(acme).await?;
     app::crm::segments::recompute(db).await?;
@@ -108,7 +108,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
     for customer_id in soured {
         past.sour(customer_id).await?;
     }
-    history::forget_notifications_after(db, told).await?;
+    app::notifications::service::forget_after(db, told).await?;
     seed_after_delivery(db, acme).await?;
     app::crm::segments::recompute(db).await?;
     tracing::info!(
@@ -1053,28 +1053,6 @@ pub(crate) mod history {
 
     /// (status, time, city, note) of one scan.
     type Scan<'a> = (&'static str, i64, &'a str, Option<&'static str>);
-
-    /// The last notification before the past was made.
-    pub(crate) async fn last_notification(db: &Db) -> Result<i64, AppError> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM notifications")
-            .fetch_one(&db.pool)
-            .await?;
-        Ok(id.unwrap_or(0))
-    }
-
-    /// The past's customers were told at the time: its messages neither go out now nor stand
-    /// in their notification centres as new.
-    pub(crate) async fn forget_notifications_after(db: &Db, id: i64) -> Result<(), AppError> {
-        sqlx::query("DELETE FROM notification_deliveries WHERE notification_id > $1")
-            .bind(id)
-            .execute(&db.pool)
-            .await?;
-        sqlx::query("DELETE FROM notifications WHERE id > $1")
-            .bind(id)
-            .execute(&db.pool)
-            .await?;
-        Ok(())
-    }
 
     /// A delivered parcel not yet rated, as `History::sour` reads it.
     #[derive(sqlx::FromRow)]

@@ -167,6 +167,32 @@ struct NotificationRow {
     read_at: Option<i64>,
 }
 
+/// The newest notification's id (0 for none): a mark to `forget_after`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn last_id(db: &Db) -> Result<i64, AppError> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM notifications")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(id.unwrap_or(0))
+}
+
+/// Removes every notification after `id`, with its deliveries: the demo's made-up past was
+/// told at the time, so its messages neither go out now nor stand in a centre as new.
+#[tracing::instrument(level = "debug", skip_all, fields(id))]
+pub async fn forget_after(db: &Db, id: i64) -> Result<(), AppError> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM notification_deliveries WHERE notification_id > $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM notifications WHERE id > $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The customer's latest messages and how many are unread.
 #[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn list(db: &Db, customer_id: i64, limit: i64) -> Result<NotificationList, AppError> {
