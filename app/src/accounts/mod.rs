@@ -335,8 +335,7 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<Reply<()>, AppError> {
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let user = respond(service::require_user(&state.db, &parts.headers).await)?;
+    let (state, parts, callers::SignedIn(user)) = caller_and_request().await?;
     let keep = cookie(&parts.headers, SESSION_COOKIE).unwrap_or_default();
     form_reply(
         service::change_password(
@@ -357,8 +356,7 @@ pub async fn my_sign_ins() -> Result<SignedIn, AppError> {
     use crate::platform::request::*;
     respond(
         async {
-            let (state, parts) = server_fn_context()?;
-            let user = service::require_user(&state.db, &parts.headers).await?;
+            let (state, parts, callers::SignedIn(user)) = caller_and_request().await?;
             let now = crate::platform::now_ms();
             let current = cookie(&parts.headers, SESSION_COOKIE);
             Ok(SignedIn {

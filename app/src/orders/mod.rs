@@ -584,11 +584,11 @@ pub const IMPORT_CHUNK: usize = 100;
 /// Reads an uploaded CSV (base64 of its bytes, so any encoding survives) and checks every row.
 #[server(prefix = "/rpc", endpoint = "orders/import/preview", input = server_fn::codec::Json)]
 pub async fn preview_import(file_base64: String) -> Result<Reply<ImportPreview>, AppError> {
-    use crate::accounts::service::{random_token, require_customer};
+    use crate::accounts::callers::Customer;
+    use crate::accounts::service::random_token;
     use crate::platform::request::*;
     use base64::Engine;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, parts, Customer(customer_id)) = caller_and_request().await?;
     let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(file_base64.trim()) else {
         return Ok(Err(AppError::field(
             "file",
@@ -609,10 +609,9 @@ pub async fn book_import_rows(
     batch_key: String,
     rows: Vec<(u64, BookingRequest)>,
 ) -> Result<Vec<ImportOutcome>, AppError> {
-    use crate::accounts::service::require_customer;
+    use crate::accounts::callers::Customer;
     use crate::platform::request::*;
-    let (state, parts) = respond(server_fn_context())?;
-    let customer_id = respond(require_customer(&state.db, &parts.headers).await)?;
+    let (state, parts, Customer(customer_id)) = caller_and_request().await?;
     if rows.len() > IMPORT_CHUNK || !batch_key.starts_with("import:") {
         return respond(Err(AppError::BadRequest("chunk".into())));
     }

@@ -107,9 +107,18 @@ pub async fn caller<E>() -> Result<(AppState, E), AppError>
 where
     E: axum::extract::FromRequestParts<AppState, Rejection = AppError>,
 {
+    let (state, _, extracted) = caller_and_request::<E>().await?;
+    Ok((state, extracted))
+}
+
+/// [`caller`], and the request too, for a function that also reads a cookie or a header.
+pub async fn caller_and_request<E>() -> Result<(AppState, http::request::Parts, E), AppError>
+where
+    E: axum::extract::FromRequestParts<AppState, Rejection = AppError>,
+{
     let (state, mut parts) = respond(server_fn_context())?;
     let extracted = respond(E::from_request_parts(&mut parts, &state).await)?;
-    Ok((state, extracted))
+    Ok((state, parts, extracted))
 }
 
 /// Inside a server function: sets the HTTP status of an error, so callers that are not the
