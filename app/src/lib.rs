@@ -8,8 +8,8 @@
 //!    their SLA, dates, money) and the values parsed at the edge.
 //! 2. `platform` (server only): the database, settings, the request, signed links, tokens,
 //!    uploads; then `kpi_rollup`, the counters the KPIs read.
-//! 3. `accounts`: identity, roles and the guards every capability calls (`require_customer`,
-//!    `require_staff`, `require_manager`, ...).
+//! 3. `accounts`: identity, roles and the guards every endpoint names (`callers::Customer`,
+//!    `Staff`, `Manager`, `SignedIn`, `Caller`: extractors over `require_*`).
 //! 4. The capabilities' cores (their `mod.rs` types and server functions, their services), in
 //!    this order: `addresses`, `ratings`, `notifications`, `slots`, `orders`, `returns`,
 //!    `tracking`, `complaints`, `crm`. Notifications name no producer: each producer words its

@@ -9,6 +9,7 @@ use argon2::Argon2;
 use super::{ApiTokenInfo, Customer, ProfileUpdate, Role, SessionInfo, SignUpRequest, User};
 use crate::domain::{CompanyName, EmailAddress, Industry, Password, PersonName};
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
+use crate::platform::insert::Insert;
 use crate::platform::request::{cookie, SESSION_COOKIE};
 pub use crate::platform::tokens::{random_token, token_hash};
 use crate::platform::{now_ms, rate_limit, Db, Settings};
@@ -177,17 +178,17 @@ pub async fn register_customer(db: &Db, new: NewCustomer) -> Result<User, AppErr
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (customer_id, email, password_hash, name, role, created_at) \
-         VALUES ($1, $2, $3, $4, 'customer', $5) RETURNING id",
-    )
-    .bind(customer_id)
-    .bind(email.as_str())
-    .bind(&hash)
-    .bind(name.as_str())
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await;
+    let (sql, arguments) = Insert::into("users")
+        .value("customer_id", customer_id)
+        .value("email", email.as_str())
+        .value("password_hash", &hash)
+        .value("name", name.as_str())
+        .value("role", "customer")
+        .value("created_at", now)
+        .build("RETURNING id")?;
+    let inserted = sqlx::query_scalar_with::<_, i64, _>(&sql, arguments)
+        .fetch_one(&mut *tx)
+        .await;
     let user_id = match inserted {
         Ok(id) => id,
         // Two sign-ups racing for one email: the constraint decides.
@@ -226,17 +227,17 @@ pub async fn create_staff(
         return Err(email_taken());
     }
     let hash = hash_password(password).await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (customer_id, email, password_hash, name, role, created_at) \
-         VALUES (NULL, $1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(email.as_str())
-    .bind(&hash)
-    .bind(name.as_str())
-    .bind(role.as_str())
-    .bind(now_ms())
-    .fetch_one(&db.pool)
-    .await;
+    let (sql, arguments) = Insert::into("users")
+        .value("customer_id", None::<i64>)
+        .value("email", email.as_str())
+        .value("password_hash", &hash)
+        .value("name", name.as_str())
+        .value("role", role.as_str())
+        .value("created_at", now_ms())
+        .build("RETURNING id")?;
+    let inserted = sqlx::query_scalar_with::<_, i64, _>(&sql, arguments)
+        .fetch_one(&db.pool)
+        .await;
     match inserted {
         Ok(id) => user_by_id(db, id).await,
         Err(e) if Db::is_unique_violation(&e) => Err(email_taken()),
@@ -350,19 +351,20 @@ pub async fn create_session(
         .filter(|c| !c.is_control())
         .take(MAX_USER_AGENT)
         .collect();
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, \
-         idle_ms, user_agent, client) VALUES ($1, $2, $3, $4, $3, $5, $6, $7)",
-    )
-    .bind(token_hash(&token))
-    .bind(user.id)
-    .bind(now)
-    .bind(now + settings.session_ttl.as_millis() as i64)
-    .bind(idle_limit(settings, user.role).as_millis() as i64)
-    .bind(user_agent)
-    .bind(origin.client.to_string())
-    .execute(&db.pool)
-    .await?;
+    let (sql, arguments) = Insert::into("sessions")
+        .value("token_hash", token_hash(&token))
+        .value("user_id", user.id)
+        .value("created_at", now)
+        .value("expires_at", now + settings.session_ttl.as_millis() as i64)
+        .value("last_seen_at", now)
+        .value(
+            "idle_ms",
+            idle_limit(settings, user.role).as_millis() as i64,
+        )
+        .value("user_agent", user_agent)
+        .value("client", origin.client.to_string())
+        .build("")?;
+    sqlx::query_with(&sql, arguments).execute(&db.pool).await?;
     // Housekeeping as sessions are made: ended sessions and stale counters are useless.
     sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at + idle_ms < $1")
         .bind(now)

@@ -10,6 +10,7 @@ use crate::domain::{free_text, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::kpi_rollup::{Counted, Subject};
 use crate::notifications::NotificationKind;
+use crate::platform::insert::Insert;
 use crate::platform::lifecycle::{isolate, Worker};
 use crate::platform::uploads::{self, Owner};
 use crate::platform::{now_ms, rate_limit, Db, Settings};
@@ -96,25 +97,28 @@ pub async fn create_at(
         Some(sid) => Some(Counted::read(&mut tx, Subject::Shipment(sid)).await?),
         None => None,
     };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO complaints (customer_id, shipment_id, category, description, tier, priority, \
-         status, first_response_due, resolution_due, created_at, updated_at, assignee_id, \
-         industry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, \
-         (SELECT industry FROM customers WHERE id = $1)) RETURNING id",
-    )
-    .bind(customer_id)
-    .bind(shipment_id)
-    .bind(input.category.as_str())
-    .bind(&description)
-    .bind(tier)
-    .bind(sla.priority.as_str())
-    .bind(ComplaintStatus::Open.as_str())
-    .bind(first_due)
-    .bind(resolution_due)
-    .bind(now)
-    .bind(assignee)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (sql, arguments) = Insert::into("complaints")
+        .value("customer_id", customer_id)
+        .value("shipment_id", shipment_id)
+        .value("category", input.category.as_str())
+        .value("description", &description)
+        .value("tier", tier)
+        .value("priority", sla.priority.as_str())
+        .value("status", ComplaintStatus::Open.as_str())
+        .value("first_response_due", first_due)
+        .value("resolution_due", resolution_due)
+        .value("created_at", now)
+        .value("updated_at", now)
+        .value("assignee_id", assignee)
+        .value_in(
+            "industry",
+            "(SELECT industry FROM customers WHERE id = {})",
+            customer_id,
+        )
+        .build("RETURNING id")?;
+    let id: i64 = sqlx::query_scalar_with(&sql, arguments)
+        .fetch_one(&mut *tx)
+        .await?;
     add_message(
         &mut tx,
         id,
@@ -150,18 +154,15 @@ async fn add_message(
     status: Option<ComplaintStatus>,
     now: i64,
 ) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO complaint_messages (complaint_id, author, user_id, body, status, at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(complaint_id)
-    .bind(author)
-    .bind(user_id)
-    .bind(body)
-    .bind(status.map(|s| s.as_str()))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    let (sql, arguments) = Insert::into("complaint_messages")
+        .value("complaint_id", complaint_id)
+        .value("author", author)
+        .value("user_id", user_id)
+        .value("body", body)
+        .value("status", status.map(|s| s.as_str()))
+        .value("at", now)
+        .build("")?;
+    sqlx::query_with(&sql, arguments).execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use super::{
 use crate::accounts::User;
 use crate::domain::{free_text, Tier};
 use crate::error::{AppError, FieldError, OrInternal};
+use crate::platform::insert::Insert;
 use crate::platform::lifecycle::{isolate, Worker};
 use crate::platform::{now_ms, Db};
 
@@ -211,18 +212,15 @@ pub async fn recompute_at(db: &Db, now: i64) -> Result<RecomputeSummary, AppErro
         if a.tier != current {
             summary.changed += 1;
             crate::accounts::store::set_tier(&mut *tx, id, a.tier).await?;
-            sqlx::query(
-                "INSERT INTO tier_changes (customer_id, from_tier, to_tier, rule, scores, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(current.as_str())
-            .bind(a.tier.as_str())
-            .bind(a.rule.as_str())
-            .bind(&scores)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let (sql, arguments) = Insert::into("tier_changes")
+                .value("customer_id", id)
+                .value("from_tier", current.as_str())
+                .value("to_tier", a.tier.as_str())
+                .value("rule", a.rule.as_str())
+                .value("scores", &scores)
+                .value("at", now)
+                .build("")?;
+            sqlx::query_with(&sql, arguments).execute(&mut *tx).await?;
             if current.is_valuable() && a.tier == Tier::AtRisk {
                 let assignee = row.account_manager_id;
                 let opened = sqlx::query(

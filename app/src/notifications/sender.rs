@@ -23,6 +23,7 @@ use super::service::{is_private, notification_from};
 use super::{MessageText, Notification, NotificationKind};
 use crate::error::AppError;
 use crate::i18n::{fill, Locale};
+use crate::platform::insert::Insert;
 use crate::platform::lifecycle::Worker;
 use crate::platform::{now_ms, Db, Settings};
 
@@ -465,19 +466,16 @@ impl Sender {
         let mut tx = self.db.pool.begin().await?;
         let tried = !matches!(outcome, Outcome::Held);
         if tried {
-            sqlx::query(
-                "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, \
-                 ok, status_code, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(attempt)
-            .bind(started_at)
-            .bind(duration_ms)
-            .bind(i64::from(ok))
-            .bind(status_code)
-            .bind(error.clone())
-            .execute(&mut *tx)
-            .await?;
+            let (sql, arguments) = Insert::into("delivery_attempts")
+                .value("delivery_id", id)
+                .value("attempt", attempt)
+                .value("started_at", started_at)
+                .value("duration_ms", duration_ms)
+                .value("ok", i64::from(ok))
+                .value("status_code", status_code)
+                .value("error", error.clone())
+                .build("")?;
+            sqlx::query_with(&sql, arguments).execute(&mut *tx).await?;
         }
         let (status, next) = match outcome {
             Outcome::Sent { .. } => ("sent", now),

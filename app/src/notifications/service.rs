@@ -9,6 +9,7 @@ use super::{
 use crate::domain::ShipmentStatus;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Locale;
+use crate::platform::insert::Insert;
 use crate::platform::{now_ms, Db};
 
 /// Endpoints one customer may register.
@@ -67,17 +68,16 @@ pub async fn record(
         );
     }
     for (channel, webhook_id, target) in targets {
-        sqlx::query(
-            "INSERT INTO notification_deliveries (notification_id, channel, webhook_id, target, \
-             status, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
-        )
-        .bind(notification_id)
-        .bind(channel)
-        .bind(webhook_id)
-        .bind(target)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+        let (sql, arguments) = Insert::into("notification_deliveries")
+            .value("notification_id", notification_id)
+            .value("channel", channel)
+            .value("webhook_id", webhook_id)
+            .value("target", target)
+            .value("status", "pending")
+            .value("next_attempt_at", now)
+            .value("created_at", now)
+            .build("")?;
+        sqlx::query_with(&sql, arguments).execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -183,18 +183,18 @@ pub(crate) async fn insert(
         )));
     };
     Counted::inserted(tx, Subject::Shipment(id)).await?;
-    sqlx::query(
-        "INSERT INTO tracking_events (shipment_id, status, occurred_at, place, lat, lon, note, \
-         source, created_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, 'system', $3)",
-    )
-    .bind(id)
-    .bind(ShipmentStatus::Created.as_str())
-    .bind(now)
-    .bind(s.city.name.clone())
-    .bind(s.city.lat)
-    .bind(s.city.lon)
-    .execute(&mut **tx)
-    .await?;
+    let (sql, arguments) = Insert::into("tracking_events")
+        .value("shipment_id", id)
+        .value("status", ShipmentStatus::Created.as_str())
+        .value("occurred_at", now)
+        .value("place", s.city.name.clone())
+        .value("lat", s.city.lat)
+        .value("lon", s.city.lon)
+        .value("note", None::<String>)
+        .value("source", "system")
+        .value("created_at", now)
+        .build("")?;
+    sqlx::query_with(&sql, arguments).execute(&mut **tx).await?;
     crate::notifications::service::record(
         tx,
         customer_id,

@@ -7,6 +7,7 @@ use super::{
     BookingDraft, BookingRequest, DraftStage, QuoteRequest, ServiceLevel, Shipment, ShipmentEvent,
 };
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
+use crate::platform::insert::Insert;
 use crate::platform::{now_ms, Db};
 use crate::slots::service::{
     area_for, area_of, current, leave, load_templates, local_hm, own_shipment_id, take,
@@ -247,16 +248,17 @@ pub async fn change_delivery(
             FieldError::ChangedMeanwhile,
         )])));
     }
-    let event_id: i64 = sqlx::query_scalar(
-        "INSERT INTO tracking_events (shipment_id, status, occurred_at, source, note, created_at) \
-         VALUES ($1, $2, $3, 'customer', $4, $3) RETURNING id",
-    )
-    .bind(c.id)
-    .bind(c.status.as_str())
-    .bind(now)
-    .bind(&note)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (sql, arguments) = Insert::into("tracking_events")
+        .value("shipment_id", c.id)
+        .value("status", c.status.as_str())
+        .value("occurred_at", now)
+        .value("source", "customer")
+        .value("note", &note)
+        .value("created_at", now)
+        .build("RETURNING id")?;
+    let event_id: i64 = sqlx::query_scalar_with(&sql, arguments)
+        .fetch_one(&mut *tx)
+        .await?;
     let payload = serde_json::json!({
         "tracking_number": c.tracking_number,
         "change": note,

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::domain::upload::{check_image, ImageKind};
 use crate::error::{AppError, FieldError, OrInternal};
+use crate::platform::insert::Insert;
 use crate::platform::rate_limit::{self, Taken};
 use crate::platform::{now_ms, Db, Settings};
 
@@ -190,18 +191,17 @@ async fn record(
             FieldError::TooMany { max: MAX_PER_OWNER },
         ));
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO uploads (owner_kind, owner_id, content_type, size_bytes, stored_name, \
-         created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(owner_kind)
-    .bind(owner_id)
-    .bind(kind.content_type())
-    .bind(size as i64)
-    .bind(stored_name)
-    .bind(now_ms())
-    .fetch_one(&mut *tx)
-    .await?;
+    let (sql, arguments) = Insert::into("uploads")
+        .value("owner_kind", owner_kind)
+        .value("owner_id", owner_id)
+        .value("content_type", kind.content_type())
+        .value("size_bytes", size as i64)
+        .value("stored_name", stored_name)
+        .value("created_at", now_ms())
+        .build("RETURNING id")?;
+    let id: i64 = sqlx::query_scalar_with(&sql, arguments)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }

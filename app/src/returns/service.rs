@@ -13,6 +13,7 @@ use crate::domain::{ServiceLevel, ShipmentStatus};
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::notifications::NotificationKind;
 use crate::orders::{BookingRequest, ParcelInput};
+use crate::platform::insert::Insert;
 use crate::platform::uploads::{self, Owner};
 use crate::platform::{links, now_ms, Db, Settings};
 use crate::slots::service as slots;
@@ -307,25 +308,27 @@ pub async fn create_at(
         Requester::Recipient => "recipient",
     };
     let mut tx = db.pool.begin().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO returns (customer_id, shipment_id, requested_by, items, reason, note, \
-         method, pickup_slot_id, drop_off_point, status, currency, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-    )
-    .bind(o.customer_id)
-    .bind(o.id)
-    .bind(requested_by)
-    .bind(serde_json::to_string(&items).or_internal("return items as JSON")?)
-    .bind(req.reason.as_str())
-    .bind(note)
-    .bind(req.method.as_str())
-    .bind(slot)
-    .bind(point)
-    .bind(ReturnStatus::Requested.as_str())
-    .bind(&o.currency)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (sql, arguments) = Insert::into("returns")
+        .value("customer_id", o.customer_id)
+        .value("shipment_id", o.id)
+        .value("requested_by", requested_by)
+        .value(
+            "items",
+            serde_json::to_string(&items).or_internal("return items as JSON")?,
+        )
+        .value("reason", req.reason.as_str())
+        .value("note", note)
+        .value("method", req.method.as_str())
+        .value("pickup_slot_id", slot)
+        .value("drop_off_point", point)
+        .value("status", ReturnStatus::Requested.as_str())
+        .value("currency", &o.currency)
+        .value("created_at", now)
+        .value("updated_at", now)
+        .build("RETURNING id")?;
+    let id: i64 = sqlx::query_scalar_with(&sql, arguments)
+        .fetch_one(&mut *tx)
+        .await?;
     for i in &items {
         let claimed = sqlx::query(
             "INSERT INTO return_items (shipment_id, parcel_index, return_id) VALUES ($1, $2, $3)",

@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::pattern::{generate, parse_form, parse_template, today, Pattern};
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
+use crate::platform::insert::Insert;
 use crate::platform::{now_ms, Db};
 use crate::slots::{SlotTemplate, SlotTemplateInput, TemplateForm};
 
@@ -248,18 +249,15 @@ pub async fn ensure_generated(db: &Db, t: &Stored, now: i64) -> Result<(), AppEr
         return Ok(());
     }
     for s in generate(&t.pattern, from, until) {
-        sqlx::query(
-            "INSERT INTO slots (template_id, day, starts_at, ends_at, cutoff_at, capacity) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(t.id)
-        .bind(s.day.to_string())
-        .bind(s.starts_at)
-        .bind(s.ends_at)
-        .bind(s.cutoff_at)
-        .bind(t.pattern.capacity)
-        .execute(&mut *tx)
-        .await?;
+        let (sql, arguments) = Insert::into("slots")
+            .value("template_id", t.id)
+            .value("day", s.day.to_string())
+            .value("starts_at", s.starts_at)
+            .value("ends_at", s.ends_at)
+            .value("cutoff_at", s.cutoff_at)
+            .value("capacity", t.pattern.capacity)
+            .build("ON CONFLICT DO NOTHING")?;
+        sqlx::query_with(&sql, arguments).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())
