@@ -71,12 +71,7 @@ pub async fn lock_customer<'e, E>(exec: E, customer_id: i64) -> Result<bool, App
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let locked = sqlx::query("UPDATE customers SET name = name WHERE id = $1")
-        .bind(customer_id)
-        .execute(exec)
-        .await?
-        .rows_affected();
-    Ok(locked > 0)
+    crate::platform::db::lock_row(exec, "customers", "name", customer_id).await
 }
 
 /// Dates a customer account and its users back to `created_at` (demo data, as old as its

@@ -57,12 +57,7 @@ pub async fn lock_shipment<'e, E>(exec: E, shipment_id: i64) -> Result<bool, App
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let locked = sqlx::query("UPDATE shipments SET updated_at = updated_at WHERE id = $1")
-        .bind(shipment_id)
-        .execute(exec)
-        .await?
-        .rows_affected();
-    Ok(locked > 0)
+    crate::platform::db::lock_row(exec, "shipments", "updated_at", shipment_id).await
 }
 
 /// A carrier's scan moving a shipment from the status just read to the scanned one.

@@ -179,6 +179,29 @@ impl Db {
     }
 }
 
+/// A write to row `id` of `table` that changes nothing (`column = column`), so the caller's
+/// transaction holds it from here on: on SQLite the write lock up front, on PostgreSQL the
+/// row's lock. Whether the row exists. The owner of the table calls it; `table` and `column`
+/// are the owner's constants, never input.
+pub async fn lock_row<'e, E>(
+    exec: E,
+    table: &'static str,
+    column: &'static str,
+    id: i64,
+) -> Result<bool, crate::error::AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let locked = sqlx::query(&format!(
+        "UPDATE {table} SET {column} = {column} WHERE id = $1"
+    ))
+    .bind(id)
+    .execute(exec)
+    .await?
+    .rows_affected();
+    Ok(locked > 0)
+}
+
 /// `%text%` for `LIKE $n ESCAPE '\'`: lower-cased, with the text's own wildcards and escape
 /// character escaped, so a search for `50%_off` finds exactly that.
 pub fn like_contains(text: &str) -> String {

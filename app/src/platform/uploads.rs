@@ -165,15 +165,8 @@ async fn record(
 ) -> Result<i64, AppError> {
     let (owner_kind, owner_id) = owner.parts();
     let mut tx = db.pool.begin().await?;
-    let locked = sqlx::query(&format!(
-        "UPDATE {} SET updated_at = updated_at WHERE id = $1",
-        owner.table()
-    ))
-    .bind(owner_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if locked != 1 {
+    let locked = super::db::lock_row(&mut *tx, owner.table(), "updated_at", owner_id).await?;
+    if !locked {
         tx.rollback().await?;
         return Err(AppError::NotFound);
     }
