@@ -53,11 +53,17 @@ where
     from_refusal(value, |e, locale| Some(e.message(locale)))
 }
 
+/// The banner with a refused form's message. `id`, when given, is for the `aria-describedby`
+/// of a control whose error it shows (a file input, a group of choices with no error of its
+/// own underneath).
 #[component]
-pub fn FormError(message: Signal<Option<String>>) -> impl IntoView {
+pub fn FormError(
+    message: Signal<Option<String>>,
+    #[prop(optional, into)] id: Option<String>,
+) -> impl IntoView {
     view! {
         <Show when=move || message.get().is_some()>
-            <p class="banner banner-error" role="alert" data-testid="form-error">
+            <p class="banner banner-error" id=id.clone() role="alert" data-testid="form-error">
                 {move || message.get()}
             </p>
         </Show>

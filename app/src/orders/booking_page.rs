@@ -576,14 +576,16 @@ fn ParcelsStep(flow: Flow, busy: Signal<bool>, next: impl Fn() + 'static) -> imp
     };
     view! {
         <h2>{t!(i18n, book_step_parcels)}</h2>
-        <p class="field-error">{move || flow.error("parcels").get()}</p>
+        // The parcels as a whole (none, or too many): each parcel and the button that adds one
+        // name it.
+        <p class="field-error" id="b-parcels-error" aria-live="polite">{move || flow.error("parcels").get()}</p>
         <For each=rows
             key=|(i, p)| (*i, p.key)
             children=move |(i, p)| {
                 let field = move |f: &str| flow.error(format!("parcels[{i}].{f}"));
                 let id = move |f: &str| format!("b-p{}-{f}", p.key);
                 view! {
-                    <fieldset class="parcel" data-testid="parcel">
+                    <fieldset class="parcel" data-testid="parcel" aria-describedby="b-parcels-error">
                         <legend>{move || fill(i18n.get().book_parcel_n, &[("n", &(i + 1).to_string())])}</legend>
                         <div class="grid-4">
                             <Input id=id("weight") value=p.weight_kg inputmode="decimal" required=true
@@ -612,6 +614,7 @@ fn ParcelsStep(flow: Flow, busy: Signal<bool>, next: impl Fn() + 'static) -> imp
             }
         />
         <button type="button" class="button button-secondary" data-testid="book-add-parcel"
+            aria-describedby="b-parcels-error"
             disabled=move || flow.parcels.with(|p| p.len() >= 50)
             on:click=move |_| flow.add_parcel()>
             {t!(i18n, book_add_parcel)}
@@ -685,8 +688,9 @@ fn ServiceStep(
     };
     view! {
         <h2>{t!(i18n, book_step_service)}</h2>
-        <fieldset class="services" aria-busy=move || busy.get().to_string()
-            aria-describedby="b-service-error">
+        // A radio group rather than the fieldset's plain group: it may carry `aria-invalid`.
+        <fieldset class="services" role="radiogroup" aria-busy=move || busy.get().to_string()
+            aria-describedby="b-service-error" aria-invalid=invalid(flow.error("service"))>
             <legend class="visually-hidden">{t!(i18n, book_step_service)}</legend>
             {move || flow.quote.get().map(|q| q.options.into_iter().map(|o| {
                 let service = o.service;
@@ -716,9 +720,12 @@ fn ServiceStep(
                 <p class="muted">{t!(i18n, slot_choose_delivery)}</p>
                 {move || match flow.delivery_slots.get() {
                     None => view! { <p class="muted">{t!(i18n, slot_loading)}</p> }.into_any(),
-                    Some(list) => view! { <SlotPicker list=list selected=flow.delivery_slot name="delivery" /> }.into_any(),
+                    Some(list) => view! {
+                        <SlotPicker list=list selected=flow.delivery_slot name="delivery"
+                            described_by="b-delivery-slot-error" error=flow.error("delivery_slot_id") />
+                    }.into_any(),
                 }}
-                <p class="field-error" role="alert">{move || flow.error("delivery_slot_id").get()}</p>
+                <p class="field-error" id="b-delivery-slot-error" role="alert">{move || flow.error("delivery_slot_id").get()}</p>
             </section>
         </Show>
         <details class="slot-section" data-testid="pickup-window">
@@ -728,8 +735,11 @@ fn ServiceStep(
                     on:change=move |_| flow.pickup_slot.set(None) />
                 {t!(i18n, slot_no_pickup)}
             </label>
-            {move || flow.pickup_slots.get().map(|list| view! { <SlotPicker list=list selected=flow.pickup_slot name="pickup" /> })}
-            <p class="field-error" role="alert">{move || flow.error("pickup_slot_id").get()}</p>
+            {move || flow.pickup_slots.get().map(|list| view! {
+                <SlotPicker list=list selected=flow.pickup_slot name="pickup"
+                    described_by="b-pickup-slot-error" error=flow.error("pickup_slot_id") />
+            })}
+            <p class="field-error" id="b-pickup-slot-error" role="alert">{move || flow.error("pickup_slot_id").get()}</p>
         </details>
         <label class="check">
             <input type="checkbox" prop:checked=move || flow.insure.get()

@@ -10,7 +10,7 @@ use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n};
-use crate::ui::FormError;
+use crate::ui::{error_for, FormError};
 
 /// Error rows listed on the page; the rest are counted (a 10,000-row file must stay usable).
 const SHOWN_ERRORS: usize = 200;
@@ -145,6 +145,9 @@ fn Importer() -> impl IntoView {
             })
         })
     });
+    // The file's own refusal (too large, unreadable, not a CSV with the columns): the banner
+    // and the missing columns then describe the file input.
+    let file_refused = error_for(state.error, "file".into());
     let missing_columns = move || {
         state.error.with(|e| {
             e.as_ref()
@@ -163,6 +166,10 @@ fn Importer() -> impl IntoView {
             <div class="field">
                 <label for="i-file">{t!(i18n, import_choose)}</label>
                 <input id="i-file" type="file" accept=".csv,text/csv" data-testid="import-file"
+                    aria-describedby=move || {
+                        file_refused.with(Option::is_some).then_some("i-file-error i-file-columns")
+                    }
+                    aria-invalid=crate::ui::invalid(file_refused)
                     disabled=move || state.running.get() on:change=on_file />
                 <p class="hint">
                     {t!(i18n, import_hint)} " "
@@ -174,9 +181,9 @@ fn Importer() -> impl IntoView {
             <Show when=move || state.reading.get()>
                 <p class="muted" role="status">{t!(i18n, import_reading)}</p>
             </Show>
-            <FormError message=file_error />
+            <FormError message=file_error id="i-file-error" />
             <Show when=move || !missing_columns().is_empty()>
-                <p class="field-error" data-testid="import-missing-columns">
+                <p class="field-error" id="i-file-columns" data-testid="import-missing-columns">
                     {move || missing_columns().join(", ")}
                 </p>
             </Show>

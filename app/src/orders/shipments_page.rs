@@ -433,6 +433,15 @@ fn ChangeWindow(
             _ => None,
         })
     });
+    // The chosen window's own refusal (full, closed, past its cut-off, another area), for the
+    // picker's `aria-invalid`; the banner above shows it.
+    let slot_error = Signal::derive(move || {
+        let locale = i18n.locale.get();
+        save.value().with(|v| match v {
+            Some(Ok(Err(e)) | Err(e)) => e.field_error("slot_id").map(|f| f.message(locale)),
+            _ => None,
+        })
+    });
     view! {
         <Show when=move || open.get()
             fallback=move || view! {
@@ -441,10 +450,11 @@ fn ChangeWindow(
             }>
             <section class="card" data-testid="change-window-panel">
                 <h2>{t!(i18n, ship_change_window)}</h2>
-                <FormError message=save_error />
+                <FormError message=save_error id="shipment-window-error" />
                 <Suspense fallback=move || view! { <p class="muted">{t!(i18n, slot_loading)}</p> }>
                     {move || slots.get().flatten().map(|list| view! {
-                        <crate::slots::pages::SlotPicker list=list selected=selected name="shipment-window" />
+                        <crate::slots::pages::SlotPicker list=list selected=selected name="shipment-window"
+                            described_by="shipment-window-error" error=slot_error />
                     })}
                 </Suspense>
                 <button type="button" class="button button-primary" data-testid="save-window"

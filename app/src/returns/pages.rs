@@ -297,6 +297,7 @@ fn ReturnItemsField(
                 view! {
                     <label class="check-row">
                         <input type="checkbox" class="check" disabled=item.in_return
+                            aria-invalid=invalid(items_error)
                             checked=move || chosen.with(|c| c.contains(&index))
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
@@ -347,8 +348,9 @@ fn ReturnMethodFields(
         </fieldset>
         <Show when=move || method.get() == ReturnMethod::Pickup>
             <div class="slot-field" class:has-error=move || slot_error.get().is_some()>
-                <SlotPicker list=slots.clone() selected=pickup_slot name="return-slot" />
-                <p class="field-error" aria-live="polite">{move || slot_error.get()}</p>
+                <SlotPicker list=slots.clone() selected=pickup_slot name="return-slot"
+                    described_by="return-slot-error" error=slot_error />
+                <p class="field-error" id="return-slot-error" aria-live="polite">{move || slot_error.get()}</p>
             </div>
         </Show>
         <Show when=move || method.get() == ReturnMethod::DropOff>

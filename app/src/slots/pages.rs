@@ -12,7 +12,7 @@ use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{error_for, FormError, Input, Loaded, TextArea};
+use crate::ui::{error_for, invalid, FormError, Input, Loaded, TextArea};
 
 /// `YYYY-MM-DD` -> ISO weekday (1 = Monday), without a date library in the wasm.
 fn weekday(day: &str) -> Option<i64> {
@@ -47,6 +47,9 @@ pub fn window_text(t: &Texts, s: &Slot) -> String {
 
 /// Days as a strip, then the chosen day's windows with what is left; full, closed and
 /// past-cut-off windows show why they cannot be chosen.
+///
+/// Each day's windows are a radio group: `described_by` names the element that shows the
+/// choice's error (the caller's), and `error` sets the groups' `aria-invalid`.
 #[component]
 pub fn SlotPicker(
     list: SlotList,
@@ -54,6 +57,12 @@ pub fn SlotPicker(
     /// Prefix of element ids and the radio group's name.
     #[prop(into)]
     name: String,
+    /// Id of the element showing the choice's error, for `aria-describedby`.
+    #[prop(optional, into)]
+    described_by: Option<String>,
+    /// The choice's error, for `aria-invalid`.
+    #[prop(optional, into)]
+    error: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     if list.slots.is_empty() {
@@ -120,8 +129,13 @@ pub fn SlotPicker(
             {days_in_order.into_iter().map(|d| {
                 let shown = d.clone();
                 let name = name.clone();
+                let described_by = described_by.clone();
                 view! {
-                    <fieldset class="windows" data-day=d.clone() hidden=move || day.get() != shown>
+                    // A radio group rather than the fieldset's plain group: it may carry
+                    // `aria-invalid`.
+                    <fieldset class="windows" data-day=d.clone() hidden=move || day.get() != shown
+                        role="radiogroup" aria-describedby=described_by
+                        aria-invalid=error.map(invalid)>
                         <legend class="visually-hidden">{d.clone()}</legend>
                         {slots.get_value().into_iter().filter(|s| s.day == d).map(|s| {
                             let id = format!("{name}-{}", s.id);
@@ -325,6 +339,7 @@ fn TemplateEditor(
         });
     };
     let err = move |f: &str| error_for(errors, f.to_string());
+    let weekdays_error = err("weekdays");
     let general = Signal::derive(move || {
         errors.with(|e| {
             e.as_ref()
@@ -356,6 +371,7 @@ fn TemplateEditor(
                     view! {
                         <label class="check inline">
                             <input type="checkbox" prop:checked=move || weekdays.with(|w| w.contains(&v))
+                                aria-invalid=invalid(weekdays_error)
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
                                     weekdays.update(|w| {
@@ -413,10 +429,15 @@ fn TemplateWindows(template_id: i64) -> impl IntoView {
     let problem =
         Signal::derive(move || errors.with(|e| e.as_ref().map(|e| e.message(i18n.locale.get()))));
     let capacity_error = error_for(errors, "capacity".into());
+    // The window whose capacity was last sent: a refused capacity is that row's input's error.
+    let capacity_of = RwSignal::new(None::<i64>);
+    let capacity_refused =
+        move |id: i64| capacity_of.get() == Some(id) && capacity_error.with(Option::is_some);
     view! {
         <section class="card">
             <h2>{t!(i18n, slots_view)}</h2>
-            <FormError message=Signal::derive(move || capacity_error.get().or(problem.get())) />
+            <FormError message=Signal::derive(move || capacity_error.get().or(problem.get()))
+                id="slot-capacity-error" />
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || slots.get().map(|r| match r.and_then(|x| x) {
                     Err(e) => view! { <p class="banner banner-error">{e.message(i18n.locale.get())}</p> }.into_any(),
@@ -462,9 +483,12 @@ fn TemplateWindows(template_id: i64) -> impl IntoView {
                                                 {s.unavailable.map(|w| view! { " · " <span class="muted">{move || w.label(i18n.get())}</span> })}</td>
                                             <td class="inline-form">
                                                 <input type="number" min="0" class="capacity-input" aria-label=t!(i18n, slots_f_capacity)
+                                                    aria-describedby=move || capacity_refused(id).then_some("slot-capacity-error")
+                                                    aria-invalid=move || if capacity_refused(id) { "true" } else { "false" }
                                                     prop:value=move || cap.get() on:input=move |ev| cap.set(event_target_value(&ev)) />
                                                 <button type="button" class="button button-secondary" on:click=move |_| {
                                                     if let Ok(c) = cap.get_untracked().trim().parse::<i64>() {
+                                                        capacity_of.set(Some(id));
                                                         change.dispatch((id, SlotUpdate { capacity: Some(c), closed: None }));
                                                     }
                                                 }>{t!(i18n, slots_set_capacity)}</button>

@@ -250,6 +250,9 @@ mod served {
         };
         let proof_error = field_message(&["proof"]);
         let change_error = field_message(&["slot_id", "pickup_point", "delivery_slot", "status"]);
+        // Which choice the refusal is about, for its group's `aria-invalid`.
+        let slot_error = field_message(&["slot_id", "delivery_slot"]);
+        let point_error = field_message(&["pickup_point"]);
         view! {
             <section class="card" data-testid="manage-delivery" id="manage-delivery" data-live="quiet">
                 <h2>{t.trk_manage}</h2>
@@ -265,12 +268,16 @@ mod served {
                         </form>
                     }.into_any(),
                     Some(v) => view! {
-                        <RecipientPanel tn=tn v=v changed=changed change_error=change_error />
+                        <RecipientPanel tn=tn v=v changed=changed change_error=change_error
+                            slot_error=slot_error point_error=point_error />
                     }.into_any(),
                 }}
             </section>
         }
     }
+
+    /// The element showing a refused move, which both choices' groups name.
+    const CHANGE_ERROR: &str = "change-error";
 
     /// A move to a window or to a pickup point: one form, the button says which.
     #[component]
@@ -279,6 +286,8 @@ mod served {
         v: RecipientView,
         changed: bool,
         change_error: Option<String>,
+        slot_error: Option<String>,
+        point_error: Option<String>,
     ) -> impl IntoView {
         let i18n = use_i18n();
         let t = i18n.locale.get_untracked().texts();
@@ -299,7 +308,7 @@ mod served {
             {done.map(|m| view! {
                 <p class="banner banner-ok" role="status" data-testid="delivery-changed">{m}</p>
             })}
-            <p class="field-error" role="alert" data-testid="change-error">{change_error}</p>
+            <p class="field-error" id=CHANGE_ERROR role="alert" data-testid="change-error">{change_error}</p>
             {(v.rate_link.is_some() || v.return_link.is_some()).then(|| view! {
                 <div class="actions" data-testid="after-delivery">
                     {v.rate_link.clone().map(|href| view! {
@@ -322,13 +331,15 @@ mod served {
                 view! {
                     <form class="form" method="post" action=format!("/track/{tn}/delivery") data-enhance>
                         <h3>{t.slot_delivery_window}</h3>
-                        <SlotPicker list=v.slots.clone() selected=selected name="reschedule" />
+                        <SlotPicker list=v.slots.clone() selected=selected name="reschedule"
+                            described_by=CHANGE_ERROR error=Signal::stored(slot_error) />
                         <button type="submit" name="to" value="window" class="button button-primary" data-testid="move-delivery">
                             {t.trk_move_here}
                         </button>
                         {(!v.pickup_points.is_empty()).then(|| view! {
                             <h3>{t.trk_pickup_points}</h3>
-                            <fieldset class="windows">
+                            <fieldset class="windows" role="radiogroup" aria-describedby=CHANGE_ERROR
+                                aria-invalid=if point_error.is_some() { "true" } else { "false" }>
                                 {v.pickup_points.iter().enumerate().map(|(i, p)| {
                                     let id = format!("point-{i}");
                                     let input_id = id.clone();
