@@ -17,8 +17,9 @@ use super::{
 use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::domain::{Industry, Tier};
+use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{format_date, format_time, FormError, Loaded};
+use crate::ui::{format_date, format_time, invalid, FormError, Loaded};
 
 /// A tier as a badge; staff only ever see it.
 fn tier_badge(tier: Tier) -> impl IntoView {
@@ -55,6 +56,55 @@ pub(crate) fn industry_field(selected: Option<String>) -> impl IntoView {
                 }).collect_view()}
             </select>
         </div>
+    }
+}
+
+/// The refusal in the last answer of a form's action. These server functions answer
+/// `Result<T, AppError>`, not the `Reply` that `ui::field_error` reads.
+fn refusal<T, S>(value: S) -> Signal<Option<AppError>>
+where
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())))
+}
+
+/// The localised error for `field` in `refused`, to show next to that field.
+fn field_message(refused: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let locale = i18n.locale.get();
+        refused.with(|e| {
+            e.as_ref()
+                .and_then(|e| e.field_error(field))
+                .map(|f| f.message(locale))
+        })
+    })
+}
+
+/// The banner's message: a refusal that the form's `fields` do not show. Each of those shows
+/// its own error, so a refusal of those fields only would just say "some fields need your
+/// attention" above them.
+fn banner_message(
+    refused: Signal<Option<AppError>>,
+    fields: &'static [&'static str],
+) -> Signal<Option<String>> {
+    let i18n = use_i18n();
+    Signal::derive(move || {
+        let locale = i18n.locale.get();
+        refused.with(|e| {
+            e.as_ref()
+                .filter(|e| !shown_by_fields(e, fields))
+                .map(|e| e.message(locale))
+        })
+    })
+}
+
+/// Whether `e` refuses only fields among `fields` (which show their own errors).
+fn shown_by_fields(e: &AppError, fields: &[&str]) -> bool {
+    match e {
+        AppError::Validation(f) => !f.is_empty() && f.keys().all(|k| fields.contains(&k.as_str())),
+        _ => false,
     }
 }
 
@@ -510,13 +560,21 @@ pub fn RetentionPage() -> impl IntoView {
         <RequireRole roles=&[Role::Agent, Role::Manager] children=move |_| {
             let outreach = ServerAction::<RecordOutreach>::new();
             let items = Resource::new(move || outreach.version().get(), |_| retention_queue());
+            // The item whose form was sent last: every card shares the action, and a refused
+            // field is that card's. The input is there only while the call runs, so it is kept.
+            let sent = RwSignal::new(None::<i64>);
+            Effect::new(move |_| {
+                if let Some(id) = outreach.input().with(|input| input.as_ref().map(|o| o.id)) {
+                    sent.set(Some(id));
+                }
+            });
             view! {
                 <p class="lead">{t!(i18n, retention_lead)}</p>
                 <Loaded resource=items let:list>
                     {if list.is_empty() {
                         view! { <p class="card muted" data-testid="retention-empty">{t!(i18n, retention_none)}</p> }.into_any()
                     } else {
-                        list.into_iter().map(|item| view! { <RetentionCard item=item outreach=outreach /> }).collect_view().into_any()
+                        list.into_iter().map(|item| view! { <RetentionCard item=item outreach=outreach sent=sent /> }).collect_view().into_any()
                     }}
                 </Loaded>
             }
@@ -524,19 +582,34 @@ pub fn RetentionPage() -> impl IntoView {
     }
 }
 
+/// The fields of the outreach form that show their own errors (`record_outreach`'s names).
+const OUTREACH_FIELDS: &[&str] = &["outcome", "note"];
+
+/// An item of the retention queue with its outreach form. `sent` is the item whose form was
+/// sent last (none known after a plain HTML post): only that card's fields show the refusal.
 #[component]
-fn RetentionCard(item: RetentionItem, outreach: ServerAction<RecordOutreach>) -> impl IntoView {
+fn RetentionCard(
+    item: RetentionItem,
+    outreach: ServerAction<RecordOutreach>,
+    sent: RwSignal<Option<i64>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let id = item.id;
     let rule = item.rule;
     let href = format!("/staff/customers/{}", item.customer_id);
-    let error = Signal::derive(move || {
-        outreach
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.message(i18n.locale.get()))
+    let refused = refusal(outreach.value());
+    // The banner stays on every card, as before: an item refused because it was closed
+    // meanwhile is gone from the reloaded queue, and what happened must still show.
+    let error = banner_message(refused, OUTREACH_FIELDS);
+    let refused_here = Signal::derive(move || {
+        if sent.get().is_none_or(|s| s == id) {
+            refused.get()
+        } else {
+            None
+        }
     });
+    let outcome_error = field_message(refused_here, "outcome");
+    let note_error = field_message(refused_here, "note");
     view! {
         <article class="card retention-item" data-testid="retention-item">
             <h2><a href=href>{item.customer_name.clone()}</a> {item.company.clone().map(|c| view! { <span class="muted">" · " {c}</span> })}</h2>
@@ -548,15 +621,19 @@ fn RetentionCard(item: RetentionItem, outreach: ServerAction<RecordOutreach>) ->
             {scores_view(&item.scores)}
             <ActionForm action=outreach attr:class="outreach-form">
                 <input type="hidden" name="id" value=id.to_string() />
-                <div class="field">
+                <div class="field" class:has-error=move || outcome_error.get().is_some()>
                     <label for=format!("outcome-{id}")>{t!(i18n, retention_outcome)}</label>
-                    <select id=format!("outcome-{id}") name="outcome" data-testid="outreach-outcome">
+                    <select id=format!("outcome-{id}") name="outcome" data-testid="outreach-outcome"
+                        aria-describedby=format!("outcome-{id}-error") aria-invalid=invalid(outcome_error)>
                         {RetentionOutcome::ALL.into_iter().map(|o| view! { <option value=o.as_str()>{move || o.label(i18n.get())}</option> }).collect_view()}
                     </select>
+                    <p class="field-error" id=format!("outcome-{id}-error") aria-live="polite">{move || outcome_error.get()}</p>
                 </div>
-                <div class="field">
+                <div class="field" class:has-error=move || note_error.get().is_some()>
                     <label for=format!("note-{id}")>{t!(i18n, retention_note)}</label>
-                    <textarea id=format!("note-{id}") name="note" rows="3" maxlength="2000" required data-testid="outreach-note"></textarea>
+                    <textarea id=format!("note-{id}") name="note" rows="3" maxlength="2000" required data-testid="outreach-note"
+                        aria-describedby=format!("note-{id}-error") aria-invalid=invalid(note_error)></textarea>
+                    <p class="field-error" id=format!("note-{id}-error") aria-live="polite">{move || note_error.get()}</p>
                 </div>
                 <FormError message=error />
                 <button type="submit" class="button button-primary" data-testid="outreach-submit">{t!(i18n, retention_record)}</button>
@@ -705,13 +782,10 @@ fn CustomerPeople(
     id: i64,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let assign_error = Signal::derive(move || {
-        assign
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.message(i18n.locale.get()))
-    });
+    let refused = refusal(assign.value());
+    // `user_id`: the field `assign_account_manager` names (not a number, not a staff member).
+    let assign_error = banner_message(refused, &["user_id"]);
+    let manager_error = field_message(refused, "user_id");
     let current_manager = account_manager.as_ref().map(|m| m.id);
     view! {
         <section class="card">
@@ -727,11 +801,13 @@ fn CustomerPeople(
                 <ActionForm action=assign attr:class="inline-form">
                     <input type="hidden" name="id" value=id.to_string() />
                     <label for="f-manager" class="visually-hidden">{t!(i18n, cust_account_manager)}</label>
-                    <select id="f-manager" name="user_id">
+                    <select id="f-manager" name="user_id"
+                        aria-describedby="f-manager-error" aria-invalid=invalid(manager_error)>
                         <option value="">"—"</option>
                         {staff.iter().map(|s| view! { <option value=s.id.to_string() selected=current_manager == Some(s.id)>{s.name.clone()}</option> }).collect_view()}
                     </select>
                     <button type="submit" class="button button-secondary">{t!(i18n, cust_assign)}</button>
+                    <p class="field-error" id="f-manager-error" aria-live="polite">{move || manager_error.get()}</p>
                     <FormError message=assign_error />
                 </ActionForm>
             })}
@@ -808,22 +884,22 @@ fn CustomerNotes(
     notes: Vec<CustomerNote>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let note_error = Signal::derive(move || {
-        note.value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.message(i18n.locale.get()))
-    });
+    let refused = refusal(note.value());
+    // `body`: the field `add_note` names (empty, too long).
+    let form_error = banner_message(refused, &["body"]);
+    let body_error = field_message(refused, "body");
     view! {
         <section class="card" data-testid="customer-notes">
             <h2>{t!(i18n, cust_notes)}</h2>
             <ActionForm action=note>
                 <input type="hidden" name="id" value=id.to_string() />
-                <div class="field">
+                <div class="field" class:has-error=move || body_error.get().is_some()>
                     <label for="f-note">{t!(i18n, cust_note_label)}</label>
-                    <textarea id="f-note" name="body" rows="3" maxlength="4000" required data-testid="note-body"></textarea>
+                    <textarea id="f-note" name="body" rows="3" maxlength="4000" required data-testid="note-body"
+                        aria-describedby="f-note-error" aria-invalid=invalid(body_error)></textarea>
+                    <p class="field-error" id="f-note-error" aria-live="polite">{move || body_error.get()}</p>
                 </div>
-                <FormError message=note_error />
+                <FormError message=form_error />
                 <button type="submit" class="button button-primary" data-testid="note-submit">{t!(i18n, cust_note_add)}</button>
             </ActionForm>
             <ul class="plain notes">
