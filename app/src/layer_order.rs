@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 /// The cores, lowest first: a module may use the ones before it.
-const CORES: &[&str] = &[
+pub(crate) const CORES: &[&str] = &[
     "i18n",
     "error",
     "domain",
@@ -13,10 +13,10 @@ const CORES: &[&str] = &[
     "kpi_rollup",
     "accounts",
     "addresses",
-    "ratings",
     "notifications",
     "slots",
     "orders",
+    "ratings",
     "returns",
     "tracking",
     "complaints",
@@ -34,12 +34,13 @@ const TOP: &[&str] = &[
     "messages",
     "lib",
     "layer_order",
+    "table_owners",
 ];
 
 /// Where a module sits: its core's place, `ui`, then each capability's pages in the cores'
 /// order, then the top.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Rank {
+pub(crate) enum Rank {
     Core(usize),
     Ui,
     Pages(usize),
@@ -53,7 +54,7 @@ fn is_page_file(name: &str) -> bool {
 
 /// The rank of `module`, or of its submodule `inner` when that is a page file. A name that is
 /// no module (an item of lib.rs) is the top.
-fn rank(module: &str, inner: Option<&str>) -> Rank {
+pub(crate) fn rank(module: &str, inner: Option<&str>) -> Rank {
     if module == UI {
         return Rank::Ui;
     }
@@ -128,7 +129,7 @@ fn heads(s: &str, out: &mut Vec<(String, Option<String>)>) {
     }
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("the sources are readable") {
         let path = entry.expect("a directory entry").path();
         if path.is_dir() {

@@ -11,7 +11,7 @@
 //! 3. `accounts`: identity, roles and the guards every endpoint names (`callers::Customer`,
 //!    `Staff`, `Manager`, `SignedIn`, `Caller`: extractors over `require_*`).
 //! 4. The capabilities' cores (their `mod.rs` types and server functions, their services), in
-//!    this order: `addresses`, `ratings`, `notifications`, `slots`, `orders`, `returns`,
+//!    this order: `addresses`, `notifications`, `slots`, `orders`, `ratings`, `returns`,
 //!    `tracking`, `complaints`, `crm`. Notifications name no producer: each producer words its
 //!    own messages and `messages` joins them.
 //! 5. `ui`: the components pages share, the error pages among them.
@@ -21,6 +21,15 @@
 //!
 //! `layer_order.rs` reads every `crate::` path in the sources and fails on one against this
 //! order.
+//!
+//! # Tables
+//! Each table has one owner, the module that writes and reads it (`table_owners.rs` lists them:
+//! `shipments` and `tracking_events` are `orders`', `customers` and `users` are `accounts'`).
+//! Another module asks the owner's store (`orders::store`, `accounts::store`, ...), inside its
+//! own transaction when it writes. A query may `JOIN` a table owned lower in the order for a
+//! display column (a customer's name beside a complaint). The read models, `kpi_rollup` and
+//! `crm`, read every table and write only their own. `table_owners.rs` reads every SQL
+//! statement in the sources and fails on one against these rules.
 
 // Deeply nested view types (forms inside Suspense) exceed the default query depth in builds
 // without `erase_components`.
@@ -50,6 +59,8 @@ pub mod platform;
 pub mod ratings;
 pub mod returns;
 pub mod slots;
+#[cfg(test)]
+mod table_owners;
 pub mod tracking;
 pub mod ui;
 

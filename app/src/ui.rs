@@ -77,6 +77,10 @@ pub fn FormError(
 /// itself (a filter's fields) passes `refused`, which gets the errors
 /// [`errors::is_refusal`] names.
 ///
+/// With `inline`, for a part of a page that loads its own data (a dashboard's side card, a
+/// panel that opens): its error is a line in its place ([`errors::error_line`]), with the same
+/// button where loading again may help, and the rest of the page stays as it is.
+///
 /// A `Suspense`, which shows the placeholder again while the data reloads; with `transition`, a
 /// `Transition`, which keeps what is shown until the new data is in.
 #[component]
@@ -86,6 +90,7 @@ pub fn Loaded<T, V, F>(
     #[prop(optional)] transition: bool,
     #[prop(optional, into)] fallback: Option<ViewFnOnce>,
     #[prop(optional)] refused: Option<fn(AppError) -> AnyView>,
+    #[prop(optional)] inline: bool,
 ) -> impl IntoView
 where
     T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
@@ -111,7 +116,11 @@ where
                             </button>
                         }
                         .into_any();
-                        errors::error_page(e, Some(retry))
+                        if inline {
+                            errors::error_line(e, Some(retry))
+                        } else {
+                            errors::error_page(e, Some(retry))
+                        }
                     }
                 },
             }
@@ -124,6 +133,33 @@ where
     }
 }
 
+/// A form that asks for the data `resource` loads (a filter, a search), whose fields show what
+/// the server refused of that request: `children` gets the refusal ([`errors::is_refusal`]) in
+/// the latest answer, or `None`. Rendered with the answer, on the server too, so each field's
+/// error is in the page before any script runs; it stays as it is while new data loads. The
+/// data itself, and any other error, are for a [`Loaded`] beside it.
+#[component]
+pub fn QueryForm<T, V, F>(resource: Resource<Result<T, AppError>>, children: F) -> impl IntoView
+where
+    T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+    F: Fn(Option<AppError>) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    // Before the first answer (a page reached from another in the browser): no errors yet.
+    let unanswered = {
+        let children = children.clone();
+        move || children(None)
+    };
+    let body = move || {
+        let children = children.clone();
+        Suspend::new(async move {
+            let refused = resource.await.err().filter(errors::is_refusal);
+            children(refused).into_any()
+        })
+    };
+    view! { <Transition fallback=unanswered>{body}</Transition> }
+}
+
 /// A labelled input with its hint and its error underneath, linked for screen readers.
 #[component]
 pub fn Field(
@@ -132,6 +168,9 @@ pub fn Field(
     #[prop(into, default = "text".to_string())] kind: String,
     #[prop(into, optional)] autocomplete: Option<String>,
     #[prop(into, optional)] hint: Option<Signal<&'static str>>,
+    /// An example inside the empty input (a search's), where a hint underneath would be too much.
+    #[prop(into, optional)]
+    placeholder: Option<Signal<&'static str>>,
     #[prop(into, optional)] value: Option<String>,
     #[prop(optional)] required: bool,
     #[prop(optional)] minlength: Option<usize>,
@@ -160,6 +199,7 @@ pub fn Field(
                 required=required
                 minlength=minlength
                 maxlength=maxlength
+                placeholder=placeholder.map(|p| move || p.get())
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described
             />

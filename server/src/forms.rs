@@ -6,8 +6,8 @@
 use app::domain::TrackingNumber;
 use app::error::AppError;
 use app::i18n::{locale_cookie, Locale};
+use app::orders::delivery::NewDelivery;
 use app::platform::{now_ms, AppState};
-use app::slots::service::NewDelivery;
 use app::tracking::service;
 use axum::extract::{Path, State};
 use axum::http::header::{LOCATION, SET_COOKIE};

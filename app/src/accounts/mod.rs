@@ -15,36 +15,16 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Industry;
 use crate::error::{AppError, Reply};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Role {
-    Customer,
-    Agent,
-    Manager,
+crate::domain::vocabulary! {
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum Role {
+        Customer,
+        Agent,
+        Manager,
+    }
 }
 
 impl Role {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        s.parse().ok()
-    }
-
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Agent | Role::Manager)
     }

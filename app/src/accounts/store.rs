@@ -6,6 +6,12 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::platform::Db;
 
+/// The customer's industry, as the subquery an INSERT of a shipment or a complaint copies it
+/// with (`Insert::value_in`; `{}` is the customer id's placeholder), for the KPIs' industry
+/// filter. A subquery rather than a read first: on SQLite a transaction whose first statement
+/// reads cannot upgrade to a write beside another writer.
+pub const INDUSTRY_OF_CUSTOMER: &str = "(SELECT industry FROM customers WHERE id = {})";
+
 /// Sets the customer's tier, as segmentation assessed it: the tier is read by every capability
 /// through accounts (`service::tier`), so accounts writes it too.
 #[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]

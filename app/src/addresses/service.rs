@@ -2,6 +2,7 @@ use super::{Address, AddressInput, MAX_CITY_CHARS, MAX_LINE_CHARS};
 use crate::domain::{single_line, CompanyName, PersonName, PhoneNumber, Postcode};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::platform::gazetteer::{City, Gazetteer};
+use crate::platform::insert::{Columns, Insert, Update};
 use crate::platform::{now_ms, Db};
 
 /// An address whose every part has been checked and whose city is known.
@@ -153,41 +154,35 @@ pub async fn get(db: &Db, customer_id: i64, id: i64) -> Result<Address, AppError
     row.map(Address::from).ok_or(AppError::NotFound)
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-/// Binds `$1`..`$11`: the address columns INSERT and UPDATE share, in one order.
-fn bind_address<'q>(query: AnyQuery<'q>, a: &'q ParsedAddress) -> AnyQuery<'q> {
-    query
-        .bind(a.name.as_str())
-        .bind(a.company.as_ref().map(CompanyName::as_str))
-        .bind(a.phone.as_str())
-        .bind(a.line1.as_str())
-        .bind(a.line2.as_deref())
-        .bind(a.city.name.as_str())
-        .bind(a.postcode.as_str())
-        .bind(a.city.country.as_str())
-        .bind(a.city.geonames_id as i64)
-        .bind(a.city.lat)
-        .bind(a.city.lon)
+/// The columns a new address and a changed one both take.
+fn address_columns<'q, C: Columns<'q>>(columns: C, a: &'q ParsedAddress) -> C {
+    columns
+        .set("name", a.name.as_str())
+        .set("company", a.company.as_ref().map(CompanyName::as_str))
+        .set("phone", a.phone.as_str())
+        .set("line1", a.line1.as_str())
+        .set("line2", a.line2.as_deref())
+        .set("city", a.city.name.as_str())
+        .set("postcode", a.postcode.as_str())
+        .set("country", a.city.country.as_str())
+        .set("geonames_id", a.city.geonames_id as i64)
+        .set("lat", a.city.lat)
+        .set("lon", a.city.lon)
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn create(db: &Db, customer_id: i64, input: &AddressInput) -> Result<Address, AppError> {
-    use sqlx::Row;
     let a = parse(input, "")?;
-    let row = bind_address(
-        sqlx::query(
-            "INSERT INTO addresses (name, company, phone, line1, line2, city, postcode, country, \
-             geonames_id, lat, lon, customer_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
-        ),
-        &a,
-    )
-    .bind(customer_id)
-    .bind(now_ms())
-    .fetch_one(&db.pool)
-    .await?;
-    get(db, customer_id, row.try_get::<i64, _>("id")?).await
+    let now = now_ms();
+    let (sql, arguments) = address_columns(Insert::into("addresses"), &a)
+        .value("customer_id", customer_id)
+        .value("created_at", now)
+        .value("updated_at", now)
+        .build("RETURNING id")?;
+    let id: i64 = sqlx::query_scalar_with(&sql, arguments)
+        .fetch_one(&db.pool)
+        .await?;
+    get(db, customer_id, id).await
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id, id = id))]
@@ -199,19 +194,12 @@ pub async fn update(
 ) -> Result<Address, AppError> {
     get(db, customer_id, id).await?;
     let a = parse(input, "")?;
-    bind_address(
-        sqlx::query(
-            "UPDATE addresses SET name = $1, company = $2, phone = $3, line1 = $4, line2 = $5, \
-             city = $6, postcode = $7, country = $8, geonames_id = $9, lat = $10, lon = $11, \
-             updated_at = $12 WHERE id = $13 AND customer_id = $14",
-        ),
-        &a,
-    )
-    .bind(now_ms())
-    .bind(id)
-    .bind(customer_id)
-    .execute(&db.pool)
-    .await?;
+    let (sql, arguments) = address_columns(Update::table("addresses"), &a)
+        .set("updated_at", now_ms())
+        .where_eq("id", id)
+        .where_eq("customer_id", customer_id)
+        .build("")?;
+    sqlx::query_with(&sql, arguments).execute(&db.pool).await?;
     get(db, customer_id, id).await
 }
 

@@ -21,42 +21,20 @@ const HOUR_MS: i64 = 3_600_000;
 /// A resolved complaint the customer neither confirms nor reopens closes by itself after this.
 pub const AUTO_CLOSE_MS: i64 = 7 * 24 * HOUR_MS;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ComplaintCategory {
-    Delay,
-    Damage,
-    Loss,
-    WrongDelivery,
-    CourierConduct,
-    Billing,
-    Other,
+crate::domain::vocabulary! {
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum ComplaintCategory {
+        Delay,
+        Damage,
+        Loss,
+        WrongDelivery,
+        CourierConduct,
+        Billing,
+        Other,
+    }
 }
 
 impl ComplaintCategory {
-    pub const ALL: [ComplaintCategory; 7] = crate::domain::all_variants!(ComplaintCategory);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-
     pub fn label(self, t: &Texts) -> &'static str {
         match self {
             ComplaintCategory::Delay => t.cat_delay,
@@ -70,40 +48,18 @@ impl ComplaintCategory {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ComplaintStatus {
-    Open,
-    InProgress,
-    Resolved,
-    Closed,
-    Reopened,
+crate::domain::vocabulary! {
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum ComplaintStatus {
+        Open,
+        InProgress,
+        Resolved,
+        Closed,
+        Reopened,
+    }
 }
 
 impl ComplaintStatus {
-    pub const ALL: [ComplaintStatus; 5] = crate::domain::all_variants!(ComplaintStatus);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-
     pub fn label(self, t: &Texts) -> &'static str {
         match self {
             ComplaintStatus::Open => t.cs_open,

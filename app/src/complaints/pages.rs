@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::{
     act_on_complaint, attach_to_complaint, file_complaint, get_complaint, load_agent_queues,
-    my_complaints, Complaint, ComplaintAction, ComplaintCategory, ComplaintStatus,
+    my_complaints, AgentQueues, Complaint, ComplaintAction, ComplaintCategory, ComplaintStatus,
     ComplaintSummary, NewComplaint,
 };
 use crate::accounts::pages::RequireRole;
@@ -475,36 +475,32 @@ pub fn QueuePage() -> impl IntoView {
     }
 }
 
-/// The queues at a glance on the staff dashboard: what waits, and how much of it is overdue.
+/// The queues at a glance on the staff dashboard: what waits, and how much of it is overdue. A
+/// part of the dashboard, so a failure to load them is a line in their place.
 #[component]
 pub fn QueueSummary() -> impl IntoView {
     let i18n = use_i18n();
     let queues = Resource::new(|| (), |_| load_agent_queues());
-    view! {
-        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-            {move || Suspend::new(async move {
-                queues.await.ok().map(|q| {
-                    let overdue = q.complaints.iter().filter(|c| c.overdue).count()
-                        + q.returns.iter().filter(|r| r.due_at < q.now).count();
-                    let alert = overdue > 0;
-                    view! {
-                        <div class="stats" data-testid="queue-summary">
-                            <a class="stat card" href="/staff/queue">
-                                <p class="stat-value">{q.returns.len()}</p>
-                                <p class="stat-label">{t!(i18n, queue_returns)}</p>
-                            </a>
-                            <a class="stat card" href="/staff/queue">
-                                <p class="stat-value">{q.complaints.len()}</p>
-                                <p class="stat-label">{t!(i18n, queue_complaints)}</p>
-                            </a>
-                            <a class="stat card" class:stat-alert=alert href="/staff/queue">
-                                <p class="stat-value" data-testid="queue-overdue">{overdue}</p>
-                                <p class="stat-label">{t!(i18n, queue_overdue_count)}</p>
-                            </a>
-                        </div>
-                    }
-                })
-            })}
-        </Suspense>
-    }
+    let summary = move |q: AgentQueues| {
+        let overdue = q.complaints.iter().filter(|c| c.overdue).count()
+            + q.returns.iter().filter(|r| r.due_at < q.now).count();
+        let alert = overdue > 0;
+        view! {
+            <div class="stats" data-testid="queue-summary">
+                <a class="stat card" href="/staff/queue">
+                    <p class="stat-value">{q.returns.len()}</p>
+                    <p class="stat-label">{t!(i18n, queue_returns)}</p>
+                </a>
+                <a class="stat card" href="/staff/queue">
+                    <p class="stat-value">{q.complaints.len()}</p>
+                    <p class="stat-label">{t!(i18n, queue_complaints)}</p>
+                </a>
+                <a class="stat card" class:stat-alert=alert href="/staff/queue">
+                    <p class="stat-value" data-testid="queue-overdue">{overdue}</p>
+                    <p class="stat-label">{t!(i18n, queue_overdue_count)}</p>
+                </a>
+            </div>
+        }
+    };
+    view! { <Loaded resource=queues inline=true children=summary /> }
 }

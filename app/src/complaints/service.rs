@@ -5,11 +5,13 @@ use super::{
     due_times, sla_for, Complaint, ComplaintCategory, ComplaintMessage, ComplaintStatus,
     ComplaintSummary, NewComplaint, Priority, AUTO_CLOSE_MS, MAX_TEXT_CHARS,
 };
+use crate::accounts::store::INDUSTRY_OF_CUSTOMER;
 use crate::accounts::User;
 use crate::domain::{free_text, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::kpi_rollup::{Counted, Subject};
 use crate::notifications::NotificationKind;
+use crate::orders::store::own_shipment_id;
 use crate::platform::insert::Insert;
 use crate::platform::lifecycle::{isolate, Worker};
 use crate::platform::uploads::{self, Owner};
@@ -18,7 +20,7 @@ use crate::ratings::Csat;
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
-pub use crate::accounts::service::Party as Caller;
+use crate::accounts::service::Party;
 
 fn conflict(field: &str, error: FieldError) -> AppError {
     AppError::Conflict(FieldErrors::from([(field.to_string(), error)]))
@@ -75,14 +77,7 @@ pub async fn create_at(
         Some(tn) => {
             let tn =
                 TrackingNumber::parse(tn).map_err(|e| AppError::field("tracking_number", e))?;
-            let id: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM shipments WHERE tracking_number = $1 AND customer_id = $2",
-            )
-            .bind(tn.as_str().to_string())
-            .bind(customer_id)
-            .fetch_optional(&db.pool)
-            .await?;
-            Some(id.ok_or(AppError::NotFound)?)
+            Some(own_shipment_id(db, customer_id, tn.as_str()).await?)
         }
     };
     let tier = crate::accounts::service::tier(&db.pool, customer_id).await?;
@@ -110,11 +105,7 @@ pub async fn create_at(
         .value("created_at", now)
         .value("updated_at", now)
         .value("assignee_id", assignee)
-        .value_in(
-            "industry",
-            "(SELECT industry FROM customers WHERE id = {})",
-            customer_id,
-        )
+        .value_in("industry", INDUSTRY_OF_CUSTOMER, customer_id)
         .build("RETURNING id")?;
     let id: i64 = sqlx::query_scalar_with(&sql, arguments)
         .fetch_one(&mut *tx)
@@ -142,7 +133,7 @@ pub async fn create_at(
         counted.settle(&mut tx).await?;
     }
     tx.commit().await?;
-    get(db, &Caller::Customer(customer_id), id).await
+    get(db, &Party::Customer(customer_id), id).await
 }
 
 async fn add_message(
@@ -226,17 +217,17 @@ async fn advance(
     }
 }
 
-fn agent(caller: &Caller) -> Result<&User, AppError> {
+fn agent(caller: &Party) -> Result<&User, AppError> {
     match caller {
-        Caller::Staff(u) => Ok(u),
-        Caller::Customer(_) => Err(AppError::Forbidden),
+        Party::Staff(u) => Ok(u),
+        Party::Customer(_) => Err(AppError::Forbidden),
     }
 }
 
-fn customer(caller: &Caller) -> Result<i64, AppError> {
+fn customer(caller: &Party) -> Result<i64, AppError> {
     match caller {
-        Caller::Customer(c) => Ok(*c),
-        Caller::Staff(_) => Err(AppError::Forbidden),
+        Party::Customer(c) => Ok(*c),
+        Party::Staff(_) => Err(AppError::Forbidden),
     }
 }
 
@@ -245,7 +236,7 @@ fn customer(caller: &Caller) -> Result<i64, AppError> {
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn message(
     db: &Db,
-    caller: &Caller,
+    caller: &Party,
     id: i64,
     body: &str,
     now: i64,
@@ -257,7 +248,7 @@ pub async fn message(
     }
     let mut tx = db.pool.begin().await?;
     match caller {
-        Caller::Staff(user) => {
+        Party::Staff(user) => {
             let to = (c.status == ComplaintStatus::Open).then_some(ComplaintStatus::InProgress);
             match to {
                 Some(to) => advance(&mut tx, id, c.status, to, now).await?,
@@ -275,7 +266,7 @@ pub async fn message(
             add_message(&mut tx, id, "agent", Some(user.id), &body, to, now).await?;
             notify(&mut tx, id, "agent_reply").await?;
         }
-        Caller::Customer(_) => {
+        Party::Customer(_) => {
             touch(&mut tx, id, now).await?;
             add_message(&mut tx, id, "customer", None, &body, None, now).await?;
         }
@@ -295,7 +286,7 @@ async fn touch(tx: &mut Tx<'_>, id: i64, now: i64) -> Result<(), AppError> {
 
 /// An agent takes the complaint: it is theirs, and in progress.
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
-pub async fn assign(db: &Db, caller: &Caller, id: i64, now: i64) -> Result<Complaint, AppError> {
+pub async fn assign(db: &Db, caller: &Party, id: i64, now: i64) -> Result<Complaint, AppError> {
     let user = agent(caller)?;
     let c = get(db, caller, id).await?;
     let mut tx = db.pool.begin().await?;
@@ -325,7 +316,7 @@ pub async fn assign(db: &Db, caller: &Caller, id: i64, now: i64) -> Result<Compl
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn resolve(
     db: &Db,
-    caller: &Caller,
+    caller: &Party,
     id: i64,
     note: &str,
     now: i64,
@@ -383,7 +374,7 @@ pub async fn resolve(
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn confirm(
     db: &Db,
-    caller: &Caller,
+    caller: &Party,
     id: i64,
     satisfaction: Option<Csat>,
     now: i64,
@@ -440,7 +431,7 @@ pub async fn confirm(
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
 pub async fn reopen(
     db: &Db,
-    caller: &Caller,
+    caller: &Party,
     id: i64,
     reason: &str,
     now: i64,
@@ -630,7 +621,7 @@ fn due_and_overdue(
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
-pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Complaint, AppError> {
+pub async fn get(db: &Db, caller: &Party, id: i64) -> Result<Complaint, AppError> {
     let r: ComplaintRow = sqlx::query_as(&format!(
         "SELECT {COMPLAINT_COLUMNS} FROM complaints c LEFT JOIN shipments s \
          ON s.id = c.shipment_id LEFT JOIN users u ON u.id = c.assignee_id \
@@ -640,7 +631,7 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Complaint, AppErro
     .fetch_optional(&db.pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    if let Caller::Customer(c) = caller {
+    if let Party::Customer(c) = caller {
         if *c != r.customer_id {
             return Err(AppError::NotFound);
         }
@@ -670,8 +661,8 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Complaint, AppErro
             .or_internal("complaints.priority is not a priority")?,
         // Segmentation is the care team's business, not the customer's.
         tier: match caller {
-            Caller::Staff(_) => Some(r.tier),
-            Caller::Customer(_) => None,
+            Party::Staff(_) => Some(r.tier),
+            Party::Customer(_) => None,
         },
         first_response_due: r.first_response_due,
         resolution_due: r.resolution_due,
@@ -771,7 +762,7 @@ pub async fn list(
 pub async fn attach(
     db: &Db,
     settings: &Settings,
-    caller: &Caller,
+    caller: &Party,
     id: i64,
     bytes: &[u8],
 ) -> Result<Complaint, AppError> {
@@ -787,7 +778,7 @@ pub async fn attach(
 pub async fn attachment(
     db: &Db,
     settings: &Settings,
-    caller: &Caller,
+    caller: &Party,
     id: i64,
     attachment_id: i64,
 ) -> Result<(String, Vec<u8>), AppError> {

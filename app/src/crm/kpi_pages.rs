@@ -11,6 +11,7 @@ use super::kpis::{
     DrillItem, DrillPage, IndustryKpis, Kpi, KpiId, KpiQuery, KpiReport, KpiUnit, TrendPoint,
     Verdict,
 };
+use super::pages::{field_message, industry_field, tier_field};
 use super::{kpi_items, kpi_report};
 use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
@@ -18,7 +19,9 @@ use crate::domain::Industry;
 use crate::domain::ServiceLevel;
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{format_date, format_time, percent_encode, FormError, Loaded};
+use crate::ui::{
+    format_date, format_time, invalid, percent_encode, Field, FormError, Loaded, QueryForm,
+};
 
 pub(crate) fn kpi_query(params: &ParamsMap) -> KpiQuery {
     let get = |k: &str| params.get(k).filter(|v| !v.trim().is_empty());
@@ -70,6 +73,12 @@ pub(crate) fn format_value(t: &Texts, unit: KpiUnit, value: Option<f64>) -> Stri
 /// The error of a refused report, with each bad field named: `ui::Loaded`'s `refused` for the
 /// reports and lists whose query is the URL.
 pub(crate) fn refusal(e: AppError) -> AnyView {
+    refusal_beside(e, &[])
+}
+
+/// [`refusal`] under a form whose `shown` fields show their own errors: only the others are
+/// named here (those that come from a link rather than the form).
+pub(crate) fn refusal_beside(e: AppError, shown: &'static [&'static str]) -> AnyView {
     let i18n = use_i18n();
     view! {
         <div class="card" data-testid="kpi-refusal">
@@ -81,6 +90,7 @@ pub(crate) fn refusal(e: AppError) -> AnyView {
                 {move || {
                     e.field_messages(i18n.locale.get())
                         .into_iter()
+                        .filter(|(field, _)| !shown.contains(&field.as_str()))
                         .map(|(field, message)| view! { <li><strong>{field}</strong> ": " {message}</li> })
                         .collect_view()
                 }}
@@ -88,6 +98,17 @@ pub(crate) fn refusal(e: AppError) -> AnyView {
         </div>
     }
     .into_any()
+}
+
+/// The fields of the filter form, each showing its own error (`kpi_service::parse_query`'s
+/// names). The query's others, `customer` and `bucket`, come from links.
+const FORM_FIELDS: &[&str] = &[
+    "period", "from", "to", "tier", "industry", "service", "area",
+];
+
+/// A refused report under the filter form.
+fn report_refusal(e: AppError) -> AnyView {
+    refusal_beside(e, FORM_FIELDS)
 }
 
 #[component]
@@ -106,18 +127,22 @@ pub fn KpisPage() -> impl IntoView {
     }
 }
 
-/// The period and filters: a GET form, so it works as plain HTML.
+/// The period and filters: a GET form, so it works as plain HTML. Each field shows what the
+/// server `refused` of it.
 #[component]
-fn KpiForm(query: Memo<KpiQuery>) -> impl IntoView {
+fn KpiForm(query: Memo<KpiQuery>, refused: Option<AppError>) -> impl IntoView {
     let i18n = use_i18n();
     let q = query.get_untracked();
     let selected = |v: &Option<String>, option: &str| v.as_deref() == Some(option);
     let period = q.period.clone().unwrap_or_else(|| "30d".into());
+    let refused = Signal::stored(refused);
+    let error = move |field: &'static str| field_message(refused, field);
+    let (period_error, service_error) = (error("period"), error("service"));
     view! {
         <form method="get" action="/staff/kpis" class="card filters kpi-filters" data-testid="kpi-filters">
-            <div class="field">
+            <div class="field" class:has-error=move || period_error.get().is_some()>
                 <label for="f-period">{t!(i18n, kpi_period)}</label>
-                <select id="f-period" name="period">
+                <select id="f-period" name="period" aria-describedby="f-period-error" aria-invalid=invalid(period_error)>
                     {["7d", "30d", "90d", "365d"].into_iter().map(|p| {
                         let label = move || match p {
                             "7d" => i18n.get().kpi_last_7,
@@ -128,30 +153,27 @@ fn KpiForm(query: Memo<KpiQuery>) -> impl IntoView {
                         view! { <option value=p selected=period == p>{label}</option> }
                     }).collect_view()}
                 </select>
+                <p class="field-error" id="f-period-error" aria-live="polite">{move || period_error.get()}</p>
             </div>
-            <div class="field">
-                <label for="f-from">{t!(i18n, kpi_from)}</label>
-                <input id="f-from" name="from" type="date" value=q.from.clone() />
-            </div>
-            <div class="field">
-                <label for="f-to">{t!(i18n, kpi_to)}</label>
-                <input id="f-to" name="to" type="date" value=q.to.clone() />
-            </div>
-            {super::pages::tier_field(q.tier.clone())}
-            {super::pages::industry_field(q.industry.clone())}
-            <div class="field">
+            <Field name="from" kind="date" value=q.from.clone().unwrap_or_default()
+                label=Signal::derive(move || i18n.get().kpi_from) error=error("from") />
+            <Field name="to" kind="date" value=q.to.clone().unwrap_or_default()
+                label=Signal::derive(move || i18n.get().kpi_to) error=error("to") />
+            {tier_field(q.tier.clone(), error("tier"))}
+            {industry_field(q.industry.clone(), error("industry"))}
+            <div class="field" class:has-error=move || service_error.get().is_some()>
                 <label for="f-service">{t!(i18n, kpi_service)}</label>
-                <select id="f-service" name="service">
+                <select id="f-service" name="service" aria-describedby="f-service-error" aria-invalid=invalid(service_error)>
                     <option value="">{t!(i18n, kpi_all)}</option>
                     {ServiceLevel::ALL.into_iter().map(|s| view! {
                         <option value=s.as_str() selected=selected(&q.service, s.as_str())>{move || s.label(i18n.get())}</option>
                     }).collect_view()}
                 </select>
+                <p class="field-error" id="f-service-error" aria-live="polite">{move || service_error.get()}</p>
             </div>
-            <div class="field">
-                <label for="f-area">{t!(i18n, kpi_area)}</label>
-                <input id="f-area" name="area" value=q.area.clone() maxlength=80 placeholder=move || i18n.get().kpi_area_hint />
-            </div>
+            <Field name="area" value=q.area.clone().unwrap_or_default() maxlength=80
+                label=Signal::derive(move || i18n.get().kpi_area)
+                placeholder=Signal::derive(move || i18n.get().kpi_area_hint) error=error("area") />
             <div class="actions">
                 <button type="submit" class="button button-primary" data-testid="kpi-apply">{t!(i18n, kpi_apply)}</button>
                 <a class="button button-secondary" href="/staff/kpis">{t!(i18n, kpi_reset)}</a>
@@ -190,8 +212,10 @@ fn KpiBoard() -> impl IntoView {
         }
     };
     view! {
-        <KpiForm query=query />
-        <Loaded resource=report refused=refusal children=board />
+        <QueryForm resource=report let:refused>
+            <KpiForm query=query refused=refused />
+        </QueryForm>
+        <Loaded resource=report refused=report_refusal children=board />
         <super::pages::TierSizes />
     }
 }

@@ -13,46 +13,33 @@ use crate::domain::ServiceLevel;
 use crate::domain::{Industry, Tier};
 use crate::i18n::Texts;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum KpiId {
-    /// Delivered within the promised window / delivered.
-    OnTime,
-    /// Shipments with no `wrong_delivery` complaint / shipments.
-    OrderAccuracy,
-    /// Delivered shipments scanned `damaged` or with a `damage` complaint / delivered.
-    DamageRate,
-    /// Shipments with at least one complaint / shipments.
-    ComplaintRate,
-    /// Shipments that ever entered an exception status / shipments.
-    ExceptionRate,
-    /// Complaints resolved in the period: mean hours from opened to resolved (median and p90
-    /// beside it).
-    ResolutionTime,
-    /// Complaints resolved by their SLA due time / complaints resolved.
-    ResolutionWithinSla,
-    /// Ratings of 4 or 5 / ratings.
-    Csat,
-    /// Mean stars of the ratings.
-    CsatMean,
-    /// % promoters (9-10) - % detractors (0-6) of the NPS answers.
-    Nps,
+crate::domain::vocabulary! {
+    own parse;
+    #[derive(PartialOrd, Ord)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum KpiId {
+        /// Delivered within the promised window / delivered.
+        OnTime,
+        /// Shipments with no `wrong_delivery` complaint / shipments.
+        OrderAccuracy,
+        /// Delivered shipments scanned `damaged` or with a `damage` complaint / delivered.
+        DamageRate,
+        /// Shipments with at least one complaint / shipments.
+        ComplaintRate,
+        /// Shipments that ever entered an exception status / shipments.
+        ExceptionRate,
+        /// Complaints resolved in the period: mean hours from opened to resolved (median and p90
+        /// beside it).
+        ResolutionTime,
+        /// Complaints resolved by their SLA due time / complaints resolved.
+        ResolutionWithinSla,
+        /// Ratings of 4 or 5 / ratings.
+        Csat,
+        /// Mean stars of the ratings.
+        CsatMean,
+        /// % promoters (9-10) - % detractors (0-6) of the NPS answers.
+        Nps,
+    }
 }
 
 /// How a KPI's value reads.
@@ -71,12 +58,6 @@ pub enum KpiUnit {
 }
 
 impl KpiId {
-    pub const ALL: [KpiId; 10] = crate::domain::all_variants!(KpiId);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(s: &str) -> Option<KpiId> {
         s.trim().parse().ok()
     }
@@ -294,35 +275,11 @@ pub struct KpiFilters {
     pub customer: Option<i64>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Bucket {
-    Day,
-    Week,
-}
-
-impl Bucket {
-    pub const ALL: [Bucket; 2] = crate::domain::all_variants!(Bucket);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
+crate::domain::vocabulary! {
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum Bucket {
+        Day,
+        Week,
     }
 }
 

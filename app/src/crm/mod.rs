@@ -376,74 +376,30 @@ pub struct TierChange {
     pub at: i64,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RetentionStatus {
-    Open,
-    Closed,
-}
-
-impl RetentionStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
+crate::domain::vocabulary! {
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum RetentionStatus {
+        Open,
+        Closed,
     }
 }
 
-/// How an agent's outreach to a slipping customer ended.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RetentionOutcome {
-    /// The customer stays (an issue fixed, an offer accepted).
-    Retained,
-    /// Reached; the customer will decide later.
-    FollowUp,
-    /// Not reached.
-    NoAnswer,
-    /// The customer is leaving.
-    Lost,
+crate::domain::vocabulary! {
+    /// How an agent's outreach to a slipping customer ended.
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum RetentionOutcome {
+        /// The customer stays (an issue fixed, an offer accepted).
+        Retained,
+        /// Reached; the customer will decide later.
+        FollowUp,
+        /// Not reached.
+        NoAnswer,
+        /// The customer is leaving.
+        Lost,
+    }
 }
 
 impl RetentionOutcome {
-    pub const ALL: [RetentionOutcome; 4] = crate::domain::all_variants!(RetentionOutcome);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-
     pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
         match self {
             RetentionOutcome::Retained => t.outcome_retained,

@@ -12,14 +12,15 @@ use super::{
     list_customers, load_customer_360, load_segments, my_account_manager, retention_queue,
     staff_overview, AddCustomerNote, AssignAccountManager, Customer360, CustomerNote,
     CustomerQuery, CustomerSummary, CustomerUser, KpiComparison, RecomputeTiers, RecordOutreach,
-    RetentionItem, RetentionOutcome, StaffRef, TierChange, Touchpoint, TouchpointKind,
+    RetentionItem, RetentionOutcome, SegmentsOverview, StaffRef, TierChange, Touchpoint,
+    TouchpointKind,
 };
 use crate::accounts::pages::RequireRole;
 use crate::accounts::Role;
 use crate::domain::{Industry, Tier};
 use crate::error::AppError;
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::{format_date, format_time, invalid, FormError, Loaded};
+use crate::ui::{format_date, format_time, invalid, Field, FormError, Loaded, QueryForm};
 
 /// A tier as a badge; staff only ever see it.
 fn tier_badge(tier: Tier) -> impl IntoView {
@@ -27,34 +28,39 @@ fn tier_badge(tier: Tier) -> impl IntoView {
     view! { <span class=format!("badge tier-{}", tier.as_str()) data-testid="tier-badge">{move || tier.label(i18n.get())}</span> }
 }
 
-/// A filter's tier choice, "All" first.
-pub(crate) fn tier_field(selected: Option<String>) -> impl IntoView {
+/// A filter's tier choice, "All" first, with the server's `error` for it underneath.
+pub(crate) fn tier_field(chosen: Option<String>, error: Signal<Option<String>>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <div class="field">
+        <div class="field" class:has-error=move || error.get().is_some()>
             <label for="f-tier">{t!(i18n, kpi_tier)}</label>
-            <select id="f-tier" name="tier">
+            <select id="f-tier" name="tier" aria-describedby="f-tier-error" aria-invalid=invalid(error)>
                 <option value="">{t!(i18n, kpi_all)}</option>
                 {Tier::ALL.into_iter().map(|tier| view! {
-                    <option value=tier.as_str() selected=selected.as_deref() == Some(tier.as_str())>{move || tier.label(i18n.get())}</option>
+                    <option value=tier.as_str() selected=chosen.as_deref() == Some(tier.as_str())>{move || tier.label(i18n.get())}</option>
                 }).collect_view()}
             </select>
+            <p class="field-error" id="f-tier-error" aria-live="polite">{move || error.get()}</p>
         </div>
     }
 }
 
-/// A filter's industry choice, "All" first.
-pub(crate) fn industry_field(selected: Option<String>) -> impl IntoView {
+/// A filter's industry choice, "All" first, with the server's `error` for it underneath.
+pub(crate) fn industry_field(
+    chosen: Option<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <div class="field">
+        <div class="field" class:has-error=move || error.get().is_some()>
             <label for="f-industry">{t!(i18n, field_industry)}</label>
-            <select id="f-industry" name="industry">
+            <select id="f-industry" name="industry" aria-describedby="f-industry-error" aria-invalid=invalid(error)>
                 <option value="">{t!(i18n, kpi_all)}</option>
                 {Industry::ALL.into_iter().map(|ind| view! {
-                    <option value=ind.as_str() selected=selected.as_deref() == Some(ind.as_str())>{move || ind.label(i18n.get())}</option>
+                    <option value=ind.as_str() selected=chosen.as_deref() == Some(ind.as_str())>{move || ind.label(i18n.get())}</option>
                 }).collect_view()}
             </select>
+            <p class="field-error" id="f-industry-error" aria-live="polite">{move || error.get()}</p>
         </div>
     }
 }
@@ -70,7 +76,10 @@ where
 }
 
 /// The localised error for `field` in `refused`, to show next to that field.
-fn field_message(refused: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
+pub(crate) fn field_message(
+    refused: Signal<Option<AppError>>,
+    field: &'static str,
+) -> Signal<Option<String>> {
     let i18n = use_i18n();
     Signal::derive(move || {
         let locale = i18n.locale.get();
@@ -277,24 +286,11 @@ pub fn CustomersPage() -> impl IntoView {
                 CustomerQuery { q: get("q"), tier: get("tier"), industry: get("industry"), at_risk: get("at_risk") }
             }));
             let customers = Resource::new(move || query.get(), list_customers);
-            let q = query.get_untracked();
             view! {
-                <form method="get" action="/staff/customers" class="card filters" data-testid="customer-search">
-                    <div class="field">
-                        <label for="f-q">{t!(i18n, cust_search)}</label>
-                        <input id="f-q" name="q" type="search" value=q.q.clone() maxlength=100 placeholder=move || i18n.get().cust_search_hint />
-                    </div>
-                    {tier_field(q.tier.clone())}
-                    {industry_field(q.industry.clone())}
-                    <label class="check">
-                        <input type="checkbox" name="at_risk" value="true" checked=q.at_risk.as_deref() == Some("true") />
-                        {t!(i18n, cust_at_risk_only)}
-                    </label>
-                    <div class="actions">
-                        <button type="submit" class="button button-primary">{t!(i18n, cust_search_button)}</button>
-                    </div>
-                </form>
-                <Loaded resource=customers refused={super::kpi_pages::refusal} let:rows>
+                <QueryForm resource=customers let:refused>
+                    <CustomerSearch query=query refused=refused />
+                </QueryForm>
+                <Loaded resource=customers refused=search_refusal let:rows>
                     <section class="card">{customer_rows(rows)}</section>
                 </Loaded>
             }
@@ -302,50 +298,88 @@ pub fn CustomersPage() -> impl IntoView {
     }
 }
 
-/// The tiers' sizes and the last 30 days' moves, read by the KPI dashboard and segments page.
+/// A refused search: its fields (`search_customers`' names: `q`, `tier`, `industry`,
+/// `at_risk`) each show their own error.
+fn search_refusal(e: AppError) -> AnyView {
+    super::kpi_pages::refusal_beside(e, &["q", "tier", "industry", "at_risk"])
+}
+
+/// The search and filters: a GET form, so it works as plain HTML. Each field shows what the
+/// server `refused` of it.
+#[component]
+fn CustomerSearch(query: Memo<CustomerQuery>, refused: Option<AppError>) -> impl IntoView {
+    let i18n = use_i18n();
+    let q = query.get_untracked();
+    let refused = Signal::stored(refused);
+    let at_risk_error = field_message(refused, "at_risk");
+    view! {
+        <form method="get" action="/staff/customers" class="card filters" data-testid="customer-search">
+            <Field name="q" kind="search" value=q.q.clone().unwrap_or_default() maxlength=100
+                label=Signal::derive(move || i18n.get().cust_search)
+                placeholder=Signal::derive(move || i18n.get().cust_search_hint)
+                error=field_message(refused, "q") />
+            {tier_field(q.tier.clone(), field_message(refused, "tier"))}
+            {industry_field(q.industry.clone(), field_message(refused, "industry"))}
+            <label class="check">
+                <input type="checkbox" name="at_risk" value="true" checked=q.at_risk.as_deref() == Some("true")
+                    aria-describedby="f-at-risk-error" aria-invalid=invalid(at_risk_error) />
+                {t!(i18n, cust_at_risk_only)}
+            </label>
+            <p class="field-error" id="f-at-risk-error" aria-live="polite">{move || at_risk_error.get()}</p>
+            <div class="actions">
+                <button type="submit" class="button button-primary">{t!(i18n, cust_search_button)}</button>
+            </div>
+        </form>
+    }
+}
+
+/// The tiers' sizes and the last 30 days' moves, on the KPI dashboard: a part of its page, so
+/// a failure to load them is a line in their place.
 #[component]
 pub fn TierSizes() -> impl IntoView {
-    let i18n = use_i18n();
     let segments = Resource::new(|| (), |_| load_segments());
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                segments.await.ok().map(|s| {
-                    let total: i64 = s.sizes.iter().map(|x| x.customers).sum::<i64>().max(1);
-                    let days = s.move_days;
+        <Loaded resource=segments inline=true let:s fallback=|| ()>
+            <TierSizesCard s=s />
+        </Loaded>
+    }
+}
+
+/// The tiers' sizes and moves of an overview (the KPI dashboard's, the segments page's).
+#[component]
+fn TierSizesCard(s: SegmentsOverview) -> impl IntoView {
+    let i18n = use_i18n();
+    let total: i64 = s.sizes.iter().map(|x| x.customers).sum::<i64>().max(1);
+    let days = s.move_days;
+    view! {
+        <section class="card" data-testid="tier-sizes">
+            <h2>{t!(i18n, segments_sizes)}</h2>
+            <ul class="tier-bars">
+                {s.sizes.into_iter().map(|x| {
+                    let pct = x.customers * 100 / total;
+                    let href = format!("/staff/customers?tier={}", x.tier.as_str());
                     view! {
-                        <section class="card" data-testid="tier-sizes">
-                            <h2>{t!(i18n, segments_sizes)}</h2>
-                            <ul class="tier-bars">
-                                {s.sizes.into_iter().map(|x| {
-                                    let pct = x.customers * 100 / total;
-                                    let href = format!("/staff/customers?tier={}", x.tier.as_str());
-                                    view! {
-                                        <li>
-                                            <a href=href>{tier_badge(x.tier)}</a>
-                                            <span class="tier-bar" style=format!("--share: {pct}%")></span>
-                                            <span class="num">{x.customers}</span>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                            <h3>{move || fill(i18n.get().segments_moves, &[("days", &days.to_string())])}</h3>
-                            {if s.moves.is_empty() {
-                                view! { <p class="muted">{t!(i18n, segments_no_moves)}</p> }.into_any()
-                            } else {
-                                view! {
-                                    <ul class="plain">
-                                        {s.moves.into_iter().map(|m| view! {
-                                            <li>{tier_badge(m.from)} " → " {tier_badge(m.to)} " " <strong>{m.customers}</strong></li>
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any()
-                            }}
-                        </section>
+                        <li>
+                            <a href=href>{tier_badge(x.tier)}</a>
+                            <span class="tier-bar" style=format!("--share: {pct}%")></span>
+                            <span class="num">{x.customers}</span>
+                        </li>
                     }
-                })
-            })}
-        </Suspense>
+                }).collect_view()}
+            </ul>
+            <h3>{move || fill(i18n.get().segments_moves, &[("days", &days.to_string())])}</h3>
+            {if s.moves.is_empty() {
+                view! { <p class="muted">{t!(i18n, segments_no_moves)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain">
+                        {s.moves.into_iter().map(|m| view! {
+                            <li>{tier_badge(m.from)} " → " {tier_badge(m.to)} " " <strong>{m.customers}</strong></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }
 
@@ -376,8 +410,10 @@ pub fn SegmentsPage() -> impl IntoView {
                         </p>
                     </ActionForm>
                 })}
-                <TierSizes />
+                // The sizes come with the rules: one error page when they cannot load, and
+                // fresh sizes after a recomputation.
                 <Loaded resource=segments let:s>
+                    <TierSizesCard s=s.clone() />
                     <section class="card" data-testid="tier-rules">
                         <h2>{t!(i18n, segments_rules)}</h2>
                         <p class="muted">
@@ -943,17 +979,15 @@ pub fn AccountManagerCard() -> impl IntoView {
     let i18n = use_i18n();
     let contact = Resource::new(|| (), |_| my_account_manager());
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                contact.await.ok().flatten().map(|m| view! {
-                    <section class="card" data-testid="my-account-manager">
-                        <h2>{t!(i18n, my_account_manager)}</h2>
-                        <p><strong>{m.name.clone()}</strong></p>
-                        <p><a href=format!("mailto:{}", m.email)>{m.email.clone()}</a></p>
-                        <p class="muted">{t!(i18n, my_account_manager_lead)}</p>
-                    </section>
-                })
+        <Loaded resource=contact inline=true let:manager fallback=|| ()>
+            {manager.map(|m| view! {
+                <section class="card" data-testid="my-account-manager">
+                    <h2>{t!(i18n, my_account_manager)}</h2>
+                    <p><strong>{m.name.clone()}</strong></p>
+                    <p><a href=format!("mailto:{}", m.email)>{m.email.clone()}</a></p>
+                    <p class="muted">{t!(i18n, my_account_manager_lead)}</p>
+                </section>
             })}
-        </Suspense>
+        </Loaded>
     }
 }

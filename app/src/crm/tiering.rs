@@ -60,45 +60,21 @@ pub struct TierThreshold {
     pub min_monetary: u8,
 }
 
-/// The rule that decided a tier: staff read it as the reason.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum TierRule {
-    /// First shipment fewer than `max_age_days` ago (or none yet).
-    NewRecentFirstShipment,
-    /// Fewer than `min_shipments` shipments in all.
-    NewFewShipments,
-    AtRiskSpendDrop,
-    AtRiskGap,
-    AtRiskDetractor,
-    /// Met the minimum scores of its tier (`vip` or `key`).
-    Scores,
-    /// Met no other rule.
-    Regular,
-}
-
-impl TierRule {
-    pub const ALL: [TierRule; 7] = crate::domain::all_variants!(TierRule);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<TierRule> {
-        s.parse().ok()
+crate::domain::vocabulary! {
+    /// The rule that decided a tier: staff read it as the reason.
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum TierRule {
+        /// First shipment fewer than `max_age_days` ago (or none yet).
+        NewRecentFirstShipment,
+        /// Fewer than `min_shipments` shipments in all.
+        NewFewShipments,
+        AtRiskSpendDrop,
+        AtRiskGap,
+        AtRiskDetractor,
+        /// Met the minimum scores of its tier (`vip` or `key`).
+        Scores,
+        /// Met no other rule.
+        Regular,
     }
 }
 

@@ -1,38 +1,18 @@
-use serde::{Deserialize, Serialize};
-
 use crate::error::FieldError;
 use crate::i18n::Texts;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Industry {
-    Manufacturing,
-    Retail,
-    Ecommerce,
-    Other,
+crate::domain::vocabulary! {
+    own parse;
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum Industry {
+        Manufacturing,
+        Retail,
+        Ecommerce,
+        Other,
+    }
 }
 
 impl Industry {
-    pub const ALL: [Industry; 4] = super::all_variants!(Industry);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let v = input.trim();
         if v.is_empty() {

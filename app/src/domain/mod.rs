@@ -35,6 +35,6 @@ pub use shipment::{ServiceLevel, ShipmentStatus};
 pub use text::{fold_key, free_text, percent_encode, single_line, CompanyName, PersonName};
 pub use tier::{due_times, sla_for, tier_label, Priority, Sla, Tier, SLA_TABLE};
 pub use tracking_number::TrackingNumber;
-pub(crate) use variants::all_variants;
 #[cfg(test)]
 pub(crate) use variants::assert_serde_names;
+pub(crate) use variants::vocabulary;

@@ -1,38 +1,20 @@
 //! A shipment's service level and status: the words every capability shares.
 
-use serde::{Deserialize, Serialize};
-
-/// How a shipment travels and is handed over.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ServiceLevel {
-    Standard,
-    Express,
-    /// Delivered in a window the recipient chose.
-    Scheduled,
-    /// Delivered to a locker or pickup point.
-    PickupPoint,
+crate::domain::vocabulary! {
+    /// How a shipment travels and is handed over.
+    #[derive(PartialOrd, Ord)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum ServiceLevel {
+        Standard,
+        Express,
+        /// Delivered in a window the recipient chose.
+        Scheduled,
+        /// Delivered to a locker or pickup point.
+        PickupPoint,
+    }
 }
 
 impl ServiceLevel {
-    pub const ALL: [ServiceLevel; 4] = super::all_variants!(ServiceLevel);
-
     pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
         match self {
             ServiceLevel::Standard => t.service_standard,
@@ -41,55 +23,28 @@ impl ServiceLevel {
             ServiceLevel::PickupPoint => t.service_pickup_point,
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
 }
 
-/// Normalised shipment status (DESIGN.md): every carrier scan maps onto one of these.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ShipmentStatus {
-    Created,
-    PickedUp,
-    InTransit,
-    AtHub,
-    OutForDelivery,
-    Delivered,
-    Delayed,
-    DeliveryFailed,
-    Damaged,
-    Lost,
-    ReturnedToSender,
-    Cancelled,
+crate::domain::vocabulary! {
+    /// Normalised shipment status (DESIGN.md): every carrier scan maps onto one of these.
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum ShipmentStatus {
+        Created,
+        PickedUp,
+        InTransit,
+        AtHub,
+        OutForDelivery,
+        Delivered,
+        Delayed,
+        DeliveryFailed,
+        Damaged,
+        Lost,
+        ReturnedToSender,
+        Cancelled,
+    }
 }
 
 impl ShipmentStatus {
-    pub const ALL: [ShipmentStatus; 12] = super::all_variants!(ShipmentStatus);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-
     pub fn label(self, t: &crate::i18n::Texts) -> &'static str {
         match self {
             ShipmentStatus::Created => t.status_created,
@@ -200,12 +155,6 @@ impl ShipmentStatus {
     /// Only a shipment the carrier has not yet collected can be called off.
     pub fn cancellable(self) -> bool {
         self == ShipmentStatus::Created
-    }
-}
-
-impl ServiceLevel {
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
     }
 }
 

@@ -1,43 +1,22 @@
-use serde::{Deserialize, Serialize};
-
 use crate::i18n::Texts;
 
-/// A customer's tier: computed from its own history by the segmentation rules
-/// (`crm::tiering`), it sets the complaint SLA and the rate card's discount. Staff see it;
-/// customers never see the label.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Tier {
-    Vip,
-    Key,
-    Regular,
-    AtRisk,
-    New,
+crate::domain::vocabulary! {
+    own parse;
+    /// A customer's tier: computed from its own history by the segmentation rules
+    /// (`crm::tiering`), it sets the complaint SLA and the rate card's discount. Staff see it;
+    /// customers never see the label.
+    #[derive(PartialOrd, Ord)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum Tier {
+        Vip,
+        Key,
+        Regular,
+        AtRisk,
+        New,
+    }
 }
 
 impl Tier {
-    pub const ALL: [Tier; 5] = super::all_variants!(Tier);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(s: &str) -> Option<Tier> {
         s.trim().parse().ok()
     }
@@ -60,35 +39,15 @@ impl Tier {
 
 const HOUR_MS: i64 = 3_600_000;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Priority {
-    High,
-    Normal,
+crate::domain::vocabulary! {
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum Priority {
+        High,
+        Normal,
+    }
 }
 
 impl Priority {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-
     pub fn label(self, t: &Texts) -> &'static str {
         match self {
             Priority::High => t.priority_high,

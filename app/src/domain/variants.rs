@@ -1,25 +1,86 @@
-//! Enums whose names are stored in the database and sent on the wire. Their `as_str`, `parse`
-//! and `ALL` are derived with strum from the variants themselves (`serialize_all =
-//! "snake_case"`, as serde's `rename_all`), so no hand-kept table can miss or misspell a
-//! variant; each enum's test checks strum's names against serde's.
+//! Enums whose names are stored in the database and sent on the wire, declared with
+//! `vocabulary!`. Their `as_str` and `parse` are derived with strum from the variants themselves
+//! (`serialize_all = "snake_case"`, as serde's `rename_all`) and `ALL` from the same list, so no
+//! hand-kept table can miss or misspell a variant; each enum's test checks strum's names against
+//! serde's.
 
-/// An enum's variants as an array, in declaration order (strum's `VariantArray`), for its `ALL`:
-/// `pub const ALL: [Tier; 5] = crate::domain::all_variants!(Tier);`. A length that no longer
-/// matches the variants does not compile. Name the type, not `Self`: the macro declares a
-/// constant of its own, where `Self` cannot be used.
-macro_rules! all_variants {
-    ($t:ident) => {{
-        const VARIANTS: &[$t] = <$t as ::strum::VariantArray>::VARIANTS;
-        let mut all = [VARIANTS[0]; VARIANTS.len()];
-        let mut i = 1;
-        while i < VARIANTS.len() {
-            all[i] = VARIANTS[i];
-            i += 1;
+/// Declares a vocabulary enum: field-less variants named on the wire and in the database in
+/// snake_case by serde and strum alike, with `ALL` (every variant, in declaration order),
+/// `as_str` and `parse`. The caller's attributes and doc comments are kept, on the enum and on
+/// each variant (`#[default]` too); derives beyond the common ones are passed as an attribute
+/// of their own, for example `#[derive(PartialOrd, Ord)]`.
+///
+/// ```text
+/// crate::domain::vocabulary! {
+///     /// How a shipment travels.
+///     #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+///     pub enum ServiceLevel {
+///         Standard,
+///         /// Delivered to a locker or pickup point.
+///         PickupPoint,
+///     }
+/// }
+/// ```
+///
+/// Begin with `own parse;` when the enum reads its names in its own way (trimmed, or with a
+/// field error) and writes its `parse` in an impl of its own.
+macro_rules! vocabulary {
+    (own parse; $($enum:tt)+) => {
+        $crate::domain::vocabulary!(@emit {} $($enum)+);
+    };
+    (
+        @emit { $($parse:tt)* }
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident ),+ $(,)?
         }
-        all
-    }};
+    ) => {
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+            ::strum::IntoStaticStr,
+            ::strum::EnumString,
+            ::strum::VariantArray,
+        )]
+        $(#[$meta])*
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        $vis enum $name {
+            $( $(#[$variant_meta])* $variant ),+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: [$name; [$(stringify!($variant)),+].len()] = [$($name::$variant),+];
+
+            /// The variant's name as stored and sent (serde's name for it).
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+
+            $($parse)*
+        }
+    };
+    ($(#[$meta:meta])* $vis:vis enum $name:ident $variants:tt) => {
+        $crate::domain::vocabulary!(
+            @emit {
+                /// The variant `as_str` names `s`, exactly (not trimmed, case-sensitive).
+                pub fn parse(s: &str) -> Option<Self> {
+                    s.parse().ok()
+                }
+            }
+            $(#[$meta])*
+            $vis enum $name $variants
+        );
+    };
 }
-pub(crate) use all_variants;
+pub(crate) use vocabulary;
 
 /// For every variant: `as_str` gives serde's name for it, and `parse` reads that name back.
 #[cfg(test)]

@@ -5,6 +5,8 @@
 
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod rating_link;
+#[cfg(feature = "ssr")]
 pub mod sender;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -16,51 +18,29 @@ use crate::domain::ShipmentStatus;
 use crate::error::{AppError, Reply};
 use crate::i18n::Texts;
 
-/// What a message is about. Declared in the order the settings list the kinds (`ALL`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum NotificationKind {
-    BookingConfirmed,
-    DeliveryChanged,
-    OutForDelivery,
-    Delivered,
-    /// The parcel will miss its promised window: `cause` says why (`eta`, `delayed`,
-    /// `delivery_failed`), once per cause.
-    DelayAlert,
-    /// After a delay alert, the parcel is back within its promised window.
-    DelayRecovered,
-    /// Damaged, lost or returned: `status` says which.
-    Exception,
-    /// A return moved a step: `step` says which, `return_id` which return.
-    ReturnUpdate,
-    /// A complaint moved or was answered: `step` says how, `complaint_id` which one.
-    ComplaintUpdate,
+crate::domain::vocabulary! {
+    /// What a message is about. Declared in the order the settings list the kinds (`ALL`).
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum NotificationKind {
+        BookingConfirmed,
+        DeliveryChanged,
+        OutForDelivery,
+        Delivered,
+        /// The parcel will miss its promised window: `cause` says why (`eta`, `delayed`,
+        /// `delivery_failed`), once per cause.
+        DelayAlert,
+        /// After a delay alert, the parcel is back within its promised window.
+        DelayRecovered,
+        /// Damaged, lost or returned: `status` says which.
+        Exception,
+        /// A return moved a step: `step` says which, `return_id` which return.
+        ReturnUpdate,
+        /// A complaint moved or was answered: `step` says how, `complaint_id` which one.
+        ComplaintUpdate,
+    }
 }
 
 impl NotificationKind {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub const ALL: [NotificationKind; 9] = crate::domain::all_variants!(NotificationKind);
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-
     /// The kind's name in the settings.
     pub fn label(self, t: &Texts) -> &'static str {
         match self {

@@ -19,6 +19,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Sha256;
 
+use super::rating_link;
 use super::service::{is_private, notification_from};
 use super::{MessageText, Notification, NotificationKind};
 use crate::error::AppError;
@@ -517,9 +518,7 @@ impl Sender {
         // The rating invitation carries a signed link, so it works on a phone without signing in.
         let rate_path = match (&p.notification.kind, &p.notification.tracking_number) {
             (NotificationKind::Delivered, Some(tn)) => {
-                crate::ratings::service::link(&self.db, tn, now_ms())
-                    .await
-                    .ok()
+                rating_link::link(&self.db, tn, now_ms()).await.ok()
             }
             _ => None,
         };

@@ -46,12 +46,7 @@ pub async fn record(
     let channels = channels_for(tx, customer_id, kind).await?;
     let mut targets: Vec<(&str, Option<i64>, String)> = Vec::new();
     if channels.email {
-        let emails: Vec<String> = sqlx::query_scalar(
-            "SELECT email FROM users WHERE customer_id = $1 AND role = 'customer' ORDER BY id",
-        )
-        .bind(customer_id)
-        .fetch_all(&mut **tx)
-        .await?;
+        let emails = crate::accounts::service::customer_emails(&mut **tx, customer_id).await?;
         targets.extend(emails.into_iter().map(|e| ("email", None, e)));
     }
     if channels.webhook {
@@ -244,11 +239,7 @@ pub async fn preferences(db: &Db, customer_id: i64) -> Result<NotificationPrefer
     for kind in NotificationKind::ALL {
         kinds.push(channels_for(&mut conn, customer_id, kind).await?);
     }
-    let locale: String =
-        sqlx::query_scalar("SELECT notification_locale FROM customers WHERE id = $1")
-            .bind(customer_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let locale = crate::accounts::service::notification_locale(&mut *conn, customer_id).await?;
     Ok(NotificationPreferences { locale, kinds })
 }
 

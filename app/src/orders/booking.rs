@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use super::quote::{parse_shipment, price, ParsedShipment};
 use super::{BookingRequest, ParcelInput, ServiceLevel, ShipmentStatus};
+use crate::accounts::store::INDUSTRY_OF_CUSTOMER;
 use crate::addresses::service::ParsedAddress;
 use crate::domain::{single_line, TrackingNumber};
 use crate::error::{AppError, FieldErrors, OrInternal};
@@ -163,11 +164,7 @@ pub(crate) async fn insert(
             .value("updated_at", now)
             // The tier that priced it, kept for the KPIs' tier filter.
             .value("tier", tier)
-            .value_in(
-                "industry",
-                "(SELECT industry FROM customers WHERE id = {})",
-                customer_id,
-            )
+            .value_in("industry", INDUSTRY_OF_CUSTOMER, customer_id)
             .build("ON CONFLICT (tracking_number) DO NOTHING RETURNING id")?;
         let inserted = sqlx::query_with(&sql, arguments)
             .fetch_optional(&mut **tx)

@@ -1,21 +1,56 @@
-//! A booking's delivery and pickup windows, and later changes to its delivery: the windows
-//! (`slots`) as the shipments they are held for use them. Locking order as in `slots::service`:
-//! slot rows first, in ascending id order, then the shipment row.
+//! A shipment's delivery as the windows (`slots`) serve it: a booking's delivery and pickup
+//! windows, the area of its destination and the windows it may move to, and later changes to
+//! its delivery (who changes it, what it becomes). Slots knows only windows and templates; which
+//! shipment holds which window is read and written here (the rows through `store`). Locking
+//! order as in `slots::service`: slot rows first, in ascending id order, then the shipment row.
 
 use super::shipments::announce;
+use super::store::{current_delivery, own_shipment_id};
 use super::{
     BookingDraft, BookingRequest, DraftStage, QuoteRequest, ServiceLevel, Shipment, ShipmentEvent,
+    ShipmentStatus,
 };
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::platform::insert::Insert;
 use crate::platform::{now_ms, Db};
 use crate::slots::service::{
-    area_for, area_of, current, leave, load_templates, local_hm, own_shipment_id, take,
-    template_of, windows_for, ChangedBy, NewDelivery,
+    area_for, area_slots, leave, load_templates, local_hm, take, template_of, windows_for, Stored,
 };
 use crate::slots::{SlotList, SlotPurpose};
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// Who changed a delivery, for the event and the shipper's notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum ChangedBy {
+    Shipper,
+    Recipient,
+}
+
+impl ChangedBy {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// What the delivery becomes: a window, or collection at a pickup point.
+pub enum NewDelivery {
+    Window(i64),
+    PickupPoint(String),
+}
+
+/// A shipment's delivery as it stands, before a change to it.
+pub(crate) struct Current {
+    pub(crate) id: i64,
+    pub(crate) customer_id: i64,
+    pub(crate) tracking_number: String,
+    pub(crate) status: ShipmentStatus,
+    pub(crate) slot: Option<i64>,
+    pub(crate) country: String,
+    pub(crate) city: String,
+    pub(crate) postcode: String,
+}
 
 /// The windows a booking draft may choose ([`for_booking`]), once the draft is a shipment.
 #[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
@@ -146,6 +181,30 @@ pub async fn attach(
     Ok(())
 }
 
+/// The template serving a shipment's destination, for the windows it may move to.
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
+pub async fn destination_area(db: &Db, shipment_id: i64) -> Result<Option<Stored>, AppError> {
+    area_of(db, &current_delivery(db, shipment_id).await?).await
+}
+
+/// The template serving the destination of a delivery as read.
+#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = c.id))]
+async fn area_of(db: &Db, c: &Current) -> Result<Option<Stored>, AppError> {
+    let templates = load_templates(db).await?;
+    Ok(area_for(&templates, &c.country, &c.city, &c.postcode).cloned())
+}
+
+/// The windows the shipper's shipment may move to.
+#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
+pub async fn for_own_shipment(
+    db: &Db,
+    customer_id: i64,
+    tracking_number: &str,
+) -> Result<SlotList, AppError> {
+    let id = own_shipment_id(db, customer_id, tracking_number).await?;
+    area_slots(db, destination_area(db, id).await?.as_ref()).await
+}
+
 /// Gives a shipment a delivery window, moves it to another, or sends it to a pickup point.
 /// One transaction: the new window is taken and the old one left together, or neither is;
 /// the shipment row is only changed if nobody changed it meanwhile. Records a tracking event
@@ -157,7 +216,7 @@ pub async fn change_delivery(
     to: NewDelivery,
     by: ChangedBy,
 ) -> Result<(), AppError> {
-    let c = current(db, shipment_id).await?;
+    let c = current_delivery(db, shipment_id).await?;
     if !c.status.reschedulable() {
         return Err(AppError::Conflict(FieldErrors::from([(
             "status".to_string(),

@@ -299,36 +299,14 @@ pub struct ShipmentSummary {
     pub created_at: i64,
 }
 
-/// Newest first (the default) or oldest first.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ShipmentSort {
-    #[default]
-    Newest,
-    Oldest,
-}
-
-impl ShipmentSort {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
+crate::domain::vocabulary! {
+    /// Newest first (the default) or oldest first.
+    #[derive(Default)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum ShipmentSort {
+        #[default]
+        Newest,
+        Oldest,
     }
 }
 
@@ -559,6 +537,17 @@ pub async fn draft_slots(
     use crate::platform::request::*;
     let (state, Customer(customer_id)) = caller::<Customer>().await?;
     form_reply(delivery::for_draft(&state.db, customer_id, &draft, purpose).await)
+}
+
+/// The windows of the shipment's destination area, for the shipper's own shipment.
+#[server(prefix = "/rpc", endpoint = "slots/for_shipment", input = server_fn::codec::Json)]
+pub async fn shipment_slots(
+    tracking_number: String,
+) -> Result<Reply<crate::slots::SlotList>, AppError> {
+    use crate::accounts::callers::Customer;
+    use crate::platform::request::*;
+    let (state, Customer(customer_id)) = caller::<Customer>().await?;
+    form_reply(delivery::for_own_shipment(&state.db, customer_id, &tracking_number).await)
 }
 
 /// The shipper gives one of its shipments a delivery window (or moves it).

@@ -407,16 +407,18 @@ fn ChangeWindow(
     let open = RwSignal::new(false);
     let selected = RwSignal::new(current);
     let tn = StoredValue::new(tracking_number);
+    // Nothing to load until the panel opens. A refusal (the shipment can no longer move) is an
+    // error of the panel's as much as a failed call.
     let slots = Resource::new(
         move || open.get(),
         move |open| async move {
             if open {
-                crate::slots::shipment_slots(tn.get_value())
+                super::shipment_slots(tn.get_value())
                     .await
-                    .ok()
-                    .and_then(|r| r.ok())
+                    .and_then(|reply| reply)
+                    .map(Some)
             } else {
-                None
+                Ok(None)
             }
         },
     );
@@ -451,12 +453,13 @@ fn ChangeWindow(
             <section class="card" data-testid="change-window-panel">
                 <h2>{t!(i18n, ship_change_window)}</h2>
                 <FormError message=save_error id="shipment-window-error" />
-                <Suspense fallback=move || view! { <p class="muted">{t!(i18n, slot_loading)}</p> }>
-                    {move || slots.get().flatten().map(|list| view! {
+                <Loaded resource=slots inline=true let:list
+                    fallback=move || view! { <p class="muted">{t!(i18n, slot_loading)}</p> }>
+                    {list.map(|list| view! {
                         <crate::slots::pages::SlotPicker list=list selected=selected name="shipment-window"
                             described_by="shipment-window-error" error=slot_error />
                     })}
-                </Suspense>
+                </Loaded>
                 <button type="button" class="button button-primary" data-testid="save-window"
                     disabled=move || save.pending().get() || selected.get().is_none() || selected.get() == current
                     on:click=move |_| { if let Some(id) = selected.get_untracked() { save.dispatch(id); } }>

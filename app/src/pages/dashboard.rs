@@ -6,7 +6,7 @@ use crate::accounts::{Role, User};
 use crate::i18n::{fill, use_i18n};
 use crate::notifications::MessageText;
 use crate::tracking::track_page::TrackBox;
-use crate::ui::format_date;
+use crate::ui::{format_date, FormError, Loaded};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -79,38 +79,45 @@ fn NotificationsCard() -> impl IntoView {
         move || read.version().get(),
         |_| crate::notifications::my_notifications(),
     );
+    // The messages stay unread when marking them fails: say why.
+    let read_error = Signal::derive(move || {
+        let locale = i18n.locale.get();
+        read.value().with(|v| match v {
+            Some(Err(e)) => Some(e.message(locale)),
+            _ => None,
+        })
+    });
     view! {
         <section class="card" data-testid="notifications">
             <h2>{t!(i18n, note_title)}</h2>
-            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                {move || list.get().map(|r| match r {
-                    Err(e) => view! { <p class="banner banner-error">{e.message(i18n.locale.get())}</p> }.into_any(),
-                    Ok(l) if l.notifications.is_empty() => view! { <p class="muted">{t!(i18n, note_none)}</p> }.into_any(),
-                    Ok(l) => {
-                        let unread = l.unread;
-                        view! {
-                            <p class="muted" data-testid="unread">{move || fill(i18n.get().note_unread, &[("n", &unread.to_string())])}</p>
-                            <ul class="plain notification-list">
-                                {l.notifications.into_iter().map(|n| {
-                                    let href = n.page().or_else(|| n.tracking_number.clone().map(|tn| format!("/shipments/{tn}")));
-                                    let when = format_date(n.created_at);
-                                    let unread = !n.read;
-                                    view! {
-                                        <li class:unread=unread data-testid="notification">
-                                            <a href=href>{move || n.text(i18n.get())}</a>
-                                            <span class="muted small">" · " {when}</span>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                            {(unread > 0).then(|| view! {
-                                <button type="button" class="button button-secondary" data-testid="mark-read"
-                                    on:click=move |_| { read.dispatch(()); }>{t!(i18n, note_mark_read)}</button>
-                            })}
-                        }.into_any()
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=list inline=true let:l>
+                {if l.notifications.is_empty() {
+                    view! { <p class="muted">{t!(i18n, note_none)}</p> }.into_any()
+                } else {
+                    let unread = l.unread;
+                    view! {
+                        <p class="muted" data-testid="unread">{move || fill(i18n.get().note_unread, &[("n", &unread.to_string())])}</p>
+                        <ul class="plain notification-list">
+                            {l.notifications.into_iter().map(|n| {
+                                let href = n.page().or_else(|| n.tracking_number.clone().map(|tn| format!("/shipments/{tn}")));
+                                let when = format_date(n.created_at);
+                                let unread = !n.read;
+                                view! {
+                                    <li class:unread=unread data-testid="notification">
+                                        <a href=href>{move || n.text(i18n.get())}</a>
+                                        <span class="muted small">" · " {when}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        {(unread > 0).then(|| view! {
+                            <button type="button" class="button button-secondary" data-testid="mark-read"
+                                on:click=move |_| { read.dispatch(()); }>{t!(i18n, note_mark_read)}</button>
+                        })}
+                    }.into_any()
+                }}
+            </Loaded>
+            <FormError message=read_error />
             <p><a class="small" href="/settings/notifications" data-testid="settings-link">{t!(i18n, settings_link)}</a></p>
         </section>
     }

@@ -157,44 +157,22 @@ pub fn net_promoter_score(scores: &[Nps]) -> Option<f64> {
     Some((promoters - detractors) * 100.0 / n)
 }
 
-/// What a customer may say about a delivery, beside the stars.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RatingTag {
-    OnTime,
-    CourteousCourier,
-    GoodPackaging,
-    EasyTracking,
-    Late,
-    Damaged,
-    Rude,
-    WrongPlace,
+crate::domain::vocabulary! {
+    /// What a customer may say about a delivery, beside the stars.
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum RatingTag {
+        OnTime,
+        CourteousCourier,
+        GoodPackaging,
+        EasyTracking,
+        Late,
+        Damaged,
+        Rude,
+        WrongPlace,
+    }
 }
 
 impl RatingTag {
-    pub const ALL: [RatingTag; 8] = crate::domain::all_variants!(RatingTag);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-
     pub fn label(self, t: &Texts) -> &'static str {
         match self {
             RatingTag::OnTime => t.tag_on_time,

@@ -8,11 +8,9 @@ use crate::domain::ShipmentStatus;
 use crate::domain::{free_text, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::kpi_rollup::{Counted, Subject};
+use crate::notifications::rating_link::{self, PURPOSE};
+use crate::orders::store as orders;
 use crate::platform::{links, now_ms, Db};
-
-/// How long a rating link works.
-pub const LINK_TTL_MS: i64 = 30 * 24 * 3_600_000;
-const PURPOSE: &str = "rate";
 
 /// The shipment a caller may rate.
 pub struct Access {
@@ -22,15 +20,6 @@ pub struct Access {
     status: ShipmentStatus,
     origin_city: String,
     destination_city: String,
-}
-
-/// The rating page's signed link for a shipment: path and query.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn link(db: &Db, tracking_number: &str, now: i64) -> Result<String, AppError> {
-    let key = links::key(db).await?;
-    let exp = now + LINK_TTL_MS;
-    let sig = links::sign(&key, PURPOSE, tracking_number, exp);
-    Ok(format!("/rate/{tracking_number}?exp={exp}&sig={sig}"))
 }
 
 /// The signed link, or else the owner's session. A bad or expired link is refused as such (so
@@ -69,26 +58,11 @@ pub async fn owner_access(
     access(db, tn, Some(customer_id)).await
 }
 
-/// A shipment as a rating needs it.
-#[derive(sqlx::FromRow)]
-struct ShipmentRow {
-    id: i64,
-    customer_id: i64,
-    status: String,
-    sender_city: String,
-    recipient_city: String,
-}
-
 /// The shipment, for `caller` (a customer) or for a link's holder (`None`).
 async fn access(db: &Db, tn: TrackingNumber, caller: Option<i64>) -> Result<Access, AppError> {
-    let row: ShipmentRow = sqlx::query_as(
-        "SELECT id, customer_id, status, sender_city, recipient_city FROM shipments \
-         WHERE tracking_number = $1",
-    )
-    .bind(tn.as_str().to_string())
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let row = orders::shipment_outline(&db.pool, tn.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if caller.is_some_and(|c| c != row.customer_id) {
         return Err(AppError::NotFound);
     }
@@ -101,18 +75,6 @@ async fn access(db: &Db, tn: TrackingNumber, caller: Option<i64>) -> Result<Acce
         origin_city: row.sender_city,
         destination_city: row.recipient_city,
     })
-}
-
-/// When the shipment was delivered, if it was.
-#[tracing::instrument(level = "debug", skip_all, fields(shipment_id = shipment_id))]
-pub async fn delivered_at(db: &Db, shipment_id: i64) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT MAX(occurred_at) FROM tracking_events WHERE shipment_id = $1 \
-         AND status = 'delivered'",
-    )
-    .bind(shipment_id)
-    .fetch_one(&db.pool)
-    .await?)
 }
 
 /// A rating as stored: tags comma-separated, scores not yet checked.
@@ -166,14 +128,14 @@ pub async fn view(db: &Db, a: &Access) -> Result<RatingView, AppError> {
         tracking_number: a.tracking_number.clone(),
         origin_city: a.origin_city.clone(),
         destination_city: a.destination_city.clone(),
-        delivered_at: delivered_at(db, a.shipment_id).await?,
+        delivered_at: orders::delivered_at(&db.pool, a.shipment_id).await?,
         can_rate: a.status == ShipmentStatus::Delivered
             && rating.as_ref().is_none_or(|r| editable(r.created_at, now)),
         offers_complaint: rating
             .as_ref()
             .is_some_and(|r| offers_complaint(r.csat, r.nps)),
         rating,
-        rate_link: link(db, &a.tracking_number, now).await?,
+        rate_link: rating_link::link(db, &a.tracking_number, now).await?,
     })
 }
 

@@ -22,40 +22,18 @@ pub const MAX_PHOTOS: usize = 5;
 pub use crate::platform::settings::DEFAULT_RETURN_WINDOW_DAYS as DEFAULT_WINDOW_DAYS;
 const DAY_MS: i64 = 86_400_000;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReturnReason {
-    Damaged,
-    WrongItem,
-    NotAsDescribed,
-    NoLongerNeeded,
-    Other,
+crate::domain::vocabulary! {
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum ReturnReason {
+        Damaged,
+        WrongItem,
+        NotAsDescribed,
+        NoLongerNeeded,
+        Other,
+    }
 }
 
 impl ReturnReason {
-    pub const ALL: [ReturnReason; 5] = crate::domain::all_variants!(ReturnReason);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-
     pub fn label(self, t: &Texts) -> &'static str {
         match self {
             ReturnReason::Damaged => t.reason_damaged,
@@ -67,43 +45,21 @@ impl ReturnReason {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReturnStatus {
-    Requested,
-    Approved,
-    Rejected,
-    LabelIssued,
-    InTransit,
-    Received,
-    Refunded,
-    Closed,
+crate::domain::vocabulary! {
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum ReturnStatus {
+        Requested,
+        Approved,
+        Rejected,
+        LabelIssued,
+        InTransit,
+        Received,
+        Refunded,
+        Closed,
+    }
 }
 
 impl ReturnStatus {
-    pub const ALL: [ReturnStatus; 8] = crate::domain::all_variants!(ReturnStatus);
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-
     /// `requested` -> `approved`/`rejected` -> `label_issued` -> `in_transit` -> `received` ->
     /// `refunded`/`closed`; rejected, refunded and closed returns are final.
     pub fn can_become(self, next: ReturnStatus) -> bool {
@@ -148,36 +104,14 @@ pub fn within_window(delivered_at: i64, now: i64, window_days: u32) -> bool {
     now >= delivered_at && now <= delivered_at + i64::from(window_days) * DAY_MS
 }
 
-/// How the parcel goes back.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ReturnMethod {
-    /// A courier collects it in a window (the delivery slots of the recipient's area).
-    Pickup,
-    /// The customer drops it at one of the area's points.
-    DropOff,
-}
-
-impl ReturnMethod {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
+crate::domain::vocabulary! {
+    /// How the parcel goes back.
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    pub enum ReturnMethod {
+        /// A courier collects it in a window (the delivery slots of the recipient's area).
+        Pickup,
+        /// The customer drops it at one of the area's points.
+        DropOff,
     }
 }
 

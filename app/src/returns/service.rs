@@ -129,26 +129,11 @@ struct Original {
     delivered_at: Option<i64>,
 }
 
-/// The shipment's columns `Original` is made from.
-#[derive(sqlx::FromRow)]
-struct OriginalRow {
-    id: i64,
-    customer_id: i64,
-    status: String,
-    parcels: String,
-    currency: String,
-}
-
 async fn original(db: &Db, who: &Requester, tracking_number: &str) -> Result<Original, AppError> {
     let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
-    let row: OriginalRow = sqlx::query_as(
-        "SELECT id, customer_id, status, parcels, currency FROM shipments \
-         WHERE tracking_number = $1",
-    )
-    .bind(tn.as_str().to_string())
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let row = crate::orders::store::parcels_by_number(&db.pool, tn.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let Requester::Shipper(c) = who {
         if *c != row.customer_id {
             return Err(AppError::NotFound);
@@ -164,7 +149,7 @@ async fn original(db: &Db, who: &Requester, tracking_number: &str) -> Result<Ori
             .or_internal("shipments.status is not a status")?,
         parcels,
         currency: row.currency,
-        delivered_at: crate::ratings::service::delivered_at(db, row.id).await?,
+        delivered_at: crate::orders::store::delivered_at(&db.pool, row.id).await?,
     })
 }
 
@@ -196,7 +181,7 @@ pub async fn options(
     window_days: u32,
 ) -> Result<ReturnOptions, AppError> {
     let o = original(db, who, tracking_number).await?;
-    let area = slots::destination_area(db, o.id).await?;
+    let area = crate::orders::delivery::destination_area(db, o.id).await?;
     Ok(ReturnOptions {
         tracking_number: o.tracking_number.clone(),
         delivered_at: o.delivered_at,
@@ -262,7 +247,7 @@ pub async fn create_at(
             None
         }
     };
-    let area = slots::destination_area(db, o.id).await?;
+    let area = crate::orders::delivery::destination_area(db, o.id).await?;
     let (mut slot, mut point) = (None, None);
     match req.method {
         ReturnMethod::Pickup => match req.pickup_slot_id {
@@ -388,9 +373,9 @@ async fn step(
     .execute(&mut **tx)
     .await?;
     let row: StepShipmentsRow = sqlx::query_as(
-        "SELECT s.id AS shipment_id, s.tracking_number, (SELECT tracking_number FROM shipments r \
-         WHERE r.id = returns.return_shipment_id) AS return_tn FROM returns JOIN shipments s \
-         ON s.id = returns.shipment_id WHERE returns.id = $1",
+        "SELECT s.id AS shipment_id, s.tracking_number, rs.tracking_number AS return_tn \
+         FROM returns JOIN shipments s ON s.id = returns.shipment_id \
+         LEFT JOIN shipments rs ON rs.id = returns.return_shipment_id WHERE returns.id = $1",
     )
     .bind(return_id)
     .fetch_one(&mut **tx)
@@ -694,11 +679,10 @@ pub async fn follow_scan(
     Ok(())
 }
 
-const RETURN_COLUMNS: &str = "r.id, s.tracking_number, (SELECT tracking_number FROM shipments x \
-     WHERE x.id = r.return_shipment_id) AS return_tn, r.status, r.reason, r.note, r.method, \
-     r.pickup_slot_id, r.drop_off_point, r.items, r.refund_amount, r.currency, r.decision_note, \
-     r.requested_by, c.name AS customer_name, r.customer_id, r.shipment_id, r.created_at, \
-     c.tier AS customer_tier";
+const RETURN_COLUMNS: &str = "r.id, s.tracking_number, x.tracking_number AS return_tn, \
+     r.status, r.reason, r.note, r.method, r.pickup_slot_id, r.drop_off_point, r.items, \
+     r.refund_amount, r.currency, r.decision_note, r.requested_by, c.name AS customer_name, \
+     r.customer_id, r.shipment_id, r.created_at, c.tier AS customer_tier";
 
 /// A return as `RETURN_COLUMNS` reads it.
 #[derive(sqlx::FromRow)]
@@ -749,6 +733,7 @@ impl StepRow {
 pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> {
     let row: ReturnRow = sqlx::query_as(&format!(
         "SELECT {RETURN_COLUMNS} FROM returns r JOIN shipments s ON s.id = r.shipment_id \
+         LEFT JOIN shipments x ON x.id = r.return_shipment_id \
          JOIN customers c ON c.id = r.customer_id WHERE r.id = $1"
     ))
     .bind(id)
@@ -760,13 +745,9 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> 
         Caller::Link(r) if *r != id => return Err(AppError::NotFound),
         _ => {}
     }
-    let parcels: Vec<ParcelInput> = serde_json::from_str(
-        &sqlx::query_scalar::<_, String>("SELECT parcels FROM shipments WHERE id = $1")
-            .bind(row.shipment_id)
-            .fetch_one(&db.pool)
-            .await?,
-    )
-    .or_internal("shipments.parcels is not parcels JSON")?;
+    let parcels = crate::orders::store::parcels_json(&db.pool, row.shipment_id).await?;
+    let parcels: Vec<ParcelInput> =
+        serde_json::from_str(&parcels).or_internal("shipments.parcels is not parcels JSON")?;
     let indexes: Vec<u32> =
         serde_json::from_str(&row.items).or_internal("returns.items is not a list of indexes")?;
     let items: Vec<ReturnItem> = indexes
@@ -857,10 +838,10 @@ pub async fn list(db: &Db, customer: Option<i64>) -> Result<Vec<ReturnSummary>, 
         ),
     };
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-        "SELECT r.id, s.tracking_number, (SELECT tracking_number FROM shipments x \
-         WHERE x.id = r.return_shipment_id) AS return_tn, r.status, r.reason, \
+        "SELECT r.id, s.tracking_number, x.tracking_number AS return_tn, r.status, r.reason, \
          c.name AS customer_name, r.customer_id, r.created_at, r.updated_at, \
          c.tier AS customer_tier FROM returns r JOIN shipments s ON s.id = r.shipment_id \
+         LEFT JOIN shipments x ON x.id = r.return_shipment_id \
          JOIN customers c ON c.id = r.customer_id WHERE {filter} ORDER BY {order} LIMIT 200"
     ))
     .bind(customer.unwrap_or(0))

@@ -1,6 +1,7 @@
 //! Delivery and pickup slots: managers' templates per service area, the windows generated from
-//! them with their capacity and cut-off, and the shipments holding them. A window's capacity
-//! counts courier stops, so pickups and deliveries in one area draw on the same windows.
+//! them with their capacity and cut-off, and the places taken in them. A window's capacity
+//! counts courier stops, so pickups and deliveries in one area draw on the same windows. Which
+//! shipment holds a window, and the windows a shipment may move to, are orders' to know.
 
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -188,15 +189,6 @@ pub struct SlotChoice {
 pub enum SlotPurpose {
     Delivery,
     Pickup,
-}
-
-/// The windows of the shipment's destination area, for the shipper's own shipment.
-#[server(prefix = "/rpc", endpoint = "slots/for_shipment", input = server_fn::codec::Json)]
-pub async fn shipment_slots(tracking_number: String) -> Result<Reply<SlotList>, AppError> {
-    use crate::accounts::callers::Customer;
-    use crate::platform::request::*;
-    let (state, Customer(customer_id)) = caller::<Customer>().await?;
-    form_reply(service::for_own_shipment(&state.db, customer_id, &tracking_number).await)
 }
 
 /// The slot-template form as typed: lists as comma- or line-separated text.

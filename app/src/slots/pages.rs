@@ -409,9 +409,14 @@ fn TemplateEditor(
 fn TemplateWindows(template_id: i64) -> impl IntoView {
     let i18n = use_i18n();
     let reload = RwSignal::new(0u32);
+    // A refusal of the request is the list's error as much as a failed call.
     let slots = Resource::new(
         move || reload.get(),
-        move |_| template_slots(template_id, String::new(), 14),
+        move |_| async move {
+            template_slots(template_id, String::new(), 14)
+                .await
+                .and_then(|reply| reply)
+        },
     );
     let errors = RwSignal::new(None::<AppError>);
     let change = Action::new(move |(id, u): &(i64, SlotUpdate)| update_slot(*id, u.clone()));
@@ -438,75 +443,70 @@ fn TemplateWindows(template_id: i64) -> impl IntoView {
             <h2>{t!(i18n, slots_view)}</h2>
             <FormError message=Signal::derive(move || capacity_error.get().or(problem.get()))
                 id="slot-capacity-error" />
-            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                {move || slots.get().map(|r| match r.and_then(|x| x) {
-                    Err(e) => view! { <p class="banner banner-error">{e.message(i18n.locale.get())}</p> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="table-wrap">
-                        <table class="table windows-table" data-testid="template-windows">
-                            <tbody>
-                                {
-                                let all = list.slots.clone();
-                                let mut seen_day = String::new();
-                                list.slots.into_iter().map(|s| {
-                                    // A day's heading row, with one button for all its windows.
-                                    let heading = (s.day != seen_day).then(|| {
-                                        seen_day = s.day.clone();
-                                        let day_slots: Vec<(i64, bool)> = all.iter().filter(|x| x.day == s.day).map(|x| (x.id, x.closed)).collect();
-                                        let all_closed = day_slots.iter().all(|(_, c)| *c);
-                                        let day = s.day.clone();
-                                        view! {
-                                            <tr class="day-row">
-                                                <th colspan="2">{move || format!("{} {}", weekday_name(i18n.get(), &day), day)}</th>
-                                                <td>
-                                                    <button type="button" class="button button-secondary" data-testid="close-day"
-                                                        on:click=move |_| {
-                                                            for (id, _) in &day_slots {
-                                                                change.dispatch((*id, SlotUpdate { capacity: None, closed: Some(!all_closed) }));
-                                                            }
-                                                        }>
-                                                        {move || if all_closed { i18n.get().slots_reopen_day } else { i18n.get().slots_close_day }}
-                                                    </button>
-                                                </td>
-                                            </tr>
-                                        }
-                                    });
-                                    let cap = RwSignal::new(s.capacity.to_string());
-                                    let id = s.id;
-                                    let closed = s.closed;
-                                    let (booked, capacity) = (s.capacity - s.remaining, s.capacity);
-                                    let when = s.clone();
-                                    let row = view! {
-                                        <tr data-testid="template-window">
-                                            <td>{move || window_text(i18n.get(), &when)}</td>
-                                            <td>{move || fill(i18n.get().slots_booked, &[("booked", &booked.to_string()), ("capacity", &capacity.to_string())])}
-                                                {s.unavailable.map(|w| view! { " · " <span class="muted">{move || w.label(i18n.get())}</span> })}</td>
-                                            <td class="inline-form">
-                                                <input type="number" min="0" class="capacity-input" aria-label=t!(i18n, slots_f_capacity)
-                                                    aria-describedby=move || capacity_refused(id).then_some("slot-capacity-error")
-                                                    aria-invalid=move || if capacity_refused(id) { "true" } else { "false" }
-                                                    prop:value=move || cap.get() on:input=move |ev| cap.set(event_target_value(&ev)) />
-                                                <button type="button" class="button button-secondary" on:click=move |_| {
-                                                    if let Ok(c) = cap.get_untracked().trim().parse::<i64>() {
-                                                        capacity_of.set(Some(id));
-                                                        change.dispatch((id, SlotUpdate { capacity: Some(c), closed: None }));
+            <Loaded resource=slots inline=true let:list>
+                <div class="table-wrap">
+                <table class="table windows-table" data-testid="template-windows">
+                    <tbody>
+                        {
+                        let all = list.slots.clone();
+                        let mut seen_day = String::new();
+                        list.slots.into_iter().map(|s| {
+                            // A day's heading row, with one button for all its windows.
+                            let heading = (s.day != seen_day).then(|| {
+                                seen_day = s.day.clone();
+                                let day_slots: Vec<(i64, bool)> = all.iter().filter(|x| x.day == s.day).map(|x| (x.id, x.closed)).collect();
+                                let all_closed = day_slots.iter().all(|(_, c)| *c);
+                                let day = s.day.clone();
+                                view! {
+                                    <tr class="day-row">
+                                        <th colspan="2">{move || format!("{} {}", weekday_name(i18n.get(), &day), day)}</th>
+                                        <td>
+                                            <button type="button" class="button button-secondary" data-testid="close-day"
+                                                on:click=move |_| {
+                                                    for (id, _) in &day_slots {
+                                                        change.dispatch((*id, SlotUpdate { capacity: None, closed: Some(!all_closed) }));
                                                     }
-                                                }>{t!(i18n, slots_set_capacity)}</button>
-                                                <button type="button" class="button button-secondary" on:click=move |_| {
-                                                    change.dispatch((id, SlotUpdate { capacity: None, closed: Some(!closed) }));
-                                                }>{move || if closed { i18n.get().slots_reopen } else { i18n.get().slots_close }}</button>
-                                            </td>
-                                        </tr>
-                                    };
-                                    view! { {heading} {row} }
-                                }).collect_view()
+                                                }>
+                                                {move || if all_closed { i18n.get().slots_reopen_day } else { i18n.get().slots_close_day }}
+                                            </button>
+                                        </td>
+                                    </tr>
                                 }
-                            </tbody>
-                        </table>
-                        </div>
-                    }.into_any(),
-                })}
-            </Suspense>
+                            });
+                            let cap = RwSignal::new(s.capacity.to_string());
+                            let id = s.id;
+                            let closed = s.closed;
+                            let (booked, capacity) = (s.capacity - s.remaining, s.capacity);
+                            let when = s.clone();
+                            let row = view! {
+                                <tr data-testid="template-window">
+                                    <td>{move || window_text(i18n.get(), &when)}</td>
+                                    <td>{move || fill(i18n.get().slots_booked, &[("booked", &booked.to_string()), ("capacity", &capacity.to_string())])}
+                                        {s.unavailable.map(|w| view! { " · " <span class="muted">{move || w.label(i18n.get())}</span> })}</td>
+                                    <td class="inline-form">
+                                        <input type="number" min="0" class="capacity-input" aria-label=t!(i18n, slots_f_capacity)
+                                            aria-describedby=move || capacity_refused(id).then_some("slot-capacity-error")
+                                            aria-invalid=move || if capacity_refused(id) { "true" } else { "false" }
+                                            prop:value=move || cap.get() on:input=move |ev| cap.set(event_target_value(&ev)) />
+                                        <button type="button" class="button button-secondary" on:click=move |_| {
+                                            if let Ok(c) = cap.get_untracked().trim().parse::<i64>() {
+                                                capacity_of.set(Some(id));
+                                                change.dispatch((id, SlotUpdate { capacity: Some(c), closed: None }));
+                                            }
+                                        }>{t!(i18n, slots_set_capacity)}</button>
+                                        <button type="button" class="button button-secondary" on:click=move |_| {
+                                            change.dispatch((id, SlotUpdate { capacity: None, closed: Some(!closed) }));
+                                        }>{move || if closed { i18n.get().slots_reopen } else { i18n.get().slots_close }}</button>
+                                    </td>
+                                </tr>
+                            };
+                            view! { {heading} {row} }
+                        }).collect_view()
+                        }
+                    </tbody>
+                </table>
+                </div>
+            </Loaded>
         </section>
     }
 }

@@ -11,7 +11,10 @@ use crate::domain::{single_line, TrackingNumber};
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::i18n::Locale;
 use crate::kpi_rollup::{Counted, Subject};
-use crate::orders::store::{insert_scan_event, move_by_scan, ScanEvent, ScanMove};
+use crate::orders::store::{
+    carrier_event_stored, insert_scan_event, move_by_scan, scanned_shipment, status_by_number,
+    ScanEvent, ScanMove,
+};
 use crate::orders::ShipmentStatus;
 use crate::platform::{now_ms, Db};
 
@@ -217,43 +220,16 @@ enum Stored {
     Duplicate,
 }
 
-async fn duplicate(db: &Db, carrier_id: i64, event_id: &str) -> Result<bool, AppError> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM tracking_events WHERE carrier_id = $1 AND event_id = $2",
-    )
-    .bind(carrier_id)
-    .bind(event_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(found.is_some())
-}
-
-/// The scanned shipment's columns a scan checks and changes.
-#[derive(sqlx::FromRow)]
-struct ScannedRow {
-    id: i64,
-    status: String,
-    customer_id: i64,
-    promised_to: String,
-    slot_ends_at: Option<i64>,
-}
-
 /// Stores one checked event with the shipment's new status, as received at `now`. The status
 /// changes only from the one just read (compare-and-set), so two scans at once cannot both pass
 /// the transition check.
 async fn store(db: &Db, carrier_id: i64, e: &ValidEvent, now: i64) -> Result<Stored, AppError> {
-    if duplicate(db, carrier_id, &e.event_id).await? {
+    if carrier_event_stored(&db.pool, carrier_id, &e.event_id).await? {
         return Ok(Stored::Duplicate);
     }
-    let row: ScannedRow = sqlx::query_as(
-        "SELECT s.id, s.status, s.customer_id, s.promised_to, sl.ends_at AS slot_ends_at \
-         FROM shipments s LEFT JOIN slots sl ON sl.id = s.delivery_slot_id \
-         WHERE s.tracking_number = $1",
-    )
-    .bind(&e.tracking_number)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
+    let row = scanned_shipment(&db.pool, &e.tracking_number)
+        .await?
+        .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
     let (id, customer_id) = (row.id, row.customer_id);
     let on_time = super::eta::delivered_on_time(e.time_ms, row.slot_ends_at, &row.promised_to);
     let current =
@@ -433,21 +409,11 @@ pub fn validate_ping(p: &CourierPing, now_ms: i64) -> Result<ValidPing, FieldErr
     }
 }
 
-/// The shipment a courier position is for, and its status.
-#[derive(sqlx::FromRow)]
-struct PingedRow {
-    id: i64,
-    status: String,
-}
-
 /// Keeps the newest position of a parcel out for delivery; an older one than held is stale.
 async fn store_ping(db: &Db, carrier_id: i64, p: &ValidPing) -> Result<bool, AppError> {
-    let row: PingedRow =
-        sqlx::query_as("SELECT id, status FROM shipments WHERE tracking_number = $1")
-            .bind(&p.tracking_number)
-            .fetch_optional(&db.pool)
-            .await?
-            .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
+    let row = status_by_number(&db.pool, &p.tracking_number)
+        .await?
+        .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
     let id = row.id;
     if row.status != ShipmentStatus::OutForDelivery.as_str() {
         return Err(AppError::Conflict(FieldErrors::from([(

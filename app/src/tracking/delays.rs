@@ -2,9 +2,12 @@
 //! parcels near their promised window, the ETA rules decide whether the parcel is late. Each
 //! cause alerts the shipper once; when the parcel is back on time a recovery notice follows.
 
+use std::collections::BTreeSet;
+
 use super::eta::{self, DelayCause, Eta, Progress};
 use crate::error::{AppError, OrInternal};
 use crate::notifications::{service as notifications, NotificationKind};
+use crate::orders::store;
 use crate::orders::{ServiceLevel, ShipmentStatus};
 use crate::platform::gazetteer::distance_km;
 use crate::platform::lifecycle::{isolate, Worker};
@@ -58,59 +61,17 @@ impl Standing {
     }
 }
 
-/// A shipment's columns the delay rules read.
-#[derive(sqlx::FromRow)]
-struct DelayRow {
-    customer_id: i64,
-    tracking_number: String,
-    status: String,
-    service: String,
-    sender_lat: f64,
-    sender_lon: f64,
-    recipient_lat: f64,
-    recipient_lon: f64,
-    promised_to: String,
-    created_at: i64,
-    slot_ends_at: Option<i64>,
-}
-
-/// Where a scan was made (scans without a position are not read).
-#[derive(sqlx::FromRow)]
-pub(super) struct ScanPoint {
-    pub(super) lat: f64,
-    pub(super) lon: f64,
-}
-
 /// A shipment's owner, number and standing, read for the delay rules.
 async fn load(
     conn: &mut sqlx::AnyConnection,
     shipment_id: i64,
     now: i64,
 ) -> Result<Option<(i64, String, Standing)>, AppError> {
-    let found: Option<DelayRow> = sqlx::query_as(
-        "SELECT s.customer_id, s.tracking_number, s.status, s.service, s.sender_lat, \
-         s.sender_lon, s.recipient_lat, s.recipient_lon, s.promised_to, s.created_at, \
-         sl.ends_at AS slot_ends_at FROM shipments s \
-         LEFT JOIN slots sl ON sl.id = s.delivery_slot_id WHERE s.id = $1",
-    )
-    .bind(shipment_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(s) = found else {
+    let Some(s) = store::delay_row(&mut *conn, shipment_id).await? else {
         return Ok(None);
     };
-    let last_scan: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(occurred_at) FROM tracking_events WHERE shipment_id = $1")
-            .bind(shipment_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let last_position: Option<ScanPoint> = sqlx::query_as(
-        "SELECT lat, lon FROM tracking_events WHERE shipment_id = $1 AND lat IS NOT NULL \
-         AND lon IS NOT NULL ORDER BY occurred_at DESC, id DESC LIMIT 1",
-    )
-    .bind(shipment_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let last_scan = store::last_scan_at(&mut *conn, shipment_id).await?;
+    let last_position = store::last_scan_point(&mut *conn, shipment_id).await?;
     let facts = Facts {
         status: ShipmentStatus::parse(&s.status).or_internal("shipments.status is not a status")?,
         service: ServiceLevel::parse(&s.service).unwrap_or(ServiceLevel::Standard),
@@ -244,7 +205,7 @@ async fn sweep_one(db: &Db, shipment_id: i64, now: i64) -> Result<(), AppError> 
     // The shipment's row first: on SQLite the write lock up front (a transaction that read
     // first could not upgrade beside another writer), on PostgreSQL a row lock that orders this
     // with a scan of the same parcel.
-    crate::orders::store::lock_shipment(&mut *tx, shipment_id).await?;
+    store::lock_shipment(&mut *tx, shipment_id).await?;
     evaluate(&mut tx, shipment_id, now).await?;
     tx.commit().await?;
     Ok(())
@@ -256,16 +217,18 @@ async fn sweep_one(db: &Db, shipment_id: i64, now: i64) -> Result<(), AppError> 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn sweep(db: &Db, now: i64) -> Result<usize, AppError> {
     let tomorrow = crate::domain::format_date(now + 86_400_000);
-    let ids: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM shipments WHERE status IN {} AND promised_to <= $1 \
-         UNION SELECT shipment_id FROM delay_alerts WHERE recovered_at IS NULL \
-         ORDER BY 1 LIMIT $2",
-        ShipmentStatus::on_the_way_sql()
-    ))
-    .bind(tomorrow)
+    let due = store::on_the_way_due_by(&db.pool, &tomorrow, SWEEP_BATCH).await?;
+    let open: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT shipment_id FROM delay_alerts WHERE recovered_at IS NULL \
+         ORDER BY shipment_id LIMIT $1",
+    )
     .bind(SWEEP_BATCH)
     .fetch_all(&db.pool)
     .await?;
+    // The lowest ids of both, each once, as one UNION of them would give: the parcels are
+    // orders' rows and the alerts this module's, so each list is read from its owner.
+    let ids: BTreeSet<i64> = due.into_iter().chain(open).collect();
+    let ids: Vec<i64> = ids.into_iter().take(SWEEP_BATCH as usize).collect();
     for &id in &ids {
         // On its own task: a failure or a panic is logged and the sweep goes on.
         let check = {

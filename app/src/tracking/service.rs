@@ -3,13 +3,14 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::delays::{Facts, ScanPoint, Standing};
+use super::delays::{Facts, Standing};
 use super::{CourierPosition, GeoPoint, PublicShipment, RecipientView, RouteMap};
 use crate::domain::{fold_key, TrackingNumber};
 use crate::error::{AppError, FieldError, OrInternal};
+use crate::orders::delivery::{ChangedBy, NewDelivery};
 use crate::orders::{ServiceLevel, ShipmentEvent, ShipmentStatus};
 use crate::platform::{links, now_ms, rate_limit, Db, Settings};
-use crate::slots::service::{self as slots, ChangedBy, NewDelivery};
+use crate::slots::service as slots;
 
 /// Wrong proofs allowed per tracking number, and per client address, in `PROOF_WINDOW`.
 const PROOF_LIMIT_PER_SHIPMENT: u32 = 5;
@@ -28,50 +29,18 @@ struct Row_ {
     postcode: String,
 }
 
-/// A shipment's columns its tracking views show.
-#[derive(sqlx::FromRow)]
-struct ShipmentRow {
-    id: i64,
-    tracking_number: String,
-    status: String,
-    service: String,
-    sender_city: String,
-    recipient_city: String,
-    promised_from: String,
-    promised_to: String,
-    delivery_slot_id: Option<i64>,
-    pickup_point: Option<String>,
-    recipient_name: String,
-    recipient_line1: String,
-    recipient_line2: Option<String>,
-    recipient_postcode: String,
-    recipient_phone: String,
-    sender_lat: f64,
-    sender_lon: f64,
-    recipient_lat: f64,
-    recipient_lon: f64,
-    created_at: i64,
-    slot_ends_at: Option<i64>,
-}
-
 async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
     let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
-    let row: ShipmentRow = sqlx::query_as(
-        "SELECT id, tracking_number, status, service, sender_city, recipient_city, \
-         promised_from, promised_to, delivery_slot_id, pickup_point, recipient_name, \
-         recipient_line1, recipient_line2, recipient_postcode, recipient_phone, sender_lat, \
-         sender_lon, recipient_lat, recipient_lon, created_at, \
-         (SELECT ends_at FROM slots WHERE slots.id = delivery_slot_id) AS slot_ends_at \
-         FROM shipments WHERE tracking_number = $1",
-    )
-    .bind(tn.as_str().to_string())
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let row = crate::orders::store::tracked_shipment(&db.pool, tn.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let id = row.id;
-    let slot = match row.delivery_slot_id {
-        Some(s) => slots::slot_by_id(db, s, now_ms()).await?,
-        None => None,
+    let (slot, slot_ends_at) = match row.delivery_slot_id {
+        Some(s) => (
+            slots::slot_by_id(db, s, now_ms()).await?,
+            slots::slot_ends_at(db, s).await?,
+        ),
+        None => (None, None),
     };
     let status =
         ShipmentStatus::parse(&row.status).or_internal("shipments.status is not a status")?;
@@ -95,7 +64,7 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
             origin: (origin.lat, origin.lng),
             destination: (destination.lat, destination.lng),
             promised_to: row.promised_to.clone(),
-            slot_ends_at: row.slot_ends_at,
+            slot_ends_at,
             booked_at: row.created_at,
             last_scan: events.first().map(|e| e.time),
             last_position,
@@ -150,13 +119,7 @@ async fn scan_path(
     db: &Db,
     shipment_id: i64,
 ) -> Result<(Vec<GeoPoint>, Option<(f64, f64)>), AppError> {
-    let rows: Vec<ScanPoint> = sqlx::query_as(
-        "SELECT lat, lon FROM tracking_events WHERE shipment_id = $1 AND lat IS NOT NULL \
-         AND lon IS NOT NULL ORDER BY occurred_at, id",
-    )
-    .bind(shipment_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = crate::orders::store::scan_points(&db.pool, shipment_id).await?;
     let mut path: Vec<GeoPoint> = Vec::with_capacity(rows.len());
     let mut last = None;
     for r in rows {
@@ -210,16 +173,6 @@ struct CourierRow {
     recorded_at: i64,
 }
 
-/// A tracking event as stored.
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    id: i64,
-    status: String,
-    occurred_at: i64,
-    place: Option<String>,
-    note: Option<String>,
-}
-
 /// The shipment's events after `after_id` (oldest first): what a reconnecting stream missed.
 /// Whole: the public stream sends each through `public_event`.
 #[tracing::instrument(level = "debug", skip_all)]
@@ -229,15 +182,7 @@ pub async fn events_after(
     after_id: i64,
 ) -> Result<Vec<super::LiveEvent>, AppError> {
     let tn = TrackingNumber::parse(tracking_number).map_err(|_| AppError::NotFound)?;
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT e.id, e.status, e.occurred_at, e.place, e.note FROM tracking_events e \
-         JOIN shipments s ON s.id = e.shipment_id WHERE s.tracking_number = $1 AND e.id > $2 \
-         ORDER BY e.id",
-    )
-    .bind(tn.as_str().to_string())
-    .bind(after_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = crate::orders::store::events_after(&db.pool, tn.as_str(), after_id).await?;
     rows.into_iter()
         .map(|r| {
             Ok(super::LiveEvent {
@@ -280,11 +225,7 @@ pub async fn exists(
     let Ok(tn) = TrackingNumber::parse(tracking_number) else {
         return Ok(false);
     };
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM shipments WHERE tracking_number = $1")
-            .bind(tn.as_str().to_string())
-            .fetch_optional(&db.pool)
-            .await?;
+    let found = crate::orders::store::id_by_number(&db.pool, tn.as_str()).await?;
     Ok(found.is_some())
 }
 
@@ -426,7 +367,7 @@ async fn verify(db: &Db, tracking_number: &str, proof: &str, ip: IpAddr) -> Resu
 
 /// The recipient's view: everything `redact` keeps from the public, and who and where.
 async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
-    let area = slots::destination_area(db, r.id).await?;
+    let area = crate::orders::delivery::destination_area(db, r.id).await?;
     let slots = slots::area_slots(db, area.as_ref()).await?;
     let before_cutoff = r
         .shipment
@@ -437,7 +378,7 @@ async fn view(db: &Db, r: Row_) -> Result<RecipientView, AppError> {
     let (rate_link, return_link) = if r.shipment.status == ShipmentStatus::Delivered {
         let tn = &r.shipment.tracking_number;
         (
-            Some(crate::ratings::service::link(db, tn, now_ms()).await?),
+            Some(crate::notifications::rating_link::link(db, tn, now_ms()).await?),
             Some(crate::returns::service::request_link(db, tn, now_ms()).await?),
         )
     } else {

@@ -4,13 +4,12 @@
 //! its booking, and every scan has a fixed event id, so running the simulator again (or on two
 //! instances) records nothing twice.
 
-use sqlx::FromRow;
-
 use super::eta::{AIR_KMH, ROAD_KMH};
 use super::{carrier, CarrierBatch, CarrierEvent, CourierBatch, CourierPing};
 use crate::error::OrInternal;
 use crate::i18n::Locale;
-use crate::orders::{ServiceLevel, ShipmentStatus};
+use crate::orders::store::DemoParcel;
+use crate::orders::ServiceLevel;
 use crate::platform::gazetteer::{distance_m, City, Gazetteer};
 use crate::platform::lifecycle::{isolate, Worker};
 use crate::platform::Db;
@@ -151,18 +150,11 @@ async fn carrier_id(db: &Db) -> Result<i64, crate::error::AppError> {
 /// were new. Each parcel moves on its own task: one that fails is logged and the rest move on.
 pub async fn step(db: &Db, speed: u32, now: i64) -> Result<usize, crate::error::AppError> {
     let carrier = carrier_id(db).await?;
-    let rows = sqlx::query(&format!(
-        "SELECT tracking_number, service, created_at, sender_city, sender_country, \
-         recipient_city, recipient_country FROM shipments WHERE status IN {} \
-         AND customer_id IN (SELECT id FROM customers WHERE demo) ORDER BY id LIMIT 10000",
-        ShipmentStatus::on_the_way_sql()
-    ))
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = crate::orders::store::demo_parcels_on_the_way(&db.pool).await?;
     let g = Gazetteer::bundled();
     let mut recorded = 0;
     for row in rows {
-        let parcel = match Parcel::read(&row, g) {
+        let parcel = match row.map(|row| Parcel::read(row, g)) {
             Ok(Some(p)) => p,
             Ok(None) => continue,
             Err(e) => {
@@ -189,36 +181,22 @@ struct Parcel {
     to: &'static City,
 }
 
-/// A demo parcel's columns the simulator reads.
-#[derive(sqlx::FromRow)]
-struct ParcelRow {
-    tracking_number: String,
-    service: String,
-    created_at: i64,
-    sender_city: String,
-    sender_country: String,
-    recipient_city: String,
-    recipient_country: String,
-}
-
 impl Parcel {
-    /// `None` when either city is not in the gazetteer (the parcel is not moved). Each row is
-    /// read on its own, so one that cannot be read is skipped and the others still move.
-    fn read(row: &sqlx::any::AnyRow, g: &'static Gazetteer) -> Result<Option<Self>, sqlx::Error> {
-        let row = ParcelRow::from_row(row)?;
+    /// `None` when either city is not in the gazetteer (the parcel is not moved).
+    fn read(row: DemoParcel, g: &'static Gazetteer) -> Option<Self> {
         let (Some(from), Some(to)) = (
             g.find(&row.sender_country, &row.sender_city),
             g.find(&row.recipient_country, &row.recipient_city),
         ) else {
-            return Ok(None);
+            return None;
         };
-        Ok(Some(Parcel {
+        Some(Parcel {
             tn: row.tracking_number,
             service: ServiceLevel::parse(&row.service).unwrap_or(ServiceLevel::Standard),
             booked_at: row.created_at,
             from,
             to,
-        }))
+        })
     }
 
     /// Records its scans due by `now`; returns how many were new.

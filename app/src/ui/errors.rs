@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::error::{AppError, Cause};
-use crate::i18n::{use_i18n, Texts};
+use crate::error::AppError;
+use crate::i18n::{use_i18n, Locale, Texts};
 
 /// Sets the HTTP status of the server-rendered response.
 fn set_status(_code: u16) {
@@ -111,23 +111,26 @@ pub fn Refused(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
     let code = error.status().as_u16();
     set_status(code);
-    let reason = move || {
-        let locale = i18n.locale.get();
-        let fields = error.field_messages(locale);
-        if fields.is_empty() {
-            error.message(locale)
-        } else {
-            fields.into_values().collect::<Vec<_>>().join(" ")
-        }
-    };
+    let why = move || reason(&error, i18n.locale.get());
     view! {
         <Title text=crate::ui::page_title(move || i18n.get().error_refused_title.to_string()) />
         <section class="card narrow error-page" data-testid="refused">
             <p class="error-code">{code}</p>
             <h1>{t!(i18n, error_refused_title)}</h1>
-            <p>{reason}</p>
+            <p>{why}</p>
             <a class="button" href="/">{t!(i18n, back_home)}</a>
         </section>
+    }
+}
+
+/// Why `error` happened in the reader's words: each refused field's reason where there are
+/// some, else the error's message.
+fn reason(error: &AppError, locale: Locale) -> String {
+    let fields = error.field_messages(locale);
+    if fields.is_empty() {
+        error.message(locale)
+    } else {
+        fields.into_values().collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -187,26 +190,25 @@ pub fn error_page(error: AppError, retry: Option<AnyView>) -> AnyView {
     }
 }
 
-/// [`error_page`] for an error a page holds by reference.
-pub fn failed_page(error: &AppError) -> AnyView {
-    error_page(error.clone(), None)
-}
-
-/// [`error_page`] as an `ErrorBoundary`'s fallback, for the first of its errors that is an
-/// `AppError` (the server's fault for any other).
-pub fn failure_page(errors: ArcRwSignal<Errors>) -> AnyView {
-    let error = errors.with_untracked(|errors| {
-        errors
-            .iter()
-            .find_map(|(_, e)| e.downcast_ref::<AppError>().cloned())
-    });
-    error_page(error.unwrap_or(AppError::Internal(Cause::default())), None)
+/// The compact form of [`error_page`], for a part of a page that loads its own data (a side
+/// card, a panel): why in a line of its own (as [`Refused`] words it), with `retry` where
+/// loading again may help (unavailable, offline). It sets no status and no title: the page
+/// around it is fine.
+pub fn error_line(error: AppError, retry: Option<AnyView>) -> AnyView {
+    let i18n = use_i18n();
+    let passing = matches!(error, AppError::Unavailable | AppError::Transport(_));
+    view! {
+        <p class="banner banner-error" role="alert" data-testid="load-error">
+            {move || reason(&error, i18n.locale.get())} " " {retry.filter(|_| passing)}
+        </p>
+    }
+    .into_any()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::FieldError;
+    use crate::error::{Cause, FieldError};
 
     #[test]
     fn a_refused_request_is_told_from_missing_data_a_sign_in_and_a_failure() {
@@ -231,5 +233,18 @@ mod tests {
         ] {
             assert!(is_refusal(&e), "{e:?}");
         }
+    }
+
+    #[test]
+    fn the_reason_is_each_refused_fields_else_the_errors_message() {
+        let refused = AppError::field("to", FieldError::WindowOrder);
+        assert_eq!(
+            reason(&refused, Locale::En),
+            FieldError::WindowOrder.message(Locale::En)
+        );
+        assert_eq!(
+            reason(&AppError::Unavailable, Locale::ZhCn),
+            AppError::Unavailable.message(Locale::ZhCn)
+        );
     }
 }

@@ -113,7 +113,7 @@ pub async fn for_shipment(
     ApiPath(tracking_number): ApiPath<String>,
 ) -> Result<Json<SlotList>, ApiError> {
     Ok(Json(
-        service::for_own_shipment(&state.db, customer, &tracking_number).await?,
+        delivery::for_own_shipment(&state.db, customer, &tracking_number).await?,
     ))
 }
 

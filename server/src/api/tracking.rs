@@ -3,11 +3,11 @@ use std::convert::Infallible;
 
 use app::error::{AppError, FieldError};
 use app::i18n::locale_from_headers;
+use app::orders::delivery::NewDelivery;
 use app::platform::db::LIVE_RESUMED;
 use app::platform::lifecycle::Shutdown;
 use app::platform::rate_limit::StreamSlot;
 use app::platform::{AppState, Db};
-use app::slots::service::NewDelivery;
 use app::tracking::carrier::{record, record_positions, require_carrier, Carrier};
 use app::tracking::service;
 use app::tracking::{

@@ -1,15 +1,9 @@
 //! Acme's parcels after delivery: delivered, rated, complained about and one sent back.
 
-use super::STAFF;
+use super::{carrier_token_id, demo_agent_id};
 use app::error::AppError;
+use app::orders::store::first_shipments;
 use app::platform::Db;
-
-/// A demo parcel's number and where it goes.
-#[derive(sqlx::FromRow)]
-struct DemoParcel {
-    tracking_number: String,
-    recipient_city: String,
-}
 
 /// After delivery, for the first customer: four parcels scanned through to delivered by a demo
 /// courier, then rated (one well, one badly), a return waiting for the care team, a complaint
@@ -21,20 +15,11 @@ pub(super) async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(),
     use app::returns::{service as returns, ReturnMethod, ReturnReason, ReturnRequest};
     use app::tracking::{carrier, CarrierBatch, CarrierEvent};
 
-    let numbers: Vec<DemoParcel> = sqlx::query_as(
-        "SELECT tracking_number, recipient_city FROM shipments WHERE customer_id = $1 \
-         ORDER BY id LIMIT 4",
-    )
-    .bind(customer_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let numbers = first_shipments(&db.pool, customer_id, 4).await?;
     const COURIER: &str = "Parcelport demo courier";
     // Scans are recorded in-process: nobody holds this token, so it never worked.
     carrier::create_token(db, COURIER, std::time::Duration::ZERO).await?;
-    let courier: i64 = sqlx::query_scalar("SELECT id FROM carrier_tokens WHERE name = $1")
-        .bind(COURIER)
-        .fetch_one(&db.pool)
-        .await?;
+    let courier = carrier_token_id(db, COURIER).await?;
     let now = jiff::Timestamp::now();
     for parcel in &numbers {
         let (tn, city) = (&parcel.tracking_number, &parcel.recipient_city);
@@ -94,11 +79,10 @@ pub(super) async fn seed_after_delivery(db: &Db, customer_id: i64) -> Result<(),
         "The box was crushed at one corner.",
     );
     let filed = complaints::create_at(db, customer_id, &input, now_ms).await?;
-    let agent_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(STAFF[0].0)
-        .fetch_one(&db.pool)
-        .await?;
-    let agent = complaints::Caller::Staff(app::accounts::service::user_by_id(db, agent_id).await?);
+    let agent_id = demo_agent_id(db).await?;
+    let agent = app::accounts::service::Party::Staff(
+        app::accounts::service::user_by_id(db, agent_id).await?,
+    );
     complaints::assign(db, &agent, filed.id, now_ms).await?;
     let note = "Sorry about that: we refunded the shipping fee and flagged the depot.";
     complaints::resolve(db, &agent, filed.id, note, now_ms).await?;

@@ -15,9 +15,13 @@ pub(crate) mod history;
 mod places;
 
 use after_delivery::seed_after_delivery;
-use app::accounts::service::{create_staff, mark_demo_customer, parse_sign_up, register_customer};
+use app::accounts::service::{
+    create_staff, customer_ids_in_tiers, has_users, mark_demo_customer, parse_sign_up,
+    register_customer, user_id_by_email,
+};
 use app::accounts::{Role, SignUpRequest};
-use app::error::AppError;
+use app::domain::Tier;
+use app::error::{AppError, OrInternal};
 use app::platform::Db;
 use areas::seed_slot_templates;
 use bookings::seed_shipments;
@@ -59,10 +63,7 @@ const STAFF: [(&str, &str, Role); 2] = [
 
 /// Seeds once: does nothing when any user exists. Safe when several instances start together.
 pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&db.pool)
-        .await?;
-    if users > 0 {
+    if has_users(&db.pool).await? {
         return Ok(());
     }
     seed_slot_templates(db).await?;
@@ -107,14 +108,8 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
     app::crm::segments::recompute(db).await?;
     // The demo agent manages the valuable accounts: their complaints and retention calls go to
     // it first, and they see who it is on their dashboard.
-    let agent: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(STAFF[0].0)
-        .fetch_one(&db.pool)
-        .await?;
-    let valuable: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM customers WHERE tier IN ('vip', 'key') ORDER BY id")
-            .fetch_all(&db.pool)
-            .await?;
+    let agent = demo_agent_id(db).await?;
+    let valuable = customer_ids_in_tiers(&db.pool, &[Tier::Vip, Tier::Key]).await?;
     for customer_id in valuable {
         app::crm::service::set_account_manager(db, customer_id, Some(agent)).await?;
     }
@@ -130,6 +125,25 @@ pub async fn seed_if_empty(db: &Db) -> Result<(), AppError> {
         CUSTOMERS.len() + history::PASTS.len() - 1
     );
     Ok(())
+}
+
+/// The demo agent's user id: it works the demo's complaints and returns and manages its
+/// valuable accounts.
+async fn demo_agent_id(db: &Db) -> Result<i64, AppError> {
+    user_id_by_email(&db.pool, STAFF[0].0)
+        .await?
+        .or_internal("the demo agent")
+}
+
+/// The id of the demo carrier token named `name` (the first, should two instances have made
+/// one each).
+async fn carrier_token_id(db: &Db, name: &str) -> Result<i64, AppError> {
+    app::tracking::carrier::tokens(db)
+        .await?
+        .into_iter()
+        .find(|token| token.name == name)
+        .map(|token| token.id)
+        .or_internal("the demo carrier token")
 }
 
 /// Another instance seeding at the same moment is not an error.

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use super::pattern::{generate, parse_form, parse_template, today, Pattern};
 use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
-use crate::platform::insert::Insert;
+use crate::platform::insert::{Columns, Insert, Update};
 use crate::platform::{now_ms, Db};
 use crate::slots::{SlotTemplate, SlotTemplateInput, TemplateForm};
 
@@ -119,6 +119,32 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
     serde_json::to_string(v).or_internal("a slot template part as JSON")
 }
 
+/// A template's columns, the same whether it is new or replaces one. Its windows are generated
+/// afresh from today on (`generated_until` before any day).
+fn template_columns<'q, C: Columns<'q>>(
+    columns: C,
+    t: &'q SlotTemplateInput,
+    now: i64,
+) -> Result<C, AppError> {
+    Ok(columns
+        .set("area", &t.area)
+        .set("name", &t.name)
+        .set("country", &t.country)
+        .set("time_zone", &t.time_zone)
+        .set("cities", json_text(&t.cities)?)
+        .set("postcode_prefixes", json_text(&t.postcode_prefixes)?)
+        .set("weekdays", json_text(&t.weekdays)?)
+        .set("windows", json_text(&t.windows)?)
+        .set("holidays", json_text(&t.holidays)?)
+        .set("pickup_points", json_text(&t.pickup_points)?)
+        .set("capacity", t.capacity)
+        .set("cutoff_days_before", t.cutoff_days_before)
+        .set("cutoff_time", &t.cutoff_time)
+        .set("days_ahead", t.days_ahead)
+        .set("generated_until", "1970-01-01")
+        .set("updated_at", now))
+}
+
 /// Creates a template (`id` None) or replaces one. Windows already generated and not yet booked
 /// are regenerated from the new pattern; booked ones and days a manager changed by hand stay.
 #[tracing::instrument(level = "debug", skip_all, fields(id = id))]
@@ -130,48 +156,17 @@ pub async fn save(
     let (t, _) = parse_template(input)?;
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
-    let columns = [
-        json_text(&t.cities)?,
-        json_text(&t.postcode_prefixes)?,
-        json_text(&t.weekdays)?,
-        json_text(&t.windows)?,
-        json_text(&t.holidays)?,
-        json_text(&t.pickup_points)?,
-    ];
-    let sql = match id {
+    let (sql, arguments) = match id {
         None => {
-            "INSERT INTO slot_templates (area, name, country, time_zone, cities, \
-             postcode_prefixes, weekdays, windows, holidays, pickup_points, capacity, \
-             cutoff_days_before, cutoff_time, days_ahead, generated_until, updated_at) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '1970-01-01', $15) \
-             RETURNING id"
+            let insert = template_columns(Insert::into("slot_templates"), &t, now)?;
+            insert.build("RETURNING id")?
         }
-        Some(_) => {
-            "UPDATE slot_templates SET area = $1, name = $2, country = $3, time_zone = $4, \
-             cities = $5, postcode_prefixes = $6, weekdays = $7, windows = $8, holidays = $9, \
-             pickup_points = $10, capacity = $11, cutoff_days_before = $12, cutoff_time = $13, \
-             days_ahead = $14, generated_until = '1970-01-01', updated_at = $15 WHERE id = $16 \
-             RETURNING id"
+        Some(id) => {
+            let update = template_columns(Update::table("slot_templates"), &t, now)?;
+            update.where_eq("id", id).build("RETURNING id")?
         }
     };
-    let [cities, prefixes, weekdays, windows, holidays, points] = columns;
-    let result = sqlx::query(sql)
-        .bind(&t.area)
-        .bind(&t.name)
-        .bind(&t.country)
-        .bind(&t.time_zone)
-        .bind(cities)
-        .bind(prefixes)
-        .bind(weekdays)
-        .bind(windows)
-        .bind(holidays)
-        .bind(points)
-        .bind(t.capacity)
-        .bind(t.cutoff_days_before)
-        .bind(&t.cutoff_time)
-        .bind(t.days_ahead)
-        .bind(now)
-        .bind(id.unwrap_or_default())
+    let result = sqlx::query_with(&sql, arguments)
         .fetch_optional(&mut *tx)
         .await;
     let saved_id: i64 = match result {

@@ -6,19 +6,13 @@ use crate::demo::ignore_taken;
 use app::accounts::service::Party;
 use app::complaints::{service as complaints, ComplaintCategory, NewComplaint};
 use app::error::{AppError, OrInternal};
+use app::orders::store::delivered_between;
 use app::orders::Shipment;
 use app::ratings::{service as ratings, Csat, Nps, RatingInput, RatingTag};
 use app::returns::{
     service as returns, RefundInput, ReturnDecision, ReturnMethod, ReturnReason, ReturnRequest,
     DEFAULT_WINDOW_DAYS,
 };
-
-/// A delivered parcel not yet rated, as `History::sour` reads it.
-#[derive(sqlx::FromRow)]
-struct Delivered {
-    tracking_number: String,
-    delivered_at: i64,
-}
 
 impl History<'_> {
     /// A complaint about one shipment, answered and resolved by the demo agent (mostly
@@ -165,18 +159,18 @@ impl History<'_> {
     /// (at the times it would have), badly, and complains about the first, which puts it
     /// at risk.
     pub(crate) async fn sour(&self, customer_id: i64) -> Result<(), AppError> {
-        let rows: Vec<Delivered> = sqlx::query_as(
-            "SELECT s.tracking_number, s.delivered_at FROM shipments s \
-             LEFT JOIN ratings r ON r.shipment_id = s.id WHERE s.customer_id = $1 \
-             AND s.status = 'delivered' AND r.shipment_id IS NULL AND s.delivered_at >= $2 \
-             AND s.delivered_at <= $3 ORDER BY s.delivered_on_time, s.delivered_at DESC \
-             LIMIT 2",
-        )
-        .bind(customer_id)
-        .bind(self.now - 40 * DAY_MS)
-        .bind(self.now - 10 * DAY_MS)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let (from, to) = (self.now - 40 * DAY_MS, self.now - 10 * DAY_MS);
+        let delivered = delivered_between(&self.db.pool, customer_id, from, to).await?;
+        // The first two not yet rated, late ones first, each group latest first.
+        let mut rows = Vec::with_capacity(2);
+        for shipment in delivered {
+            if ratings::find(self.db, shipment.id).await?.is_none() {
+                rows.push(shipment);
+                if rows.len() == 2 {
+                    break;
+                }
+            }
+        }
         let answers = [
             (
                 2,

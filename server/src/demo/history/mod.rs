@@ -7,7 +7,7 @@ mod pasts;
 pub(crate) use pasts::PASTS;
 
 use super::places::{address, Place};
-use super::{CUSTOMERS, DEMO_PASSWORD, STAFF};
+use super::{carrier_token_id, demo_agent_id, CUSTOMERS, DEMO_PASSWORD};
 use app::accounts::service::{parse_sign_up, register_customer, user_by_id};
 use app::accounts::store::backdate_customer;
 use app::accounts::{SignUpRequest, User};
@@ -126,15 +126,8 @@ impl<'a> History<'a> {
     pub(crate) async fn new(db: &'a Db) -> Result<Self, AppError> {
         const CARRIER: &str = "Parcelport demo history";
         carrier::create_token(db, CARRIER, std::time::Duration::ZERO).await?;
-        let carrier: i64 =
-            sqlx::query_scalar("SELECT id FROM carrier_tokens WHERE name = $1 ORDER BY id LIMIT 1")
-                .bind(CARRIER)
-                .fetch_one(&db.pool)
-                .await?;
-        let agent_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(STAFF[0].0)
-            .fetch_one(&db.pool)
-            .await?;
+        let carrier = carrier_token_id(db, CARRIER).await?;
+        let agent_id = demo_agent_id(db).await?;
         Ok(History {
             db,
             now: app::platform::now_ms(),
