@@ -129,7 +129,7 @@ fn heads(s: &str, out: &mut Vec<(String, Option<String>)>) {
     }
 }
 
-pub(crate) fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("the sources are readable") {
         let path = entry.expect("a directory entry").path();
         if path.is_dir() {
@@ -138,6 +138,25 @@ pub(crate) fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// Every Rust source under `root`, in path order: its path from `root` (with `/`) and its text.
+pub(crate) fn sources(root: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    rust_files(root, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let relative = path
+                .strip_prefix(root)
+                .expect("under the root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let source = std::fs::read_to_string(&path).expect("a readable source");
+            (relative, source)
+        })
+        .collect()
 }
 
 /// Each reference in `source` (written in a file of rank `from`, of module `module`) that
@@ -188,16 +207,8 @@ fn source_from(source: &str, line: usize, column: usize) -> String {
 }
 
 fn violations(root: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    rust_files(root, &mut files);
-    files.sort();
     let mut wrong = Vec::new();
-    for path in files {
-        let relative = path
-            .strip_prefix(root)
-            .expect("under the root")
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (relative, source) in sources(root) {
         let mut parts = relative.trim_end_matches(".rs").split('/');
         let module = parts.next().expect("a file has a name");
         if TOP.contains(&module) {
@@ -209,7 +220,6 @@ fn violations(root: &Path) -> Vec<String> {
              top comment and to layer_order.rs"
         );
         let from = rank(module, parts.next());
-        let source = std::fs::read_to_string(&path).expect("a readable source");
         for (line, reference, to) in upward(&source, module, from) {
             wrong.push(format!(
                 "{relative}:{line}: `{reference}`: {} may not use {}, which comes after it",

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::layer_order::{rank, rust_files, CORES};
+use crate::layer_order::{rank, sources, CORES};
 
 /// The tables, by the module that reads and writes them.
 const OWNERS: &[(&str, &[&str])] = &[
@@ -130,16 +130,8 @@ fn allowed(module: &str, access: Access, owner: &str) -> bool {
 /// module every file there is in (the server crate owns no table), or `None` for the app's
 /// sources, whose files are in the module their path starts with.
 fn violations(root: &Path, crate_module: Option<&str>) -> Vec<String> {
-    let mut files = Vec::new();
-    rust_files(root, &mut files);
-    files.sort();
     let mut wrong = Vec::new();
-    for path in files {
-        let relative = path
-            .strip_prefix(root)
-            .expect("under the root")
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (relative, source) in sources(root) {
         let module = crate_module.unwrap_or_else(|| {
             relative
                 .trim_end_matches(".rs")
@@ -150,7 +142,6 @@ fn violations(root: &Path, crate_module: Option<&str>) -> Vec<String> {
         if module == "table_owners" {
             continue;
         }
-        let source = std::fs::read_to_string(&path).expect("a readable source");
         for (line, access, table) in accesses(&source) {
             let owner = owner_of(&table).expect("only owned tables are found");
             if !allowed(module, access, owner) {

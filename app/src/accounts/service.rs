@@ -810,21 +810,6 @@ pub async fn change_password(
     Ok(())
 }
 
-/// The customer's current tier, as segmentation last set it: quotes, bookings, complaint SLAs
-/// and return deadlines all read it here, so one customer gets one service everywhere.
-#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
-pub async fn tier<'e, E>(exec: E, customer_id: i64) -> Result<crate::domain::Tier, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let tier: String = sqlx::query_scalar("SELECT tier FROM customers WHERE id = $1")
-        .bind(customer_id)
-        .fetch_optional(exec)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    crate::domain::Tier::parse(&tier).or_internal("customers.tier is not a tier")
-}
-
 /// A care agent or manager, else 401 / 403.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn require_staff(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
@@ -835,103 +820,6 @@ pub async fn require_staff(db: &Db, headers: &http::HeaderMap) -> Result<User, A
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn require_manager(db: &Db, headers: &http::HeaderMap) -> Result<User, AppError> {
     require_role(db, headers, &[Role::Manager]).await
-}
-
-/// The staff user a customer's account is managed by, if a manager named one.
-#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
-pub async fn account_manager_id<'e, E>(exec: E, customer_id: i64) -> Result<Option<i64>, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    Ok(
-        sqlx::query_scalar("SELECT account_manager_id FROM customers WHERE id = $1")
-            .bind(customer_id)
-            .fetch_optional(exec)
-            .await?
-            .flatten(),
-    )
-}
-
-/// The language the customer's email is written in, as its notification preferences set it.
-#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
-pub async fn notification_locale<'e, E>(exec: E, customer_id: i64) -> Result<String, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let locale: String =
-        sqlx::query_scalar("SELECT notification_locale FROM customers WHERE id = $1")
-            .bind(customer_id)
-            .fetch_one(exec)
-            .await?;
-    Ok(locale)
-}
-
-/// The email addresses of the customer's users, the first user's first: where its email
-/// notifications go.
-#[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
-pub async fn customer_emails<'e, E>(exec: E, customer_id: i64) -> Result<Vec<String>, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let emails: Vec<String> = sqlx::query_scalar(
-        "SELECT email FROM users WHERE customer_id = $1 AND role = 'customer' ORDER BY id",
-    )
-    .bind(customer_id)
-    .fetch_all(exec)
-    .await?;
-    Ok(emails)
-}
-
-/// Whether anybody has an account yet, staff or customer: the demo seeds only an empty
-/// database.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn has_users<'e, E>(exec: E) -> Result<bool, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(exec)
-        .await?;
-    Ok(users > 0)
-}
-
-/// The id of the user who signs in with this email address, if there is one. The address is
-/// matched as given.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn user_id_by_email<'e, E>(exec: E, email: &str) -> Result<Option<i64>, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(exec)
-        .await?;
-    Ok(id)
-}
-
-/// The customers whose current tier is one of `tiers`, by id.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn customer_ids_in_tiers<'e, E>(
-    exec: E,
-    tiers: &[crate::domain::Tier],
-) -> Result<Vec<i64>, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    // `IN ()` is not SQL: no tier, no customer.
-    if tiers.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders: Vec<String> = (1..=tiers.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "SELECT id FROM customers WHERE tier IN ({}) ORDER BY id",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query_scalar::<sqlx::Any, i64>(&sql);
-    for tier in tiers {
-        query = query.bind(tier.as_str());
-    }
-    Ok(query.fetch_all(exec).await?)
 }
 
 #[derive(sqlx::FromRow)]

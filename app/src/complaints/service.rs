@@ -80,9 +80,9 @@ pub async fn create_at(
             Some(own_shipment_id(db, customer_id, tn.as_str()).await?)
         }
     };
-    let tier = crate::accounts::service::tier(&db.pool, customer_id).await?;
+    let tier = crate::accounts::store::tier(&db.pool, customer_id).await?;
     // A customer with an account manager (vip and key accounts) is served by it first.
-    let assignee = crate::accounts::service::account_manager_id(&db.pool, customer_id).await?;
+    let assignee = crate::accounts::store::account_manager_id(&db.pool, customer_id).await?;
     let tier = tier.as_str();
     let sla = sla_for(tier);
     let (first_due, resolution_due) = due_times(tier, now);

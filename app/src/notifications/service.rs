@@ -46,7 +46,7 @@ pub async fn record(
     let channels = channels_for(tx, customer_id, kind).await?;
     let mut targets: Vec<(&str, Option<i64>, String)> = Vec::new();
     if channels.email {
-        let emails = crate::accounts::service::customer_emails(&mut **tx, customer_id).await?;
+        let emails = crate::accounts::store::customer_emails(&mut **tx, customer_id).await?;
         targets.extend(emails.into_iter().map(|e| ("email", None, e)));
     }
     if channels.webhook {
@@ -239,7 +239,7 @@ pub async fn preferences(db: &Db, customer_id: i64) -> Result<NotificationPrefer
     for kind in NotificationKind::ALL {
         kinds.push(channels_for(&mut conn, customer_id, kind).await?);
     }
-    let locale = crate::accounts::service::notification_locale(&mut *conn, customer_id).await?;
+    let locale = crate::accounts::store::notification_locale(&mut *conn, customer_id).await?;
     Ok(NotificationPreferences { locale, kinds })
 }
 

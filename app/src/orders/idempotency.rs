@@ -258,7 +258,7 @@ async fn write_booking(
     now: i64,
     serials: &mut (dyn FnMut() -> u32 + Send),
 ) -> Result<Option<i64>, AppError> {
-    let tier = crate::accounts::service::tier(&db.pool, customer_id)
+    let tier = crate::accounts::store::tier(&db.pool, customer_id)
         .await?
         .as_str();
     let mut tx = db.pool.begin().await?;

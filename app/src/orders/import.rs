@@ -448,7 +448,7 @@ pub async fn import(
     batch_key: &str,
     locale: Locale,
 ) -> Result<ImportResult, AppError> {
-    let tier = crate::accounts::service::tier(&db.pool, customer_id).await?;
+    let tier = crate::accounts::store::tier(&db.pool, customer_id).await?;
     let preview = preview(bytes, tier.as_str(), locale)?;
     let valid: Vec<(u64, BookingRequest)> = preview
         .rows

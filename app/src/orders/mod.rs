@@ -585,7 +585,7 @@ pub async fn preview_import(file_base64: String) -> Result<Reply<ImportPreview>,
         )));
     };
     let locale = crate::i18n::locale_from_headers(&parts.headers);
-    let tier = respond(crate::accounts::service::tier(&state.db.pool, customer_id).await)?;
+    let tier = respond(crate::accounts::store::tier(&state.db.pool, customer_id).await)?;
     form_reply(import::preview(&bytes, tier.as_str(), locale).map(|mut p| {
         p.batch_key = format!("import:{}", random_token());
         p

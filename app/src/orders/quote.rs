@@ -117,7 +117,7 @@ pub async fn quote_for(
     customer_id: i64,
     req: &QuoteRequest,
 ) -> Result<QuoteResponse, AppError> {
-    let tier = crate::accounts::service::tier(&db.pool, customer_id).await?;
+    let tier = crate::accounts::store::tier(&db.pool, customer_id).await?;
     quote(req, tier.as_str())
 }
 

@@ -563,7 +563,7 @@ async fn book_return_shipment(
         pickup_slot_id: None,
     };
     let valid = crate::orders::shipments::validate(&booking)?;
-    let tier = crate::accounts::service::tier(&mut **tx, customer_id).await?;
+    let tier = crate::accounts::store::tier(&mut **tx, customer_id).await?;
     let (shipment_id, _) = crate::orders::shipments::insert(
         tx,
         customer_id,

@@ -184,7 +184,7 @@ pub async fn import_csv(
     })?;
     let locale = app::i18n::locale_from_headers(&headers);
     if params.dry_run {
-        let tier = app::accounts::service::tier(&state.db.pool, customer).await?;
+        let tier = app::accounts::store::tier(&state.db.pool, customer).await?;
         let preview: ImportPreview = import::preview(&body, tier.as_str(), locale)?;
         return Ok(Json(preview).into_response());
     }

@@ -15,10 +15,8 @@ pub(crate) mod history;
 mod places;
 
 use after_delivery::seed_after_delivery;
-use app::accounts::service::{
-    create_staff, customer_ids_in_tiers, has_users, mark_demo_customer, parse_sign_up,
-    register_customer, user_id_by_email,
-};
+use app::accounts::service::{create_staff, mark_demo_customer, parse_sign_up, register_customer};
+use app::accounts::store::{customer_ids_in_tiers, has_users, user_id_by_email};
 use app::accounts::{Role, SignUpRequest};
 use app::domain::Tier;
 use app::error::{AppError, OrInternal};
