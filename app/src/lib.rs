@@ -13,7 +13,8 @@
 //! 4. The capabilities' cores (their `mod.rs` types and server functions, their services), in
 //!    this order: `addresses`, `notifications`, `slots`, `orders`, `ratings`, `returns`,
 //!    `tracking`, `complaints`, `crm`. Notifications name no producer: each producer words its
-//!    own messages and `messages` joins them.
+//!    own messages and `messages` joins them. The one link they make themselves is the rating
+//!    invitation's (`notifications::rating_link`), which `ratings` checks.
 //! 5. `ui`: the components pages share, the error pages among them.
 //! 6. The capabilities' pages (`pages.rs`, `*_page.rs`), in the same order as their cores: a
 //!    page may use any core and the pages of the capabilities before its own.
@@ -24,7 +25,7 @@
 //!
 //! # Tables
 //! Each table has one owner, the module that writes and reads it (`table_owners.rs` lists them:
-//! `shipments` and `tracking_events` are `orders`', `customers` and `users` are `accounts'`).
+//! `orders` owns `shipments` and `tracking_events`, `accounts` owns `customers` and `users`).
 //! Another module asks the owner's store (`orders::store`, `accounts::store`, ...), inside its
 //! own transaction when it writes. A query may `JOIN` a table owned lower in the order for a
 //! display column (a customer's name beside a complaint). The read models, `kpi_rollup` and

@@ -1,5 +1,5 @@
 //! Small building blocks shared by the pages: [`Loaded`], which loads a page's data and shows
-//! the page its error calls for; form fields that show their server-side error next to them;
+//! the page its error calls for; [`QueryForm`], a filter form beside it; form fields that show their server-side error next to them;
 //! the error banner; the error pages. The guard for pages that need a signed-in user is
 //! `accounts::pages::RequireRole`, with the roles it reads.
 
@@ -134,30 +134,26 @@ where
 }
 
 /// A form that asks for the data `resource` loads (a filter, a search), whose fields show what
-/// the server refused of that request: `children` gets the refusal ([`errors::is_refusal`]) in
-/// the latest answer, or `None`. Rendered with the answer, on the server too, so each field's
-/// error is in the page before any script runs; it stays as it is while new data loads. The
-/// data itself, and any other error, are for a [`Loaded`] beside it.
+/// the server refused of that request: `children` gets a signal of the refusal
+/// ([`errors::is_refusal`]) in the latest answer, or `None`. The form is rendered once, the same
+/// on the server and at hydration, so nothing the user types is rebuilt away while new data
+/// loads; the refusal reaches the fields from the browser (an effect), and until then the
+/// answer's own banner ([`Loaded`]'s `refused`) names every field. The data itself, and any
+/// other error, are for a [`Loaded`] beside it.
 #[component]
 pub fn QueryForm<T, V, F>(resource: Resource<Result<T, AppError>>, children: F) -> impl IntoView
 where
     T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
-    F: Fn(Option<AppError>) -> V + Send + Sync + Clone + 'static,
+    F: FnOnce(Signal<Option<AppError>>) -> V,
     V: IntoView + 'static,
 {
-    // Before the first answer (a page reached from another in the browser): no errors yet.
-    let unanswered = {
-        let children = children.clone();
-        move || children(None)
-    };
-    let body = move || {
-        let children = children.clone();
-        Suspend::new(async move {
-            let refused = resource.await.err().filter(errors::is_refusal);
-            children(refused).into_any()
-        })
-    };
-    view! { <Transition fallback=unanswered>{body}</Transition> }
+    let refused = RwSignal::new(None::<AppError>);
+    Effect::new(move |_| {
+        if let Some(answer) = resource.get() {
+            refused.set(answer.err().filter(errors::is_refusal));
+        }
+    });
+    children(refused.into())
 }
 
 /// A labelled input with its hint and its error underneath, linked for screen readers.

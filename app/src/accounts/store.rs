@@ -14,7 +14,7 @@ use crate::platform::Db;
 pub const INDUSTRY_OF_CUSTOMER: &str = "(SELECT industry FROM customers WHERE id = {})";
 
 /// Sets the customer's tier, as segmentation assessed it: the tier is read by every capability
-/// through accounts (`service::tier`), so accounts writes it too.
+/// through accounts (`store::tier`), so accounts writes it too.
 #[tracing::instrument(level = "debug", skip_all, fields(customer_id = customer_id))]
 pub async fn set_tier<'e, E>(exec: E, customer_id: i64, tier: Tier) -> Result<(), AppError>
 where

@@ -676,7 +676,7 @@ pub async fn get(db: &Db, caller: &Party, id: i64) -> Result<Complaint, AppError
         assignee: r.assignee,
         customer_name: r.customer_name,
         messages: messages.into_iter().map(ComplaintMessage::from).collect(),
-        attachments: uploads::list(db, Owner::Complaint(id)).await?,
+        attachments: uploads::list(db, attachments_of(id)).await?,
         created_at: r.created_at,
         overdue,
     })
@@ -770,7 +770,15 @@ pub async fn attach(
     if c.status == ComplaintStatus::Closed {
         return Err(conflict("attachment", FieldError::TransitionIllegal));
     }
-    uploads::save(db, settings, Owner::Complaint(id), "attachment", bytes).await?;
+    uploads::save(
+        db,
+        settings,
+        attachments_of(id),
+        customer_id_of(db, id).await?,
+        "attachment",
+        bytes,
+    )
+    .await?;
     get(db, caller, id).await
 }
 
@@ -783,11 +791,23 @@ pub async fn attachment(
     attachment_id: i64,
 ) -> Result<(String, Vec<u8>), AppError> {
     get(db, caller, id).await?;
-    uploads::read(
-        db,
-        &settings.upload_dir,
-        Owner::Complaint(id),
-        attachment_id,
-    )
-    .await
+    uploads::read(db, &settings.upload_dir, attachments_of(id), attachment_id).await
+}
+
+/// A complaint's attachments, as the uploads file them: the complaint's row is locked while one is counted.
+fn attachments_of(id: i64) -> Owner {
+    Owner {
+        kind: "complaint",
+        table: "complaints",
+        id,
+    }
+}
+
+/// The customer a complaint is for: its attachments count against that customer's daily quota.
+async fn customer_id_of(db: &Db, id: i64) -> Result<i64, AppError> {
+    sqlx::query_scalar("SELECT customer_id FROM complaints WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)
 }

@@ -76,25 +76,35 @@ pub(crate) fn refusal(e: AppError) -> AnyView {
     refusal_beside(e, &[])
 }
 
-/// [`refusal`] under a form whose `shown` fields show their own errors: only the others are
-/// named here (those that come from a link rather than the form).
+/// [`refusal`] under a form whose `shown` fields show their own errors: once the page is
+/// hydrated (`ui::QueryForm` gives the fields their errors from the browser) only the others
+/// are named here, those that come from a link rather than the form.
 pub(crate) fn refusal_beside(e: AppError, shown: &'static [&'static str]) -> AnyView {
     let i18n = use_i18n();
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let message = Signal::derive({
+        let e = e.clone();
+        move || Some(e.message(i18n.locale.get()))
+    });
+    let listed = move || {
+        let items: Vec<_> = e
+            .field_messages(i18n.locale.get())
+            .into_iter()
+            .filter(|(field, _)| !(hydrated.get() && shown.contains(&field.as_str())))
+            .collect();
+        (!items.is_empty()).then(|| {
+            let items = items
+                .into_iter()
+                .map(|(field, message)| view! { <li><strong>{field}</strong> ": " {message}</li> })
+                .collect_view();
+            view! { <ul class="field-errors">{items}</ul> }
+        })
+    };
     view! {
         <div class="card" data-testid="kpi-refusal">
-            <FormError message=Signal::derive({
-                let e = e.clone();
-                move || Some(e.message(i18n.locale.get()))
-            }) />
-            <ul class="field-errors">
-                {move || {
-                    e.field_messages(i18n.locale.get())
-                        .into_iter()
-                        .filter(|(field, _)| !shown.contains(&field.as_str()))
-                        .map(|(field, message)| view! { <li><strong>{field}</strong> ": " {message}</li> })
-                        .collect_view()
-                }}
-            </ul>
+            <FormError message=message />
+            {listed}
         </div>
     }
     .into_any()
@@ -130,12 +140,11 @@ pub fn KpisPage() -> impl IntoView {
 /// The period and filters: a GET form, so it works as plain HTML. Each field shows what the
 /// server `refused` of it.
 #[component]
-fn KpiForm(query: Memo<KpiQuery>, refused: Option<AppError>) -> impl IntoView {
+fn KpiForm(query: Memo<KpiQuery>, refused: Signal<Option<AppError>>) -> impl IntoView {
     let i18n = use_i18n();
     let q = query.get_untracked();
     let selected = |v: &Option<String>, option: &str| v.as_deref() == Some(option);
     let period = q.period.clone().unwrap_or_else(|| "30d".into());
-    let refused = Signal::stored(refused);
     let error = move |field: &'static str| field_message(refused, field);
     let (period_error, service_error) = (error("period"), error("service"));
     view! {

@@ -307,10 +307,9 @@ fn search_refusal(e: AppError) -> AnyView {
 /// The search and filters: a GET form, so it works as plain HTML. Each field shows what the
 /// server `refused` of it.
 #[component]
-fn CustomerSearch(query: Memo<CustomerQuery>, refused: Option<AppError>) -> impl IntoView {
+fn CustomerSearch(query: Memo<CustomerQuery>, refused: Signal<Option<AppError>>) -> impl IntoView {
     let i18n = use_i18n();
     let q = query.get_untracked();
-    let refused = Signal::stored(refused);
     let at_risk_error = field_message(refused, "at_risk");
     view! {
         <form method="get" action="/staff/customers" class="card filters" data-testid="customer-search">

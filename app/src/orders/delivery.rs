@@ -1,7 +1,7 @@
 //! A shipment's delivery as the windows (`slots`) serve it: a booking's delivery and pickup
 //! windows, the area of its destination and the windows it may move to, and later changes to
 //! its delivery (who changes it, what it becomes). Slots knows only windows and templates; which
-//! shipment holds which window is read and written here (the rows through `store`). Locking
+//! shipment holds which window is read and written here (orders owns the shipment's row). Locking
 //! order as in `slots::service`: slot rows first, in ascending id order, then the shipment row.
 
 use super::shipments::announce;

@@ -256,13 +256,7 @@ pub async fn cancel(
         .map(|s| s.id)
         .collect();
     // Read before the transaction: on SQLite its first statement must be a write.
-    let id: i64 = sqlx::query_scalar(
-        "SELECT id FROM shipments WHERE tracking_number = $1 AND customer_id = $2",
-    )
-    .bind(shipment.tracking_number.clone())
-    .bind(customer_id)
-    .fetch_one(&db.pool)
-    .await?;
+    let id = super::store::own_shipment_id(db, customer_id, &shipment.tracking_number).await?;
     let mut tx = db.pool.begin().await?;
     // Windows first (the slots module's locking order); the shipment's UPDATE then confirms
     // nothing changed since it was read, or the whole cancellation rolls back.

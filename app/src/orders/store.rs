@@ -1,6 +1,6 @@
 //! The reads and writes of orders' tables (`shipments`, `tracking_events`) that other modules
-//! and orders' own delivery changes ask for: orders owns those rows, so every statement on them
-//! is here, run on the caller's executor (a change, in the caller's transaction).
+//! and orders' own delivery changes ask for: orders owns those rows, so another module's
+//! statement on them is here. A change runs on the caller's executor, in its transaction.
 
 use crate::domain::ShipmentStatus;
 use crate::error::AppError;
@@ -524,6 +524,8 @@ pub struct TrackedRow {
     pub recipient_lat: f64,
     pub recipient_lon: f64,
     pub created_at: i64,
+    /// When its delivery window ends (Unix milliseconds), if it has one.
+    pub slot_ends_at: Option<i64>,
 }
 
 /// What the tracking views show of the shipment with this tracking number; `None` when there
@@ -537,11 +539,12 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let found: Option<TrackedRow> = sqlx::query_as(
-        "SELECT id, tracking_number, status, service, sender_city, recipient_city, \
-         promised_from, promised_to, delivery_slot_id, pickup_point, recipient_name, \
-         recipient_line1, recipient_line2, recipient_postcode, recipient_phone, sender_lat, \
-         sender_lon, recipient_lat, recipient_lon, created_at \
-         FROM shipments WHERE tracking_number = $1",
+        "SELECT s.id, s.tracking_number, s.status, s.service, s.sender_city, \
+         s.recipient_city, s.promised_from, s.promised_to, s.delivery_slot_id, s.pickup_point, \
+         s.recipient_name, s.recipient_line1, s.recipient_line2, s.recipient_postcode, \
+         s.recipient_phone, s.sender_lat, s.sender_lon, s.recipient_lat, s.recipient_lon, \
+         s.created_at, sl.ends_at AS slot_ends_at FROM shipments s \
+         LEFT JOIN slots sl ON sl.id = s.delivery_slot_id WHERE s.tracking_number = $1",
     )
     .bind(tracking_number)
     .fetch_optional(exec)
@@ -580,20 +583,6 @@ where
     .fetch_all(exec)
     .await?;
     Ok(rows)
-}
-
-/// The id of the shipment with this tracking number; `None` when nobody booked it.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn id_by_number<'e, E>(exec: E, tracking_number: &str) -> Result<Option<i64>, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM shipments WHERE tracking_number = $1")
-            .bind(tracking_number)
-            .fetch_optional(exec)
-            .await?;
-    Ok(found)
 }
 
 /// A demo customer's parcel on its way, as the traffic simulator moves it.

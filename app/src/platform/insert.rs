@@ -130,7 +130,8 @@ impl<'q> Update<'q> {
 
     /// The statement, with `tail` after its conditions (`RETURNING id`), and its arguments: run
     /// it with `sqlx::query_with(&sql, arguments)`. A value that could not be encoded, or an
-    /// UPDATE without a condition (it would change every row), is the server's fault.
+    /// UPDATE without a condition (it would change every row) or without a column (invalid
+    /// SQL), is the server's fault.
     pub fn build(self, tail: &str) -> Result<(String, AnyArguments<'q>), AppError> {
         if let Some(e) = self.failed {
             return Err(AppError::internal(format_args!(
@@ -141,6 +142,12 @@ impl<'q> Update<'q> {
         if self.conditions.is_empty() {
             return Err(AppError::internal(format_args!(
                 "UPDATE {} without a condition",
+                self.table
+            )));
+        }
+        if self.assignments.is_empty() {
+            return Err(AppError::internal(format_args!(
+                "UPDATE {} without a column to set",
                 self.table
             )));
         }
@@ -251,6 +258,11 @@ mod tests {
     #[test]
     fn an_update_without_a_condition_is_refused() {
         assert!(Update::table("t").set("a", 1_i64).build("").is_err());
+    }
+
+    #[test]
+    fn an_update_without_a_column_is_refused() {
+        assert!(Update::table("t").where_eq("id", 1_i64).build("").is_err());
     }
 
     /// Columns listed once, as a caller shares them between its INSERT and its UPDATE.

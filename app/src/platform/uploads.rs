@@ -17,44 +17,37 @@ pub const MAX_PER_OWNER: usize = 5;
 /// A megabyte, as the refusal of the daily bytes counts them.
 const MB: u64 = 1024 * 1024;
 
+/// What an upload belongs to, as the module that owns it names it (`returns`, `complaints`):
+/// the kind stored beside the upload, and the owner's row, its table and id. That row is locked
+/// while the upload is counted; the platform names no capability's table itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
-    Return(i64),
-    Complaint(i64),
+pub struct Owner {
+    pub kind: &'static str,
+    pub table: &'static str,
+    pub id: i64,
 }
 
 impl Owner {
     fn parts(self) -> (&'static str, i64) {
-        match self {
-            Owner::Return(id) => ("return", id),
-            Owner::Complaint(id) => ("complaint", id),
-        }
-    }
-
-    /// The table of the owning return or complaint.
-    fn table(self) -> &'static str {
-        match self {
-            Owner::Return(_) => "returns",
-            Owner::Complaint(_) => "complaints",
-        }
+        (self.kind, self.id)
     }
 }
 
 /// Checks and stores one image for `owner`, refusing the sixth and any past the day's quotas of
-/// the owner's customer. The quotas are taken first, in one statement each, and given back if
-/// the upload is refused or fails after all, so a burst of parallel uploads stays within them
-/// and a failed one costs nothing. The file is written before its record and removed again if
-/// the record cannot be made, so no record points at nothing.
+/// `customer_id`, the owner's customer. The quotas are taken first, in one statement each, and
+/// given back if the upload is refused or fails after all, so a burst of parallel uploads stays
+/// within them and a failed one costs nothing. The file is written before its record and
+/// removed again if the record cannot be made, so no record points at nothing.
 pub async fn save(
     db: &Db,
     settings: &Settings,
     owner: Owner,
+    customer_id: i64,
     field: &str,
     bytes: &[u8],
 ) -> Result<i64, AppError> {
     let kind = check_image(bytes).map_err(|e| AppError::field(field, e))?;
-    let customer = customer_of(db, owner).await?;
-    let taken = take_daily(db, settings, customer, field, bytes.len()).await?;
+    let taken = take_daily(db, settings, customer_id, field, bytes.len()).await?;
     let stored = store(db, &settings.upload_dir, owner, field, kind, bytes).await;
     if stored.is_err() {
         for t in taken {
@@ -62,19 +55,6 @@ pub async fn save(
         }
     }
     stored
-}
-
-/// The customer whose return or complaint `owner` is.
-async fn customer_of(db: &Db, owner: Owner) -> Result<i64, AppError> {
-    let (_, owner_id) = owner.parts();
-    let customer: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT customer_id FROM {} WHERE id = $1",
-        owner.table()
-    ))
-    .bind(owner_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    customer.ok_or(AppError::NotFound)
 }
 
 /// Counts one upload of `size` bytes against the customer's day, refused under `field` past
@@ -165,7 +145,7 @@ async fn record(
 ) -> Result<i64, AppError> {
     let (owner_kind, owner_id) = owner.parts();
     let mut tx = db.pool.begin().await?;
-    let locked = super::db::lock_row(&mut *tx, owner.table(), "updated_at", owner_id).await?;
+    let locked = super::db::lock_row(&mut *tx, owner.table, "updated_at", owner_id).await?;
     if !locked {
         tx.rollback().await?;
         return Err(AppError::NotFound);

@@ -791,7 +791,7 @@ pub async fn get(db: &Db, caller: &Caller, id: i64) -> Result<Return, AppError> 
         drop_off_point: row.drop_off_point,
         refundable: items.iter().map(|i| i.declared_value).sum(),
         items,
-        photos: uploads::list(db, Owner::Return(id)).await?,
+        photos: uploads::list(db, photos_of(id)).await?,
         refund_amount: row.refund_amount,
         currency: row.currency,
         decision_note: row.decision_note,
@@ -893,7 +893,15 @@ pub async fn add_photo(
     if !r.status.open() {
         return Err(conflict("photo", FieldError::TransitionIllegal));
     }
-    uploads::save(db, settings, Owner::Return(id), "photo", bytes).await?;
+    uploads::save(
+        db,
+        settings,
+        photos_of(id),
+        customer_id_of(db, id).await?,
+        "photo",
+        bytes,
+    )
+    .await?;
     get(db, caller, id).await
 }
 
@@ -906,7 +914,7 @@ pub async fn photo(
     photo_id: i64,
 ) -> Result<(String, Vec<u8>), AppError> {
     get(db, caller, id).await?;
-    uploads::read(db, &settings.upload_dir, Owner::Return(id), photo_id).await
+    uploads::read(db, &settings.upload_dir, photos_of(id), photo_id).await
 }
 
 /// The return label: the return shipment's label, its QR code opening its tracking page.
@@ -923,4 +931,22 @@ pub async fn label(
     };
     let customer_id = customer_of(db, id).await?;
     crate::orders::shipments::label(db, customer_id, &tn, &settings.public_url).await
+}
+
+/// A return's photos, as the uploads file them: the return's row is locked while one is counted.
+fn photos_of(id: i64) -> Owner {
+    Owner {
+        kind: "return",
+        table: "returns",
+        id,
+    }
+}
+
+/// The customer a return is for: its photos count against that customer's daily quota.
+async fn customer_id_of(db: &Db, id: i64) -> Result<i64, AppError> {
+    sqlx::query_scalar("SELECT customer_id FROM returns WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)
 }

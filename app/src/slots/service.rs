@@ -20,8 +20,8 @@ pub use taking::{free, free_for_cancelled, leave, take, template_of, Taken};
 pub use templates::{ensure_generated, list_templates, load_templates, save, save_form, Stored};
 pub(crate) use windows::local_hm;
 pub use windows::{
-    area_for, area_slots, asked_days, for_address, of_template, slot_by_id, slot_ends_at,
-    update_slot, windows_for,
+    area_for, area_slots, asked_days, for_address, of_template, slot_by_id, update_slot,
+    windows_for,
 };
 
 #[cfg(test)]

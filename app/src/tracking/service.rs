@@ -35,12 +35,9 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     let id = row.id;
-    let (slot, slot_ends_at) = match row.delivery_slot_id {
-        Some(s) => (
-            slots::slot_by_id(db, s, now_ms()).await?,
-            slots::slot_ends_at(db, s).await?,
-        ),
-        None => (None, None),
+    let slot = match row.delivery_slot_id {
+        Some(s) => slots::slot_by_id(db, s, now_ms()).await?,
+        None => None,
     };
     let status =
         ShipmentStatus::parse(&row.status).or_internal("shipments.status is not a status")?;
@@ -64,7 +61,7 @@ async fn load(db: &Db, tracking_number: &str) -> Result<Row_, AppError> {
             origin: (origin.lat, origin.lng),
             destination: (destination.lat, destination.lng),
             promised_to: row.promised_to.clone(),
-            slot_ends_at,
+            slot_ends_at: row.slot_ends_at,
             booked_at: row.created_at,
             last_scan: events.first().map(|e| e.time),
             last_position,
@@ -225,7 +222,7 @@ pub async fn exists(
     let Ok(tn) = TrackingNumber::parse(tracking_number) else {
         return Ok(false);
     };
-    let found = crate::orders::store::id_by_number(&db.pool, tn.as_str()).await?;
+    let found = crate::orders::store::status_by_number(&db.pool, tn.as_str()).await?;
     Ok(found.is_some())
 }
 

@@ -192,9 +192,13 @@ pub fn error_page(error: AppError, retry: Option<AnyView>) -> AnyView {
 
 /// The compact form of [`error_page`], for a part of a page that loads its own data (a side
 /// card, a panel): why in a line of its own (as [`Refused`] words it), with `retry` where
-/// loading again may help (unavailable, offline). It sets no status and no title: the page
-/// around it is fine.
+/// loading again may help (unavailable, offline), or the sign-in prompt. It sets no status and
+/// no title: the page around it is fine.
 pub fn error_line(error: AppError, retry: Option<AnyView>) -> AnyView {
+    // Signed out meanwhile: the way back in, as the full page would offer it.
+    if matches!(error, AppError::Unauthenticated) {
+        return view! { <SignInPrompt /> }.into_any();
+    }
     let i18n = use_i18n();
     let passing = matches!(error, AppError::Unavailable | AppError::Transport(_));
     view! {

@@ -245,17 +245,6 @@ pub async fn slot_by_id(db: &Db, id: i64, now: i64) -> Result<Option<Slot>, AppE
     Ok(Some(slot_from_row(&t, row, now)))
 }
 
-/// When a window ends (Unix milliseconds), for the rules that compare times with it; `None`
-/// when there is no such window.
-#[tracing::instrument(level = "debug", skip_all, fields(id = id))]
-pub async fn slot_ends_at(db: &Db, id: i64) -> Result<Option<i64>, AppError> {
-    let ends_at: Option<i64> = sqlx::query_scalar("SELECT ends_at FROM slots WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(ends_at)
-}
-
 /// A window's settings before a manager's change to them.
 #[derive(sqlx::FromRow)]
 struct HeldRow {
