@@ -435,30 +435,6 @@ where
     Ok(found)
 }
 
-/// A shipment's id and its status, as stored.
-#[derive(sqlx::FromRow)]
-pub struct StatusRow {
-    pub id: i64,
-    pub status: String,
-}
-
-/// The id and status of the shipment with this tracking number; `None` when there is none.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn status_by_number<'e, E>(
-    exec: E,
-    tracking_number: &str,
-) -> Result<Option<StatusRow>, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let found: Option<StatusRow> =
-        sqlx::query_as("SELECT id, status FROM shipments WHERE tracking_number = $1")
-            .bind(tracking_number)
-            .fetch_optional(exec)
-            .await?;
-    Ok(found)
-}
-
 /// A shipment's parcels (as stored, JSON) with its owner, status and currency.
 #[derive(sqlx::FromRow)]
 pub struct ParcelsRow {

@@ -12,7 +12,7 @@ use crate::error::{AppError, FieldError, FieldErrors, OrInternal};
 use crate::i18n::Locale;
 use crate::kpi_rollup::{Counted, Subject};
 use crate::orders::store::{
-    carrier_event_stored, insert_scan_event, move_by_scan, scanned_shipment, status_by_number,
+    carrier_event_stored, insert_scan_event, move_by_scan, scanned_shipment, shipment_outline,
     ScanEvent, ScanMove,
 };
 use crate::orders::ShipmentStatus;
@@ -411,7 +411,7 @@ pub fn validate_ping(p: &CourierPing, now_ms: i64) -> Result<ValidPing, FieldErr
 
 /// Keeps the newest position of a parcel out for delivery; an older one than held is stale.
 async fn store_ping(db: &Db, carrier_id: i64, p: &ValidPing) -> Result<bool, AppError> {
-    let row = status_by_number(&db.pool, &p.tracking_number)
+    let row = shipment_outline(&db.pool, &p.tracking_number)
         .await?
         .ok_or_else(|| AppError::field("tracking_number", FieldError::Unknown))?;
     let id = row.id;

@@ -222,7 +222,7 @@ pub async fn exists(
     let Ok(tn) = TrackingNumber::parse(tracking_number) else {
         return Ok(false);
     };
-    let found = crate::orders::store::status_by_number(&db.pool, tn.as_str()).await?;
+    let found = crate::orders::store::shipment_outline(&db.pool, tn.as_str()).await?;
     Ok(found.is_some())
 }
 
